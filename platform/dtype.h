@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "kernels/bfloat16.h"
+
 namespace spindle {
 
 enum class DType : uint8_t { f32, f64, bf16, f16, i32, i64, u8 };
@@ -24,5 +26,6 @@ template <> constexpr DType dtype_of<double>() { return DType::f64; }
 template <> constexpr DType dtype_of<int32_t>() { return DType::i32; }
 template <> constexpr DType dtype_of<int64_t>() { return DType::i64; }
 template <> constexpr DType dtype_of<uint8_t>() { return DType::u8; }
+template <> constexpr DType dtype_of<bfloat16>() { return DType::bf16; }
 
 }  // namespace spindle

@@ -1,0 +1,33 @@
+#include "platform/ops/op_checks.h"
+
+namespace spindle::ops {
+
+void check_tensor(const char* op, const char* name, const Tensor& tensor, const Shape& shape, Device device) {
+  const std::string where = std::string(op) + ": " + name;
+  SPINDLE_CHECK(tensor.defined(), where, "undefined tensor", "a tensor of shape " + shape_str(shape));
+  SPINDLE_CHECK(tensor.shape() == shape, where, tensor.describe(), "shape " + shape_str(shape));
+  SPINDLE_CHECK(tensor.device() == device, where, tensor.describe(), "a tensor on " + device.str());
+  SPINDLE_CHECK(tensor.is_contiguous(), where, "non-contiguous " + tensor.describe(), "a contiguous tensor");
+}
+
+void check_dtype(const char* op, const char* name, const Tensor& tensor, std::initializer_list<DType> allowed) {
+  std::string names;
+  for (DType dtype : allowed) {
+    if (tensor.dtype() == dtype) return;
+    names += (names.empty() ? "" : " or ") + std::string(dtype_name(dtype));
+  }
+  throw Error(std::string(op) + ": " + name, tensor.describe(), names);
+}
+
+void check_same_dtype(const char* op, const char* name, const Tensor& tensor, const Tensor& reference) {
+  SPINDLE_CHECK(tensor.dtype() == reference.dtype(), std::string(op) + ": " + name, tensor.describe(),
+                "dtype " + std::string(dtype_name(reference.dtype())));
+}
+
+Stream op_stream(const char* op, Device device, const Stream* stream) {
+  if (!stream) return Stream::per_thread(device);
+  SPINDLE_CHECK(stream->device() == device, op, "stream on " + stream->device().str(), "a stream on " + device.str());
+  return *stream;
+}
+
+}  // namespace spindle::ops

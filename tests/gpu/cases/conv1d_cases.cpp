@@ -1,0 +1,47 @@
+#include "platform/ops/conv1d.h"
+#include "tests/gpu/backend_ops.h"
+
+namespace spindle::testing {
+namespace {
+
+// Awkward sizes: length not a multiple of the 256-step tile, one-step sequences, width 3.
+struct Conv1dCase {
+  int64_t batch, channels, length;
+  int width;
+  bool silu;
+};
+
+std::vector<std::pair<std::string, Tensor>> run_forward(const Backend& be, Conv1dCase c) {
+  const Tensor x = be.input({c.batch, c.channels, c.length}, 1);
+  const Tensor weight = be.parameter({c.channels, c.width}, 2);
+  const Tensor bias = be.parameter({c.channels}, 3);
+  const Tensor context = be.input({c.batch, c.channels, c.width - 1}, 4);
+  Tensor y = be.output(x.shape());
+  ops::causal_conv1d_forward(x, weight, y, {&bias, &context, c.silu});
+  return {{"y", y}};
+}
+
+std::vector<std::pair<std::string, Tensor>> run_backward(const Backend& be, Conv1dCase c) {
+  const Tensor x = be.input({c.batch, c.channels, c.length}, 1);
+  const Tensor weight = be.parameter({c.channels, c.width}, 2);
+  const Tensor bias = be.parameter({c.channels}, 3);
+  const Tensor context = be.input({c.batch, c.channels, c.width - 1}, 4);
+  const Tensor dy = be.input(x.shape(), 5);
+  Tensor dx = be.output(x.shape());
+  Tensor dcontext = be.output(context.shape());
+  Tensor dweight = be.parameter_gradient(weight.shape(), 6);
+  Tensor dbias = be.parameter_gradient(bias.shape(), 7);
+  ops::causal_conv1d_backward(x, weight, dy, dx, dweight, &dbias, &dcontext, {&bias, &context, c.silu});
+  return {{"dx", dx}, {"dweight", dweight}, {"dbias", dbias}, {"dcontext", dcontext}};
+}
+
+const RegisterOpCase kCases[] = {
+    RegisterOpCase({"conv1d_forward_b2_c37_l1000_w4_silu", [](const Backend& be) { return run_forward(be, {2, 37, 1000, 4, true}); }}),
+    RegisterOpCase({"conv1d_forward_b1_c5_l1_w3", [](const Backend& be) { return run_forward(be, {1, 5, 1, 3, false}); }}),
+    RegisterOpCase({"conv1d_backward_b2_c37_l1000_w4_silu", [](const Backend& be) { return run_backward(be, {2, 37, 1000, 4, true}); }}),
+    RegisterOpCase({"conv1d_backward_b3_c7_l257_w8", [](const Backend& be) { return run_backward(be, {3, 7, 257, 8, false}); }}),
+    RegisterOpCase({"conv1d_backward_b1_c4_l1_w4_silu", [](const Backend& be) { return run_backward(be, {1, 4, 1, 4, true}); }}),
+};
+
+}  // namespace
+}  // namespace spindle::testing
