@@ -27,6 +27,8 @@ struct Backend {
   // Accumulated (+=) parameter gradients start from random values, not zero, so that the
   // check also covers "adds to" rather than "overwrites".
   Tensor parameter_gradient(const Shape& shape, uint64_t seed) const;
+  // NaN-filled tensor of the parameter dtype, for outputs kept in float32 on the GPU (states).
+  Tensor parameter_output(const Shape& shape) const;
 };
 
 struct OpCase {

@@ -16,6 +16,7 @@ Tensor Backend::parameter(const Shape& shape, uint64_t seed, double low, double 
   return random_tensor(shape, parameters, seed, low, high).to(device);
 }
 Tensor Backend::output(const Shape& shape) const { return poisoned(shape, activations, device); }
+Tensor Backend::parameter_output(const Shape& shape) const { return poisoned(shape, parameters, device); }
 Tensor Backend::parameter_gradient(const Shape& shape, uint64_t seed) const {
   return random_tensor(shape, parameters, seed).to(device);
 }

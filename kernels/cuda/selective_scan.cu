@@ -1,0 +1,637 @@
+// Chunked selective scan on CUDA (see kernels/selective_scan.h for the math and phases).
+//
+// Forward: phase 1 scans each chunk of kChunk steps from a zero state (one thread per
+// channel, all states in registers); phase 2 folds the chunk summaries in order into each
+// chunk's true start state (one thread per channel and state); phase 3 rescans each chunk
+// from its start state and writes the output. Backward recomputes phases 1-2, folds the
+// adjoint the same way from the other end, and rescans each chunk once more for the
+// gradients. All sums run in a fixed order: results are identical run to run.
+#include <cuda_bf16.h>
+
+#include <type_traits>
+#include <utility>
+
+#include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/numeric.cuh"
+#include "kernels/selective_scan.h"
+
+namespace spindle::kernels {
+namespace {
+
+constexpr int kChunk = kScanChunk;
+constexpr int kRow = kChunk + 1;  // padded tile row: threads reading one column hit distinct banks
+constexpr int kChannelsPerBlock = 64;
+constexpr float kLog2e = 1.4426950408889634f;
+
+template <typename T> using Dev = typename DeviceType<T>::type;
+
+__device__ __forceinline__ float softplus(float x) { return x > 20.0f ? x : log1pf(__expf(x)); }
+__device__ __forceinline__ float sigmoid(float x) { return 1.0f / (1.0f + __expf(-x)); }
+
+// The steps of chunk c occupy the contiguous times [first, first + count). In reverse
+// direction step i of the chunk is time first + count - 1 - i.
+struct Chunk {
+  int64_t first;
+  int count;
+};
+
+__device__ __forceinline__ Chunk chunk_of(int64_t c, int64_t length, bool reverse) {
+  const int64_t s0 = c * kChunk, s1 = min(length, s0 + kChunk);
+  return {reverse ? length - s1 : s0, static_cast<int>(s1 - s0)};
+}
+
+__device__ __forceinline__ int tile_column(int step, int count, bool reverse) { return reverse ? count - 1 - step : step; }
+
+// tile[r][i] = x[row0 + r][first + i] for r < rows (zero beyond `valid` rows).
+template <typename T>
+__device__ void load_rows(float* tile, const T* x, int64_t row0, int rows, int valid, int64_t length, Chunk ch) {
+  for (int k = threadIdx.x; k < rows * ch.count; k += blockDim.x) {
+    const int r = k / ch.count, i = k % ch.count;
+    tile[r * kRow + i] = r < valid ? to_float(x[(row0 + r) * length + ch.first + i]) : 0.0f;
+  }
+}
+
+template <typename T>
+__device__ void store_rows(const float* tile, T* x, int64_t row0, int valid, int64_t length, Chunk ch) {
+  for (int k = threadIdx.x; k < valid * ch.count; k += blockDim.x) {
+    const int r = k / ch.count, i = k % ch.count;
+    x[(row0 + r) * length + ch.first + i] = from_float<T>(tile[r * kRow + i]);
+  }
+}
+
+// bc[i][n] = x[b][n][first + i] (time-major, so every channel thread reads it by broadcast).
+// Rows n >= state are zero: threads computing padding states then contribute nothing.
+template <typename T, int kN>
+__device__ void load_state_inputs(float* bc, const T* x, int64_t b, int64_t state, int64_t length, Chunk ch) {
+  for (int k = threadIdx.x; k < kN * ch.count; k += blockDim.x) {
+    const int n = k / ch.count, i = k % ch.count;
+    bc[i * kN + n] = n < state ? to_float(x[(b * state + n) * length + ch.first + i]) : 0.0f;
+  }
+}
+
+// Shared memory of the per-channel kernels: `tiles` channel tiles and `state_tiles`
+// time-major state tiles (B, C) of kN columns.
+template <int kN>
+constexpr size_t channel_kernel_bytes(int tiles, int state_tiles) {
+  return (static_cast<size_t>(tiles) * kChannelsPerBlock * kRow + static_cast<size_t>(state_tiles) * kChunk * kN) *
+         sizeof(float);
+}
+
+// dt tile from delta: softplus(delta + bias) where asked.
+__device__ void delta_to_dt(float* tile, int rows, int count, const float* bias, int64_t d0, int64_t channels,
+                            bool use_softplus) {
+  for (int k = threadIdx.x; k < rows * count; k += blockDim.x) {
+    const int r = k / count, i = k % count;
+    if (d0 + r >= channels) continue;
+    const float raw = tile[r * kRow + i] + (bias ? bias[d0 + r] : 0.0f);
+    tile[r * kRow + i] = use_softplus ? softplus(raw) : raw;
+  }
+}
+
+struct Workspace {
+  float* chunk_state;  // [batch][chunks][channels][state]
+  float* chunk_dt;     // [batch][chunks][channels]: sum of dt over the chunk
+  int64_t chunks;
+};
+
+__device__ __forceinline__ int64_t chunk_index(int64_t b, int64_t c, int64_t d, const ScanShape& s, int64_t chunks) {
+  return (b * chunks + c) * s.channels + d;
+}
+
+// Phase 1: the state each channel reaches over each chunk from zero, and the chunk's dt sum.
+template <typename T, int kN>
+__global__ void __launch_bounds__(kChannelsPerBlock) chunk_states_kernel(ScanCudaInputs<T> in, ScanShape s,
+                                                                          ScanOptions o, Workspace w) {
+  extern __shared__ float shared[];
+  float* dt_tile = shared;
+  float* u_tile = dt_tile + kChannelsPerBlock * kRow;
+  float* b_tile = u_tile + kChannelsPerBlock * kRow;
+  const int64_t c = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
+  const Chunk ch = chunk_of(c, s.length, o.reverse);
+  const int valid = static_cast<int>(min(static_cast<int64_t>(kChannelsPerBlock), s.channels - d0));
+  const int64_t row0 = b * s.channels + d0;
+  load_rows(dt_tile, in.delta, row0, kChannelsPerBlock, valid, s.length, ch);
+  load_rows(u_tile, in.u, row0, kChannelsPerBlock, valid, s.length, ch);
+  load_state_inputs<T, kN>(b_tile, in.B, b, s.state, s.length, ch);
+  __syncthreads();
+  delta_to_dt(dt_tile, kChannelsPerBlock, ch.count, in.delta_bias, d0, s.channels, o.softplus);
+  __syncthreads();
+  const int r = threadIdx.x;
+  if (r >= valid) return;
+  const int64_t d = d0 + r;
+  float A[kN], h[kN];
+#pragma unroll
+  for (int n = 0; n < kN; ++n) {
+    A[n] = n < s.state ? in.A[d * s.state + n] * kLog2e : 0.0f;
+    h[n] = 0.0f;
+  }
+  float dt_sum = 0.0f;
+  for (int i = 0; i < ch.count; ++i) {
+    const int j = tile_column(i, ch.count, o.reverse);
+    const float dt = dt_tile[r * kRow + j], dtu = dt * u_tile[r * kRow + j];
+    dt_sum += dt;
+#pragma unroll
+    for (int n = 0; n < kN; ++n) h[n] = exp2f(dt * A[n]) * h[n] + dtu * b_tile[j * kN + n];
+  }
+  const int64_t at = chunk_index(b, c, d, s, w.chunks);
+  w.chunk_dt[at] = dt_sum;
+  for (int n = 0; n < s.state; ++n) w.chunk_state[at * s.state + n] = h[n];
+}
+
+// Phase 2: replaces each chunk's summary with its true start state; writes the final state.
+__global__ void fold_states_kernel(const float* A, const float* h0, ScanShape s, Workspace w, float* h_final) {
+  const int64_t idx = grid_index();
+  if (idx >= s.batch * s.channels * s.state) return;
+  const int64_t n = idx % s.state, d = (idx / s.state) % s.channels, b = idx / (s.state * s.channels);
+  const float a = A[d * s.state + n];
+  float h = h0 ? h0[idx] : 0.0f;
+  for (int64_t c = 0; c < w.chunks; ++c) {
+    const int64_t at = chunk_index(b, c, d, s, w.chunks);
+    const float reached = w.chunk_state[at * s.state + n];
+    w.chunk_state[at * s.state + n] = h;
+    h = __expf(a * w.chunk_dt[at]) * h + reached;
+  }
+  if (h_final) h_final[idx] = h;
+}
+
+// Phase 3: rescans each chunk from its start state and writes out.
+template <typename T, int kN>
+__global__ void __launch_bounds__(kChannelsPerBlock) chunk_outputs_kernel(ScanCudaInputs<T> in, ScanShape s,
+                                                                           ScanOptions o, Workspace w, Dev<T>* out) {
+  extern __shared__ float shared[];
+  float* dt_tile = shared;
+  float* u_tile = dt_tile + kChannelsPerBlock * kRow;
+  float* z_tile = u_tile + kChannelsPerBlock * kRow;  // holds the output once computed
+  float* b_tile = z_tile + kChannelsPerBlock * kRow;
+  float* c_tile = b_tile + kChunk * kN;
+  const int64_t c = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
+  const Chunk ch = chunk_of(c, s.length, o.reverse);
+  const int valid = static_cast<int>(min(static_cast<int64_t>(kChannelsPerBlock), s.channels - d0));
+  const int64_t row0 = b * s.channels + d0;
+  load_rows(dt_tile, in.delta, row0, kChannelsPerBlock, valid, s.length, ch);
+  load_rows(u_tile, in.u, row0, kChannelsPerBlock, valid, s.length, ch);
+  if (in.z) load_rows(z_tile, in.z, row0, kChannelsPerBlock, valid, s.length, ch);
+  load_state_inputs<T, kN>(b_tile, in.B, b, s.state, s.length, ch);
+  load_state_inputs<T, kN>(c_tile, in.C, b, s.state, s.length, ch);
+  __syncthreads();
+  delta_to_dt(dt_tile, kChannelsPerBlock, ch.count, in.delta_bias, d0, s.channels, o.softplus);
+  __syncthreads();
+  const int r = threadIdx.x;
+  if (r < valid) {
+    const int64_t d = d0 + r;
+    const int64_t at = chunk_index(b, c, d, s, w.chunks);
+    float A[kN], h[kN];
+#pragma unroll
+    for (int n = 0; n < kN; ++n) {
+      A[n] = n < s.state ? in.A[d * s.state + n] * kLog2e : 0.0f;
+      h[n] = n < s.state ? w.chunk_state[at * s.state + n] : 0.0f;
+    }
+    const float skip = in.D ? in.D[d] : 0.0f;
+    for (int i = 0; i < ch.count; ++i) {
+      const int j = tile_column(i, ch.count, o.reverse);
+      const float dt = dt_tile[r * kRow + j], u = u_tile[r * kRow + j], dtu = dt * u;
+      float y = skip * u;
+#pragma unroll
+      for (int n = 0; n < kN; ++n) {
+        h[n] = exp2f(dt * A[n]) * h[n] + dtu * b_tile[j * kN + n];
+        y += c_tile[j * kN + n] * h[n];
+      }
+      if (in.z) {
+        const float z = z_tile[r * kRow + j];
+        y *= z * sigmoid(z);
+      }
+      z_tile[r * kRow + j] = y;
+    }
+  }
+  __syncthreads();
+  store_rows(z_tile, out, row0, valid, s.length, ch);
+}
+
+// ---------------------------------------------------------------------------------------
+// Backward.
+
+// Phase B1: per chunk, the adjoint that flows out of the chunk's first step towards the
+// previous chunk when nothing flows in from the next one (a zero carry).
+template <typename T, int kN>
+__global__ void __launch_bounds__(kChannelsPerBlock) chunk_adjoints_kernel(ScanCudaInputs<T> in, const Dev<T>* dout,
+                                                                            ScanShape s, ScanOptions o,
+                                                                            Workspace adjoint) {
+  extern __shared__ float shared[];
+  float* dt_tile = shared;
+  float* g_tile = dt_tile + kChannelsPerBlock * kRow;
+  float* z_tile = g_tile + kChannelsPerBlock * kRow;
+  float* c_tile = z_tile + kChannelsPerBlock * kRow;
+  const int64_t c = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
+  const Chunk ch = chunk_of(c, s.length, o.reverse);
+  const int valid = static_cast<int>(min(static_cast<int64_t>(kChannelsPerBlock), s.channels - d0));
+  const int64_t row0 = b * s.channels + d0;
+  load_rows(dt_tile, in.delta, row0, kChannelsPerBlock, valid, s.length, ch);
+  load_rows(g_tile, dout, row0, kChannelsPerBlock, valid, s.length, ch);
+  if (in.z) load_rows(z_tile, in.z, row0, kChannelsPerBlock, valid, s.length, ch);
+  load_state_inputs<T, kN>(c_tile, in.C, b, s.state, s.length, ch);
+  __syncthreads();
+  delta_to_dt(dt_tile, kChannelsPerBlock, ch.count, in.delta_bias, d0, s.channels, o.softplus);
+  __syncthreads();
+  const int r = threadIdx.x;
+  if (r >= valid) return;
+  const int64_t d = d0 + r;
+  float A[kN], carry[kN];
+#pragma unroll
+  for (int n = 0; n < kN; ++n) {
+    A[n] = n < s.state ? in.A[d * s.state + n] * kLog2e : 0.0f;
+    carry[n] = 0.0f;
+  }
+  float dt_sum = 0.0f;
+  for (int i = ch.count - 1; i >= 0; --i) {
+    const int j = tile_column(i, ch.count, o.reverse);
+    const float dt = dt_tile[r * kRow + j];
+    float g = g_tile[r * kRow + j];
+    if (in.z) {
+      const float z = z_tile[r * kRow + j];
+      g *= z * sigmoid(z);
+    }
+    dt_sum += dt;
+#pragma unroll
+    for (int n = 0; n < kN; ++n) carry[n] = exp2f(dt * A[n]) * (carry[n] + c_tile[j * kN + n] * g);
+  }
+  const int64_t at = chunk_index(b, c, d, s, adjoint.chunks);
+  adjoint.chunk_dt[at] = dt_sum;
+  for (int n = 0; n < s.state; ++n) adjoint.chunk_state[at * s.state + n] = carry[n];
+}
+
+// Phase B2: replaces each chunk's outflow with the adjoint flowing into the chunk from the
+// next one (dh_final for the last), and writes dh0, the adjoint leaving the first chunk.
+__global__ void fold_adjoints_kernel(const float* A, const float* dh_final, ScanShape s, Workspace w, float* dh0) {
+  const int64_t idx = grid_index();
+  if (idx >= s.batch * s.channels * s.state) return;
+  const int64_t n = idx % s.state, d = (idx / s.state) % s.channels, b = idx / (s.state * s.channels);
+  const float a = A[d * s.state + n];
+  float carry = dh_final ? dh_final[idx] : 0.0f;
+  for (int64_t c = w.chunks - 1; c >= 0; --c) {
+    const int64_t at = chunk_index(b, c, d, s, w.chunks);
+    const float outflow = w.chunk_state[at * s.state + n];
+    w.chunk_state[at * s.state + n] = carry;
+    carry = outflow + __expf(a * w.chunk_dt[at]) * carry;
+  }
+  if (dh0) dh0[idx] = carry;
+}
+
+// Phase B3: one warp per chunk; lanes are (channel, state) pairs, kLanes lanes per channel,
+// kStates states per lane. For each group of 32 / kLanes channels, each lane recomputes its
+// states over the chunk (kept in registers), then runs the adjoint backwards and produces
+// every gradient. Sums over states use shuffles among a channel's lanes; sums over channels
+// (dB, dC) shuffle across the warp's channels and accumulate in one shared row per chunk;
+// sums over chunks (dA, dD, ddelta_bias) are written per chunk and reduced afterwards by
+// reduce_parameter_gradients_kernel. Every sum has a fixed order.
+template <int kLanes>
+__device__ __forceinline__ float lane_group_sum(float v) {
+#pragma unroll
+  for (int offset = kLanes / 2; offset > 0; offset /= 2) v += __shfl_xor_sync(0xffffffffu, v, offset);
+  return v;
+}
+
+struct GradientPartials {
+  float* dA;           // [batch][chunks][channels][state] (reuses the recomputed chunk states)
+  float* dD;           // [batch][chunks][channels]
+  float* ddelta_bias;  // [batch][chunks][channels]
+};
+
+template <int kLanes, int kStates>
+struct GradientLayout {
+  static constexpr int kChannels = 32 / kLanes;  // channels per pass of the warp
+  static constexpr int kMaxN = kLanes * kStates;
+  static constexpr int kTiles = 4;  // delta, u, dout, z
+  static constexpr size_t kFloats = kTiles * kChannels * kRow + 4 * kChunk * kMaxN;  // + B, C, dB, dC
+  static constexpr size_t kBytes = kFloats * sizeof(float);
+};
+
+template <typename T, int kLanes, int kStates>
+__global__ void __launch_bounds__(32) chunk_gradients_kernel(ScanCudaInputs<T> in, const T* dout,
+                                                              ScanCudaGradients<T> grad, ScanShape s, ScanOptions o,
+                                                              Workspace states, Workspace adjoints,
+                                                              GradientPartials part) {
+  using Layout = GradientLayout<kLanes, kStates>;
+  constexpr int kChannels = Layout::kChannels, kMaxN = Layout::kMaxN;
+  extern __shared__ float shared[];
+  float* raw_tile = shared;                      // delta (+ bias added on use); then ddelta
+  float* u_tile = raw_tile + kChannels * kRow;   // u; then du
+  float* g_tile = u_tile + kChannels * kRow;     // dout
+  float* z_tile = g_tile + kChannels * kRow;     // z; then dz
+  float* b_tile = z_tile + kChannels * kRow;
+  float* c_tile = b_tile + kChunk * kMaxN;
+  float* db_row = c_tile + kChunk * kMaxN;
+  float* dc_row = db_row + kChunk * kMaxN;
+  const int64_t c = blockIdx.x, b = blockIdx.y;
+  const Chunk ch = chunk_of(c, s.length, o.reverse);
+  load_state_inputs<T, kMaxN>(b_tile, in.B, b, s.state, s.length, ch);
+  load_state_inputs<T, kMaxN>(c_tile, in.C, b, s.state, s.length, ch);
+  for (int k = threadIdx.x; k < kChunk * kMaxN; k += 32) db_row[k] = dc_row[k] = 0.0f;
+  const int r = threadIdx.x / kLanes, lane_n = threadIdx.x % kLanes;
+  const bool leads_channel = lane_n == 0;
+  const bool first_channel = r == 0;
+
+  for (int64_t d0 = 0; d0 < s.channels; d0 += kChannels) {
+    const int valid = static_cast<int>(min(static_cast<int64_t>(kChannels), s.channels - d0));
+    const int64_t row0 = b * s.channels + d0;
+    __syncwarp();
+    load_rows(raw_tile, in.delta, row0, kChannels, valid, s.length, ch);
+    load_rows(u_tile, in.u, row0, kChannels, valid, s.length, ch);
+    load_rows(g_tile, dout, row0, kChannels, valid, s.length, ch);
+    if (in.z) load_rows(z_tile, in.z, row0, kChannels, valid, s.length, ch);
+    __syncwarp();
+    const int64_t d = d0 + r;
+    const bool active = r < valid;
+    const float bias = active && in.delta_bias ? in.delta_bias[d] : 0.0f;
+    const float skip = active && in.D ? in.D[d] : 0.0f;
+    const int64_t at = chunk_index(b, c, active ? d : 0, s, states.chunks);
+    float A[kStates], A2[kStates], h_start[kStates], carry[kStates], dA[kStates];
+    float history[kStates][kChunk];
+#pragma unroll
+    for (int q = 0; q < kStates; ++q) {
+      const int n = lane_n + q * kLanes;
+      const bool real = active && n < s.state;
+      A[q] = real ? in.A[d * s.state + n] : 0.0f;
+      A2[q] = A[q] * kLog2e;
+      h_start[q] = real ? states.chunk_state[at * s.state + n] : 0.0f;
+      carry[q] = real ? adjoints.chunk_state[at * s.state + n] : 0.0f;
+      dA[q] = 0.0f;
+    }
+#pragma unroll
+    for (int q = 0; q < kStates; ++q) {
+      const int n = lane_n + q * kLanes;
+      float h = h_start[q];
+#pragma unroll
+      for (int i = 0; i < kChunk; ++i) {
+        if (i < ch.count) {
+          const int j = tile_column(i, ch.count, o.reverse);
+          const float raw = raw_tile[r * kRow + j] + bias;
+          const float dt = o.softplus ? softplus(raw) : raw;
+          h = exp2f(dt * A2[q]) * h + dt * u_tile[r * kRow + j] * b_tile[j * kMaxN + n];
+          history[q][i] = h;
+        }
+      }
+    }
+    __syncwarp();
+    float dD = 0.0f, dbias = 0.0f;
+#pragma unroll
+    for (int i = kChunk - 1; i >= 0; --i) {
+      if (i < ch.count) {
+        const int j = tile_column(i, ch.count, o.reverse);
+        const float raw = raw_tile[r * kRow + j] + bias;
+        const float dt = o.softplus ? softplus(raw) : raw;
+        const float u = u_tile[r * kRow + j];
+        const float dout_t = g_tile[r * kRow + j];
+        float gate = 1.0f, gate_grad = 0.0f;
+        if (in.z) {
+          const float z = z_tile[r * kRow + j], sg = sigmoid(z);
+          gate = z * sg;
+          gate_grad = sg * (1.0f + z * (1.0f - sg));
+        }
+        const float g = dout_t * gate;  // dL/dy
+        float y_part = 0.0f, ddt_part = 0.0f, du_part = 0.0f;
+#pragma unroll
+        for (int q = 0; q < kStates; ++q) {
+          const int n = lane_n + q * kLanes;
+          const float Bn = b_tile[j * kMaxN + n], Cn = c_tile[j * kMaxN + n];
+          const float h = history[q][i], h_prev = i > 0 ? history[q][i - 1] : h_start[q];
+          const float a = exp2f(dt * A2[q]);
+          const float lambda = carry[q] + Cn * g;
+          y_part += Cn * h;
+          ddt_part += lambda * (A[q] * a * h_prev + Bn * u);
+          du_part += lambda * dt * Bn;
+          dA[q] += lambda * dt * a * h_prev;
+          carry[q] = lambda * a;
+          float db = active ? lambda * dt * u : 0.0f, dc = active ? g * h : 0.0f;
+#pragma unroll
+          for (int offset = kLanes; offset < 32; offset *= 2) {
+            db += __shfl_xor_sync(0xffffffffu, db, offset);
+            dc += __shfl_xor_sync(0xffffffffu, dc, offset);
+          }
+          if (first_channel) {
+            db_row[j * kMaxN + n] += db;
+            dc_row[j * kMaxN + n] += dc;
+          }
+        }
+        y_part = lane_group_sum<kLanes>(y_part);
+        ddt_part = lane_group_sum<kLanes>(ddt_part);
+        du_part = lane_group_sum<kLanes>(du_part);
+        if (leads_channel && active) {
+          const float y = y_part + skip * u;
+          const float draw = o.softplus ? ddt_part * sigmoid(raw) : ddt_part;
+          dD += g * u;
+          dbias += draw;
+          // This step's inputs are used up: the tiles now collect its gradients.
+          u_tile[r * kRow + j] = du_part + skip * g;
+          raw_tile[r * kRow + j] = draw;
+          if (in.z) z_tile[r * kRow + j] = dout_t * y * gate_grad;
+        }
+      }
+    }
+#pragma unroll
+    for (int q = 0; q < kStates; ++q) {
+      const int n = lane_n + q * kLanes;
+      if (active && n < s.state) part.dA[at * s.state + n] = dA[q];
+    }
+    if (leads_channel && active) {
+      part.dD[at] = dD;
+      part.ddelta_bias[at] = dbias;
+    }
+    __syncwarp();
+    store_rows(u_tile, grad.du, row0, valid, s.length, ch);
+    store_rows(raw_tile, grad.ddelta, row0, valid, s.length, ch);
+    if (in.z) store_rows(z_tile, grad.dz, row0, valid, s.length, ch);
+  }
+  __syncwarp();
+  for (int k = threadIdx.x; k < s.state * ch.count; k += 32) {
+    const int n = k / ch.count, i = k % ch.count;
+    const int64_t at = (b * s.state + n) * s.length + ch.first + i;
+    grad.dB[at] = from_float<T>(db_row[i * kMaxN + n]);
+    grad.dC[at] = from_float<T>(dc_row[i * kMaxN + n]);
+  }
+}
+
+// Adds the per-chunk parameter gradients into dA, dD, ddelta_bias in a fixed order.
+__global__ void reduce_parameter_gradients_kernel(GradientPartials part, ScanShape s, int64_t chunks, float* dA,
+                                                  float* dD, float* ddelta_bias) {
+  const int64_t idx = grid_index();  // over channels * state
+  if (idx >= s.channels * s.state) return;
+  const int64_t d = idx / s.state, n = idx % s.state;
+  float sum_a = 0.0f, sum_d = 0.0f, sum_bias = 0.0f;
+  for (int64_t b = 0; b < s.batch; ++b) {
+    for (int64_t c = 0; c < chunks; ++c) {
+      const int64_t at = (b * chunks + c) * s.channels + d;
+      sum_a += part.dA[at * s.state + n];
+      if (n == 0) {
+        sum_d += part.dD[at];
+        sum_bias += part.ddelta_bias[at];
+      }
+    }
+  }
+  dA[idx] += sum_a;
+  if (n == 0 && dD) dD[d] += sum_d;
+  if (n == 0 && ddelta_bias) ddelta_bias[d] += sum_bias;
+}
+
+template <typename T>
+ScanCudaInputs<Dev<T>> device_inputs(const ScanCudaInputs<T>& in) {
+  return {reinterpret_cast<const Dev<T>*>(in.u), reinterpret_cast<const Dev<T>*>(in.delta), in.A,
+          reinterpret_cast<const Dev<T>*>(in.B), reinterpret_cast<const Dev<T>*>(in.C), in.D,
+          reinterpret_cast<const Dev<T>*>(in.z), in.delta_bias, in.h0};
+}
+
+// Stream-ordered scratch memory, freed on the same stream when the scope ends.
+class Scratch {
+ public:
+  Scratch(size_t bytes, cudaStream_t stream) : stream_(stream) {
+    SPINDLE_CUDA_CHECK(cudaMallocAsync(&pointer_, bytes, stream));
+  }
+  ~Scratch() { cudaFreeAsync(pointer_, stream_); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  float* get() const { return static_cast<float*>(pointer_); }
+
+ private:
+  void* pointer_ = nullptr;
+  cudaStream_t stream_;
+};
+
+// Launches a per-channel kernel with `bytes` of dynamic shared memory (raising the limit
+// above the default 48 KB where needed).
+template <typename... Params, typename... Args>
+void launch_channel_kernel(void (*kernel)(Params...), dim3 grid, size_t bytes, cudaStream_t stream, Args&&... args) {
+  SPINDLE_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)));
+  kernel<<<grid, kChannelsPerBlock, bytes, stream>>>(std::forward<Args>(args)...);
+}
+
+int64_t chunk_count(const ScanShape& s) { return (s.length + kChunk - 1) / kChunk; }
+
+void check_shape(const ScanShape& s) {
+  SPINDLE_CHECK(s.state >= 1 && s.state <= kScanMaxState, "selective_scan (CUDA)",
+                "state size " + std::to_string(s.state), "1.." + std::to_string(kScanMaxState));
+  SPINDLE_CHECK(s.batch <= 65535, "selective_scan (CUDA)", "batch " + std::to_string(s.batch), "at most 65535");
+}
+
+// Runs `launch` with the register-array size kN fitting s.state.
+template <typename Launch>
+void with_state_capacity(int64_t state, Launch&& launch) {
+  if (state <= 4) return launch(std::integral_constant<int, 4>{});
+  if (state <= 8) return launch(std::integral_constant<int, 8>{});
+  if (state <= 16) return launch(std::integral_constant<int, 16>{});
+  if (state <= 32) return launch(std::integral_constant<int, 32>{});
+  return launch(std::integral_constant<int, 64>{});
+}
+
+template <typename T>
+void run_state_phases(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, const ScanOptions& o, const Workspace& w,
+                      float* h_final, cudaStream_t stream) {
+  const dim3 grid(static_cast<unsigned>(w.chunks), static_cast<unsigned>((s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock),
+                  static_cast<unsigned>(s.batch));
+  with_state_capacity(s.state, [&](auto capacity) {
+    constexpr int kN = decltype(capacity)::value;
+    launch_channel_kernel(chunk_states_kernel<Dev<T>, kN>, grid, channel_kernel_bytes<kN>(2, 1), stream, in, s, o, w);
+  });
+  check_launch("chunk_states_kernel");
+  const int64_t pairs = s.batch * s.channels * s.state;
+  fold_states_kernel<<<static_cast<unsigned>((pairs + kThreadsPerBlock - 1) / kThreadsPerBlock), kThreadsPerBlock, 0,
+                       stream>>>(in.A, in.h0, s, w, h_final);
+  check_launch("fold_states_kernel");
+}
+
+}  // namespace
+
+template <typename T>
+void selective_scan_forward_cuda(const ScanCudaInputs<T>& in_host_types, T* out, float* h_final, ScanShape s,
+                                 ScanOptions o, cudaStream_t stream) {
+  check_shape(s);
+  if (s.batch * s.channels * s.length == 0) return;
+  const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
+  const int64_t chunks = chunk_count(s);
+  const int64_t summaries = s.batch * chunks * s.channels;
+  Scratch chunk_state(summaries * s.state * sizeof(float), stream), chunk_dt(summaries * sizeof(float), stream);
+  const Workspace w{chunk_state.get(), chunk_dt.get(), chunks};
+  run_state_phases<T>(in, s, o, w, h_final, stream);
+  const dim3 grid(static_cast<unsigned>(chunks), static_cast<unsigned>((s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock),
+                  static_cast<unsigned>(s.batch));
+  with_state_capacity(s.state, [&](auto capacity) {
+    constexpr int kN = decltype(capacity)::value;
+    launch_channel_kernel(chunk_outputs_kernel<Dev<T>, kN>, grid, channel_kernel_bytes<kN>(3, 2), stream, in, s, o, w,
+                          reinterpret_cast<Dev<T>*>(out));
+  });
+  check_launch("chunk_outputs_kernel");
+}
+
+template <typename T>
+void selective_scan_backward_cuda(const ScanCudaInputs<T>& in_host_types, const T* dout, const float* dh_final,
+                                  const ScanCudaGradients<T>& grad, ScanShape s, ScanOptions o, cudaStream_t stream) {
+  check_shape(s);
+  if (s.batch * s.channels * s.length == 0) return;
+  const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
+  const auto* dout_device = reinterpret_cast<const Dev<T>*>(dout);
+  const int64_t chunks = chunk_count(s);
+  const int64_t summaries = s.batch * chunks * s.channels;
+  Scratch state_buffer(summaries * s.state * sizeof(float), stream), state_dt(summaries * sizeof(float), stream);
+  Scratch adjoint_buffer(summaries * s.state * sizeof(float), stream), adjoint_dt(summaries * sizeof(float), stream);
+  Scratch dD_partial(summaries * sizeof(float), stream), bias_partial(summaries * sizeof(float), stream);
+  const Workspace states{state_buffer.get(), state_dt.get(), chunks};
+  const Workspace adjoints{adjoint_buffer.get(), adjoint_dt.get(), chunks};
+  run_state_phases<T>(in, s, o, states, nullptr, stream);
+
+  const dim3 grid(static_cast<unsigned>(chunks), static_cast<unsigned>((s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock),
+                  static_cast<unsigned>(s.batch));
+  with_state_capacity(s.state, [&](auto capacity) {
+    constexpr int kN = decltype(capacity)::value;
+    launch_channel_kernel(chunk_adjoints_kernel<Dev<T>, kN>, grid, channel_kernel_bytes<kN>(3, 1), stream, in,
+                          dout_device, s, o, adjoints);
+  });
+  check_launch("chunk_adjoints_kernel");
+  const int64_t pairs = s.batch * s.channels * s.state;
+  fold_adjoints_kernel<<<static_cast<unsigned>((pairs + kThreadsPerBlock - 1) / kThreadsPerBlock), kThreadsPerBlock, 0,
+                         stream>>>(in.A, dh_final, s, adjoints, grad.dh0);
+  check_launch("fold_adjoints_kernel");
+
+  // The chunk states are read once per (chunk, channel, state) before dA's partial is
+  // written to the same place, so the buffer is reused for the partials.
+  const GradientPartials part{state_buffer.get(), dD_partial.get(), bias_partial.get()};
+  const ScanCudaGradients<Dev<T>> g{reinterpret_cast<Dev<T>*>(grad.du), reinterpret_cast<Dev<T>*>(grad.ddelta),
+                                    grad.dA,                             reinterpret_cast<Dev<T>*>(grad.dB),
+                                    reinterpret_cast<Dev<T>*>(grad.dC),  grad.dD,
+                                    reinterpret_cast<Dev<T>*>(grad.dz),  grad.ddelta_bias,
+                                    grad.dh0};
+  const dim3 gradient_grid(static_cast<unsigned>(chunks), static_cast<unsigned>(s.batch));
+  auto launch_gradients = [&](auto lanes, auto per_lane) {
+    constexpr int kLanes = decltype(lanes)::value, kStates = decltype(per_lane)::value;
+    auto* kernel = chunk_gradients_kernel<Dev<T>, kLanes, kStates>;
+    constexpr size_t bytes = GradientLayout<kLanes, kStates>::kBytes;
+    SPINDLE_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)));
+    kernel<<<gradient_grid, 32, bytes, stream>>>(in, dout_device, g, s, o, states, adjoints, part);
+  };
+  using std::integral_constant;
+  if (s.state <= 4) {
+    launch_gradients(integral_constant<int, 4>{}, integral_constant<int, 1>{});
+  } else if (s.state <= 8) {
+    launch_gradients(integral_constant<int, 8>{}, integral_constant<int, 1>{});
+  } else if (s.state <= 16) {
+    launch_gradients(integral_constant<int, 16>{}, integral_constant<int, 1>{});
+  } else if (s.state <= 32) {
+    launch_gradients(integral_constant<int, 32>{}, integral_constant<int, 1>{});
+  } else {
+    launch_gradients(integral_constant<int, 32>{}, integral_constant<int, 2>{});
+  }
+  check_launch("chunk_gradients_kernel");
+  const int64_t params = s.channels * s.state;
+  reduce_parameter_gradients_kernel<<<static_cast<unsigned>((params + kThreadsPerBlock - 1) / kThreadsPerBlock),
+                                      kThreadsPerBlock, 0, stream>>>(part, s, chunks, grad.dA, grad.dD,
+                                                                     grad.ddelta_bias);
+  check_launch("reduce_parameter_gradients_kernel");
+}
+
+#define SPINDLE_INSTANTIATE(T)                                                                                   \
+  template void selective_scan_forward_cuda<T>(const ScanCudaInputs<T>&, T*, float*, ScanShape, ScanOptions,     \
+                                               cudaStream_t);                                                    \
+  template void selective_scan_backward_cuda<T>(const ScanCudaInputs<T>&, const T*, const float*,                \
+                                                const ScanCudaGradients<T>&, ScanShape, ScanOptions, cudaStream_t);
+SPINDLE_INSTANTIATE(float)
+SPINDLE_INSTANTIATE(bfloat16)
+#undef SPINDLE_INSTANTIATE
+
+}  // namespace spindle::kernels

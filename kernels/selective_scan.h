@@ -1,0 +1,116 @@
+// Selective scan (Mamba's S6), forward and backward.
+//
+// Layout (row-major): u, delta, z, out: (batch, channels, length); B, C: (batch, state,
+// length) (one group: shared by all channels); A: (channels, state); D, delta_bias:
+// (channels); h0, h_final: (batch, channels, state). channels is d_inner, state d_state.
+// For channel d, state n, step t (0-based):
+//   dt_t  = softplus(delta_t + delta_bias_d)       (or delta_t + delta_bias_d without softplus)
+//   h_t   = exp(dt_t * A_dn) * h_prev + dt_t * B_nt * u_t,   h_prev of the first step = h0 (or 0)
+//   y_t   = sum_n C_nt * h_t + D_d * u_t
+//   out_t = y_t * silu(z_t)                         (or y_t without z)
+// Forward direction: steps t = 0, 1, ..., length-1. Reverse direction (reverse = true): steps
+// t = length-1, ..., 0, so h_prev of t is h_{t+1}; the input is not copied or flipped.
+// h_final is the state after the last step (h_{length-1} forward, h_0 reverse): passing it as
+// h0 of the next piece scans a sequence in pieces exactly as whole.
+//
+// Backward: du, ddelta, dB, dC, dz and dh0 are written; dA, dD and ddelta_bias are
+// ACCUMULATED (+=, parameter gradients). dh_final (gradient of h_final) may be null (zero).
+// Optional inputs (D, z, delta_bias, h0) may be null; their gradients must then be null too.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/backend.h"
+#include "kernels/bfloat16.h"
+
+namespace spindle::kernels {
+
+struct ScanShape {
+  int64_t batch = 0, channels = 0, length = 0, state = 0;
+};
+
+struct ScanOptions {
+  bool softplus = true;
+  bool reverse = false;
+};
+
+template <typename T>
+struct ScanInputs {
+  const T* u = nullptr;
+  const T* delta = nullptr;
+  const T* A = nullptr;
+  const T* B = nullptr;
+  const T* C = nullptr;
+  const T* D = nullptr;           // optional
+  const T* z = nullptr;           // optional
+  const T* delta_bias = nullptr;  // optional
+  const T* h0 = nullptr;          // optional
+};
+
+template <typename T>
+struct ScanGradients {
+  T* du = nullptr;
+  T* ddelta = nullptr;
+  T* dA = nullptr;           // accumulated
+  T* dB = nullptr;
+  T* dC = nullptr;
+  T* dD = nullptr;           // accumulated; null iff D is null
+  T* dz = nullptr;           // null iff z is null
+  T* ddelta_bias = nullptr;  // accumulated; null iff delta_bias is null
+  T* dh0 = nullptr;          // optional
+};
+
+// CPU reference, T = float or double. Backward keeps one channel's states at a time
+// (length x state values), never length x channels x state.
+template <typename T>
+void selective_scan_forward_cpu(const ScanInputs<T>& in, T* out, T* h_final, ScanShape shape, ScanOptions options);
+template <typename T>
+void selective_scan_backward_cpu(const ScanInputs<T>& in, const T* dout, const T* dh_final, const ScanGradients<T>& grad,
+                                 ScanShape shape, ScanOptions options);
+
+#if SPINDLE_WITH_CUDA
+// CUDA: activations T (float or bfloat16); A, D, delta_bias and the states float.
+template <typename T>
+struct ScanCudaInputs {
+  const T* u;
+  const T* delta;
+  const float* A;
+  const T* B;
+  const T* C;
+  const float* D;
+  const T* z;
+  const float* delta_bias;
+  const float* h0;
+};
+
+template <typename T>
+struct ScanCudaGradients {
+  T* du;
+  T* ddelta;
+  float* dA;
+  T* dB;
+  T* dC;
+  float* dD;
+  T* dz;
+  float* ddelta_bias;
+  float* dh0;
+};
+
+// The sequence is cut into chunks of kScanChunk steps. Forward: per chunk, the state each
+// channel reaches from zero (phase 1); a fold over chunks gives every chunk's true start
+// state (phase 2); each chunk is rescanned from it to produce the output (phase 3). Backward
+// mirrors it with the adjoint. Workspace (from the stream-ordered pool): two float arrays of
+// batch x chunks x channels x state, i.e. length/64 of the activations' state size.
+inline constexpr int kScanChunk = 64;
+inline constexpr int kScanMaxState = 64;
+
+template <typename T>
+void selective_scan_forward_cuda(const ScanCudaInputs<T>& in, T* out, float* h_final, ScanShape shape,
+                                 ScanOptions options, cudaStream_t stream);
+template <typename T>
+void selective_scan_backward_cuda(const ScanCudaInputs<T>& in, const T* dout, const float* dh_final,
+                                  const ScanCudaGradients<T>& grad, ScanShape shape, ScanOptions options,
+                                  cudaStream_t stream);
+#endif
+
+}  // namespace spindle::kernels

@@ -1,0 +1,182 @@
+#include "platform/ops/selective_scan.h"
+
+#include "platform/ops/op_checks.h"
+
+namespace spindle::ops {
+namespace {
+
+constexpr const char* kForward = "selective_scan_forward";
+constexpr const char* kBackward = "selective_scan_backward";
+
+struct Checked {
+  kernels::ScanShape shape;
+  Device device;
+  DType activations;
+  DType parameters;
+};
+
+// Checks an optional tensor and its optional gradient: given together or not at all.
+void check_optional(const char* op, const char* name, const Tensor* tensor, const Shape& shape, Device device,
+                    DType dtype) {
+  if (!tensor) return;
+  check_tensor(op, name, *tensor, shape, device);
+  SPINDLE_CHECK(tensor->dtype() == dtype, std::string(op) + ": " + name, tensor->describe(),
+                "dtype " + std::string(dtype_name(dtype)));
+}
+
+Checked check_inputs(const char* op, const ScanTensors& in) {
+  SPINDLE_CHECK(in.u && in.delta && in.A && in.B && in.C, op, "missing u, delta, A, B or C", "all five given");
+  SPINDLE_CHECK(in.u->dim() == 3, std::string(op) + ": u", in.u->describe(), "(batch, channels, length)");
+  SPINDLE_CHECK(in.A->dim() == 2, std::string(op) + ": A", in.A->describe(), "(channels, state)");
+  const kernels::ScanShape shape{in.u->size(0), in.u->size(1), in.u->size(2), in.A->size(1)};
+  const Device device = in.u->device();
+  const DType activations = in.u->dtype();
+  if (device.is_cpu()) {
+    check_dtype(op, "u", *in.u, {DType::f32, DType::f64});
+  } else {
+    check_dtype(op, "u", *in.u, {DType::f32, DType::bf16});
+  }
+  const DType parameters = device.is_cpu() ? activations : DType::f32;
+  const Shape sequence{shape.batch, shape.channels, shape.length};
+  const Shape per_state{shape.batch, shape.state, shape.length};
+  check_optional(op, "u", in.u, sequence, device, activations);
+  check_optional(op, "delta", in.delta, sequence, device, activations);
+  check_optional(op, "B", in.B, per_state, device, activations);
+  check_optional(op, "C", in.C, per_state, device, activations);
+  check_optional(op, "z", in.z, sequence, device, activations);
+  check_optional(op, "A", in.A, {shape.channels, shape.state}, device, parameters);
+  check_optional(op, "D", in.D, {shape.channels}, device, parameters);
+  check_optional(op, "delta_bias", in.delta_bias, {shape.channels}, device, parameters);
+  check_optional(op, "h0", in.h0, {shape.batch, shape.channels, shape.state}, device, parameters);
+  return {shape, device, activations, parameters};
+}
+
+template <typename P>
+const P* pointer(const Tensor* tensor) {
+  return tensor ? static_cast<const P*>(tensor->raw_data()) : nullptr;
+}
+template <typename P>
+P* mutable_pointer(Tensor* tensor) {
+  return tensor ? static_cast<P*>(tensor->raw_data()) : nullptr;
+}
+
+// Raw pointers for the kernels. Activations are of type T, parameters and states of type P.
+template <typename T, typename P>
+struct KernelArguments {
+  const T* u;
+  const T* delta;
+  const P* A;
+  const T* B;
+  const T* C;
+  const P* D;
+  const T* z;
+  const P* delta_bias;
+  const P* h0;
+};
+
+template <typename T, typename P>
+KernelArguments<T, P> kernel_arguments(const ScanTensors& in) {
+  return {pointer<T>(in.u), pointer<T>(in.delta), pointer<P>(in.A),          pointer<T>(in.B), pointer<T>(in.C),
+          pointer<P>(in.D), pointer<T>(in.z),     pointer<P>(in.delta_bias), pointer<P>(in.h0)};
+}
+
+template <typename T>
+kernels::ScanInputs<T> cpu_inputs(const ScanTensors& in) {
+  const KernelArguments<T, T> a = kernel_arguments<T, T>(in);
+  return {a.u, a.delta, a.A, a.B, a.C, a.D, a.z, a.delta_bias, a.h0};
+}
+
+template <typename T>
+kernels::ScanGradients<T> cpu_gradients(const ScanGradientTensors& g) {
+  return {mutable_pointer<T>(g.du), mutable_pointer<T>(g.ddelta),      mutable_pointer<T>(g.dA),
+          mutable_pointer<T>(g.dB), mutable_pointer<T>(g.dC),          mutable_pointer<T>(g.dD),
+          mutable_pointer<T>(g.dz), mutable_pointer<T>(g.ddelta_bias), mutable_pointer<T>(g.dh0)};
+}
+
+}  // namespace
+
+void selective_scan_forward(const ScanTensors& in, Tensor& out, Tensor* h_final, kernels::ScanOptions options,
+                            const Stream* stream) {
+  const Checked c = check_inputs(kForward, in);
+  check_optional(kForward, "out", &out, in.u->shape(), c.device, c.activations);
+  check_optional(kForward, "h_final", h_final, {c.shape.batch, c.shape.channels, c.shape.state}, c.device,
+                 c.parameters);
+  if (c.device.is_cpu()) {
+    if (c.activations == DType::f64) {
+      kernels::selective_scan_forward_cpu(cpu_inputs<double>(in), out.data<double>(), mutable_pointer<double>(h_final),
+                                          c.shape, options);
+    } else {
+      kernels::selective_scan_forward_cpu(cpu_inputs<float>(in), out.data<float>(), mutable_pointer<float>(h_final),
+                                          c.shape, options);
+    }
+    return;
+  }
+#if SPINDLE_WITH_CUDA
+  DeviceGuard guard(c.device);
+  const cudaStream_t cuda = op_stream(kForward, c.device, stream).cuda();
+  auto run = [&]<typename T>(T) {
+    const KernelArguments<T, float> a = kernel_arguments<T, float>(in);
+    kernels::selective_scan_forward_cuda<T>({a.u, a.delta, a.A, a.B, a.C, a.D, a.z, a.delta_bias, a.h0},
+                                            static_cast<T*>(out.raw_data()), mutable_pointer<float>(h_final),
+                                            c.shape, options, cuda);
+  };
+  c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
+#else
+  (void)stream;
+#endif
+}
+
+void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,
+                             const ScanGradientTensors& grad, kernels::ScanOptions options, const Stream* stream) {
+  const Checked c = check_inputs(kBackward, in);
+  const Shape sequence = in.u->shape();
+  const Shape per_state{c.shape.batch, c.shape.state, c.shape.length};
+  const Shape states{c.shape.batch, c.shape.channels, c.shape.state};
+  SPINDLE_CHECK(grad.du && grad.ddelta && grad.dA && grad.dB && grad.dC, kBackward,
+                "missing du, ddelta, dA, dB or dC", "all five given");
+  SPINDLE_CHECK(!grad.dD == !in.D && !grad.dz == !in.z && !grad.ddelta_bias == !in.delta_bias, kBackward,
+                "gradient of D, z or delta_bias given without its input, or missing",
+                "dD, dz and ddelta_bias given exactly when D, z and delta_bias are");
+  SPINDLE_CHECK(!grad.dh0 || in.h0, kBackward, "dh0 given without h0", "h0 when its gradient is asked for");
+  check_optional(kBackward, "dout", &dout, sequence, c.device, c.activations);
+  check_optional(kBackward, "dh_final", dh_final, states, c.device, c.parameters);
+  check_optional(kBackward, "du", grad.du, sequence, c.device, c.activations);
+  check_optional(kBackward, "ddelta", grad.ddelta, sequence, c.device, c.activations);
+  check_optional(kBackward, "dB", grad.dB, per_state, c.device, c.activations);
+  check_optional(kBackward, "dC", grad.dC, per_state, c.device, c.activations);
+  check_optional(kBackward, "dz", grad.dz, sequence, c.device, c.activations);
+  check_optional(kBackward, "dA", grad.dA, {c.shape.channels, c.shape.state}, c.device, c.parameters);
+  check_optional(kBackward, "dD", grad.dD, {c.shape.channels}, c.device, c.parameters);
+  check_optional(kBackward, "ddelta_bias", grad.ddelta_bias, {c.shape.channels}, c.device, c.parameters);
+  check_optional(kBackward, "dh0", grad.dh0, states, c.device, c.parameters);
+  if (c.device.is_cpu()) {
+    if (c.activations == DType::f64) {
+      kernels::selective_scan_backward_cpu(cpu_inputs<double>(in), dout.data<double>(), pointer<double>(dh_final),
+                                           cpu_gradients<double>(grad), c.shape, options);
+    } else {
+      kernels::selective_scan_backward_cpu(cpu_inputs<float>(in), dout.data<float>(), pointer<float>(dh_final),
+                                           cpu_gradients<float>(grad), c.shape, options);
+    }
+    return;
+  }
+#if SPINDLE_WITH_CUDA
+  DeviceGuard guard(c.device);
+  const cudaStream_t cuda = op_stream(kBackward, c.device, stream).cuda();
+  auto run = [&]<typename T>(T) {
+    const KernelArguments<T, float> a = kernel_arguments<T, float>(in);
+    kernels::ScanCudaGradients<T> g{mutable_pointer<T>(grad.du), mutable_pointer<T>(grad.ddelta),
+                                    mutable_pointer<float>(grad.dA), mutable_pointer<T>(grad.dB),
+                                    mutable_pointer<T>(grad.dC), mutable_pointer<float>(grad.dD),
+                                    mutable_pointer<T>(grad.dz), mutable_pointer<float>(grad.ddelta_bias),
+                                    mutable_pointer<float>(grad.dh0)};
+    kernels::selective_scan_backward_cuda<T>({a.u, a.delta, a.A, a.B, a.C, a.D, a.z, a.delta_bias, a.h0},
+                                             static_cast<const T*>(dout.raw_data()), pointer<float>(dh_final), g,
+                                             c.shape, options, cuda);
+  };
+  c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
+#else
+  (void)stream;
+#endif
+}
+
+}  // namespace spindle::ops

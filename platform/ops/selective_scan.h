@@ -1,0 +1,46 @@
+// Selective scan (Mamba's S6) on tensors; kernels/selective_scan.h defines the math.
+// Shapes: u, delta, z, out: (batch, channels, length); B, C: (batch, state, length);
+// A: (channels, state); D, delta_bias: (channels); h0, h_final: (batch, channels, state).
+// CPU: every tensor f32 or f64 (one dtype). CUDA: u, delta, z, B, C, out and their
+// gradients f32 or bf16 (one dtype); A, D, delta_bias, states and their gradients f32.
+#pragma once
+
+#include "kernels/selective_scan.h"
+#include "platform/tensor.h"
+
+namespace spindle::ops {
+
+struct ScanTensors {
+  const Tensor* u = nullptr;
+  const Tensor* delta = nullptr;
+  const Tensor* A = nullptr;
+  const Tensor* B = nullptr;
+  const Tensor* C = nullptr;
+  const Tensor* D = nullptr;           // optional
+  const Tensor* z = nullptr;           // optional
+  const Tensor* delta_bias = nullptr;  // optional
+  const Tensor* h0 = nullptr;          // optional
+};
+
+// Written: du, ddelta, dB, dC, dz, dh0. Accumulated: dA, dD, ddelta_bias. Each optional
+// gradient is given iff its input is.
+struct ScanGradientTensors {
+  Tensor* du = nullptr;
+  Tensor* ddelta = nullptr;
+  Tensor* dA = nullptr;
+  Tensor* dB = nullptr;
+  Tensor* dC = nullptr;
+  Tensor* dD = nullptr;
+  Tensor* dz = nullptr;
+  Tensor* ddelta_bias = nullptr;
+  Tensor* dh0 = nullptr;  // optional even when h0 is given
+};
+
+void selective_scan_forward(const ScanTensors& in, Tensor& out, Tensor* h_final, kernels::ScanOptions options,
+                            const Stream* stream = nullptr);
+
+void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,
+                             const ScanGradientTensors& grad, kernels::ScanOptions options,
+                             const Stream* stream = nullptr);
+
+}  // namespace spindle::ops

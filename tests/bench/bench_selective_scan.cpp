@@ -1,0 +1,141 @@
+// Selective scan timing on one GPU: bf16 inputs, f32 state, z gating, softplus with bias,
+// D skip; Mamba's shapes (batch 1, d_inner 512, d_state 16) by default.
+//   bench_selective_scan [--length L]... [--channels D] [--state N] [--batch B] [--repeats R]
+// Prints per length: forward and forward+backward median times (CUDA events, after
+// warm-up), the bytes a minimal implementation must move, and the achieved fraction of the
+// device's copy bandwidth (measured here with a device-to-device copy).
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "platform/ops/selective_scan.h"
+#include "platform/random.h"
+#include "platform/tensor.h"
+#include "tests/support/tensors.h"
+
+namespace spindle {
+namespace {
+
+const Device kGpu = Device::cuda(0);
+
+double median_ms(const std::function<void()>& work, int repeats, const Stream& stream) {
+  for (int i = 0; i < 3; ++i) work();
+  std::vector<double> times;
+  Event start(kGpu), stop(kGpu);
+  for (int i = 0; i < repeats; ++i) {
+    start.record(stream);
+    work();
+    stop.record(stream);
+    stop.synchronize();
+    times.push_back(Event::elapsed_ms(start, stop));
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+Tensor device_random(const Shape& shape, DType dtype, uint64_t seed, double low, double high) {
+  return testing::random_tensor(shape, dtype, seed, low, high).to(kGpu);
+}
+
+double copy_bandwidth_gbs(const Stream& stream) {
+  const int64_t n = int64_t{1} << 30;  // 1 GiB each way
+  const Tensor source = Tensor::zeros({n}, DType::u8, kGpu);
+  Tensor target = Tensor::empty({n}, DType::u8, kGpu);
+  const double ms = median_ms([&] { target.copy_from(source, &stream); }, 10, stream);
+  return 2.0 * n / (ms * 1e-3) / 1e9;
+}
+
+struct Anchor {
+  int64_t length;
+  double forward_ms, forward_backward_ms;
+};
+// mamba_ssm's own CUDA kernel on the device's H100 (issue 4), d_inner 512, d_state 16, batch 1.
+const Anchor kAnchors[] = {{131072, 1.50, 8.94}, {1048576, 12.0, 72.7}};
+
+}  // namespace
+}  // namespace spindle
+
+int main(int argc, char** argv) {
+  using namespace spindle;
+  std::vector<int64_t> lengths;
+  int64_t channels = 512, state = 16, batch = 1;
+  int repeats = 20;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    const int64_t value = std::atoll(argv[i + 1]);
+    if (flag == "--length") lengths.push_back(value);
+    else if (flag == "--channels") channels = value;
+    else if (flag == "--state") state = value;
+    else if (flag == "--batch") batch = value;
+    else if (flag == "--repeats") repeats = static_cast<int>(value);
+    else {
+      std::fprintf(stderr, "unknown option %s\n", argv[i]);
+      return 2;
+    }
+  }
+  if (lengths.empty()) lengths = {131072, 1048576};
+  if (cuda_device_count() == 0) {
+    std::fprintf(stderr, "bench_selective_scan: no GPU\n");
+    return 1;
+  }
+  const Stream stream = Stream::create(kGpu);
+  const double bandwidth = copy_bandwidth_gbs(stream);
+  std::printf("device copy bandwidth: %.0f GB/s (read + write)\n", bandwidth);
+  std::printf("%-9s %-9s %9s %9s %8s %7s %12s %9s %7s\n", "length", "pass", "ms", "anchor", "vs anch", "GB", "GB/s",
+              "of copy", "peakGiB");
+  for (const int64_t length : lengths) {
+    const Shape sequence{batch, channels, length}, per_state{batch, state, length};
+    const Tensor u = device_random(sequence, DType::bf16, 1, -1, 1);
+    const Tensor delta = device_random(sequence, DType::bf16, 2, -4, -1);
+    const Tensor z = device_random(sequence, DType::bf16, 3, -1, 1);
+    const Tensor B = device_random(per_state, DType::bf16, 4, -1, 1);
+    const Tensor C = device_random(per_state, DType::bf16, 5, -1, 1);
+    const Tensor A = device_random({channels, state}, DType::f32, 6, -8, -1);
+    const Tensor D = device_random({channels}, DType::f32, 7, -1, 1);
+    const Tensor bias = device_random({channels}, DType::f32, 8, -1, 1);
+    const Tensor dout = device_random(sequence, DType::bf16, 9, -1, 1);
+    Tensor out = Tensor::empty(sequence, DType::bf16, kGpu);
+    Tensor du = Tensor::empty(sequence, DType::bf16, kGpu), ddelta = Tensor::empty(sequence, DType::bf16, kGpu),
+           dz = Tensor::empty(sequence, DType::bf16, kGpu);
+    Tensor dB = Tensor::empty(per_state, DType::bf16, kGpu), dC = Tensor::empty(per_state, DType::bf16, kGpu);
+    Tensor dA = Tensor::zeros({channels, state}, DType::f32, kGpu), dD = Tensor::zeros({channels}, DType::f32, kGpu),
+           dbias = Tensor::zeros({channels}, DType::f32, kGpu);
+    const ops::ScanTensors in{&u, &delta, &A, &B, &C, &D, &z, &bias, nullptr};
+    const ops::ScanGradientTensors grad{&du, &ddelta, &dA, &dB, &dC, &dD, &dz, &dbias, nullptr};
+    const kernels::ScanOptions options{true, false};
+    stream.synchronize();
+    reset_peak_device_memory(0);
+    const double forward = median_ms([&] { ops::selective_scan_forward(in, out, nullptr, options, &stream); }, repeats, stream);
+    const double backward =
+        median_ms([&] { ops::selective_scan_backward(in, dout, nullptr, grad, options, &stream); }, repeats, stream);
+    const double peak_gib = device_memory_stats(0).used_peak_bytes / double(1 << 30);
+    const double element = 2.0;  // bf16
+    const double seq_bytes = double(batch) * channels * length * element, state_bytes = double(batch) * state * length * element;
+    const double forward_bytes = 4 * seq_bytes + 2 * state_bytes;                     // u, delta, z, B, C in; out
+    const double backward_bytes = 4 * seq_bytes + 2 * state_bytes + 3 * seq_bytes + 2 * state_bytes;  // + dout in; du, ddelta, dz, dB, dC out
+    double anchor_f = 0, anchor_fb = 0;
+    for (const Anchor& a : kAnchors) {
+      if (a.length == length && channels == 512 && state == 16 && batch == 1) {
+        anchor_f = a.forward_ms;
+        anchor_fb = a.forward_backward_ms;
+      }
+    }
+    auto row = [&](const char* pass, double ms, double anchor, double bytes) {
+      const double gbs = bytes / (ms * 1e-3) / 1e9;
+      char versus[16] = "-";
+      if (anchor > 0) std::snprintf(versus, sizeof versus, "%.2fx", anchor / ms);
+      char anchor_text[16] = "-";
+      if (anchor > 0) std::snprintf(anchor_text, sizeof anchor_text, "%.2f", anchor);
+      std::printf("%-9lld %-9s %9.3f %9s %8s %7.3f %12.0f %8.1f%% %7.2f\n", static_cast<long long>(length), pass, ms,
+                  anchor_text, versus, bytes / 1e9, gbs, 100 * gbs / bandwidth, peak_gib);
+    };
+    row("fwd", forward, anchor_f, forward_bytes);
+    row("fwd+bwd", forward + backward, anchor_fb, forward_bytes + backward_bytes);
+  }
+  std::printf("vs anch: anchor time / spindle time (above 1 is faster than mamba_ssm's kernel)\n");
+  return 0;
+}

@@ -1,0 +1,70 @@
+#include "platform/ops/selective_scan.h"
+#include "tests/gpu/backend_ops.h"
+
+namespace spindle::testing {
+namespace {
+
+// Awkward sizes: lengths not multiples of the 64-step chunk, one step, state 1..64, both
+// directions, with and without the optional inputs.
+struct ScanCase {
+  int64_t batch, channels, length, state;
+  bool reverse, full;
+};
+
+struct Inputs {
+  Tensor u, delta, A, B, C, D, z, delta_bias, h0;
+  Inputs(const Backend& be, ScanCase c)
+      : u(be.input({c.batch, c.channels, c.length}, 1)),
+        delta(be.input({c.batch, c.channels, c.length}, 2, -2.0, 0.5)),
+        A(be.parameter({c.channels, c.state}, 3, -2.0, -0.2)),
+        B(be.input({c.batch, c.state, c.length}, 4)),
+        C(be.input({c.batch, c.state, c.length}, 5)),
+        D(be.parameter({c.channels}, 6)),
+        z(be.input({c.batch, c.channels, c.length}, 7)),
+        delta_bias(be.parameter({c.channels}, 8)),
+        h0(be.parameter({c.batch, c.channels, c.state}, 9)) {}
+  ops::ScanTensors tensors(bool full) const {
+    return {&u, &delta, &A, &B, &C, full ? &D : nullptr, full ? &z : nullptr, full ? &delta_bias : nullptr,
+            full ? &h0 : nullptr};
+  }
+};
+
+std::vector<std::pair<std::string, Tensor>> run_forward(const Backend& be, ScanCase c) {
+  const Inputs in(be, c);
+  Tensor out = be.output(in.u.shape());
+  Tensor h_final = be.parameter_output(in.h0.shape());
+  ops::selective_scan_forward(in.tensors(c.full), out, &h_final, {true, c.reverse});
+  return {{"out", out}, {"h_final", h_final}};
+}
+
+std::vector<std::pair<std::string, Tensor>> run_backward(const Backend& be, ScanCase c) {
+  const Inputs in(be, c);
+  const Tensor dout = be.input(in.u.shape(), 10);
+  const Tensor dh_final = be.parameter(in.h0.shape(), 11);
+  Tensor du = be.output(in.u.shape()), ddelta = be.output(in.u.shape()), dz = be.output(in.u.shape());
+  Tensor dB = be.output(in.B.shape()), dC = be.output(in.C.shape());
+  Tensor dA = be.parameter_gradient(in.A.shape(), 12), dD = be.parameter_gradient(in.D.shape(), 13),
+         dbias = be.parameter_gradient(in.D.shape(), 14);
+  Tensor dh0 = be.parameter_output(in.h0.shape());
+  ops::ScanGradientTensors grad{&du, &ddelta, &dA, &dB, &dC};
+  if (c.full) grad = {&du, &ddelta, &dA, &dB, &dC, &dD, &dz, &dbias, &dh0};
+  ops::selective_scan_backward(in.tensors(c.full), dout, &dh_final, grad, {true, c.reverse});
+  std::vector<std::pair<std::string, Tensor>> outputs{{"du", du}, {"ddelta", ddelta}, {"dA", dA}, {"dB", dB}, {"dC", dC}};
+  if (c.full) outputs.insert(outputs.end(), {{"dD", dD}, {"dz", dz}, {"ddelta_bias", dbias}, {"dh0", dh0}});
+  return outputs;
+}
+
+#define SCAN_CASES(name, ...)                                                                              \
+  RegisterOpCase({"selective_scan_forward_" name, [](const Backend& be) { return run_forward(be, {__VA_ARGS__}); }}), \
+      RegisterOpCase({"selective_scan_backward_" name, [](const Backend& be) { return run_backward(be, {__VA_ARGS__}); }})
+
+const RegisterOpCase kCases[] = {
+    SCAN_CASES("b2_d37_l1000_n16", 2, 37, 1000, 16, false, true),
+    SCAN_CASES("b1_d5_l1_n3_reverse", 1, 5, 1, 3, true, true),
+    SCAN_CASES("b1_d70_l130_n64_reverse", 1, 70, 130, 64, true, true),
+    SCAN_CASES("b2_d3_l257_n1_minimal", 2, 3, 257, 1, false, false),
+    SCAN_CASES("b1_d9_l4097_n8", 1, 9, 4097, 8, false, true),
+};
+
+}  // namespace
+}  // namespace spindle::testing

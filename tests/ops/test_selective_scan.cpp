@@ -1,0 +1,200 @@
+// Selective scan on the CPU: gradients by finite differences in float64 for every input,
+// both directions; pieces with the final state passed on equal the whole; reverse
+// direction equals the forward direction on flipped inputs.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "platform/ops/selective_scan.h"
+#include "tests/support/gradcheck.h"
+#include "tests/support/tensors.h"
+
+namespace spindle {
+namespace {
+
+using kernels::ScanOptions;
+using testing::random_tensor;
+
+// Inputs of one problem, f64 on the CPU. A is negative (a decaying system), as Mamba's
+// A = -exp(A_log) is.
+struct ScanProblem {
+  Tensor u, delta, A, B, C, D, z, delta_bias, h0;
+
+  ScanProblem(int64_t batch, int64_t channels, int64_t length, int64_t state, uint64_t seed)
+      : u(random_tensor({batch, channels, length}, DType::f64, seed + 1)),
+        delta(random_tensor({batch, channels, length}, DType::f64, seed + 2, -2.0, 0.5)),
+        A(random_tensor({channels, state}, DType::f64, seed + 3, -2.0, -0.2)),
+        B(random_tensor({batch, state, length}, DType::f64, seed + 4)),
+        C(random_tensor({batch, state, length}, DType::f64, seed + 5)),
+        D(random_tensor({channels}, DType::f64, seed + 6)),
+        z(random_tensor({batch, channels, length}, DType::f64, seed + 7)),
+        delta_bias(random_tensor({channels}, DType::f64, seed + 8, -1.0, 1.0)),
+        h0(random_tensor({batch, channels, state}, DType::f64, seed + 9)) {}
+
+  ops::ScanTensors tensors(bool full = true) const {
+    return {&u, &delta, &A, &B, &C, full ? &D : nullptr, full ? &z : nullptr, full ? &delta_bias : nullptr,
+            full ? &h0 : nullptr};
+  }
+};
+
+struct GradCase {
+  int64_t batch, channels, length, state;
+  bool reverse, full, softplus;
+};
+
+class ScanGradcheck : public ::testing::TestWithParam<GradCase> {};
+
+TEST_P(ScanGradcheck, AnalyticGradientsMatchFiniteDifferences) {
+  const GradCase p = GetParam();
+  ScanProblem in(p.batch, p.channels, p.length, p.state, 100);
+  if (!p.softplus) {  // dt is used as given: keep it positive, as callers must
+    in.delta = random_tensor(in.delta.shape(), DType::f64, 60, 0.05, 0.5);
+    in.delta_bias = random_tensor(in.delta_bias.shape(), DType::f64, 61, 0.0, 0.1);
+  }
+  const ScanOptions options{p.softplus, p.reverse};
+  const Tensor dout = random_tensor(in.u.shape(), DType::f64, 50);
+  const Tensor dh_final = random_tensor(in.h0.shape(), DType::f64, 51);
+  auto zeros = [](const Tensor& like) { return Tensor::zeros(like.shape(), DType::f64); };
+  Tensor du = zeros(in.u), ddelta = zeros(in.delta), dA = zeros(in.A), dB = zeros(in.B), dC = zeros(in.C),
+         dD = zeros(in.D), dz = zeros(in.z), dbias = zeros(in.delta_bias), dh0 = zeros(in.h0);
+  ops::ScanGradientTensors grad{&du, &ddelta, &dA, &dB, &dC};
+  if (p.full) {
+    grad.dD = &dD;
+    grad.dz = &dz;
+    grad.ddelta_bias = &dbias;
+    grad.dh0 = &dh0;
+  }
+  ops::selective_scan_backward(in.tensors(p.full), dout, &dh_final, grad, options);
+
+  Tensor out = zeros(in.u), h_final = zeros(in.h0);
+  auto loss = [&] {
+    ops::selective_scan_forward(in.tensors(p.full), out, &h_final, options);
+    return testing::weighted_sum(out, dout) + testing::weighted_sum(h_final, dh_final);
+  };
+  std::vector<testing::GradcheckInput> inputs{
+      {"u", &in.u, &du}, {"delta", &in.delta, &ddelta}, {"A", &in.A, &dA}, {"B", &in.B, &dB}, {"C", &in.C, &dC}};
+  if (p.full) {
+    inputs.insert(inputs.end(), {{"D", &in.D, &dD},
+                                 {"z", &in.z, &dz},
+                                 {"delta_bias", &in.delta_bias, &dbias},
+                                 {"h0", &in.h0, &dh0}});
+  }
+  testing::expect_gradients_match(loss, inputs, 1e-6, 2e-6);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, ScanGradcheck,
+                         ::testing::Values(GradCase{1, 1, 1, 1, false, true, true}, GradCase{2, 3, 7, 4, false, true, true},
+                                           GradCase{1, 2, 9, 3, true, true, true}, GradCase{2, 2, 5, 16, false, false, true},
+                                           GradCase{1, 3, 6, 2, true, false, false}, GradCase{1, 1, 33, 5, false, true, false}));
+
+Tensor empty_like(const Tensor& t) { return Tensor::empty(t.shape(), t.dtype()); }
+
+// Piece boundaries: run [0, split) then [split, L) with the first piece's final state as
+// the second's initial state; equals the whole, for outputs, final state and gradients.
+void expect_pieces_equal_whole(bool reverse) {
+  const int64_t batch = 2, channels = 3, length = 23, state = 4, split = 9;
+  ScanProblem in(batch, channels, length, state, 7);
+  const ScanOptions options{true, reverse};
+  Tensor out = empty_like(in.u), h_final = empty_like(in.h0);
+  ops::selective_scan_forward(in.tensors(), out, &h_final, options);
+
+  // In reverse direction the scan starts at the end: the "first" piece is the tail.
+  const int64_t first_begin = reverse ? split : 0, first_end = reverse ? length : split;
+  const int64_t second_begin = reverse ? 0 : split, second_end = reverse ? split : length;
+  auto piece = [](const Tensor& t, int64_t begin, int64_t end) { return t.slice(-1, begin, end).contiguous(); };
+  struct Piece {
+    Tensor u, delta, B, C, z;
+  };
+  auto make = [&](int64_t begin, int64_t end) {
+    return Piece{piece(in.u, begin, end), piece(in.delta, begin, end), piece(in.B, begin, end), piece(in.C, begin, end),
+                 piece(in.z, begin, end)};
+  };
+  const Piece first = make(first_begin, first_end), second = make(second_begin, second_end);
+  Tensor out1 = empty_like(first.u), out2 = empty_like(second.u), h_mid = empty_like(in.h0), h_end = empty_like(in.h0);
+  ops::selective_scan_forward({&first.u, &first.delta, &in.A, &first.B, &first.C, &in.D, &first.z, &in.delta_bias, &in.h0},
+                              out1, &h_mid, options);
+  ops::selective_scan_forward({&second.u, &second.delta, &in.A, &second.B, &second.C, &in.D, &second.z, &in.delta_bias,
+                               &h_mid},
+                              out2, &h_end, options);
+  EXPECT_LT(testing::relative_error(out1, out.slice(-1, first_begin, first_end)), 1e-14);
+  EXPECT_LT(testing::relative_error(out2, out.slice(-1, second_begin, second_end)), 1e-14);
+  EXPECT_LT(testing::relative_error(h_end, h_final), 1e-14);
+
+  // Backward: the second piece's dh0 is the first piece's dh_final.
+  const Tensor dout = random_tensor(in.u.shape(), DType::f64, 3);
+  auto zeros = [](const Tensor& like) { return Tensor::zeros(like.shape(), DType::f64); };
+  Tensor du = zeros(in.u), ddelta = zeros(in.u), dA = zeros(in.A), dB = zeros(in.B), dC = zeros(in.C), dD = zeros(in.D),
+         dz = zeros(in.u), dbias = zeros(in.D), dh0 = zeros(in.h0);
+  ops::selective_scan_backward(in.tensors(), dout, nullptr, {&du, &ddelta, &dA, &dB, &dC, &dD, &dz, &dbias, &dh0},
+                               options);
+  Tensor pieces_dA = zeros(in.A), pieces_dD = zeros(in.D), pieces_dbias = zeros(in.D);
+  struct PieceGrad {
+    Tensor du, ddelta, dB, dC, dz, dh0;
+  };
+  auto grads_for = [&](const Piece& p) {
+    return PieceGrad{empty_like(p.u), empty_like(p.u), empty_like(p.B), empty_like(p.C), empty_like(p.u),
+                     empty_like(in.h0)};
+  };
+  PieceGrad g1 = grads_for(first), g2 = grads_for(second);
+  const Tensor dout2 = piece(dout, second_begin, second_end), dout1 = piece(dout, first_begin, first_end);
+  ops::selective_scan_backward({&second.u, &second.delta, &in.A, &second.B, &second.C, &in.D, &second.z,
+                                &in.delta_bias, &h_mid},
+                               dout2, nullptr,
+                               {&g2.du, &g2.ddelta, &pieces_dA, &g2.dB, &g2.dC, &pieces_dD, &g2.dz, &pieces_dbias, &g2.dh0},
+                               options);
+  ops::selective_scan_backward({&first.u, &first.delta, &in.A, &first.B, &first.C, &in.D, &first.z, &in.delta_bias,
+                                &in.h0},
+                               dout1, &g2.dh0,
+                               {&g1.du, &g1.ddelta, &pieces_dA, &g1.dB, &g1.dC, &pieces_dD, &g1.dz, &pieces_dbias, &g1.dh0},
+                               options);
+  EXPECT_LT(testing::relative_error(g1.dh0, dh0), 1e-13);
+  EXPECT_LT(testing::relative_error(pieces_dA, dA), 1e-13);
+  EXPECT_LT(testing::relative_error(pieces_dD, dD), 1e-13);
+  EXPECT_LT(testing::relative_error(pieces_dbias, dbias), 1e-13);
+  for (const auto& [whole, part1, part2] : {std::tuple{&du, &g1.du, &g2.du}, std::tuple{&ddelta, &g1.ddelta, &g2.ddelta},
+                                           std::tuple{&dB, &g1.dB, &g2.dB}, std::tuple{&dC, &g1.dC, &g2.dC},
+                                           std::tuple{&dz, &g1.dz, &g2.dz}}) {
+    EXPECT_LT(testing::relative_error(*part1, whole->slice(-1, first_begin, first_end)), 1e-13);
+    EXPECT_LT(testing::relative_error(*part2, whole->slice(-1, second_begin, second_end)), 1e-13);
+  }
+}
+
+TEST(SelectiveScan, PiecesEqualWholeForward) { expect_pieces_equal_whole(false); }
+TEST(SelectiveScan, PiecesEqualWholeReverse) { expect_pieces_equal_whole(true); }
+
+Tensor flipped(const Tensor& t) {
+  std::vector<double> v = t.to_vector<double>();
+  const int64_t length = t.size(-1);
+  for (int64_t row = 0; row < t.rows(); ++row) std::reverse(v.begin() + row * length, v.begin() + (row + 1) * length);
+  return Tensor::from_vector(v, t.shape());
+}
+
+TEST(SelectiveScan, ReverseEqualsForwardOnFlippedInputs) {
+  ScanProblem in(2, 3, 17, 5, 21);
+  Tensor out = empty_like(in.u), h_final = empty_like(in.h0);
+  ops::selective_scan_forward(in.tensors(), out, &h_final, {true, true});
+  const Tensor u = flipped(in.u), delta = flipped(in.delta), B = flipped(in.B), C = flipped(in.C), z = flipped(in.z);
+  Tensor out_flipped = empty_like(in.u), h_final_flipped = empty_like(in.h0);
+  ops::selective_scan_forward({&u, &delta, &in.A, &B, &C, &in.D, &z, &in.delta_bias, &in.h0}, out_flipped,
+                              &h_final_flipped, {true, false});
+  EXPECT_LT(testing::relative_error(flipped(out_flipped), out), 1e-15);
+  EXPECT_LT(testing::relative_error(h_final_flipped, h_final), 1e-15);
+}
+
+TEST(SelectiveScan, BadArgumentsAreRefused) {
+  ScanProblem in(1, 2, 8, 4, 1);
+  Tensor out = empty_like(in.u);
+  const Tensor wrong_B = Tensor::empty({1, 3, 8}, DType::f64);
+  EXPECT_THROW(ops::selective_scan_forward({&in.u, &in.delta, &in.A, &wrong_B, &in.C}, out, nullptr, {}), Error);
+  const Tensor float_delta = Tensor::empty({1, 2, 8}, DType::f32);
+  EXPECT_THROW(ops::selective_scan_forward({&in.u, &float_delta, &in.A, &in.B, &in.C}, out, nullptr, {}), Error);
+  Tensor du = empty_like(in.u), ddelta = empty_like(in.u), dA = empty_like(in.A), dB = empty_like(in.B),
+         dC = empty_like(in.C);
+  // z given without dz.
+  EXPECT_THROW(ops::selective_scan_backward({&in.u, &in.delta, &in.A, &in.B, &in.C, nullptr, &in.z}, in.u, nullptr,
+                                            {&du, &ddelta, &dA, &dB, &dC}, {}),
+               Error);
+}
+
+}  // namespace
+}  // namespace spindle
