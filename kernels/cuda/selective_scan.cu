@@ -21,6 +21,8 @@ namespace {
 constexpr int kChunk = kScanChunk;
 constexpr int kRow = kChunk + 1;  // padded tile row: threads reading one column hit distinct banks
 constexpr int kChannelsPerBlock = 64;
+constexpr int kSplit = 4;  // threads per channel in the per-channel kernels, each with 1/kSplit of the states
+constexpr int kChannelThreads = kChannelsPerBlock * kSplit;
 constexpr float kLog2e = 1.4426950408889634f;
 
 template <typename T> using Dev = typename DeviceType<T>::type;
@@ -100,8 +102,9 @@ __device__ __forceinline__ int64_t chunk_index(int64_t b, int64_t c, int64_t d, 
 
 // Phase 1: the state each channel reaches over each chunk from zero, and the chunk's dt sum.
 template <typename T, int kN>
-__global__ void __launch_bounds__(kChannelsPerBlock) chunk_states_kernel(ScanCudaInputs<T> in, ScanShape s,
-                                                                          ScanOptions o, Workspace w) {
+__global__ void __launch_bounds__(kChannelThreads) chunk_states_kernel(ScanCudaInputs<T> in, ScanShape s,
+                                                                        ScanOptions o, Workspace w) {
+  constexpr int kPer = kN / kSplit;
   extern __shared__ float shared[];
   float* dt_tile = shared;
   float* u_tile = dt_tile + kChannelsPerBlock * kRow;
@@ -116,14 +119,15 @@ __global__ void __launch_bounds__(kChannelsPerBlock) chunk_states_kernel(ScanCud
   __syncthreads();
   delta_to_dt(dt_tile, kChannelsPerBlock, ch.count, in.delta_bias, d0, s.channels, o.softplus);
   __syncthreads();
-  const int r = threadIdx.x;
+  const int r = threadIdx.x / kSplit, part = threadIdx.x % kSplit;
   if (r >= valid) return;
   const int64_t d = d0 + r;
-  float A[kN], h[kN];
+  float A[kPer], h[kPer];
 #pragma unroll
-  for (int n = 0; n < kN; ++n) {
-    A[n] = n < s.state ? in.A[d * s.state + n] * kLog2e : 0.0f;
-    h[n] = 0.0f;
+  for (int k = 0; k < kPer; ++k) {
+    const int n = part + k * kSplit;
+    A[k] = n < s.state ? in.A[d * s.state + n] * kLog2e : 0.0f;
+    h[k] = 0.0f;
   }
   float dt_sum = 0.0f;
   for (int i = 0; i < ch.count; ++i) {
@@ -131,33 +135,59 @@ __global__ void __launch_bounds__(kChannelsPerBlock) chunk_states_kernel(ScanCud
     const float dt = dt_tile[r * kRow + j], dtu = dt * u_tile[r * kRow + j];
     dt_sum += dt;
 #pragma unroll
-    for (int n = 0; n < kN; ++n) h[n] = exp2f(dt * A[n]) * h[n] + dtu * b_tile[j * kN + n];
+    for (int k = 0; k < kPer; ++k) h[k] = exp2f(dt * A[k]) * h[k] + dtu * b_tile[j * kN + part + k * kSplit];
   }
   const int64_t at = chunk_index(b, c, d, s, w.chunks);
-  w.chunk_dt[at] = dt_sum;
-  for (int n = 0; n < s.state; ++n) w.chunk_state[at * s.state + n] = h[n];
+  if (part == 0) w.chunk_dt[at] = dt_sum;
+#pragma unroll
+  for (int k = 0; k < kPer; ++k) {
+    const int n = part + k * kSplit;
+    if (n < s.state) w.chunk_state[at * s.state + n] = h[k];
+  }
+}
+
+// Composes affine maps x -> p x + q across the warp, lane order first to last: afterwards
+// lane k holds the composition of lanes 0..k (lane 0's map applied first).
+__device__ __forceinline__ void warp_compose(float& p, float& q) {
+  const int lane = threadIdx.x % 32;
+#pragma unroll
+  for (int offset = 1; offset < 32; offset *= 2) {
+    const float p_before = __shfl_up_sync(0xffffffffu, p, offset), q_before = __shfl_up_sync(0xffffffffu, q, offset);
+    if (lane >= offset) {
+      q = p * q_before + q;
+      p = p * p_before;
+    }
+  }
 }
 
 // Phase 2: replaces each chunk's summary with its true start state; writes the final state.
+// One warp per (batch, channel, state) folds 32 chunks per step with a warp scan.
 __global__ void fold_states_kernel(const float* A, const float* h0, ScanShape s, Workspace w, float* h_final) {
-  const int64_t idx = grid_index();
-  if (idx >= s.batch * s.channels * s.state) return;
-  const int64_t n = idx % s.state, d = (idx / s.state) % s.channels, b = idx / (s.state * s.channels);
+  const int64_t pair = grid_index() / 32;
+  const int lane = threadIdx.x % 32;
+  if (pair >= s.batch * s.channels * s.state) return;
+  const int64_t n = pair % s.state, d = (pair / s.state) % s.channels, b = pair / (s.state * s.channels);
   const float a = A[d * s.state + n];
-  float h = h0 ? h0[idx] : 0.0f;
-  for (int64_t c = 0; c < w.chunks; ++c) {
-    const int64_t at = chunk_index(b, c, d, s, w.chunks);
-    const float reached = w.chunk_state[at * s.state + n];
-    w.chunk_state[at * s.state + n] = h;
-    h = __expf(a * w.chunk_dt[at]) * h + reached;
+  float h = h0 ? h0[pair] : 0.0f;
+  for (int64_t c0 = 0; c0 < w.chunks; c0 += 32) {
+    const int64_t c = c0 + lane;
+    const bool real = c < w.chunks;
+    const int64_t at = chunk_index(b, real ? c : 0, d, s, w.chunks);
+    float p = real ? __expf(a * w.chunk_dt[at]) : 1.0f, q = real ? w.chunk_state[at * s.state + n] : 0.0f;
+    warp_compose(p, q);
+    const float after = p * h + q;  // state after chunk c
+    const float before = __shfl_up_sync(0xffffffffu, after, 1);
+    if (real) w.chunk_state[at * s.state + n] = lane == 0 ? h : before;
+    h = __shfl_sync(0xffffffffu, after, 31);
   }
-  if (h_final) h_final[idx] = h;
+  if (h_final && lane == 0) h_final[pair] = h;
 }
 
 // Phase 3: rescans each chunk from its start state and writes out.
 template <typename T, int kN>
-__global__ void __launch_bounds__(kChannelsPerBlock) chunk_outputs_kernel(ScanCudaInputs<T> in, ScanShape s,
-                                                                           ScanOptions o, Workspace w, Dev<T>* out) {
+__global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCudaInputs<T> in, ScanShape s,
+                                                                         ScanOptions o, Workspace w, Dev<T>* out) {
+  constexpr int kPer = kN / kSplit;
   extern __shared__ float shared[];
   float* dt_tile = shared;
   float* u_tile = dt_tile + kChannelsPerBlock * kRow;
@@ -176,26 +206,32 @@ __global__ void __launch_bounds__(kChannelsPerBlock) chunk_outputs_kernel(ScanCu
   __syncthreads();
   delta_to_dt(dt_tile, kChannelsPerBlock, ch.count, in.delta_bias, d0, s.channels, o.softplus);
   __syncthreads();
-  const int r = threadIdx.x;
-  if (r < valid) {
-    const int64_t d = d0 + r;
-    const int64_t at = chunk_index(b, c, d, s, w.chunks);
-    float A[kN], h[kN];
+  const int r = threadIdx.x / kSplit, part = threadIdx.x % kSplit;
+  const bool active = r < valid;  // inactive threads still join the shuffles
+  const int64_t d = d0 + (active ? r : 0);
+  const int64_t at = chunk_index(b, c, d, s, w.chunks);
+  float A[kPer], h[kPer];
 #pragma unroll
-    for (int n = 0; n < kN; ++n) {
-      A[n] = n < s.state ? in.A[d * s.state + n] * kLog2e : 0.0f;
-      h[n] = n < s.state ? w.chunk_state[at * s.state + n] : 0.0f;
+  for (int k = 0; k < kPer; ++k) {
+    const int n = part + k * kSplit;
+    A[k] = n < s.state ? in.A[d * s.state + n] * kLog2e : 0.0f;
+    h[k] = n < s.state ? w.chunk_state[at * s.state + n] : 0.0f;
+  }
+  const float skip = in.D ? in.D[d] : 0.0f;
+  for (int i = 0; i < ch.count; ++i) {
+    const int j = tile_column(i, ch.count, o.reverse);
+    const float dt = dt_tile[r * kRow + j], u = u_tile[r * kRow + j], dtu = dt * u;
+    float y = 0.0f;
+#pragma unroll
+    for (int k = 0; k < kPer; ++k) {
+      const int n = part + k * kSplit;
+      h[k] = exp2f(dt * A[k]) * h[k] + dtu * b_tile[j * kN + n];
+      y += c_tile[j * kN + n] * h[k];
     }
-    const float skip = in.D ? in.D[d] : 0.0f;
-    for (int i = 0; i < ch.count; ++i) {
-      const int j = tile_column(i, ch.count, o.reverse);
-      const float dt = dt_tile[r * kRow + j], u = u_tile[r * kRow + j], dtu = dt * u;
-      float y = skip * u;
-#pragma unroll
-      for (int n = 0; n < kN; ++n) {
-        h[n] = exp2f(dt * A[n]) * h[n] + dtu * b_tile[j * kN + n];
-        y += c_tile[j * kN + n] * h[n];
-      }
+    y += __shfl_xor_sync(0xffffffffu, y, 1);
+    y += __shfl_xor_sync(0xffffffffu, y, 2);
+    if (part == 0 && active) {
+      y += skip * u;
       if (in.z) {
         const float z = z_tile[r * kRow + j];
         y *= z * sigmoid(z);
@@ -213,9 +249,10 @@ __global__ void __launch_bounds__(kChannelsPerBlock) chunk_outputs_kernel(ScanCu
 // Phase B1: per chunk, the adjoint that flows out of the chunk's first step towards the
 // previous chunk when nothing flows in from the next one (a zero carry).
 template <typename T, int kN>
-__global__ void __launch_bounds__(kChannelsPerBlock) chunk_adjoints_kernel(ScanCudaInputs<T> in, const Dev<T>* dout,
-                                                                            ScanShape s, ScanOptions o,
-                                                                            Workspace adjoint) {
+__global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCudaInputs<T> in, const T* dout,
+                                                                          ScanShape s, ScanOptions o,
+                                                                          Workspace adjoint) {
+  constexpr int kPer = kN / kSplit;
   extern __shared__ float shared[];
   float* dt_tile = shared;
   float* g_tile = dt_tile + kChannelsPerBlock * kRow;
@@ -232,14 +269,15 @@ __global__ void __launch_bounds__(kChannelsPerBlock) chunk_adjoints_kernel(ScanC
   __syncthreads();
   delta_to_dt(dt_tile, kChannelsPerBlock, ch.count, in.delta_bias, d0, s.channels, o.softplus);
   __syncthreads();
-  const int r = threadIdx.x;
+  const int r = threadIdx.x / kSplit, part = threadIdx.x % kSplit;
   if (r >= valid) return;
   const int64_t d = d0 + r;
-  float A[kN], carry[kN];
+  float A[kPer], carry[kPer];
 #pragma unroll
-  for (int n = 0; n < kN; ++n) {
-    A[n] = n < s.state ? in.A[d * s.state + n] * kLog2e : 0.0f;
-    carry[n] = 0.0f;
+  for (int k = 0; k < kPer; ++k) {
+    const int n = part + k * kSplit;
+    A[k] = n < s.state ? in.A[d * s.state + n] * kLog2e : 0.0f;
+    carry[k] = 0.0f;
   }
   float dt_sum = 0.0f;
   for (int i = ch.count - 1; i >= 0; --i) {
@@ -252,28 +290,39 @@ __global__ void __launch_bounds__(kChannelsPerBlock) chunk_adjoints_kernel(ScanC
     }
     dt_sum += dt;
 #pragma unroll
-    for (int n = 0; n < kN; ++n) carry[n] = exp2f(dt * A[n]) * (carry[n] + c_tile[j * kN + n] * g);
+    for (int k = 0; k < kPer; ++k) carry[k] = exp2f(dt * A[k]) * (carry[k] + c_tile[j * kN + part + k * kSplit] * g);
   }
   const int64_t at = chunk_index(b, c, d, s, adjoint.chunks);
-  adjoint.chunk_dt[at] = dt_sum;
-  for (int n = 0; n < s.state; ++n) adjoint.chunk_state[at * s.state + n] = carry[n];
+  if (part == 0) adjoint.chunk_dt[at] = dt_sum;
+#pragma unroll
+  for (int k = 0; k < kPer; ++k) {
+    const int n = part + k * kSplit;
+    if (n < s.state) adjoint.chunk_state[at * s.state + n] = carry[k];
+  }
 }
 
 // Phase B2: replaces each chunk's outflow with the adjoint flowing into the chunk from the
 // next one (dh_final for the last), and writes dh0, the adjoint leaving the first chunk.
+// One warp per (batch, channel, state), 32 chunks per step, from the last chunk backwards.
 __global__ void fold_adjoints_kernel(const float* A, const float* dh_final, ScanShape s, Workspace w, float* dh0) {
-  const int64_t idx = grid_index();
-  if (idx >= s.batch * s.channels * s.state) return;
-  const int64_t n = idx % s.state, d = (idx / s.state) % s.channels, b = idx / (s.state * s.channels);
+  const int64_t pair = grid_index() / 32;
+  const int lane = threadIdx.x % 32;
+  if (pair >= s.batch * s.channels * s.state) return;
+  const int64_t n = pair % s.state, d = (pair / s.state) % s.channels, b = pair / (s.state * s.channels);
   const float a = A[d * s.state + n];
-  float carry = dh_final ? dh_final[idx] : 0.0f;
-  for (int64_t c = w.chunks - 1; c >= 0; --c) {
-    const int64_t at = chunk_index(b, c, d, s, w.chunks);
-    const float outflow = w.chunk_state[at * s.state + n];
-    w.chunk_state[at * s.state + n] = carry;
-    carry = outflow + __expf(a * w.chunk_dt[at]) * carry;
+  float carry = dh_final ? dh_final[pair] : 0.0f;
+  for (int64_t c0 = 0; c0 < w.chunks; c0 += 32) {
+    const int64_t c = w.chunks - 1 - (c0 + lane);
+    const bool real = c >= 0;
+    const int64_t at = chunk_index(b, real ? c : 0, d, s, w.chunks);
+    float p = real ? __expf(a * w.chunk_dt[at]) : 1.0f, q = real ? w.chunk_state[at * s.state + n] : 0.0f;
+    warp_compose(p, q);
+    const float after = p * carry + q;  // adjoint leaving chunk c towards c - 1
+    const float before = __shfl_up_sync(0xffffffffu, after, 1);
+    if (real) w.chunk_state[at * s.state + n] = lane == 0 ? carry : before;
+    carry = __shfl_sync(0xffffffffu, after, 31);
   }
-  if (dh0) dh0[idx] = carry;
+  if (dh0 && lane == 0) dh0[pair] = carry;
 }
 
 // Phase B3: one warp per chunk; lanes are (channel, state) pairs, kLanes lanes per channel,
@@ -301,7 +350,8 @@ struct GradientLayout {
   static constexpr int kChannels = 32 / kLanes;  // channels per pass of the warp
   static constexpr int kMaxN = kLanes * kStates;
   static constexpr int kTiles = 4;  // delta, u, dout, z
-  static constexpr size_t kFloats = kTiles * kChannels * kRow + 4 * kChunk * kMaxN;  // + B, C, dB, dC
+  // Tiles, then B, C, dB, dC rows, then each lane's recomputed states ([state][step][lane]).
+  static constexpr size_t kFloats = kTiles * kChannels * kRow + 4 * kChunk * kMaxN + kStates * kChunk * 32;
   static constexpr size_t kBytes = kFloats * sizeof(float);
 };
 
@@ -321,6 +371,7 @@ __global__ void __launch_bounds__(32) chunk_gradients_kernel(ScanCudaInputs<T> i
   float* c_tile = b_tile + kChunk * kMaxN;
   float* db_row = c_tile + kChunk * kMaxN;
   float* dc_row = db_row + kChunk * kMaxN;
+  float* history = dc_row + kChunk * kMaxN;  // states kept in shared memory: compact code, no spills
   const int64_t c = blockIdx.x, b = blockIdx.y;
   const Chunk ch = chunk_of(c, s.length, o.reverse);
   load_state_inputs<T, kMaxN>(b_tile, in.B, b, s.state, s.length, ch);
@@ -345,7 +396,7 @@ __global__ void __launch_bounds__(32) chunk_gradients_kernel(ScanCudaInputs<T> i
     const float skip = active && in.D ? in.D[d] : 0.0f;
     const int64_t at = chunk_index(b, c, active ? d : 0, s, states.chunks);
     float A[kStates], A2[kStates], h_start[kStates], carry[kStates], dA[kStates];
-    float history[kStates][kChunk];
+    auto state_at = [&](int q, int i) -> float& { return history[(q * kChunk + i) * 32 + threadIdx.x]; };
 #pragma unroll
     for (int q = 0; q < kStates; ++q) {
       const int n = lane_n + q * kLanes;
@@ -360,22 +411,20 @@ __global__ void __launch_bounds__(32) chunk_gradients_kernel(ScanCudaInputs<T> i
     for (int q = 0; q < kStates; ++q) {
       const int n = lane_n + q * kLanes;
       float h = h_start[q];
-#pragma unroll
-      for (int i = 0; i < kChunk; ++i) {
-        if (i < ch.count) {
-          const int j = tile_column(i, ch.count, o.reverse);
-          const float raw = raw_tile[r * kRow + j] + bias;
-          const float dt = o.softplus ? softplus(raw) : raw;
-          h = exp2f(dt * A2[q]) * h + dt * u_tile[r * kRow + j] * b_tile[j * kMaxN + n];
-          history[q][i] = h;
-        }
+#pragma unroll 4
+      for (int i = 0; i < ch.count; ++i) {
+        const int j = tile_column(i, ch.count, o.reverse);
+        const float raw = raw_tile[r * kRow + j] + bias;
+        const float dt = o.softplus ? softplus(raw) : raw;
+        h = exp2f(dt * A2[q]) * h + dt * u_tile[r * kRow + j] * b_tile[j * kMaxN + n];
+        state_at(q, i) = h;
       }
     }
     __syncwarp();
     float dD = 0.0f, dbias = 0.0f;
-#pragma unroll
-    for (int i = kChunk - 1; i >= 0; --i) {
-      if (i < ch.count) {
+#pragma unroll 1
+    for (int i = ch.count - 1; i >= 0; --i) {
+      {
         const int j = tile_column(i, ch.count, o.reverse);
         const float raw = raw_tile[r * kRow + j] + bias;
         const float dt = o.softplus ? softplus(raw) : raw;
@@ -393,7 +442,7 @@ __global__ void __launch_bounds__(32) chunk_gradients_kernel(ScanCudaInputs<T> i
         for (int q = 0; q < kStates; ++q) {
           const int n = lane_n + q * kLanes;
           const float Bn = b_tile[j * kMaxN + n], Cn = c_tile[j * kMaxN + n];
-          const float h = history[q][i], h_prev = i > 0 ? history[q][i - 1] : h_start[q];
+          const float h = state_at(q, i), h_prev = i > 0 ? state_at(q, i - 1) : h_start[q];
           const float a = exp2f(dt * A2[q]);
           const float lambda = carry[q] + Cn * g;
           y_part += Cn * h;
@@ -450,24 +499,28 @@ __global__ void __launch_bounds__(32) chunk_gradients_kernel(ScanCudaInputs<T> i
   }
 }
 
-// Adds the per-chunk parameter gradients into dA, dD, ddelta_bias in a fixed order.
+// Adds the per-chunk parameter gradients into dA, dD, ddelta_bias. One warp per (channel,
+// state): lane k sums chunks k, k + 32, ... in order, then a fixed shuffle tree adds lanes.
 __global__ void reduce_parameter_gradients_kernel(GradientPartials part, ScanShape s, int64_t chunks, float* dA,
                                                   float* dD, float* ddelta_bias) {
-  const int64_t idx = grid_index();  // over channels * state
-  if (idx >= s.channels * s.state) return;
-  const int64_t d = idx / s.state, n = idx % s.state;
+  const int64_t pair = grid_index() / 32;
+  const int lane = threadIdx.x % 32;
+  if (pair >= s.channels * s.state) return;
+  const int64_t d = pair / s.state, n = pair % s.state;
   float sum_a = 0.0f, sum_d = 0.0f, sum_bias = 0.0f;
-  for (int64_t b = 0; b < s.batch; ++b) {
-    for (int64_t c = 0; c < chunks; ++c) {
-      const int64_t at = (b * chunks + c) * s.channels + d;
-      sum_a += part.dA[at * s.state + n];
-      if (n == 0) {
-        sum_d += part.dD[at];
-        sum_bias += part.ddelta_bias[at];
-      }
+  for (int64_t k = lane; k < s.batch * chunks; k += 32) {
+    const int64_t at = k * s.channels + d;  // k = b * chunks + c
+    sum_a += part.dA[at * s.state + n];
+    if (n == 0) {
+      sum_d += part.dD[at];
+      sum_bias += part.ddelta_bias[at];
     }
   }
-  dA[idx] += sum_a;
+  sum_a = warp_sum(sum_a);
+  sum_d = warp_sum(sum_d);
+  sum_bias = warp_sum(sum_bias);
+  if (lane != 0) return;
+  dA[pair] += sum_a;
   if (n == 0 && dD) dD[d] += sum_d;
   if (n == 0 && ddelta_bias) ddelta_bias[d] += sum_bias;
 }
@@ -500,7 +553,13 @@ class Scratch {
 template <typename... Params, typename... Args>
 void launch_channel_kernel(void (*kernel)(Params...), dim3 grid, size_t bytes, cudaStream_t stream, Args&&... args) {
   SPINDLE_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)));
-  kernel<<<grid, kChannelsPerBlock, bytes, stream>>>(std::forward<Args>(args)...);
+  kernel<<<grid, kChannelThreads, bytes, stream>>>(std::forward<Args>(args)...);
+}
+
+// Blocks for one warp per item.
+unsigned warps_grid(int64_t items) {
+  constexpr int kWarpsPerBlock = kThreadsPerBlock / 32;
+  return static_cast<unsigned>((items + kWarpsPerBlock - 1) / kWarpsPerBlock);
 }
 
 int64_t chunk_count(const ScanShape& s) { return (s.length + kChunk - 1) / kChunk; }
@@ -531,9 +590,8 @@ void run_state_phases(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, cons
     launch_channel_kernel(chunk_states_kernel<Dev<T>, kN>, grid, channel_kernel_bytes<kN>(2, 1), stream, in, s, o, w);
   });
   check_launch("chunk_states_kernel");
-  const int64_t pairs = s.batch * s.channels * s.state;
-  fold_states_kernel<<<static_cast<unsigned>((pairs + kThreadsPerBlock - 1) / kThreadsPerBlock), kThreadsPerBlock, 0,
-                       stream>>>(in.A, in.h0, s, w, h_final);
+  fold_states_kernel<<<warps_grid(s.batch * s.channels * s.state), kThreadsPerBlock, 0, stream>>>(in.A, in.h0, s, w,
+                                                                                                   h_final);
   check_launch("fold_states_kernel");
 }
 
@@ -584,9 +642,8 @@ void selective_scan_backward_cuda(const ScanCudaInputs<T>& in_host_types, const 
                           dout_device, s, o, adjoints);
   });
   check_launch("chunk_adjoints_kernel");
-  const int64_t pairs = s.batch * s.channels * s.state;
-  fold_adjoints_kernel<<<static_cast<unsigned>((pairs + kThreadsPerBlock - 1) / kThreadsPerBlock), kThreadsPerBlock, 0,
-                         stream>>>(in.A, dh_final, s, adjoints, grad.dh0);
+  fold_adjoints_kernel<<<warps_grid(s.batch * s.channels * s.state), kThreadsPerBlock, 0, stream>>>(
+      in.A, dh_final, s, adjoints, grad.dh0);
   check_launch("fold_adjoints_kernel");
 
   // The chunk states are read once per (chunk, channel, state) before dA's partial is
@@ -618,10 +675,8 @@ void selective_scan_backward_cuda(const ScanCudaInputs<T>& in_host_types, const 
     launch_gradients(integral_constant<int, 32>{}, integral_constant<int, 2>{});
   }
   check_launch("chunk_gradients_kernel");
-  const int64_t params = s.channels * s.state;
-  reduce_parameter_gradients_kernel<<<static_cast<unsigned>((params + kThreadsPerBlock - 1) / kThreadsPerBlock),
-                                      kThreadsPerBlock, 0, stream>>>(part, s, chunks, grad.dA, grad.dD,
-                                                                     grad.ddelta_bias);
+  reduce_parameter_gradients_kernel<<<warps_grid(s.channels * s.state), kThreadsPerBlock, 0, stream>>>(
+      part, s, chunks, grad.dA, grad.dD, grad.ddelta_bias);
   check_launch("reduce_parameter_gradients_kernel");
 }
 
