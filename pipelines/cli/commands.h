@@ -14,5 +14,7 @@ using Runner = std::function<int()>;
 void add_version_command(CLI::App& app, Runner& runner);
 void add_info_command(CLI::App& app, Runner& runner);
 void add_check_command(CLI::App& app, Runner& runner);
+void add_ingest_command(CLI::App& app, Runner& runner);
+void add_inspect_command(CLI::App& app, Runner& runner);
 
 }  // namespace spindle::cli

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
       "Examples:\n"
       "  spindle info                 build, CPU, GPUs and library versions\n"
       "  spindle check                short end-to-end check of this installation\n"
+      "  spindle ingest fasta x.fa.gz --out x.h5   DNA into a store\n"
+      "  spindle inspect x.h5         what a store holds\n"
       "  spindle <command> --help     options and examples of a command\n"
       "Exit codes: 0 ok, 1 runtime error, 2 usage error.\n");
   std::string log_level = "info";
@@ -34,6 +36,8 @@ int main(int argc, char** argv) {
   spindle::cli::add_version_command(app, runner);
   spindle::cli::add_info_command(app, runner);
   spindle::cli::add_check_command(app, runner);
+  spindle::cli::add_ingest_command(app, runner);
+  spindle::cli::add_inspect_command(app, runner);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,56 @@
+// Streams a FASTA file (plain, gzip or bgzip, read through htslib's BGZF layer) record by
+// record and line by line, so that records of any length pass through a small buffer.
+// Every line is checked: text before the first header, a header without a name and a
+// byte that is not a base (dna::token_table()) are errors naming file:line:column
+// (1-based); corrupt or truncated compressed data is an error naming the line reached.
+// Blank lines are skipped; a trailing '\r' (Windows line ends) is dropped.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <htslib/bgzf.h>
+#include <htslib/kstring.h>
+
+namespace spindle {
+
+struct FastaRecordHeader {
+  std::string name;         // the header up to the first space or tab
+  std::string description;  // the whole header line without '>'
+  int64_t line = 0;         // 1-based line of the header
+};
+
+class FastaReader {
+ public:
+  explicit FastaReader(const std::string& path);
+  ~FastaReader();
+  FastaReader(const FastaReader&) = delete;
+  FastaReader& operator=(const FastaReader&) = delete;
+
+  // Moves to the next record (skipping what is left of the current one); false at the end.
+  bool next_record(FastaRecordHeader& header);
+  // The next line of bases of the current record; false at the record's end. `bases`
+  // stays valid until the next call.
+  bool next_bases(std::string_view& bases);
+
+  const std::string& path() const { return path_; }
+  // Compressed (on-disk) bytes consumed so far, for progress against the file size.
+  int64_t bytes_read() const;
+  // "bgzip", "gzip" or "plain".
+  std::string compression() const;
+
+ private:
+  // Reads the next non-blank line into line_; false at the end of the file.
+  bool read_line();
+  std::string location(size_t column) const;
+
+  std::string path_;
+  BGZF* file_ = nullptr;
+  kstring_t line_ = {0, 0, nullptr};
+  int64_t line_number_ = 0;
+  bool line_pending_ = false;  // line_ holds a header not yet returned by next_record
+  bool at_end_ = false;
+};
+
+}  // namespace spindle

@@ -1,0 +1,27 @@
+// Opening spindle stores with the HDF5 C API, for the code in io/ (callers outside io/
+// use io/store_transaction.h, io/store_reader.h and the writers).
+#pragma once
+
+#include <hdf5.h>
+
+#include <string>
+
+#include "io/hdf5_handle.h"
+
+namespace spindle {
+
+// Opens the store at `path` read-only. Throws spindle::Error naming the file when it is not
+// an HDF5 file, not a spindle store, or of another major format version.
+Hdf5Handle open_store(const std::string& path);
+// `where` names the file in messages.
+void check_store_format(hid_t file, const std::string& where);
+// HDF5 prints its own error stack on failures; spindle reports them through Error instead.
+void silence_hdf5_error_stack();
+
+
+// True when `object_path` ("/sequences/chr1") names a link in `file`, every parent included.
+bool store_has_object(hid_t file, const std::string& object_path);
+// Opens group `group_path` (one level below an existing group), creating it if absent.
+Hdf5Handle open_or_create_group(hid_t file, const std::string& group_path);
+
+}  // namespace spindle

@@ -1,0 +1,47 @@
+#include "pipelines/ingest_fasta.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "io/fasta_index.h"
+#include "io/fasta_reader.h"
+#include "io/sequence_writer.h"
+#include "kernels/error.h"
+#include "pipelines/progress_meter.h"
+
+namespace spindle {
+
+std::vector<IngestedSequence> ingest_fasta(const std::string& fasta_path, StoreTransaction& store,
+                                           store::Compression compression) {
+  const auto index_lengths = fasta_index_lengths(fasta_path);
+  FastaReader reader(fasta_path);
+  ProgressMeter progress("ingest " + fasta_path, static_cast<int64_t>(std::filesystem::file_size(fasta_path)), "B");
+  std::vector<IngestedSequence> ingested;
+  FastaRecordHeader header;
+  while (reader.next_record(header)) {
+    SequenceWriter writer(store, header.name, compression);
+    std::string_view bases;
+    while (reader.next_bases(bases)) {
+      writer.append(bases);
+      progress.update(reader.bytes_read(), header.name + ": " + std::to_string(writer.length()) + " bases");
+    }
+    const std::string where = fasta_path + ":" + std::to_string(header.line) + ": record " + header.name;
+    if (writer.length() == 0) throw Error(where, "record has no bases", "at least one base line after the header");
+    if (index_lengths) {
+      const auto indexed = index_lengths->find(header.name);
+      if (indexed == index_lengths->end() || indexed->second != writer.length()) {
+        throw Error(where, std::to_string(writer.length()) + " bases read, but the .fai index says " +
+                               (indexed == index_lengths->end() ? "nothing of this record" : std::to_string(indexed->second)),
+                    "a .fai index made from this FASTA (samtools faidx)");
+      }
+    }
+    writer.finish(std::filesystem::weakly_canonical(fasta_path).string(), header.description);
+    spdlog::info("{}: record {} ({} bases)", fasta_path, header.name, writer.length());
+    ingested.push_back({header.name, writer.length()});
+  }
+  if (ingested.empty()) throw Error(fasta_path, "no FASTA records", "at least one '>' header line");
+  return ingested;
+}
+
+}  // namespace spindle
