@@ -14,11 +14,7 @@
 #include <cmath>
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define SPINDLE_HOST_DEVICE __host__ __device__ __forceinline__
-#else
-#define SPINDLE_HOST_DEVICE inline
-#endif
+#include "kernels/host_device.h"
 
 namespace spindle::philox {
 

@@ -1,0 +1,52 @@
+#include "platform/ops/residual_norm.h"
+#include "tests/gpu/backend_ops.h"
+#include "tests/support/tensors.h"
+
+namespace spindle::testing {
+namespace {
+
+using ops::NormKind;
+
+// Awkward sizes: dims not multiples of the 256-thread block, one-element rows, more rows
+// than the backward's 512 partial-sum blocks.
+struct NormCase {
+  NormKind kind;
+  int64_t rows, dim;
+};
+
+// The residual stream is f32 on the GPU, like the parameters: Backend::parameter makes it.
+std::vector<std::pair<std::string, Tensor>> run_forward(const Backend& be, NormCase c) {
+  const Tensor x = be.input({c.rows, c.dim}, 1);
+  const Tensor residual = be.parameter({c.rows, c.dim}, 2);
+  const Tensor weight = be.parameter({c.dim}, 3), bias = be.parameter({c.dim}, 4);
+  Tensor y = be.output(x.shape());
+  Tensor residual_out = poisoned(x.shape(), be.parameters, be.device);
+  ops::residual_norm_forward(x, weight, y, residual_out, {c.kind, 1e-5, &residual, &bias});
+  return {{"y", y}, {"residual_out", residual_out}};
+}
+
+std::vector<std::pair<std::string, Tensor>> run_backward(const Backend& be, NormCase c) {
+  const Tensor residual_out = be.parameter({c.rows, c.dim}, 1);
+  const Tensor weight = be.parameter({c.dim}, 3), bias = be.parameter({c.dim}, 4);
+  const Tensor dy = be.input(residual_out.shape(), 5);
+  const Tensor dresidual_out = be.parameter(residual_out.shape(), 6);
+  Tensor dx = be.output(residual_out.shape());
+  Tensor dresidual = poisoned(residual_out.shape(), be.parameters, be.device);
+  Tensor dweight = be.parameter_gradient(weight.shape(), 7), dbias = be.parameter_gradient(bias.shape(), 8);
+  ops::residual_norm_backward(residual_out, weight, dy, &dresidual_out, dx, &dresidual, dweight, &dbias,
+                              {c.kind, 1e-5, nullptr, &bias});
+  return {{"dx", dx}, {"dresidual", dresidual}, {"dweight", dweight}, {"dbias", dbias}};
+}
+
+const RegisterOpCase kCases[] = {
+    RegisterOpCase({"layer_norm_forward_r37_d1000", [](const Backend& be) { return run_forward(be, {NormKind::layer, 37, 1000}); }}),
+    RegisterOpCase({"rms_norm_forward_r5_d1", [](const Backend& be) { return run_forward(be, {NormKind::rms, 5, 1}); }}),
+    RegisterOpCase({"rms_norm_forward_r1000_d257", [](const Backend& be) { return run_forward(be, {NormKind::rms, 1000, 257}); }}),
+    RegisterOpCase({"layer_norm_backward_r1000_d257", [](const Backend& be) { return run_backward(be, {NormKind::layer, 1000, 257}); }}),
+    RegisterOpCase({"rms_norm_backward_r1000_d257", [](const Backend& be) { return run_backward(be, {NormKind::rms, 1000, 257}); }}),
+    RegisterOpCase({"layer_norm_backward_r3_d17", [](const Backend& be) { return run_backward(be, {NormKind::layer, 3, 17}); }}),
+    RegisterOpCase({"rms_norm_backward_r1_d3", [](const Backend& be) { return run_backward(be, {NormKind::rms, 1, 3}); }}),
+};
+
+}  // namespace
+}  // namespace spindle::testing
