@@ -1,0 +1,102 @@
+// AdamW and gradient-norm clipping on the CPU: three steps against values computed by
+// hand from torch.optim.AdamW's update, the bf16 working copy, float32 against float64,
+// clipping of a list of tensors, bad arguments.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "platform/ops/adamw.h"
+#include "platform/ops/clip_grad_norm.h"
+#include "platform/ops/convert.h"
+#include "tests/support/tensors.h"
+
+namespace spindle {
+namespace {
+
+using testing::random_tensor;
+
+// p0 = 1, lr 0.1, betas (0.9, 0.999), eps 1e-8, weight_decay 0.01, gradients 0.5, -0.25, 2:
+//   step 1: p = 1 * 0.999 = 0.999; m = 0.05; v = 0.00025; p -= 0.1/0.1 * 0.05 / (0.5 + 1e-8)
+//   ... (m, v and p below after each step)
+TEST(AdamW, MatchesHandComputedSteps) {
+  Tensor param = Tensor::from_vector<double>({1.0}, {1});
+  Tensor m = Tensor::zeros({1}, DType::f64), v = Tensor::zeros({1}, DType::f64);
+  const double gradients[] = {0.5, -0.25, 2.0};
+  const double expected_p[] = {0.899000002, 0.8714672987058463, 0.8035310672284472};
+  const double expected_m[] = {0.05, 0.02, 0.218};
+  const double expected_v[] = {0.00025, 0.00031225, 0.00431193775};
+  for (int step = 1; step <= 3; ++step) {
+    const Tensor grad = Tensor::from_vector<double>({gradients[step - 1]}, {1});
+    ops::adamw_step(param, grad, m, v, nullptr, {0.1, 0.9, 0.999, 1e-8, 0.01, step});
+    EXPECT_NEAR(param.to_vector<double>()[0], expected_p[step - 1], 1e-15) << "step " << step;
+    EXPECT_NEAR(m.to_vector<double>()[0], expected_m[step - 1], 1e-16) << "step " << step;
+    EXPECT_NEAR(v.to_vector<double>()[0], expected_v[step - 1], 1e-17) << "step " << step;
+  }
+}
+
+TEST(AdamW, WorkingCopyIsTheUpdatedWeightsInBfloat16) {
+  Tensor param = random_tensor({3, 257}, DType::f32, 1);
+  const Tensor grad = random_tensor(param.shape(), DType::f32, 2);
+  Tensor m = Tensor::zeros(param.shape(), DType::f32), v = Tensor::zeros(param.shape(), DType::f32);
+  Tensor working = Tensor::empty(param.shape(), DType::bf16);
+  ops::adamw_step(param, grad, m, v, &working, {});
+  EXPECT_EQ(testing::relative_error(working, ops::converted(param, DType::bf16)), 0.0);
+}
+
+TEST(AdamW, Float32AgreesWithFloat64) {
+  Tensor p64 = random_tensor({1000}, DType::f64, 1);
+  Tensor m64 = Tensor::zeros({1000}, DType::f64), v64 = Tensor::zeros({1000}, DType::f64);
+  Tensor p32 = ops::converted(p64, DType::f32);
+  Tensor m32 = Tensor::zeros({1000}, DType::f32), v32 = Tensor::zeros({1000}, DType::f32);
+  for (int step = 1; step <= 5; ++step) {
+    const Tensor g = random_tensor({1000}, DType::f64, 10 + step);
+    const ops::AdamWArgs args{1e-2, 0.9, 0.95, 1e-8, 0.1, step};
+    ops::adamw_step(p64, g, m64, v64, nullptr, args);
+    ops::adamw_step(p32, ops::converted(g, DType::f32), m32, v32, nullptr, args);
+  }
+  EXPECT_LT(testing::relative_error(p32, p64), 1e-6);
+  EXPECT_LT(testing::relative_error(v32, v64), 1e-6);
+}
+
+TEST(AdamW, BadArgumentsAreRefused) {
+  Tensor p = Tensor::zeros({4}, DType::f32), m = Tensor::zeros({4}, DType::f32), v = Tensor::zeros({4}, DType::f32);
+  const Tensor g = Tensor::zeros({4}, DType::f32);
+  EXPECT_THROW(ops::adamw_step(p, g, m, v, nullptr, {1e-3, 0.9, 0.999, 1e-8, 0.0, 0}), Error);  // step 0
+  EXPECT_THROW(ops::adamw_step(p, g, m, v, nullptr, {1e-3, 1.0, 0.999, 1e-8, 0.0, 1}), Error);  // beta1 1
+  Tensor m_short = Tensor::zeros({3}, DType::f32);
+  EXPECT_THROW(ops::adamw_step(p, g, m_short, v, nullptr, {}), Error);
+  Tensor working32 = Tensor::empty({4}, DType::f32);
+  EXPECT_THROW(ops::adamw_step(p, g, m, v, &working32, {}), Error);
+  const Tensor g64 = Tensor::zeros({4}, DType::f64);
+  EXPECT_THROW(ops::adamw_step(p, g64, m, v, nullptr, {}), Error);
+}
+
+TEST(ClipGradNorm, ScalesAllTensorsByTheGlobalNorm) {
+  Tensor a = Tensor::from_vector<double>({3, 4}, {2}), b = Tensor::from_vector<double>({12}, {1});
+  EXPECT_DOUBLE_EQ(ops::clip_grad_norm({&a, &b}, 100.0), 13.0);  // below max_norm: unchanged
+  EXPECT_EQ(a.to_vector<double>(), (std::vector<double>{3, 4}));
+  EXPECT_DOUBLE_EQ(ops::clip_grad_norm({&a, &b}, 6.5), 13.0);
+  const double factor = 6.5 / (13.0 + 1e-6);
+  EXPECT_NEAR(a.to_vector<double>()[0], 3 * factor, 1e-15);
+  EXPECT_NEAR(a.to_vector<double>()[1], 4 * factor, 1e-15);
+  EXPECT_NEAR(b.to_vector<double>()[0], 12 * factor, 1e-15);
+}
+
+TEST(ClipGradNorm, Float32SumIsAccurate) {
+  // 1e6 elements of 0.1f: a float accumulator drifts; the compensated double sum does not.
+  const int64_t n = 1000000;
+  Tensor g = Tensor::from_vector(std::vector<float>(n, 0.1f), {n});
+  const double element = static_cast<double>(0.1f);
+  EXPECT_NEAR(ops::clip_grad_norm({&g}, 1e9), std::sqrt(n * element * element), 1e-12);
+}
+
+TEST(ClipGradNorm, BadArgumentsAreRefused) {
+  Tensor a = Tensor::zeros({2}, DType::f32), b64 = Tensor::zeros({2}, DType::f64);
+  EXPECT_THROW(ops::clip_grad_norm({}, 1.0), Error);
+  EXPECT_THROW(ops::clip_grad_norm({&a}, 0.0), Error);
+  EXPECT_THROW(ops::clip_grad_norm({&a, &b64}, 1.0), Error);
+  EXPECT_THROW(ops::clip_grad_norm({&a, nullptr}, 1.0), Error);
+}
+
+}  // namespace
+}  // namespace spindle
