@@ -23,6 +23,7 @@ constexpr int kRow = kChunk + 1;  // padded tile row: threads reading one column
 constexpr int kChannelsPerBlock = 64;
 constexpr int kSplit = 4;  // threads per channel in the per-channel kernels, each with 1/kSplit of the states
 constexpr int kChannelThreads = kChannelsPerBlock * kSplit;
+constexpr int kGradientGroup = 32;  // channels per warp in the backward's gradient phase
 constexpr float kLog2e = 1.4426950408889634f;
 
 template <typename T> using Dev = typename DeviceType<T>::type;
@@ -44,9 +45,29 @@ __device__ __forceinline__ Chunk chunk_of(int64_t c, int64_t length, bool revers
 
 __device__ __forceinline__ int tile_column(int step, int count, bool reverse) { return reverse ? count - 1 - step : step; }
 
+// Whether a full chunk of every row can move in 16-byte vectors.
+template <typename T>
+__device__ __forceinline__ bool vector_rows(const T* x, int64_t length, Chunk ch) {
+  constexpr int kVec = 16 / sizeof(T);
+  return ch.count == kChunk && length % kVec == 0 && ch.first % kVec == 0 &&
+         reinterpret_cast<uintptr_t>(x) % 16 == 0;
+}
+
 // tile[r][i] = x[row0 + r][first + i] for r < rows (zero beyond `valid` rows).
 template <typename T>
 __device__ void load_rows(float* tile, const T* x, int64_t row0, int rows, int valid, int64_t length, Chunk ch) {
+  constexpr int kVec = 16 / sizeof(T), kPerRow = kChunk / kVec;
+  if (vector_rows(x, length, ch)) {
+    for (int k = threadIdx.x; k < rows * kPerRow; k += blockDim.x) {
+      const int r = k / kPerRow, v = k % kPerRow;
+      uint4 raw = make_uint4(0, 0, 0, 0);
+      if (r < valid) raw = *reinterpret_cast<const uint4*>(x + (row0 + r) * length + ch.first + v * kVec);
+      const T* parts = reinterpret_cast<const T*>(&raw);
+#pragma unroll
+      for (int e = 0; e < kVec; ++e) tile[r * kRow + v * kVec + e] = to_float(parts[e]);
+    }
+    return;
+  }
   for (int k = threadIdx.x; k < rows * ch.count; k += blockDim.x) {
     const int r = k / ch.count, i = k % ch.count;
     tile[r * kRow + i] = r < valid ? to_float(x[(row0 + r) * length + ch.first + i]) : 0.0f;
@@ -55,6 +76,18 @@ __device__ void load_rows(float* tile, const T* x, int64_t row0, int rows, int v
 
 template <typename T>
 __device__ void store_rows(const float* tile, T* x, int64_t row0, int valid, int64_t length, Chunk ch) {
+  constexpr int kVec = 16 / sizeof(T), kPerRow = kChunk / kVec;
+  if (vector_rows(x, length, ch)) {
+    for (int k = threadIdx.x; k < valid * kPerRow; k += blockDim.x) {
+      const int r = k / kPerRow, v = k % kPerRow;
+      uint4 raw;
+      T* parts = reinterpret_cast<T*>(&raw);
+#pragma unroll
+      for (int e = 0; e < kVec; ++e) parts[e] = from_float<T>(tile[r * kRow + v * kVec + e]);
+      *reinterpret_cast<uint4*>(x + (row0 + r) * length + ch.first + v * kVec) = raw;
+    }
+    return;
+  }
   for (int k = threadIdx.x; k < valid * ch.count; k += blockDim.x) {
     const int r = k / ch.count, i = k % ch.count;
     x[(row0 + r) * length + ch.first + i] = from_float<T>(tile[r * kRow + i]);
@@ -359,7 +392,7 @@ template <typename T, int kLanes, int kStates>
 __global__ void __launch_bounds__(32) chunk_gradients_kernel(ScanCudaInputs<T> in, const T* dout,
                                                               ScanCudaGradients<T> grad, ScanShape s, ScanOptions o,
                                                               Workspace states, Workspace adjoints,
-                                                              GradientPartials part) {
+                                                              GradientPartials part, float* state_grads) {
   using Layout = GradientLayout<kLanes, kStates>;
   constexpr int kChannels = Layout::kChannels, kMaxN = Layout::kMaxN;
   extern __shared__ float shared[];
@@ -372,7 +405,8 @@ __global__ void __launch_bounds__(32) chunk_gradients_kernel(ScanCudaInputs<T> i
   float* db_row = c_tile + kChunk * kMaxN;
   float* dc_row = db_row + kChunk * kMaxN;
   float* history = dc_row + kChunk * kMaxN;  // states kept in shared memory: compact code, no spills
-  const int64_t c = blockIdx.x, b = blockIdx.y;
+  const int64_t c = blockIdx.x, group = blockIdx.y, b = blockIdx.z;
+  const int64_t group_end = min(s.channels, (group + 1) * kGradientGroup);
   const Chunk ch = chunk_of(c, s.length, o.reverse);
   load_state_inputs<T, kMaxN>(b_tile, in.B, b, s.state, s.length, ch);
   load_state_inputs<T, kMaxN>(c_tile, in.C, b, s.state, s.length, ch);
@@ -381,8 +415,8 @@ __global__ void __launch_bounds__(32) chunk_gradients_kernel(ScanCudaInputs<T> i
   const bool leads_channel = lane_n == 0;
   const bool first_channel = r == 0;
 
-  for (int64_t d0 = 0; d0 < s.channels; d0 += kChannels) {
-    const int valid = static_cast<int>(min(static_cast<int64_t>(kChannels), s.channels - d0));
+  for (int64_t d0 = group * kGradientGroup; d0 < group_end; d0 += kChannels) {
+    const int valid = static_cast<int>(min(static_cast<int64_t>(kChannels), group_end - d0));
     const int64_t row0 = b * s.channels + d0;
     __syncwarp();
     load_rows(raw_tile, in.delta, row0, kChannels, valid, s.length, ch);
@@ -491,11 +525,31 @@ __global__ void __launch_bounds__(32) chunk_gradients_kernel(ScanCudaInputs<T> i
     if (in.z) store_rows(z_tile, grad.dz, row0, valid, s.length, ch);
   }
   __syncwarp();
+  // This group's share of dB and dC: [batch][group][2][state][length], summed over groups later.
+  const int64_t groups = gridDim.y;
+  float* db_out = state_grads + ((b * groups + group) * 2) * s.state * s.length;
+  float* dc_out = db_out + s.state * s.length;
   for (int k = threadIdx.x; k < s.state * ch.count; k += 32) {
     const int n = k / ch.count, i = k % ch.count;
-    const int64_t at = (b * s.state + n) * s.length + ch.first + i;
-    grad.dB[at] = from_float<T>(db_row[i * kMaxN + n]);
-    grad.dC[at] = from_float<T>(dc_row[i * kMaxN + n]);
+    db_out[n * s.length + ch.first + i] = db_row[i * kMaxN + n];
+    dc_out[n * s.length + ch.first + i] = dc_row[i * kMaxN + n];
+  }
+}
+
+// dB, dC = the channel groups' shares summed in group order.
+template <typename T>
+__global__ void reduce_state_gradients_kernel(const float* state_grads, int64_t groups, ScanShape s, T* dB, T* dC) {
+  const int64_t per_batch = s.state * s.length;
+  for (int64_t idx = grid_index(); idx < s.batch * per_batch; idx += grid_stride()) {
+    const int64_t b = idx / per_batch, offset = idx % per_batch;
+    float db = 0.0f, dc = 0.0f;
+    for (int64_t g = 0; g < groups; ++g) {
+      const float* share = state_grads + ((b * groups + g) * 2) * per_batch;
+      db += share[offset];
+      dc += share[per_batch + offset];
+    }
+    dB[idx] = from_float<T>(db);
+    dC[idx] = from_float<T>(dc);
   }
 }
 
@@ -654,13 +708,15 @@ void selective_scan_backward_cuda(const ScanCudaInputs<T>& in_host_types, const 
                                     reinterpret_cast<Dev<T>*>(grad.dC),  grad.dD,
                                     reinterpret_cast<Dev<T>*>(grad.dz),  grad.ddelta_bias,
                                     grad.dh0};
-  const dim3 gradient_grid(static_cast<unsigned>(chunks), static_cast<unsigned>(s.batch));
+  const int64_t groups = (s.channels + kGradientGroup - 1) / kGradientGroup;
+  Scratch state_grads(s.batch * groups * 2 * s.state * s.length * sizeof(float), stream);
+  const dim3 gradient_grid(static_cast<unsigned>(chunks), static_cast<unsigned>(groups), static_cast<unsigned>(s.batch));
   auto launch_gradients = [&](auto lanes, auto per_lane) {
     constexpr int kLanes = decltype(lanes)::value, kStates = decltype(per_lane)::value;
     auto* kernel = chunk_gradients_kernel<Dev<T>, kLanes, kStates>;
     constexpr size_t bytes = GradientLayout<kLanes, kStates>::kBytes;
     SPINDLE_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)));
-    kernel<<<gradient_grid, 32, bytes, stream>>>(in, dout_device, g, s, o, states, adjoints, part);
+    kernel<<<gradient_grid, 32, bytes, stream>>>(in, dout_device, g, s, o, states, adjoints, part, state_grads.get());
   };
   using std::integral_constant;
   if (s.state <= 4) {
@@ -675,6 +731,9 @@ void selective_scan_backward_cuda(const ScanCudaInputs<T>& in_host_types, const 
     launch_gradients(integral_constant<int, 32>{}, integral_constant<int, 2>{});
   }
   check_launch("chunk_gradients_kernel");
+  reduce_state_gradients_kernel<<<grid_for(s.batch * s.state * s.length), kThreadsPerBlock, 0, stream>>>(
+      state_grads.get(), groups, s, g.dB, g.dC);
+  check_launch("reduce_state_gradients_kernel");
   reduce_parameter_gradients_kernel<<<warps_grid(s.channels * s.state), kThreadsPerBlock, 0, stream>>>(
       part, s, chunks, grad.dA, grad.dD, grad.ddelta_bias);
   check_launch("reduce_parameter_gradients_kernel");
