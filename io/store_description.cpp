@@ -70,7 +70,9 @@ std::string dataset_meaning(hid_t file, hid_t dataset, const std::vector<std::st
       const std::vector<std::string> channels = read_strings_attribute(dataset, "channel_names", where);
       const std::vector<std::string> units = read_strings_attribute(dataset, "units", where);
       std::vector<std::string> labelled;
-      for (size_t i = 0; i < channels.size(); ++i) labelled.push_back(channels[i] + " [" + units[i] + "]");
+      for (size_t i = 0; i < channels.size(); ++i) {
+        labelled.push_back(units[i].empty() ? channels[i] : channels[i] + " [" + units[i] + "]");
+      }
       return fmt::format("samples (time, channel): {}", fmt::join(labelled, ", "));
     }
     if (leaf == "time") return "timestamps, int64 ns since 1970-01-01 UTC";
@@ -98,7 +100,11 @@ std::string group_meaning(hid_t group, const std::vector<std::string>& parts) {
   if (parts.size() == 2 && parts[0] == "series") {
     std::string text = "series from " + attribute_or(group, "source", "?");
     if (has_attribute(group, "sampling_rate_hz")) {
-      text += fmt::format(", {} Hz", read_double_attribute(group, "sampling_rate_hz", parts[1]));
+      const double rate = read_double_attribute(group, "sampling_rate_hz", parts[1]);
+      text += rate >= 1 ? fmt::format(", {} Hz", rate) : fmt::format(", one sample every {} s", 1 / rate);
+    }
+    if (has_attribute(group, "irregular_steps")) {
+      text += fmt::format(", {} irregular time steps", read_int_attribute(group, "irregular_steps", parts[1]));
     }
     if (has_attribute(group, "comments")) {
       text += fmt::format(", {} header comment lines", read_strings_attribute(group, "comments", parts[1]).size());

@@ -1,0 +1,74 @@
+#include "io/timestamp.h"
+
+#include <chrono>
+
+namespace spindle {
+namespace {
+
+// Reads exactly `digits` decimal digits at `position`.
+std::optional<int> read_digits(std::string_view text, size_t& position, size_t digits) {
+  if (position + digits > text.size()) return std::nullopt;
+  int value = 0;
+  for (size_t i = 0; i < digits; ++i) {
+    const char c = text[position + i];
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  position += digits;
+  return value;
+}
+
+bool expect(std::string_view text, size_t& position, char c) {
+  if (position >= text.size() || text[position] != c) return false;
+  ++position;
+  return true;
+}
+
+}  // namespace
+
+std::optional<int64_t> parse_timestamp_ns(std::string_view text) {
+  if (!text.empty() && text.back() == 'Z') text.remove_suffix(1);
+  size_t at = 0;
+  const auto year = read_digits(text, at, 4);
+  if (!year || !expect(text, at, '-')) return std::nullopt;
+  const auto month = read_digits(text, at, 2);
+  if (!month || !expect(text, at, '-')) return std::nullopt;
+  const auto day = read_digits(text, at, 2);
+  if (!day) return std::nullopt;
+  const std::chrono::year_month_day date{std::chrono::year{*year}, std::chrono::month{static_cast<unsigned>(*month)},
+                                         std::chrono::day{static_cast<unsigned>(*day)}};
+  if (!date.ok()) return std::nullopt;
+  int hour = 0, minute = 0, second = 0;
+  int64_t fraction_ns = 0;
+  if (at < text.size()) {
+    if (text[at] != ' ' && text[at] != 'T') return std::nullopt;
+    ++at;
+    const auto h = read_digits(text, at, 2);
+    if (!h || !expect(text, at, ':')) return std::nullopt;
+    const auto m = read_digits(text, at, 2);
+    if (!m) return std::nullopt;
+    hour = *h;
+    minute = *m;
+    if (at < text.size()) {
+      if (!expect(text, at, ':')) return std::nullopt;
+      const auto s = read_digits(text, at, 2);
+      if (!s) return std::nullopt;
+      second = *s;
+      if (at < text.size()) {
+        if (!expect(text, at, '.')) return std::nullopt;
+        int64_t scale = 100'000'000;
+        const size_t first_digit = at;
+        while (at < text.size() && text[at] >= '0' && text[at] <= '9' && scale > 0) {
+          fraction_ns += (text[at++] - '0') * scale;
+          scale /= 10;
+        }
+        if (at == first_digit || at != text.size()) return std::nullopt;
+      }
+    }
+    if (hour > 23 || minute > 59 || second > 59) return std::nullopt;
+  }
+  const int64_t days = std::chrono::sys_days{date}.time_since_epoch().count();
+  return ((days * 24 + hour) * 60 + minute) * 60'000'000'000LL + second * 1'000'000'000LL + fraction_ns;
+}
+
+}  // namespace spindle

@@ -1,0 +1,16 @@
+// Date-time text to nanoseconds since 1970-01-01 00:00:00 UTC (proleptic Gregorian).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace spindle {
+
+// Accepts "YYYY-MM-DD", "YYYY-MM-DD HH:MM", "YYYY-MM-DD HH:MM:SS" and "YYYY-MM-DD HH:MM:SS.fff"
+// (up to 9 fraction digits), with 'T' in place of the space and an optional trailing 'Z';
+// times without a zone are taken as UTC. Returns nothing for any other text or an
+// impossible date or time (2017-02-30, 24:00).
+std::optional<int64_t> parse_timestamp_ns(std::string_view text);
+
+}  // namespace spindle

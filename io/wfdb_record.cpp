@@ -1,0 +1,298 @@
+#include "io/wfdb_record.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <sstream>
+
+#include "io/timestamp.h"
+#include "kernels/error.h"
+
+namespace spindle {
+namespace {
+
+constexpr double kDefaultGain = 200.0;  // WFDB's DEFGAIN, for a gain of 0 or none
+
+struct SignalSpec {
+  std::string file;
+  int format = 0;
+  int64_t byte_offset = 0;
+  double gain = kDefaultGain;
+  double baseline = 0;
+  int adc_zero = 0;
+  std::string units = "mV";
+  std::optional<int> initial_value, checksum;
+  std::string description;
+  int64_t header_line = 0;
+};
+
+struct Header {
+  std::string name;
+  int signals = 0;
+  double frequency = 250.0;  // WFDB's default
+  std::optional<int64_t> samples;
+  std::optional<int64_t> start_time_ns;
+  std::vector<SignalSpec> specs;
+  std::vector<std::string> comments;
+};
+
+int64_t to_integer(const std::string& text, const std::string& where, const std::string& field) {
+  size_t used = 0;
+  int64_t value = 0;
+  try {
+    value = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || text.empty()) throw Error(where, field + " '" + text + "' is not an integer", "an integer " + field);
+  return value;
+}
+
+double to_real(const std::string& text, const std::string& where, const std::string& field) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || text.empty()) throw Error(where, field + " '" + text + "' is not a number", "a number " + field);
+  return value;
+}
+
+// "fs[/counter[(base)]]": the sampling frequency only.
+double parse_frequency(const std::string& field, const std::string& where) {
+  return to_real(field.substr(0, field.find('/')), where, "sampling frequency");
+}
+
+// "HH:MM:SS[.fff]" and "DD/MM/YYYY" to ns since the epoch, when both are given.
+std::optional<int64_t> parse_base_time(const std::string& time, const std::string& date) {
+  if (date.size() != 10 || date[2] != '/' || date[5] != '/') return std::nullopt;
+  const std::string iso = date.substr(6, 4) + "-" + date.substr(3, 2) + "-" + date.substr(0, 2) + " " +
+                          (time.size() == 7 ? "0" + time : time);
+  return parse_timestamp_ns(iso);
+}
+
+SignalSpec parse_signal_line(std::istringstream& fields, const std::string& where, const std::string& directory) {
+  SignalSpec spec;
+  std::string format, gain, adc_resolution, adc_zero, initial, checksum, block_size;
+  if (!(fields >> spec.file >> format)) throw Error(where, "signal line without file name and format", "'FILE FORMAT ...'");
+  if (spec.file == "-") throw Error(where, "signals on standard input are unsupported", "a signal file name");
+  spec.file = (std::filesystem::path(directory) / spec.file).string();
+  // format[xsamples][:skew][+offset]
+  size_t used = 0;
+  spec.format = std::stoi(format, &used);
+  std::string rest = format.substr(used);
+  if (!rest.empty() && rest[0] == 'x') {
+    size_t digits = 1;
+    while (digits < rest.size() && std::isdigit(static_cast<unsigned char>(rest[digits]))) ++digits;
+    if (to_integer(rest.substr(1, digits - 1), where, "samples per frame") != 1) {
+      throw Error(where, "unsupported: several samples per frame ('" + format + "')", "one sample per signal per frame");
+    }
+    rest = rest.substr(digits);
+  }
+  if (!rest.empty() && rest[0] == ':') {
+    const size_t plus = rest.find('+');
+    if (to_integer(rest.substr(1, plus == std::string::npos ? std::string::npos : plus - 1), where, "skew") != 0) {
+      throw Error(where, "unsupported: skewed signal ('" + format + "')", "skew 0");
+    }
+    rest = plus == std::string::npos ? "" : rest.substr(plus);
+  }
+  if (!rest.empty() && rest[0] == '+') {
+    spec.byte_offset = to_integer(rest.substr(1), where, "byte offset");
+    rest.clear();
+  }
+  if (!rest.empty()) throw Error(where, "cannot read format field '" + format + "'", "FORMAT[xN][:SKEW][+OFFSET]");
+  if (spec.format != 16 && spec.format != 212 && spec.format != 80) {
+    throw Error(where, "unsupported signal format " + std::to_string(spec.format), "format 16, 212 or 80");
+  }
+  bool baseline_given = false;
+  if (fields >> gain) {
+    // gain[(baseline)][/units]
+    const size_t slash = gain.find('/');
+    if (slash != std::string::npos) {
+      spec.units = gain.substr(slash + 1);
+      gain.resize(slash);
+    }
+    const size_t open = gain.find('(');
+    if (open != std::string::npos) {
+      const size_t close = gain.find(')', open);
+      if (close == std::string::npos) throw Error(where, "unclosed baseline in '" + gain + "'", "GAIN(BASELINE)");
+      spec.baseline = static_cast<double>(to_integer(gain.substr(open + 1, close - open - 1), where, "baseline"));
+      baseline_given = true;
+      gain.resize(open);
+    }
+    const double value = to_real(gain, where, "gain");
+    spec.gain = value == 0 ? kDefaultGain : value;
+  }
+  if (fields >> adc_resolution && fields >> adc_zero) spec.adc_zero = static_cast<int>(to_integer(adc_zero, where, "ADC zero"));
+  if (!baseline_given) spec.baseline = spec.adc_zero;
+  if (fields >> initial) spec.initial_value = static_cast<int>(to_integer(initial, where, "initial value"));
+  if (fields >> checksum) spec.checksum = static_cast<int>(to_integer(checksum, where, "checksum"));
+  if (fields >> block_size) {
+    std::getline(fields, spec.description);
+    const size_t first = spec.description.find_first_not_of(" \t");
+    spec.description = first == std::string::npos ? "" : spec.description.substr(first);
+  }
+  return spec;
+}
+
+Header parse_header(const std::string& header_path) {
+  std::ifstream input(header_path);
+  if (!input) throw Error(header_path, "cannot open", "a WFDB header (RECORD.hea)");
+  const std::string directory = std::filesystem::path(header_path).parent_path().string();
+  Header header;
+  bool record_line_read = false;
+  std::string line;
+  for (int64_t number = 1; std::getline(input, line); ++number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const std::string where = header_path + ":" + std::to_string(number);
+    const size_t first = line.find_first_not_of(" \t");
+    if (first == std::string::npos) continue;
+    if (line[first] == '#') {
+      const size_t text = line.find_first_not_of(" \t", first + 1);
+      header.comments.push_back(text == std::string::npos ? "" : line.substr(text));
+      continue;
+    }
+    std::istringstream fields(line);
+    if (!record_line_read) {
+      std::string name, signals, frequency, samples, base_time, base_date;
+      fields >> name >> signals;
+      if (name.find('/') != std::string::npos) {
+        throw Error(where, "unsupported: multi-segment record '" + name + "'", "a single-segment record");
+      }
+      header.name = name;
+      header.signals = static_cast<int>(to_integer(signals, where, "number of signals"));
+      if (fields >> frequency) header.frequency = parse_frequency(frequency, where);
+      if (fields >> samples) header.samples = to_integer(samples, where, "number of samples");
+      if (fields >> base_time && fields >> base_date) header.start_time_ns = parse_base_time(base_time, base_date);
+      record_line_read = true;
+      continue;
+    }
+    if (static_cast<int>(header.specs.size()) == header.signals) {
+      throw Error(where, "more signal lines than the " + std::to_string(header.signals) + " the record line declares",
+                  std::to_string(header.signals) + " signal lines");
+    }
+    header.specs.push_back(parse_signal_line(fields, where, directory));
+    header.specs.back().header_line = number;
+  }
+  if (!record_line_read) throw Error(header_path, "no record line", "'NAME SIGNALS [FREQUENCY [SAMPLES]]'");
+  if (static_cast<int>(header.specs.size()) != header.signals) {
+    throw Error(header_path, std::to_string(header.specs.size()) + " signal lines",
+                std::to_string(header.signals) + " as the record line declares");
+  }
+  return header;
+}
+
+// Bytes of `samples` samples of `format` (212 packs two samples in three bytes).
+int64_t bytes_for(int format, int64_t samples) {
+  switch (format) {
+    case 16: return 2 * samples;
+    case 212: return (3 * samples + 1) / 2;
+    default: return samples;  // 80
+  }
+}
+
+// Digital sample `index` of an interleaved stream in `format`.
+int sample_at(const std::vector<unsigned char>& data, int format, int64_t index) {
+  switch (format) {
+    case 16: return static_cast<int16_t>(data[2 * index] | (data[2 * index + 1] << 8));
+    case 212: {
+      const unsigned char* pair = data.data() + 3 * (index / 2);
+      const int raw = index % 2 == 0 ? pair[0] | ((pair[1] & 0x0F) << 8) : pair[2] | ((pair[1] & 0xF0) << 4);
+      return raw >= 2048 ? raw - 4096 : raw;  // 12-bit two's complement
+    }
+    default: return static_cast<int>(data[index]) - 128;  // 80: offset binary
+  }
+}
+
+int invalid_sample(int format) { return format == 16 ? -32768 : format == 212 ? -2048 : -128; }
+
+}  // namespace
+
+Series read_wfdb_record(const std::string& record_path) {
+  const std::string header_path = record_path + ".hea";
+  const Header header = parse_header(header_path);
+  Series series;
+  series.name = std::filesystem::path(record_path).filename().string();
+  series.kind = "wfdb";
+  series.channels = header.signals;
+  series.sampling_rate_hz = header.frequency;
+  series.start_time_ns = header.start_time_ns;
+  series.comments = header.comments;
+  std::vector<std::string> sources = {std::filesystem::weakly_canonical(header_path).string()};
+
+  // Signals grouped by file, in header order; each file holds frames of its signals.
+  std::map<std::string, std::vector<int>> signals_of_file;
+  std::vector<std::string> file_order;
+  for (int s = 0; s < header.signals; ++s) {
+    const SignalSpec& spec = header.specs[s];
+    if (!signals_of_file.count(spec.file)) file_order.push_back(spec.file);
+    signals_of_file[spec.file].push_back(s);
+    series.channel_names.push_back(spec.description.empty() ? "signal" + std::to_string(s) : spec.description);
+    series.units.push_back(spec.units);
+    series.channel_attributes["gain"].push_back(spec.gain);
+    series.channel_attributes["baseline"].push_back(spec.baseline);
+    series.channel_attributes["adc_zero"].push_back(spec.adc_zero);
+    series.channel_attributes["format"].push_back(spec.format);
+  }
+  std::optional<int64_t> rows = header.samples && *header.samples > 0 ? header.samples : std::nullopt;
+  for (const std::string& file : file_order) {
+    const std::vector<int>& members = signals_of_file[file];
+    const SignalSpec& first = header.specs[members.front()];
+    const std::string where = header_path + ":" + std::to_string(first.header_line);
+    for (int s : members) {
+      if (header.specs[s].format != first.format || header.specs[s].byte_offset != first.byte_offset) {
+        throw Error(header_path + ":" + std::to_string(header.specs[s].header_line),
+                    "unsupported: signals of one file in different formats or offsets", "one format per signal file");
+      }
+    }
+    std::ifstream input(file, std::ios::binary);
+    if (!input) throw Error(where, "cannot open signal file " + file, "the signal file beside the header");
+    std::vector<unsigned char> data{std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>()};
+    const int64_t width = static_cast<int64_t>(members.size());
+    const int64_t available = static_cast<int64_t>(data.size()) - first.byte_offset;
+    if (!rows) {
+      rows = first.format == 212 ? (2 * available / 3) / width : available / bytes_for(first.format, 1) / width;
+    }
+    const int64_t expected = bytes_for(first.format, *rows * width);
+    if (available != expected) {
+      throw Error(file, "header/data size mismatch: " + std::to_string(available) + " bytes of samples",
+                  std::to_string(expected) + " bytes for " + std::to_string(*rows) + " samples x " +
+                      std::to_string(width) + " signals in format " + std::to_string(first.format) + " (" + where + ")");
+    }
+    data.erase(data.begin(), data.begin() + first.byte_offset);
+    if (series.values.empty()) series.values.assign(static_cast<size_t>(*rows * header.signals), 0.0f);
+    for (int64_t m = 0; m < width; ++m) {
+      const int s = members[m];
+      const SignalSpec& spec = header.specs[s];
+      int64_t sum = 0;
+      for (int64_t row = 0; row < *rows; ++row) {
+        const int digital = sample_at(data, spec.format, row * width + m);
+        sum += digital;
+        series.values[row * header.signals + s] =
+            digital == invalid_sample(spec.format) ? NAN : static_cast<float>((digital - spec.baseline) / spec.gain);
+      }
+      const std::string line = header_path + ":" + std::to_string(spec.header_line);
+      if (spec.initial_value && *rows > 0 && sample_at(data, spec.format, m) != *spec.initial_value) {
+        throw Error(line, "first sample of " + series.channel_names[s] + " in " + file + " is " +
+                              std::to_string(sample_at(data, spec.format, m)),
+                    "the header's initial value " + std::to_string(*spec.initial_value));
+      }
+      if (spec.checksum && static_cast<int16_t>(sum & 0xFFFF) != static_cast<int16_t>(*spec.checksum)) {
+        throw Error(line, "checksum of " + series.channel_names[s] + " in " + file + " is " +
+                              std::to_string(static_cast<int16_t>(sum & 0xFFFF)),
+                    "the header's checksum " + std::to_string(*spec.checksum));
+      }
+    }
+    sources.push_back(std::filesystem::weakly_canonical(file).string());
+  }
+  series.rows = *rows;
+  series.source = sources.front();
+  for (size_t i = 1; i < sources.size(); ++i) series.source += ";" + sources[i];
+  return series;
+}
+
+}  // namespace spindle
