@@ -13,6 +13,10 @@ namespace spindle {
 FastaReader::FastaReader(const std::string& path) : path_(path) {
   file_ = bgzf_open(path.c_str(), "r");
   if (!file_) throw Error(path, "cannot open", "a readable FASTA file (plain, gzip or bgzip)");
+  // A bgzip file cut at a block boundary reads as complete; only its end marker tells.
+  if (bgzf_compression(file_) == 2 && bgzf_check_EOF(file_) == 0) {
+    throw Error(path, "truncated bgzip file: the end-of-file marker block is missing", "a complete bgzip file (bgzip -c)");
+  }
 }
 
 FastaReader::~FastaReader() {
@@ -37,11 +41,11 @@ int64_t FastaReader::bytes_read() const { return htell(file_->fp); }
 bool FastaReader::read_line() {
   while (true) {
     const int status = bgzf_getline(file_, '\n', &line_);
-    if (status == -1) {
+    if (status == -1 && file_->errcode == 0) {
       at_end_ = true;
       return false;
     }
-    if (status < -1) {
+    if (status < 0) {
       throw Error(path_ + ": after line " + std::to_string(line_number_),
                   "corrupt or truncated " + compression() + " data (byte " + std::to_string(bytes_read()) + " of the file)",
                   "a complete " + compression() + " stream");

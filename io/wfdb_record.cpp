@@ -1,11 +1,13 @@
 #include "io/wfdb_record.h"
 
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
 #include <sstream>
+#include <type_traits>
 
 #include "io/timestamp.h"
 #include "kernels/error.h"
@@ -38,33 +40,21 @@ struct Header {
   std::vector<std::string> comments;
 };
 
-int64_t to_integer(const std::string& text, const std::string& where, const std::string& field) {
-  size_t used = 0;
-  int64_t value = 0;
-  try {
-    value = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
+// `text` as a whole number of type Number (integer or floating point).
+template <typename Number>
+Number to_number(const std::string& text, const std::string& where, const std::string& field) {
+  Number value{};
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+    const char* kind = std::is_integral_v<Number> ? "an integer" : "a number";
+    throw Error(where, field + " '" + text + "' is not " + kind, std::string(kind) + " " + field);
   }
-  if (used != text.size() || text.empty()) throw Error(where, field + " '" + text + "' is not an integer", "an integer " + field);
-  return value;
-}
-
-double to_real(const std::string& text, const std::string& where, const std::string& field) {
-  size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || text.empty()) throw Error(where, field + " '" + text + "' is not a number", "a number " + field);
   return value;
 }
 
 // "fs[/counter[(base)]]": the sampling frequency only.
 double parse_frequency(const std::string& field, const std::string& where) {
-  return to_real(field.substr(0, field.find('/')), where, "sampling frequency");
+  return to_number<double>(field.substr(0, field.find('/')), where, "sampling frequency");
 }
 
 // "HH:MM:SS[.fff]" and "DD/MM/YYYY" to ns since the epoch, when both are given.
@@ -88,20 +78,20 @@ SignalSpec parse_signal_line(std::istringstream& fields, const std::string& wher
   if (!rest.empty() && rest[0] == 'x') {
     size_t digits = 1;
     while (digits < rest.size() && std::isdigit(static_cast<unsigned char>(rest[digits]))) ++digits;
-    if (to_integer(rest.substr(1, digits - 1), where, "samples per frame") != 1) {
+    if (to_number<int64_t>(rest.substr(1, digits - 1), where, "samples per frame") != 1) {
       throw Error(where, "unsupported: several samples per frame ('" + format + "')", "one sample per signal per frame");
     }
     rest = rest.substr(digits);
   }
   if (!rest.empty() && rest[0] == ':') {
     const size_t plus = rest.find('+');
-    if (to_integer(rest.substr(1, plus == std::string::npos ? std::string::npos : plus - 1), where, "skew") != 0) {
+    if (to_number<int64_t>(rest.substr(1, plus == std::string::npos ? std::string::npos : plus - 1), where, "skew") != 0) {
       throw Error(where, "unsupported: skewed signal ('" + format + "')", "skew 0");
     }
     rest = plus == std::string::npos ? "" : rest.substr(plus);
   }
   if (!rest.empty() && rest[0] == '+') {
-    spec.byte_offset = to_integer(rest.substr(1), where, "byte offset");
+    spec.byte_offset = to_number<int64_t>(rest.substr(1), where, "byte offset");
     rest.clear();
   }
   if (!rest.empty()) throw Error(where, "cannot read format field '" + format + "'", "FORMAT[xN][:SKEW][+OFFSET]");
@@ -120,17 +110,17 @@ SignalSpec parse_signal_line(std::istringstream& fields, const std::string& wher
     if (open != std::string::npos) {
       const size_t close = gain.find(')', open);
       if (close == std::string::npos) throw Error(where, "unclosed baseline in '" + gain + "'", "GAIN(BASELINE)");
-      spec.baseline = static_cast<double>(to_integer(gain.substr(open + 1, close - open - 1), where, "baseline"));
+      spec.baseline = static_cast<double>(to_number<int64_t>(gain.substr(open + 1, close - open - 1), where, "baseline"));
       baseline_given = true;
       gain.resize(open);
     }
-    const double value = to_real(gain, where, "gain");
+    const double value = to_number<double>(gain, where, "gain");
     spec.gain = value == 0 ? kDefaultGain : value;
   }
-  if (fields >> adc_resolution && fields >> adc_zero) spec.adc_zero = static_cast<int>(to_integer(adc_zero, where, "ADC zero"));
+  if (fields >> adc_resolution && fields >> adc_zero) spec.adc_zero = static_cast<int>(to_number<int64_t>(adc_zero, where, "ADC zero"));
   if (!baseline_given) spec.baseline = spec.adc_zero;
-  if (fields >> initial) spec.initial_value = static_cast<int>(to_integer(initial, where, "initial value"));
-  if (fields >> checksum) spec.checksum = static_cast<int>(to_integer(checksum, where, "checksum"));
+  if (fields >> initial) spec.initial_value = static_cast<int>(to_number<int64_t>(initial, where, "initial value"));
+  if (fields >> checksum) spec.checksum = static_cast<int>(to_number<int64_t>(checksum, where, "checksum"));
   if (fields >> block_size) {
     std::getline(fields, spec.description);
     const size_t first = spec.description.find_first_not_of(" \t");
@@ -164,9 +154,9 @@ Header parse_header(const std::string& header_path) {
         throw Error(where, "unsupported: multi-segment record '" + name + "'", "a single-segment record");
       }
       header.name = name;
-      header.signals = static_cast<int>(to_integer(signals, where, "number of signals"));
+      header.signals = static_cast<int>(to_number<int64_t>(signals, where, "number of signals"));
       if (fields >> frequency) header.frequency = parse_frequency(frequency, where);
-      if (fields >> samples) header.samples = to_integer(samples, where, "number of samples");
+      if (fields >> samples) header.samples = to_number<int64_t>(samples, where, "number of samples");
       if (fields >> base_time && fields >> base_date) header.start_time_ns = parse_base_time(base_time, base_date);
       record_line_read = true;
       continue;

@@ -20,6 +20,17 @@ void add_store_options(CLI::App& command, StoreOptions& options) {
       ->capture_default_str();
 }
 
+// The runner of an ingest: `add` writes into a transaction on --out, committed when it returns.
+template <typename Options, typename Add>
+Runner transaction_runner(std::shared_ptr<Options> options, Add add) {
+  return [options, add] {
+    StoreTransaction store(options->out);
+    add(*options, store, store::parse_compression(options->compression, "--compression"));
+    store.commit();
+    return 0;
+  };
+}
+
 void add_fasta(CLI::App& ingest, Runner& runner) {
   CLI::App* command = ingest.add_subcommand("fasta", "DNA: every record of FASTA files into /sequences/<name>");
   command->footer(
@@ -36,20 +47,16 @@ void add_fasta(CLI::App& ingest, Runner& runner) {
   command->add_option("inputs", options->inputs, "FASTA files (.fa, .fa.gz)")->required()->check(CLI::ExistingFile);
   add_store_options(*command, *options);
   command->callback([&runner, options] {
-    runner = [options] {
-      const store::Compression compression = store::parse_compression(options->compression, "--compression");
-      StoreTransaction store(options->out);
+    runner = transaction_runner(options, [](const Options& options, StoreTransaction& store, store::Compression compression) {
       int64_t records = 0, bases = 0;
-      for (const std::string& input : options->inputs) {
+      for (const std::string& input : options.inputs) {
         for (const IngestedSequence& sequence : ingest_fasta(input, store, compression)) {
           ++records;
           bases += sequence.length;
         }
       }
-      store.commit();
-      spdlog::info("{}: {} records, {} bases added", options->out, records, bases);
-      return 0;
-    };
+      spdlog::info("{}: {} records, {} bases", options.out, records, bases);
+    });
   });
 }
 
@@ -75,14 +82,10 @@ void add_csv(CLI::App& ingest, Runner& runner) {
       ->capture_default_str();
   command->add_option("--name", options->name, "series name in the store (default: the file's stem)");
   command->callback([&runner, options] {
-    runner = [options] {
-      StoreTransaction store(options->out);
-      const CsvOptions csv{options->time_column, parse_missing_policy(options->missing, "--missing")};
-      ingest_csv(options->input, csv, options->name, store,
-                 store::parse_compression(options->compression, "--compression"));
-      store.commit();
-      return 0;
-    };
+    runner = transaction_runner(options, [](const Options& options, StoreTransaction& store, store::Compression compression) {
+      const CsvOptions csv{options.time_column, parse_missing_policy(options.missing, "--missing")};
+      ingest_csv(options.input, csv, options.name, store, compression);
+    });
   });
 }
 
@@ -105,13 +108,9 @@ void add_wfdb(CLI::App& ingest, Runner& runner) {
   command->add_option("--annotator", options->annotator, "annotation file extension to read (required to exist)");
   command->add_option("--name", options->name, "series name in the store (default: the record name)");
   command->callback([&runner, options] {
-    runner = [options] {
-      StoreTransaction store(options->out);
-      ingest_wfdb(options->record, options->annotator, options->name, store,
-                  store::parse_compression(options->compression, "--compression"));
-      store.commit();
-      return 0;
-    };
+    runner = transaction_runner(options, [](const Options& options, StoreTransaction& store, store::Compression compression) {
+      ingest_wfdb(options.record, options.annotator, options.name, store, compression);
+    });
   });
 }
 
