@@ -163,6 +163,7 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_states_kernel(ScanCudaI
     h[k] = 0.0f;
   }
   float dt_sum = 0.0f;
+#pragma unroll 4
   for (int i = 0; i < ch.count; ++i) {
     const int j = tile_column(i, ch.count, o.reverse);
     const float dt = dt_tile[r * kRow + j], dtu = dt * u_tile[r * kRow + j];
@@ -251,6 +252,7 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCuda
     h[k] = n < s.state ? w.chunk_state[at * s.state + n] : 0.0f;
   }
   const float skip = in.D ? in.D[d] : 0.0f;
+#pragma unroll 4
   for (int i = 0; i < ch.count; ++i) {
     const int j = tile_column(i, ch.count, o.reverse);
     const float dt = dt_tile[r * kRow + j], u = u_tile[r * kRow + j], dtu = dt * u;
@@ -313,6 +315,7 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
     carry[k] = 0.0f;
   }
   float dt_sum = 0.0f;
+#pragma unroll 4
   for (int i = ch.count - 1; i >= 0; --i) {
     const int j = tile_column(i, ch.count, o.reverse);
     const float dt = dt_tile[r * kRow + j];
@@ -456,7 +459,7 @@ __global__ void __launch_bounds__(32) chunk_gradients_kernel(ScanCudaInputs<T> i
     }
     __syncwarp();
     float dD = 0.0f, dbias = 0.0f;
-#pragma unroll 1
+#pragma unroll 4
     for (int i = ch.count - 1; i >= 0; --i) {
       {
         const int j = tile_column(i, ch.count, o.reverse);
