@@ -1,0 +1,198 @@
+#include "io/window_reader.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "io/dna_tokenizer.h"
+#include "kernels/philox.h"
+
+namespace spindle {
+namespace {
+
+// Philox counter words 2 and 3 for window draws, apart from the uniform/normal streams.
+constexpr uint32_t kDomainWindow = 0x57494e44u;  // "WIND"
+constexpr uint8_t kPadToken = 4;
+
+}  // namespace
+
+struct WindowReader::State {
+  WindowReaderOptions options;
+  SequenceStoreReader store;
+  // Random: per eligible record, the running total of valid starts (exclusive prefix + own).
+  std::vector<int64_t> eligible, cumulative;
+  int64_t total = 0;  // random: valid starts; sequential: windows
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<Tensor> free_buffers;
+  struct Ready {
+    Tensor tokens;  // the whole buffer; rows beyond windows.size() unused
+    std::vector<WindowPlacement> windows;
+  };
+  std::deque<Ready> ready;
+  std::exception_ptr error;
+  bool producer_done = false, stopping = false;
+  Tensor held;  // the buffer of the batch the consumer has now
+  int64_t cursor = 0;
+  std::thread producer;
+
+  State(const std::string& path, const WindowReaderOptions& opts)
+      : options(opts), store(path, opts.chunk_cache_bytes) {}
+
+  WindowPlacement placement(int64_t k) const;
+  void fill(uint8_t* row, const WindowPlacement& window);
+  void produce(int64_t first);
+};
+
+WindowPlacement WindowReader::State::placement(int64_t k) const {
+  const int64_t length = options.window_tokens;
+  WindowPlacement window;
+  window.index = k;
+  if (options.order == WindowOrder::random) {
+    const philox::Block bits = philox::block(options.seed, static_cast<uint64_t>(k), kDomainWindow);
+    const uint64_t draw = (static_cast<uint64_t>(bits.word[0]) << 32) | bits.word[1];
+    // Uniform over [0, total) by the high half of a 64x64 product (Lemire), bias < total / 2^64.
+    const int64_t pick = static_cast<int64_t>((static_cast<unsigned __int128>(draw) * static_cast<uint64_t>(total)) >> 64);
+    const size_t slot = static_cast<size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), pick) - cumulative.begin());
+    window.record = eligible[slot];
+    window.start = pick - (slot == 0 ? 0 : cumulative[slot - 1]);
+    window.valid_tokens = length;
+    window.reverse_complement = options.reverse_complement && (bits.word[2] & 1u);
+    return window;
+  }
+  const size_t slot = static_cast<size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), k) - cumulative.begin());
+  window.record = static_cast<int64_t>(slot);
+  window.start = (k - (slot == 0 ? 0 : cumulative[slot - 1])) * options.stride_tokens;
+  window.valid_tokens = std::min(length, store.sequences()[slot].length - window.start);
+  return window;
+}
+
+void WindowReader::State::fill(uint8_t* row, const WindowPlacement& window) {
+  store.read_tokens(static_cast<size_t>(window.record), window.start, window.start + window.valid_tokens, row);
+  std::fill(row + window.valid_tokens, row + options.window_tokens, kPadToken);
+  if (window.reverse_complement) {
+    std::reverse(row, row + window.valid_tokens);
+    for (int64_t i = 0; i < window.valid_tokens; ++i) row[i] = dna::complement(row[i]);
+  }
+}
+
+void WindowReader::State::produce(int64_t first) {
+  try {
+    for (int64_t k = first;;) {
+      Tensor buffer;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return stopping || !free_buffers.empty(); });
+        if (stopping) return;
+        buffer = std::move(free_buffers.back());
+        free_buffers.pop_back();
+      }
+      const int64_t count = options.order == WindowOrder::random
+                                ? options.batch_windows
+                                : std::clamp<int64_t>(total - k, 0, options.batch_windows);
+      Ready batch{buffer, {}};
+      for (int64_t row = 0; row < count; ++row, ++k) {
+        batch.windows.push_back(placement(k));
+        fill(buffer.data<uint8_t>() + row * options.window_tokens, batch.windows.back());
+      }
+      std::lock_guard lock(mutex);
+      if (count > 0) ready.push_back(std::move(batch));
+      if (count < options.batch_windows) {
+        producer_done = true;
+        changed.notify_all();
+        return;
+      }
+      changed.notify_all();
+    }
+  } catch (...) {
+    std::lock_guard lock(mutex);
+    error = std::current_exception();
+    producer_done = true;
+    changed.notify_all();
+  }
+}
+
+WindowReader::WindowReader(const std::string& store_path, const WindowReaderOptions& options, int64_t start_cursor)
+    : state_(std::make_unique<State>(store_path, options)) {
+  State& s = *state_;
+  const auto check = [&](bool ok, const std::string& what, const std::string& expected) {
+    SPINDLE_CHECK(ok, "WindowReader " + store_path, what, expected);
+  };
+  check(options.window_tokens > 0, "window of " + std::to_string(options.window_tokens) + " tokens", "a positive window");
+  check(options.batch_windows > 0 && options.queue_depth > 0, "batch or queue depth below 1", "both >= 1");
+  check(start_cursor >= 0, "negative cursor", "a cursor from WindowReader::cursor()");
+  if (s.options.stride_tokens == 0) s.options.stride_tokens = options.window_tokens;
+  check(s.options.stride_tokens > 0, "negative stride", "a stride >= 0");
+  const std::vector<SequenceInfo>& sequences = s.store.sequences();
+  for (size_t r = 0; r < sequences.size(); ++r) {
+    if (options.order == WindowOrder::random) {
+      if (sequences[r].length < options.window_tokens) continue;
+      s.eligible.push_back(static_cast<int64_t>(r));
+      s.total += sequences[r].length - options.window_tokens + 1;
+    } else {
+      const int64_t beyond = std::max<int64_t>(0, sequences[r].length - options.window_tokens);
+      s.total += (beyond + s.options.stride_tokens - 1) / s.options.stride_tokens + 1;
+    }
+    s.cumulative.push_back(s.total);
+  }
+  check(s.total > 0, "no record is at least " + std::to_string(options.window_tokens) + " tokens long",
+        "a record as long as the window");
+  // Every buffer is allocated here, so that a refused pinned allocation fails at once.
+  for (int i = 0; i <= options.queue_depth; ++i) {
+    s.free_buffers.push_back(Tensor::empty({options.batch_windows, options.window_tokens}, DType::u8, Device::cpu(),
+                                           nullptr, options.host_memory));
+  }
+  s.cursor = start_cursor;
+  s.producer = std::thread([&s, start_cursor] { s.produce(start_cursor); });
+}
+
+WindowReader::~WindowReader() {
+  State& s = *state_;
+  {
+    std::lock_guard lock(s.mutex);
+    s.stopping = true;
+  }
+  s.changed.notify_all();
+  s.producer.join();
+}
+
+bool WindowReader::next(WindowBatch& batch) {
+  State& s = *state_;
+  std::unique_lock lock(s.mutex);
+  if (s.held.defined()) {
+    s.free_buffers.push_back(std::move(s.held));
+    s.held = Tensor();
+    s.changed.notify_all();
+  }
+  s.changed.wait(lock, [&] { return !s.ready.empty() || s.producer_done; });
+  if (s.ready.empty()) {
+    if (s.error) std::rethrow_exception(s.error);
+    return false;
+  }
+  State::Ready ready = std::move(s.ready.front());
+  s.ready.pop_front();
+  s.held = ready.tokens;
+  batch.tokens = ready.tokens.slice(0, 0, static_cast<int64_t>(ready.windows.size()));
+  batch.windows = std::move(ready.windows);
+  s.cursor += static_cast<int64_t>(batch.windows.size());
+  return true;
+}
+
+int64_t WindowReader::cursor() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->cursor;
+}
+
+int64_t WindowReader::window_count() const {
+  return state_->options.order == WindowOrder::random ? -1 : state_->total;
+}
+
+const std::vector<SequenceInfo>& WindowReader::sequences() const { return state_->store.sequences(); }
+
+WindowPlacement WindowReader::placement(int64_t k) const { return state_->placement(k); }
+
+}  // namespace spindle

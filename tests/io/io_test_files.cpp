@@ -1,0 +1,32 @@
+#include "tests/io/io_test_files.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+namespace spindle::test {
+
+std::string shared_data(const std::string& relative) {
+  const char* source = std::getenv("SPINDLE_SOURCE_DIR");
+  if (!source) throw std::runtime_error("SPINDLE_SOURCE_DIR is not set (run the tests through ctest)");
+  return (std::filesystem::path(source) / ".." / "shared" / "data" / relative).lexically_normal().string();
+}
+
+TemporaryFolder::TemporaryFolder() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "spindle-io-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TemporaryFolder::~TemporaryFolder() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::string TemporaryFolder::write(const std::string& name, const std::string& content) const {
+  std::ofstream(file(name), std::ios::binary) << content;
+  return file(name);
+}
+
+}  // namespace spindle::test

@@ -1,0 +1,28 @@
+// Files for io tests: the shared real data and a fresh temporary folder per test.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace spindle::test {
+
+// ../shared/data beside the source tree (SPINDLE_SOURCE_DIR is set by CTest).
+std::string shared_data(const std::string& relative);
+
+// A new empty folder under the system temporary folder, removed with this object.
+class TemporaryFolder {
+ public:
+  TemporaryFolder();
+  ~TemporaryFolder();
+  TemporaryFolder(const TemporaryFolder&) = delete;
+  TemporaryFolder& operator=(const TemporaryFolder&) = delete;
+  // The path of `name` in the folder.
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  // Writes `content` (bytes) to `name`; returns its path.
+  std::string write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace spindle::test

@@ -1,0 +1,127 @@
+// VCF reading against bcftools: split and normalized records must equal
+// `bcftools norm -m -any -f REF` on the shared real VCFs (less its spanning-deletion '*'
+// alleles, which the reader drops: they carry no sequence to score); REF mismatches are
+// reported.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "io/vcf_reader.h"
+#include "kernels/error.h"
+#include "tests/io/io_test_files.h"
+
+namespace spindle {
+namespace {
+
+using test::shared_data;
+using test::TemporaryFolder;
+
+using Site = std::tuple<std::string, int64_t, std::string, std::string>;  // chrom, 1-based pos, ref, alt
+
+std::vector<Site> bcftools_normalized(const std::string& vcf, const std::string& reference) {
+  const std::string command = "bcftools norm -m -any -f " + reference + " " + vcf +
+                              " 2>/dev/null | bcftools query -f '%CHROM\\t%POS\\t%REF\\t%ALT\\n'";
+  FILE* pipe = popen(command.c_str(), "r");
+  EXPECT_NE(pipe, nullptr);
+  std::vector<Site> sites;
+  char chrom[256], ref[4096], alt[4096];
+  long long position = 0;
+  while (std::fscanf(pipe, "%255s %lld %4095s %4095s", chrom, &position, ref, alt) == 4) {
+    if (std::string(alt) != "*") sites.emplace_back(chrom, position, ref, alt);
+  }
+  EXPECT_EQ(pclose(pipe), 0) << command;
+  return sites;
+}
+
+struct RealVcf {
+  const char* vcf;
+  const char* reference;
+  int64_t records;
+};
+
+class VcfAgainstBcftools : public ::testing::TestWithParam<RealVcf> {};
+
+TEST_P(VcfAgainstBcftools, SplitAndNormalizedLikeBcftoolsNorm) {
+  const std::string vcf = shared_data(GetParam().vcf), reference = shared_data(GetParam().reference);
+  VcfReader reader(vcf, {reference, RefMismatchPolicy::error});
+  std::vector<Site> ours;
+  Variant variant;
+  while (reader.next(variant)) ours.emplace_back(variant.chrom, variant.position + 1, variant.ref, variant.alt);
+  EXPECT_EQ(reader.records_read(), GetParam().records);
+  EXPECT_EQ(reader.ref_mismatches(), 0);
+  std::vector<Site> expected = bcftools_normalized(vcf, reference);
+  ASSERT_FALSE(expected.empty());
+  std::sort(ours.begin(), ours.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(ours.size(), expected.size());
+  EXPECT_TRUE(ours == expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    SharedData, VcfAgainstBcftools,
+    ::testing::Values(RealVcf{"genome/1kgp_chr20_1M/z.vcf.gz", "genome/1kgp_chr20_1M/z.fa", 28998},
+                      RealVcf{"genome/hg38_chr21_22M_23M/NA24143.vcf.gz",
+                              "genome/hg38_chr21_22M_23M/hg38_chr21_22000000_23000000.fasta", 1762},
+                      RealVcf{"genome/hg38_chr21_22M_23M/Ashkenazim.vcf.gz",
+                              "genome/hg38_chr21_22M_23M/hg38_chr21_22000000_23000000.fasta", 1764}));
+
+const char* kHeader =
+    "##fileformat=VCFv4.2\n##contig=<ID=x,length=12>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
+
+TEST(VcfReader, RefMismatchesAreReportedOrFatal) {
+  TemporaryFolder folder;
+  const std::string reference = folder.write("x.fa", ">x\nACGTACGTACGT\n");
+  folder.write("x.fa.fai", "x\t12\t3\t12\t13\n");
+  const std::string vcf = folder.write("v.vcf", std::string(kHeader) + "x\t2\t.\tC\tT\t.\t.\t.\nx\t3\trs1\tT\tA,C\t.\t.\t.\n");
+  VcfReader reader(vcf, {reference, RefMismatchPolicy::report});
+  std::vector<Variant> variants;
+  Variant variant;
+  while (reader.next(variant)) variants.push_back(variant);
+  ASSERT_EQ(variants.size(), 3u);
+  EXPECT_TRUE(variants[0].ref_matches);
+  EXPECT_EQ(variants[0].describe(), "x:2 C>T");
+  EXPECT_FALSE(variants[1].ref_matches);
+  EXPECT_EQ(variants[2].allele, 2);
+  EXPECT_EQ(variants[2].alleles, 2);
+  EXPECT_EQ(reader.ref_mismatches(), 1);
+  VcfReader strict(vcf, {reference, RefMismatchPolicy::error});
+  try {
+    while (strict.next(variant)) {
+    }
+    FAIL() << "a REF mismatch passed";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("v.vcf: record 2 at x:3: REF T differs from the reference (expected REF G as in"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(VcfReader, IndelsAreLeftAlignedWithTheReference) {
+  TemporaryFolder folder;
+  const std::string reference = folder.write("r.fa", ">x\nGCACACACAT\n");
+  folder.write("r.fa.fai", "x\t10\t3\t10\t11\n");
+  // Deleting the "CA" at 1-based 8-9 is the same as deleting the first "CA" at 2-3.
+  const std::string vcf = folder.write("d.vcf", std::string(kHeader) + "x\t7\t.\tACA\tA\t.\t.\t.\n");
+  VcfReader reader(vcf, {reference, RefMismatchPolicy::error});
+  Variant variant;
+  ASSERT_TRUE(reader.next(variant));
+  EXPECT_EQ(variant.describe(), "x:1 GCA>G");
+  EXPECT_EQ(variant.position, 0);
+}
+
+TEST(VcfReader, MissingReferenceIndexIsAnError) {
+  TemporaryFolder folder;
+  const std::string reference = folder.write("n.fa", ">x\nACGT\n");
+  const std::string vcf = folder.write("v.vcf", kHeader);
+  try {
+    VcfReader reader(vcf, {reference, RefMismatchPolicy::report});
+    FAIL() << "no error without n.fa.fai";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("missing index " + reference + ".fai"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace spindle

@@ -1,0 +1,166 @@
+// Window readers: content equals the store, deterministic order per seed, exact resume
+// from a cursor, sequential coverage with overlap and padding, pinned buffers explicit.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <set>
+
+#include "io/dna_tokenizer.h"
+#include "io/store_transaction.h"
+#include "io/window_reader.h"
+#include "kernels/error.h"
+#include "pipelines/ingest_fasta.h"
+#include "platform/device.h"
+#include "tests/io/io_test_files.h"
+
+namespace spindle {
+namespace {
+
+class WindowReaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::mt19937 generator(7);
+    std::string fasta;
+    for (const auto& [name, length] : std::vector<std::pair<std::string, int>>{{"a", 5000}, {"b", 300}, {"c", 2049}}) {
+      std::string bases(static_cast<size_t>(length), 'A');
+      for (char& base : bases) base = "ACGTNacgt"[generator() % 9];
+      bases_.push_back(bases);
+      fasta += ">" + name + "\n" + bases + "\n";
+    }
+    store_ = folder_.file("w.h5");
+    StoreTransaction store(store_);
+    ingest_fasta(folder_.write("w.fa", fasta), store, store::Compression::gzip);
+    store.commit();
+  }
+
+  // Tokens the window should hold, computed from the FASTA text.
+  std::vector<uint8_t> expected(const WindowPlacement& window, int64_t length) const {
+    const std::string& bases = bases_[static_cast<size_t>(window.record)];
+    std::vector<uint8_t> tokens(static_cast<size_t>(length), 4);
+    for (int64_t i = 0; i < window.valid_tokens; ++i) {
+      tokens[i] = dna::token_table()[static_cast<unsigned char>(bases[window.start + i])];
+    }
+    if (window.reverse_complement) {
+      std::reverse(tokens.begin(), tokens.begin() + window.valid_tokens);
+      for (int64_t i = 0; i < window.valid_tokens; ++i) tokens[i] = dna::complement(tokens[i]);
+    }
+    return tokens;
+  }
+
+  std::vector<std::vector<uint8_t>> read_batches(WindowReader& reader, int batches) {
+    std::vector<std::vector<uint8_t>> rows;
+    WindowBatch batch;
+    for (int b = 0; b < batches && reader.next(batch); ++b) {
+      for (int64_t r = 0; r < batch.tokens.size(0); ++r) {
+        const uint8_t* row = batch.tokens.data<uint8_t>() + r * batch.tokens.row_pitch();
+        rows.emplace_back(row, row + batch.tokens.size(1));
+      }
+    }
+    return rows;
+  }
+
+  test::TemporaryFolder folder_;
+  std::string store_;
+  std::vector<std::string> bases_;
+};
+
+TEST_F(WindowReaderTest, RandomWindowsHoldTheStoredTokensOfEveryLongEnoughRecord) {
+  WindowReaderOptions options;
+  options.window_tokens = 1000;
+  options.batch_windows = 8;
+  options.reverse_complement = true;
+  options.seed = 11;
+  WindowReader reader(store_, options);
+  WindowBatch batch;
+  std::set<int64_t> records;
+  int reversed = 0;
+  for (int b = 0; b < 50; ++b) {
+    ASSERT_TRUE(reader.next(batch));
+    ASSERT_EQ(batch.tokens.shape(), (Shape{8, 1000}));
+    for (size_t r = 0; r < batch.windows.size(); ++r) {
+      const WindowPlacement& window = batch.windows[r];
+      ASSERT_NE(window.record, 1) << "record b is shorter than the window";
+      ASSERT_LE(window.start + 1000, static_cast<int64_t>(bases_[window.record].size()));
+      const uint8_t* row = batch.tokens.data<uint8_t>() + r * 1000;
+      ASSERT_EQ(std::vector<uint8_t>(row, row + 1000), expected(window, 1000)) << "window " << window.index;
+      records.insert(window.record);
+      reversed += window.reverse_complement;
+    }
+  }
+  EXPECT_EQ(records, (std::set<int64_t>{0, 2}));
+  EXPECT_GT(reversed, 150);  // about half of 400
+  EXPECT_LT(reversed, 250);
+  EXPECT_EQ(reader.cursor(), 400);
+}
+
+TEST_F(WindowReaderTest, SameSeedSameOrderAndExactResumeFromTheCursor) {
+  WindowReaderOptions options;
+  options.window_tokens = 512;
+  options.batch_windows = 3;
+  options.seed = 5;
+  WindowReader first(store_, options);
+  const auto head = read_batches(first, 4);
+  const int64_t cursor = first.cursor();
+  EXPECT_EQ(cursor, 12);
+  const auto tail = read_batches(first, 5);
+
+  WindowReader resumed(store_, options, cursor);
+  EXPECT_EQ(read_batches(resumed, 5), tail);
+  WindowReader again(store_, options);
+  EXPECT_EQ(read_batches(again, 4), head);
+  options.seed = 6;
+  WindowReader other(store_, options);
+  EXPECT_NE(read_batches(other, 4), head);
+}
+
+TEST_F(WindowReaderTest, SequentialWindowsCoverEveryRecordWithOverlapAndPadding) {
+  WindowReaderOptions options;
+  options.order = WindowOrder::sequential;
+  options.window_tokens = 1000;
+  options.stride_tokens = 600;
+  options.batch_windows = 4;
+  WindowReader reader(store_, options);
+  // a: starts 0..4200 by 600 (8 windows, last = 4200..5000); b: 1 padded window; c: 0, 600, 1200 (3).
+  EXPECT_EQ(reader.window_count(), 8 + 1 + 3);
+  std::vector<WindowPlacement> seen;
+  WindowBatch batch;
+  while (reader.next(batch)) {
+    for (size_t r = 0; r < batch.windows.size(); ++r) {
+      const uint8_t* row = batch.tokens.data<uint8_t>() + r * 1000;
+      ASSERT_EQ(std::vector<uint8_t>(row, row + 1000), expected(batch.windows[r], 1000));
+      seen.push_back(batch.windows[r]);
+    }
+  }
+  ASSERT_EQ(seen.size(), 12u);
+  EXPECT_EQ(seen[7].start, 4200);
+  EXPECT_EQ(seen[7].valid_tokens, 800);
+  EXPECT_EQ(seen[8].record, 1);
+  EXPECT_EQ(seen[8].valid_tokens, 300);
+  EXPECT_EQ(seen[11].start, 1200);
+  EXPECT_EQ(seen[11].valid_tokens, 849);
+  EXPECT_EQ(reader.cursor(), 12);
+  EXPECT_FALSE(reader.next(batch));
+}
+
+TEST_F(WindowReaderTest, PinnedBuffersAreExplicitNeverAFallback) {
+  WindowReaderOptions options;
+  options.window_tokens = 256;
+  options.host_memory = HostMemory::pinned;
+  if (cuda_device_count() == 0) {
+    EXPECT_THROW(WindowReader(store_, options), Error);
+    return;
+  }
+  WindowReader reader(store_, options);
+  WindowBatch batch;
+  ASSERT_TRUE(reader.next(batch));
+  EXPECT_TRUE(batch.tokens.storage()->pinned());
+}
+
+TEST_F(WindowReaderTest, AWindowLongerThanEveryRecordIsAnError) {
+  WindowReaderOptions options;
+  options.window_tokens = 6000;
+  EXPECT_THROW(WindowReader(store_, options), Error);
+}
+
+}  // namespace
+}  // namespace spindle
