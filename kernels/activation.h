@@ -4,6 +4,8 @@
 //              (PyTorch's threshold 20 with beta 1)
 //   gelu_tanh: y = x/2 * (1 + tanh(k * (x + 0.044715 x^3))),  k = sqrt(2/pi)  (PyTorch approximate="tanh")
 //   gelu_erf:  y = x/2 * (1 + erf(x / sqrt(2)))           dy/dx = Phi(x) + x * phi(x)
+//   negative_exp: y = -exp(x)                             dy/dx = -exp(x)
+//              (Mamba's state matrix from its parameter: A = -exp(A_log))
 // Forward writes y; backward writes dx = dy * dy/dx(x) (x is the forward's input).
 // The formulas below are shared by the CPU reference and the CUDA kernels.
 #pragma once
@@ -17,7 +19,7 @@
 
 namespace spindle::kernels {
 
-enum class Activation { silu, softplus, gelu_tanh, gelu_erf };
+enum class Activation { silu, softplus, gelu_tanh, gelu_erf, negative_exp };
 
 inline constexpr double kSoftplusThreshold = 20.0;
 
@@ -35,6 +37,7 @@ SPINDLE_HOST_DEVICE T activation_value(Activation kind, T x) {
     case Activation::softplus: return x > T(kSoftplusThreshold) ? x : std::log1p(std::exp(x));
     case Activation::gelu_tanh: return T(0.5) * x * (T(1) + std::tanh(kSqrtTwoOverPi * (x + T(0.044715) * x * x * x)));
     case Activation::gelu_erf: return T(0.5) * x * (T(1) + std::erf(x * kInvSqrtTwo));
+    case Activation::negative_exp: return -std::exp(x);
   }
   return x;
 }
@@ -55,6 +58,7 @@ SPINDLE_HOST_DEVICE T activation_derivative(Activation kind, T x) {
       return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * kSqrtTwoOverPi * (T(1) + T(3 * 0.044715) * x * x);
     }
     case Activation::gelu_erf: return T(0.5) * (T(1) + std::erf(x * kInvSqrtTwo)) + x * kInvSqrtTwoPi * std::exp(T(-0.5) * x * x);
+    case Activation::negative_exp: return -std::exp(x);
   }
   return T(1);
 }

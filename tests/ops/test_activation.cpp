@@ -39,7 +39,8 @@ INSTANTIATE_TEST_SUITE_P(Kinds, ActivationGradcheck,
                          ::testing::Values(Problem{Activation::silu, 1}, Problem{Activation::silu, 257},
                                            Problem{Activation::softplus, 3}, Problem{Activation::softplus, 1000},
                                            Problem{Activation::gelu_tanh, 17}, Problem{Activation::gelu_tanh, 1},
-                                           Problem{Activation::gelu_erf, 17}, Problem{Activation::gelu_erf, 257}));
+                                           Problem{Activation::gelu_erf, 17}, Problem{Activation::gelu_erf, 257},
+                                           Problem{Activation::negative_exp, 1}, Problem{Activation::negative_exp, 33}));
 
 double apply(Activation kind, double v) {
   const Tensor x = Tensor::from_vector<double>({v}, {1});
@@ -61,6 +62,7 @@ TEST(Activation, KnownValues) {
   EXPECT_NEAR(apply(Activation::gelu_erf, 1.0), 0.8413447460685429, 1e-15);
   EXPECT_NEAR(apply(Activation::gelu_tanh, 1.0), 0.8411919906082768, 1e-15);
   EXPECT_NEAR(apply(Activation::gelu_erf, -2.0), -0.04550026389635842, 1e-15);
+  EXPECT_NEAR(apply(Activation::negative_exp, std::log(3.0)), -3.0, 1e-15);  // A_log = log(n) gives A = -n
 }
 
 TEST(Activation, SoftplusIsLinearAboveThreshold) {
@@ -74,7 +76,8 @@ TEST(Activation, SoftplusIsLinearAboveThreshold) {
 TEST(Activation, Float32AgreesWithFloat64) {
   const Tensor x = random_tensor({3, 1000}, DType::f64, 1, -6, 6);
   const Tensor x32 = ops::converted(x, DType::f32);
-  for (Activation kind : {Activation::silu, Activation::softplus, Activation::gelu_tanh, Activation::gelu_erf}) {
+  for (Activation kind : {Activation::silu, Activation::softplus, Activation::gelu_tanh, Activation::gelu_erf,
+                          Activation::negative_exp}) {
     Tensor y64 = Tensor::empty(x.shape(), DType::f64), y32 = Tensor::empty(x.shape(), DType::f32);
     ops::activation_forward(x, y64, kind);
     ops::activation_forward(x32, y32, kind);

@@ -21,6 +21,7 @@ const RegisterOpCase kCases[] = {
     RegisterOpCase({"softplus_3x1001", [](const Backend& be) { return run(be, Activation::softplus); }}),
     RegisterOpCase({"gelu_tanh_3x1001", [](const Backend& be) { return run(be, Activation::gelu_tanh); }}),
     RegisterOpCase({"gelu_erf_3x1001", [](const Backend& be) { return run(be, Activation::gelu_erf); }}),
+    RegisterOpCase({"negative_exp_3x1001", [](const Backend& be) { return run(be, Activation::negative_exp); }}),
 };
 
 }  // namespace
