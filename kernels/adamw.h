@@ -22,26 +22,37 @@ struct AdamWArgs {
   int64_t step = 1;
 };
 
-// The step's scalars, computed once on the host in double.
-struct AdamWCoefficients {
-  double decay;           // 1 - lr * weight_decay
-  double step_size;       // lr / (1 - beta1^t)
-  double inv_sqrt_bias2;  // 1 / sqrt(1 - beta2^t)
+// The step's scalars in the compute type T, each computed on the host in double and
+// rounded once (1 - beta2 rounded from double, not formed in float where 1 - 0.999f is
+// 1.3e-5 off).
+template <typename T>
+struct AdamWScalars {
+  T beta1, one_minus_beta1, beta2, one_minus_beta2, eps;
+  T decay;           // 1 - lr * weight_decay
+  T step_size;       // lr / (1 - beta1^t)
+  T inv_sqrt_bias2;  // 1 / sqrt(1 - beta2^t)
 };
 
-inline AdamWCoefficients adamw_coefficients(const AdamWArgs& a) {
+template <typename T>
+AdamWScalars<T> adamw_scalars(const AdamWArgs& a) {
   const double t = static_cast<double>(a.step);
-  return {1.0 - a.lr * a.weight_decay, a.lr / (1.0 - std::pow(a.beta1, t)), 1.0 / std::sqrt(1.0 - std::pow(a.beta2, t))};
+  return {static_cast<T>(a.beta1),
+          static_cast<T>(1.0 - a.beta1),
+          static_cast<T>(a.beta2),
+          static_cast<T>(1.0 - a.beta2),
+          static_cast<T>(a.eps),
+          static_cast<T>(1.0 - a.lr * a.weight_decay),
+          static_cast<T>(a.lr / (1.0 - std::pow(a.beta1, t))),
+          static_cast<T>(1.0 / std::sqrt(1.0 - std::pow(a.beta2, t)))};
 }
 
 // One parameter's update, in T (float on CUDA; float or double on the CPU).
 template <typename T>
-SPINDLE_HOST_DEVICE void adamw_update(T& p, T g, T& m, T& v, T beta1, T beta2, T eps, T decay, T step_size,
-                                      T inv_sqrt_bias2) {
-  p *= decay;
-  m = beta1 * m + (T(1) - beta1) * g;
-  v = beta2 * v + (T(1) - beta2) * g * g;
-  p -= step_size * m / (std::sqrt(v) * inv_sqrt_bias2 + eps);
+SPINDLE_HOST_DEVICE void adamw_update(T& p, T g, T& m, T& v, const AdamWScalars<T>& s) {
+  p *= s.decay;
+  m = s.beta1 * m + s.one_minus_beta1 * g;
+  v = s.beta2 * v + s.one_minus_beta2 * g * g;
+  p -= s.step_size * m / (std::sqrt(v) * s.inv_sqrt_bias2 + s.eps);
 }
 
 // CPU reference; T is float or double.
