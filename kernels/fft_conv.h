@@ -1,0 +1,72 @@
+// Long convolution through the FFT, as in S4/Hyena: every (batch, channel) row of u is
+// convolved with its channel's kernel over the whole sequence, plus a skip term D * u.
+//
+// Layout: u, y, du, dy are (batch, channels, length), row-major (time fastest); the kernels
+// k_fwd, k_bwd and their gradients are (channels, length); D and dD are (channels).
+// With L = length, for time t of channel c of batch entry b:
+//   causal:        y[t] = sum_{s <= t} k_fwd[t - s] u[s]                              + D[c] u[t]
+//   bidirectional: y[t] = sum_{s <= t} k_fwd[t - s] u[s] + sum_{s > t} k_bwd[s - t - 1] u[s] + D[c] u[t]
+// The bidirectional form is S4's FFTConv with bidirectional=True: the two-sided kernel of
+// length 2L, k2[j] = k_fwd[j] for j < L and k2[L + i] = k_bwd[L - 1 - i], is applied as
+//   y = irfft(rfft(u, n=2L) * rfft(k2, n=2L), n=2L)[:L] + D u
+// (the causal form has k2 = k_fwd padded with zeros). k_bwd[L - 1] never contributes, and
+// its gradient is 0. D may be null (no skip term).
+//
+// Backward, for output gradient dy: du is WRITTEN, dk_fwd and dk_bwd are WRITTEN (the
+// kernels are produced per call by a kernel generator upstream, which accumulates its own
+// parameter gradients), dD is ACCUMULATED (+=). dk_fwd/dk_bwd are summed over the batch.
+//   du  = irfft(conj(rfft(k2)) * rfft(dy, n=2L))[:L] + D dy
+//   dk2 = irfft(sum_b conj(rfft(u_b)) * rfft(dy_b))   (dk_fwd = dk2[:L], dk_bwd[m] = dk2[2L-1-m])
+//   dD += sum_{b,t} dy u
+// Sizes are 64-bit: lengths of 2^22 and more with hundreds of channels are supported.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/backend.h"
+#include "kernels/bfloat16.h"
+
+namespace spindle::kernels {
+
+struct FftConvShape {
+  int64_t batch = 0, channels = 0, length = 0;
+  bool bidirectional = false;  // k_bwd is used (and must be given) only when true
+  // CUDA only: channels transformed together (their scratch at once); 0 chooses chunks of at
+  // most about 4 GiB of scratch. The result does not depend on it.
+  int64_t channels_per_chunk = 0;
+};
+
+// CPU reference with FFTW (double for T = double, single for T = float).
+template <typename T>
+void fft_conv_forward_cpu(const T* u, const T* k_fwd, const T* k_bwd, const T* D, T* y, FftConvShape shape);
+template <typename T>
+void fft_conv_backward_cpu(const T* u, const T* k_fwd, const T* k_bwd, const T* D, const T* dy, T* du, T* dk_fwd,
+                           T* dk_bwd, T* dD, FftConvShape shape);
+
+#if SPINDLE_WITH_CUDA
+// cuFFT on the current device. Activations T are float or bfloat16; kernels, D and their
+// gradients are float; the FFTs and all arithmetic are float32. Channels are processed in
+// chunks (FftConvShape::channels_per_chunk): per chunk one kernel pads every input row into
+// a dense row of 2L floats (converting bf16 and building the two-sided kernels), one
+// batched real-to-complex cuFFT transforms them all, one kernel multiplies the spectra (and,
+// backward, forms both gradient spectra and the batch sum), one batched complex-to-real
+// cuFFT transforms back, and one kernel crops to L, adds D * u (or D * dy) and converts.
+// `workspace` is device memory of at least fft_conv_*_workspace_bytes(shape) bytes,
+// 256-byte aligned (spectra, padded rows and the cuFFT work area of one chunk), not used by
+// anything else until the stream has run the call; the size query makes the cuFFT plans.
+// Plans are made once per (device, transform length, batch count) and reused
+// (kernels/cuda/fft_plan_cache.h).
+size_t fft_conv_forward_workspace_bytes(FftConvShape shape);
+size_t fft_conv_backward_workspace_bytes(FftConvShape shape);
+
+template <typename T>
+void fft_conv_forward_cuda(const T* u, const float* k_fwd, const float* k_bwd, const float* D, T* y,
+                           FftConvShape shape, void* workspace, cudaStream_t stream);
+template <typename T>
+void fft_conv_backward_cuda(const T* u, const float* k_fwd, const float* k_bwd, const float* D, const T* dy, T* du,
+                            float* dk_fwd, float* dk_bwd, float* dD, FftConvShape shape, void* workspace,
+                            cudaStream_t stream);
+#endif
+
+}  // namespace spindle::kernels

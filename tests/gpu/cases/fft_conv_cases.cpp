@@ -1,0 +1,54 @@
+#include "platform/ops/fft_conv.h"
+#include "tests/gpu/backend_ops.h"
+
+namespace spindle::testing {
+namespace {
+
+// Lengths that are not powers of two (1000 = 2^3 5^3, 4097 = 17 * 241) and a one-step
+// sequence; causal and bidirectional.
+struct FftConvCase {
+  int64_t batch, channels, length;
+  bool bidirectional;
+  int64_t channels_per_chunk = 0;  // 2 of 3 channels: a full and a short chunk, batch rows interleaved
+};
+
+std::vector<std::pair<std::string, Tensor>> run_forward(const Backend& be, FftConvCase c) {
+  const Tensor u = be.input({c.batch, c.channels, c.length}, 1);
+  const Tensor k_fwd = be.parameter({c.channels, c.length}, 2), k_bwd = be.parameter({c.channels, c.length}, 3);
+  const Tensor D = be.parameter({c.channels}, 4);
+  Tensor y = be.output(u.shape());
+  ops::fft_conv_forward(u, k_fwd, y, {c.bidirectional ? &k_bwd : nullptr, &D, c.channels_per_chunk});
+  return {{"y", y}};
+}
+
+std::vector<std::pair<std::string, Tensor>> run_backward(const Backend& be, FftConvCase c) {
+  const Tensor u = be.input({c.batch, c.channels, c.length}, 1);
+  const Tensor k_fwd = be.parameter({c.channels, c.length}, 2), k_bwd = be.parameter({c.channels, c.length}, 3);
+  const Tensor D = be.parameter({c.channels}, 4);
+  const Tensor dy = be.input(u.shape(), 5);
+  Tensor du = be.output(u.shape());
+  Tensor dk_fwd = be.parameter_output(k_fwd.shape()), dk_bwd = be.parameter_output(k_bwd.shape());
+  Tensor dD = be.parameter_gradient(D.shape(), 6);
+  ops::fft_conv_backward(u, k_fwd, dy, du, dk_fwd, c.bidirectional ? &dk_bwd : nullptr, &dD,
+                         {c.bidirectional ? &k_bwd : nullptr, &D, c.channels_per_chunk});
+  std::vector<std::pair<std::string, Tensor>> outputs{{"du", du}, {"dk_fwd", dk_fwd}, {"dD", dD}};
+  if (c.bidirectional) outputs.push_back({"dk_bwd", dk_bwd});
+  return outputs;
+}
+
+const RegisterOpCase kCases[] = {
+    RegisterOpCase({"fft_conv_forward_b2_c3_l1000_causal", [](const Backend& be) { return run_forward(be, {2, 3, 1000, false}); }}),
+    RegisterOpCase({"fft_conv_forward_b2_c3_l4097_causal", [](const Backend& be) { return run_forward(be, {2, 3, 4097, false}); }}),
+    RegisterOpCase({"fft_conv_forward_b2_c3_l1000_bidir", [](const Backend& be) { return run_forward(be, {2, 3, 1000, true}); }}),
+    RegisterOpCase({"fft_conv_forward_b2_c3_l4097_bidir", [](const Backend& be) { return run_forward(be, {2, 3, 4097, true}); }}),
+    RegisterOpCase({"fft_conv_forward_b1_c2_l1_bidir", [](const Backend& be) { return run_forward(be, {1, 2, 1, true}); }}),
+    RegisterOpCase({"fft_conv_backward_b2_c3_l1000_causal", [](const Backend& be) { return run_backward(be, {2, 3, 1000, false}); }}),
+    RegisterOpCase({"fft_conv_backward_b2_c3_l4097_causal", [](const Backend& be) { return run_backward(be, {2, 3, 4097, false}); }}),
+    RegisterOpCase({"fft_conv_backward_b2_c3_l1000_bidir", [](const Backend& be) { return run_backward(be, {2, 3, 1000, true}); }}),
+    RegisterOpCase({"fft_conv_backward_b2_c3_l4097_bidir", [](const Backend& be) { return run_backward(be, {2, 3, 4097, true}); }}),
+    RegisterOpCase({"fft_conv_forward_b2_c3_l1000_bidir_chunk2", [](const Backend& be) { return run_forward(be, {2, 3, 1000, true, 2}); }}),
+    RegisterOpCase({"fft_conv_backward_b2_c3_l1000_bidir_chunk2", [](const Backend& be) { return run_backward(be, {2, 3, 1000, true, 2}); }}),
+};
+
+}  // namespace
+}  // namespace spindle::testing
