@@ -1,0 +1,219 @@
+#include "platform/layers/mamba_block.h"
+
+#include <cmath>
+
+#include "kernels/error.h"
+#include "platform/ops/activation.h"
+#include "platform/ops/axpy.h"
+#include "platform/ops/conv1d.h"
+#include "platform/ops/convert.h"
+#include "platform/ops/matmul.h"
+#include "platform/ops/selective_scan.h"
+
+namespace spindle {
+namespace {
+
+// Rows [begin, end) of a matrix: a view.
+Tensor rows(const Tensor& matrix, int64_t begin, int64_t end) { return matrix.slice(0, begin, end); }
+
+// Entry b of a batch of matrices (batch, m, n) as an (m, n) view.
+Tensor entry(const Tensor& batch, int64_t b) { return batch.slice(0, b, b + 1).reshape({batch.size(1), batch.size(2)}); }
+
+// grad += sum over the batch of op(a[b]) op(c[b]): a weight's gradient from batched activations.
+void accumulate_over_batch(const Tensor& a, const Tensor& c, Tensor grad, ops::MatmulArgs args, const Stream* stream) {
+  args.beta = 1.0;
+  for (int64_t b = 0; b < a.size(0); ++b) ops::matmul(entry(a, b), entry(c, b), grad, args, stream);
+}
+
+// Host values uniform in [low, high) from the Philox stream, as `dtype` on `device`.
+Tensor uniform(const Shape& shape, double low, double high, RandomStream& random, DType dtype, Device device) {
+  Tensor unit = Tensor::empty(shape, DType::f32);
+  fill_uniform(unit, random);
+  Tensor values = Tensor::empty(shape, DType::f64);
+  const float* u = unit.data<float>();
+  double* v = values.data<double>();
+  for (int64_t i = 0; i < values.numel(); ++i) v[i] = low + (high - low) * u[i];
+  return ops::converted(values, dtype).to(device);
+}
+
+Tensor from_doubles(const std::vector<double>& values, const Shape& shape, DType dtype, Device device) {
+  return ops::converted(Tensor::from_vector(values, shape), dtype).to(device);
+}
+
+}  // namespace
+
+MambaBlock::MambaBlock(const MambaConfig& config, Device device, DType dtype)
+    : config_(config), device_(device), dtype_(dtype) {
+  SPINDLE_CHECK(config.d_model > 0 && config.d_state > 0 && config.d_conv > 0 && config.expand > 0, "MambaConfig",
+                "d_model " + std::to_string(config.d_model) + ", d_state " + std::to_string(config.d_state) +
+                    ", d_conv " + std::to_string(config.d_conv) + ", expand " + std::to_string(config.expand),
+                "positive sizes");
+  SPINDLE_CHECK(device.is_cpu() ? (dtype == DType::f32 || dtype == DType::f64) : dtype == DType::f32, "MambaBlock",
+                "parameters of dtype " + std::string(dtype_name(dtype)) + " on " + device.str(),
+                "f32 (or f64 on the CPU)");
+  const int64_t d = config.d_inner(), n = config.d_state, r = config.resolved_dt_rank();
+  auto add = [&](const char* name, const Shape& shape, bool decay) {
+    parameters_.push_back({name, Tensor::empty(shape, dtype, device), Tensor::zeros(shape, dtype, device), decay});
+  };
+  add("in_proj.weight", {2 * d, config.d_model}, true);
+  add("conv1d.weight", {d, 1, config.d_conv}, true);
+  add("conv1d.bias", {d}, false);
+  add("x_proj.weight", {r + 2 * n, d}, true);
+  add("dt_proj.weight", {d, r}, true);
+  add("dt_proj.bias", {d}, false);
+  add("A_log", {d, n}, false);
+  add("D", {d}, false);
+  add("out_proj.weight", {config.d_model, d}, true);
+}
+
+std::vector<Parameter*> MambaBlock::parameters() {
+  std::vector<Parameter*> all;
+  for (Parameter& parameter : parameters_) all.push_back(&parameter);
+  return all;
+}
+
+Parameter& MambaBlock::parameter(std::string_view name) {
+  for (Parameter& parameter : parameters_) {
+    if (parameter.name == name) return parameter;
+  }
+  throw Error("MambaBlock", "no parameter named '" + std::string(name) + "'", "one of mamba_ssm's Mamba parameters");
+}
+
+void MambaBlock::initialize(RandomStream& random) {
+  const int64_t d = config_.d_inner(), n = config_.d_state, r = config_.resolved_dt_rank();
+  auto linear_default = [&](const char* name, double fan_in) {
+    Parameter& p = parameter(name);
+    const double bound = 1.0 / std::sqrt(fan_in);
+    p.value = uniform(p.value.shape(), -bound, bound, random, dtype_, device_);
+  };
+  linear_default("in_proj.weight", static_cast<double>(config_.d_model));
+  linear_default("conv1d.weight", static_cast<double>(config_.d_conv));
+  linear_default("conv1d.bias", static_cast<double>(config_.d_conv));
+  linear_default("x_proj.weight", static_cast<double>(d));
+  const double dt_std = config_.dt_scale / std::sqrt(static_cast<double>(r));
+  parameter("dt_proj.weight").value = uniform({d, r}, -dt_std, dt_std, random, dtype_, device_);
+  // dt log-uniform in [dt_min, dt_max]; the bias is its inverse softplus, so that
+  // softplus(bias) = dt at initialization.
+  const Tensor unit = uniform({d}, 0.0, 1.0, random, DType::f64, Device::cpu());
+  std::vector<double> bias(static_cast<size_t>(d));
+  for (int64_t i = 0; i < d; ++i) {
+    const double log_min = std::log(config_.dt_min), log_max = std::log(config_.dt_max);
+    const double dt = std::max(std::exp(unit.data<double>()[i] * (log_max - log_min) + log_min), config_.dt_init_floor);
+    bias[i] = dt + std::log(-std::expm1(-dt));
+  }
+  parameter("dt_proj.bias").value = from_doubles(bias, {d}, dtype_, device_);
+  std::vector<double> a_log(static_cast<size_t>(d * n)), ones(static_cast<size_t>(d), 1.0);
+  for (int64_t i = 0; i < d * n; ++i) a_log[i] = std::log(static_cast<double>(i % n + 1));
+  parameter("A_log").value = from_doubles(a_log, {d, n}, dtype_, device_);
+  parameter("D").value = from_doubles(ones, {d}, dtype_, device_);
+  linear_default("out_proj.weight", static_cast<double>(d));
+}
+
+Tensor MambaBlock::weight_for(const Parameter& parameter, DType activations, const Stream* stream) const {
+  return activations == parameter.value.dtype() ? parameter.value : ops::converted(parameter.value, activations, stream);
+}
+
+void MambaBlock::forward(const Tensor& hidden, Tensor& out, const Stream* stream) {
+  SPINDLE_CHECK(hidden.dim() == 3 && hidden.size(2) == config_.d_model && hidden.device() == device_,
+                "MambaBlock::forward: hidden", hidden.describe(),
+                "(batch, length, " + std::to_string(config_.d_model) + ") on " + device_.str());
+  const int64_t batch = hidden.size(0), length = hidden.size(1);
+  const int64_t d = config_.d_inner(), n = config_.d_state, r = config_.resolved_dt_rank();
+  const DType act = hidden.dtype();
+  auto activation = [&](const Shape& shape) { return Tensor::empty(shape, act, device_, stream); };
+  const Tensor w_in = weight_for(parameter("in_proj.weight"), act, stream);
+  const Tensor w_x = weight_for(parameter("x_proj.weight"), act, stream);
+  const Tensor w_dt = weight_for(parameter("dt_proj.weight"), act, stream);
+  const Tensor w_out = weight_for(parameter("out_proj.weight"), act, stream);
+  const Tensor conv_weight = parameter("conv1d.weight").value.reshape({d, config_.d_conv});
+
+  Saved s;
+  s.hidden = hidden;
+  s.x = activation({batch, d, length});
+  s.z = activation({batch, d, length});
+  ops::matmul(rows(w_in, 0, d), hidden, s.x, {.transpose_b = true}, stream);
+  ops::matmul(rows(w_in, d, 2 * d), hidden, s.z, {.transpose_b = true}, stream);
+  s.xc = activation({batch, d, length});
+  ops::causal_conv1d_forward(s.x, conv_weight, s.xc, {&parameter("conv1d.bias").value, nullptr, true}, stream);
+  s.dt_low = activation({batch, r, length});
+  s.B = activation({batch, n, length});
+  s.C = activation({batch, n, length});
+  ops::matmul(rows(w_x, 0, r), s.xc, s.dt_low, {}, stream);
+  ops::matmul(rows(w_x, r, r + n), s.xc, s.B, {}, stream);
+  ops::matmul(rows(w_x, r + n, r + 2 * n), s.xc, s.C, {}, stream);
+  s.delta = activation({batch, d, length});
+  ops::matmul(w_dt, s.dt_low, s.delta, {}, stream);
+  s.A = Tensor::empty({d, n}, dtype_, device_, stream);
+  ops::activation_forward(parameter("A_log").value, s.A, ops::Activation::negative_exp, stream);
+  s.y = activation({batch, d, length});
+  ops::selective_scan_forward({&s.xc, &s.delta, &s.A, &s.B, &s.C, &parameter("D").value, &s.z,
+                               &parameter("dt_proj.bias").value, nullptr},
+                              s.y, nullptr, {true, false}, stream);
+  ops::matmul(s.y, w_out, out, {.transpose_a = true, .transpose_b = true}, stream);
+  saved_ = std::move(s);
+}
+
+void MambaBlock::backward(const Tensor& dout, Tensor& dhidden, const Stream* stream) {
+  Saved& s = saved_;
+  SPINDLE_CHECK(s.hidden.defined(), "MambaBlock::backward", "no saved forward", "forward() before backward()");
+  SPINDLE_CHECK(dout.shape() == s.hidden.shape() && dout.dtype() == s.hidden.dtype(), "MambaBlock::backward: dout",
+                dout.describe(), s.hidden.describe());
+  const int64_t batch = s.hidden.size(0), length = s.hidden.size(1);
+  const int64_t d = config_.d_inner(), n = config_.d_state, r = config_.resolved_dt_rank();
+  const DType act = s.hidden.dtype();
+  auto activation = [&](const Shape& shape) { return Tensor::empty(shape, act, device_, stream); };
+  const Tensor w_in = weight_for(parameter("in_proj.weight"), act, stream);
+  const Tensor w_x = weight_for(parameter("x_proj.weight"), act, stream);
+  const Tensor w_dt = weight_for(parameter("dt_proj.weight"), act, stream);
+  const Tensor w_out = weight_for(parameter("out_proj.weight"), act, stream);
+  const Tensor conv_weight = parameter("conv1d.weight").value.reshape({d, config_.d_conv});
+
+  // out = out_proj(y)
+  Tensor dy = activation({batch, d, length});
+  ops::matmul(w_out, dout, dy, {.transpose_a = true, .transpose_b = true}, stream);
+  accumulate_over_batch(dout, s.y, parameter("out_proj.weight").grad, {.transpose_a = true, .transpose_b = true},
+                        stream);
+
+  // y = selective_scan(xc, delta, A, B, C, D, z)
+  Tensor dxc = activation({batch, d, length}), ddelta = activation({batch, d, length}), dz = activation({batch, d, length});
+  Tensor dB = activation({batch, n, length}), dC = activation({batch, n, length});
+  Tensor dA = Tensor::zeros({d, n}, dtype_, device_, stream);
+  ops::selective_scan_backward({&s.xc, &s.delta, &s.A, &s.B, &s.C, &parameter("D").value, &s.z,
+                                &parameter("dt_proj.bias").value, nullptr},
+                               dy, nullptr,
+                               {&dxc, &ddelta, &dA, &dB, &dC, &parameter("D").grad, &dz,
+                                &parameter("dt_proj.bias").grad, nullptr},
+                               {true, false}, stream);
+  Tensor da_log = Tensor::empty({d, n}, dtype_, device_, stream);
+  ops::activation_backward(parameter("A_log").value, dA, da_log, ops::Activation::negative_exp, stream);
+  ops::axpy(1.0, da_log, parameter("A_log").grad, stream);
+
+  // delta = dt_proj.weight dt_low
+  accumulate_over_batch(ddelta, s.dt_low, parameter("dt_proj.weight").grad, {.transpose_b = true}, stream);
+  Tensor ddt_low = activation({batch, r, length});
+  ops::matmul(w_dt, ddelta, ddt_low, {.transpose_a = true}, stream);
+
+  // dt_low, B, C = x_proj(xc): the three row blocks of x_proj.weight.
+  const Tensor& gx = parameter("x_proj.weight").grad;
+  accumulate_over_batch(ddt_low, s.xc, rows(gx, 0, r), {.transpose_b = true}, stream);
+  accumulate_over_batch(dB, s.xc, rows(gx, r, r + n), {.transpose_b = true}, stream);
+  accumulate_over_batch(dC, s.xc, rows(gx, r + n, r + 2 * n), {.transpose_b = true}, stream);
+  ops::matmul(rows(w_x, 0, r), ddt_low, dxc, {.transpose_a = true, .beta = 1.0}, stream);
+  ops::matmul(rows(w_x, r, r + n), dB, dxc, {.transpose_a = true, .beta = 1.0}, stream);
+  ops::matmul(rows(w_x, r + n, r + 2 * n), dC, dxc, {.transpose_a = true, .beta = 1.0}, stream);
+
+  // xc = silu(conv(x))
+  Tensor dx = activation({batch, d, length});
+  Tensor conv_weight_grad = parameter("conv1d.weight").grad.reshape({d, config_.d_conv});
+  ops::causal_conv1d_backward(s.x, conv_weight, dxc, dx, conv_weight_grad, &parameter("conv1d.bias").grad, nullptr,
+                              {&parameter("conv1d.bias").value, nullptr, true}, stream);
+
+  // x, z = in_proj(hidden)
+  const Tensor& g_in = parameter("in_proj.weight").grad;
+  accumulate_over_batch(dx, s.hidden, rows(g_in, 0, d), {}, stream);
+  accumulate_over_batch(dz, s.hidden, rows(g_in, d, 2 * d), {}, stream);
+  ops::matmul(dx, rows(w_in, 0, d), dhidden, {.transpose_a = true}, stream);
+  ops::matmul(dz, rows(w_in, d, 2 * d), dhidden, {.transpose_a = true, .beta = 1.0}, stream);
+}
+
+}  // namespace spindle

@@ -1,0 +1,82 @@
+// The Mamba block (Gu & Dao 2023), as mamba_ssm's `Mamba` module computes it, with the same
+// parameter names and shapes (so its state dict maps one to one):
+//
+//   in_proj.weight   (2 d_inner, d_model)      x, z = split(in_proj(hidden))
+//   conv1d.weight    (d_inner, 1, d_conv)      x = silu(causal depthwise conv(x) + conv1d.bias)
+//   conv1d.bias      (d_inner)
+//   x_proj.weight    (dt_rank + 2 d_state, d_inner)   dt_low, B, C = split(x_proj(x))
+//   dt_proj.weight   (d_inner, dt_rank)        delta = dt_proj.weight dt_low (bias inside the scan)
+//   dt_proj.bias     (d_inner)
+//   A_log            (d_inner, d_state)        A = -exp(A_log)
+//   D                (d_inner)
+//   out_proj.weight  (d_model, d_inner)        out = out_proj(selective_scan(x, delta, A, B, C, D, z))
+//
+// No in_proj/out_proj bias (mamba_ssm's default bias=False), conv bias on (conv_bias=True).
+// Activations: hidden and out (batch, length, d_model); inside, (batch, channels, length)
+// so that the convolution and the scan read time contiguously. The projections write that
+// layout directly (no transposes). Forward saves what backward needs; backward accumulates
+// into every parameter's gradient and writes dhidden.
+//
+// dtypes: on the CPU, parameters and activations share one dtype (f32, or f64 for gradient
+// checks). On a GPU, parameters are f32 and activations f32 or bf16 (weights are rounded to
+// bf16 for the bf16 matrix products; the scan keeps its state in f32).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "platform/layers/parameter.h"
+#include "platform/random.h"
+
+namespace spindle {
+
+struct MambaConfig {
+  int64_t d_model = 0;
+  int64_t d_state = 16;
+  int64_t d_conv = 4;
+  int64_t expand = 2;
+  int64_t dt_rank = 0;  // 0: ceil(d_model / 16), mamba_ssm's "auto"
+  // Initialization (mamba_ssm's defaults).
+  double dt_min = 0.001, dt_max = 0.1, dt_init_floor = 1e-4, dt_scale = 1.0;
+
+  int64_t d_inner() const { return expand * d_model; }
+  int64_t resolved_dt_rank() const { return dt_rank > 0 ? dt_rank : (d_model + 15) / 16; }
+};
+
+class MambaBlock {
+ public:
+  // Parameters of `dtype` on `device`, uninitialized until initialize() or a checkpoint load.
+  MambaBlock(const MambaConfig& config, Device device, DType dtype = DType::f32);
+
+  const MambaConfig& config() const { return config_; }
+  // In the order of mamba_ssm's state dict.
+  std::vector<Parameter*> parameters();
+  Parameter& parameter(std::string_view name);
+
+  // mamba_ssm's initialization: Linear/Conv1d defaults (uniform +-1/sqrt(fan_in)),
+  // dt_proj.weight uniform +-dt_rank^-0.5 * dt_scale, dt_proj.bias = softplus^-1(dt) for dt
+  // log-uniform in [dt_min, dt_max] (floored at dt_init_floor), A_log = log(1..d_state) in
+  // every row, D = 1. Draws come from `random` (advanced), identically on every device.
+  void initialize(RandomStream& random);
+
+  // hidden (batch, length, d_model) -> out (same shape and dtype), saving activations.
+  void forward(const Tensor& hidden, Tensor& out, const Stream* stream = nullptr);
+  // From the last forward: dhidden written, parameter gradients accumulated.
+  void backward(const Tensor& dout, Tensor& dhidden, const Stream* stream = nullptr);
+
+ private:
+  struct Saved {
+    Tensor hidden, x, z, xc, dt_low, B, C, delta, A, y;
+  };
+  // The f32 master weight as the activations' dtype (a bf16 copy for bf16 activations).
+  Tensor weight_for(const Parameter& parameter, DType activations, const Stream* stream) const;
+
+  MambaConfig config_;
+  Device device_;
+  DType dtype_;
+  std::vector<Parameter> parameters_;
+  Saved saved_;
+};
+
+}  // namespace spindle

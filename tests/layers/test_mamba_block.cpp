@@ -1,0 +1,78 @@
+// The Mamba block on the CPU: parameter layout against mamba_ssm's Mamba, initialization,
+// and every gradient (input and parameters) against finite differences in float64.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "platform/layers/mamba_block.h"
+#include "tests/support/gradcheck.h"
+#include "tests/support/tensors.h"
+
+namespace spindle {
+namespace {
+
+TEST(MambaBlock, ParametersHaveMambaSsmNamesAndShapes) {
+  // Caduceus-131k's mixer: d_model 256, d_state 16, d_conv 4, expand 2, dt_rank auto = 16.
+  MambaBlock block({.d_model = 256}, Device::cpu());
+  const std::vector<std::pair<std::string, Shape>> expected{
+      {"in_proj.weight", {1024, 256}}, {"conv1d.weight", {512, 1, 4}}, {"conv1d.bias", {512}},
+      {"x_proj.weight", {48, 512}},    {"dt_proj.weight", {512, 16}},  {"dt_proj.bias", {512}},
+      {"A_log", {512, 16}},            {"D", {512}},                   {"out_proj.weight", {256, 512}}};
+  const std::vector<Parameter*> parameters = block.parameters();
+  ASSERT_EQ(parameters.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(parameters[i]->name, expected[i].first);
+    EXPECT_EQ(parameters[i]->value.shape(), expected[i].second) << expected[i].first;
+    EXPECT_EQ(parameters[i]->grad.shape(), expected[i].second) << expected[i].first;
+  }
+  EXPECT_FALSE(block.parameter("A_log").weight_decay);
+  EXPECT_FALSE(block.parameter("D").weight_decay);
+  EXPECT_TRUE(block.parameter("in_proj.weight").weight_decay);
+  EXPECT_THROW(block.parameter("in_proj.bias"), Error);
+}
+
+TEST(MambaBlock, InitializationFollowsTheReference) {
+  MambaBlock block({.d_model = 32, .d_state = 8}, Device::cpu(), DType::f64);
+  RandomStream random{5, 0};
+  block.initialize(random);
+  const std::vector<double> a_log = block.parameter("A_log").value.to_vector<double>();
+  for (int64_t i = 0; i < 64 * 8; ++i) EXPECT_DOUBLE_EQ(a_log[i], std::log(double(i % 8 + 1)));
+  for (double d : block.parameter("D").value.to_vector<double>()) EXPECT_EQ(d, 1.0);
+  for (double bias : block.parameter("dt_proj.bias").value.to_vector<double>()) {
+    const double dt = std::log1p(std::exp(bias));  // softplus(bias) is the initial dt
+    EXPECT_GE(dt, 0.001 * (1 - 1e-9));
+    EXPECT_LE(dt, 0.1 * (1 + 1e-9));
+  }
+  const double bound = 1 / std::sqrt(32.0);
+  for (double w : block.parameter("in_proj.weight").value.to_vector<double>()) EXPECT_LE(std::abs(w), bound);
+}
+
+TEST(MambaBlock, GradientsMatchFiniteDifferences) {
+  const MambaConfig config{.d_model = 4, .d_state = 3, .d_conv = 4, .expand = 2, .dt_rank = 2};
+  MambaBlock block(config, Device::cpu(), DType::f64);
+  RandomStream random{11, 0};
+  block.initialize(random);
+  Tensor hidden = testing::random_tensor({2, 7, 4}, DType::f64, 3);
+  const Tensor dout = testing::random_tensor(hidden.shape(), DType::f64, 4);
+  Tensor out = Tensor::empty(hidden.shape(), DType::f64), dhidden = Tensor::empty(hidden.shape(), DType::f64);
+  block.forward(hidden, out);
+  block.backward(dout, dhidden);
+
+  auto loss = [&] {
+    block.forward(hidden, out);
+    return testing::weighted_sum(out, dout);
+  };
+  std::vector<testing::GradcheckInput> inputs{{"hidden", &hidden, &dhidden}};
+  for (Parameter* p : block.parameters()) inputs.push_back({p->name, &p->value, &p->grad});
+  testing::expect_gradients_match(loss, inputs, 1e-6, 1e-6);
+}
+
+TEST(MambaBlock, RefusesWrongInput) {
+  MambaBlock block({.d_model = 8}, Device::cpu());
+  Tensor out = Tensor::empty({1, 5, 8}, DType::f32), dhidden = Tensor::empty({1, 5, 8}, DType::f32);
+  EXPECT_THROW(block.forward(Tensor::empty({1, 5, 7}, DType::f32), out), Error);
+  EXPECT_THROW(block.backward(out, dhidden), Error);  // no forward yet
+}
+
+}  // namespace
+}  // namespace spindle
