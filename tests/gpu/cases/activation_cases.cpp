@@ -7,8 +7,9 @@ namespace {
 using ops::Activation;
 
 // Inputs in [-25, 25] cross the softplus threshold (20); the length is no multiple of 256.
-std::vector<std::pair<std::string, Tensor>> run(const Backend& be, Activation kind) {
-  const Tensor x = be.input({3, 1001}, 1, -25, 25);
+// negative_exp runs on [-3, 3], A_log's range: exp multiplies bf16's input rounding by |x|.
+std::vector<std::pair<std::string, Tensor>> run(const Backend& be, Activation kind, double bound = 25) {
+  const Tensor x = be.input({3, 1001}, 1, -bound, bound);
   const Tensor dy = be.input(x.shape(), 2);
   Tensor y = be.output(x.shape()), dx = be.output(x.shape());
   ops::activation_forward(x, y, kind);
@@ -21,7 +22,7 @@ const RegisterOpCase kCases[] = {
     RegisterOpCase({"softplus_3x1001", [](const Backend& be) { return run(be, Activation::softplus); }}),
     RegisterOpCase({"gelu_tanh_3x1001", [](const Backend& be) { return run(be, Activation::gelu_tanh); }}),
     RegisterOpCase({"gelu_erf_3x1001", [](const Backend& be) { return run(be, Activation::gelu_erf); }}),
-    RegisterOpCase({"negative_exp_3x1001", [](const Backend& be) { return run(be, Activation::negative_exp); }}),
+    RegisterOpCase({"negative_exp_3x1001", [](const Backend& be) { return run(be, Activation::negative_exp, 3); }}),
 };
 
 }  // namespace
