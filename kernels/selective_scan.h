@@ -100,8 +100,8 @@ struct ScanCudaGradients {
 // channel reaches from zero (phase 1); a fold over chunks gives every chunk's true start
 // state (phase 2); each chunk is rescanned from it to produce the output (phase 3). Backward
 // mirrors it with the adjoint. Workspace (from the stream-ordered pool): two float arrays of
-// batch x chunks x channels x state, i.e. length/64 of the activations' state size.
-inline constexpr int kScanChunk = 64;
+// batch x chunks x channels x state, i.e. length/32 of the activations' state size.
+inline constexpr int kScanChunk = 32;
 inline constexpr int kScanMaxState = 64;
 
 template <typename T>

@@ -385,7 +385,7 @@ template <int kLanes, int kStates>
 struct GradientLayout {
   static constexpr int kChannels = 32 / kLanes;  // channels per pass of the warp
   static constexpr int kMaxN = kLanes * kStates;
-  static constexpr int kTiles = 4;  // delta, u, dout, z
+  static constexpr int kTiles = 5;  // dt, sigmoid(raw dt), u, dout * gate, dout * gate'(z)
   // Tiles, then B, C, dB, dC rows, then each lane's recomputed states ([state][step][lane]).
   static constexpr size_t kFloats = kTiles * kChannels * kRow + 4 * kChunk * kMaxN + kStates * kChunk * 32;
   static constexpr size_t kBytes = kFloats * sizeof(float);
@@ -399,10 +399,11 @@ __global__ void __launch_bounds__(32) chunk_gradients_kernel(ScanCudaInputs<T> i
   using Layout = GradientLayout<kLanes, kStates>;
   constexpr int kChannels = Layout::kChannels, kMaxN = Layout::kMaxN;
   extern __shared__ float shared[];
-  float* raw_tile = shared;                      // delta (+ bias added on use); then ddelta
-  float* u_tile = raw_tile + kChannels * kRow;   // u; then du
-  float* g_tile = u_tile + kChannels * kRow;     // dout
-  float* z_tile = g_tile + kChannels * kRow;     // z; then dz
+  float* dt_tile = shared;                       // delta -> dt; then ddelta
+  float* sg_tile = dt_tile + kChannels * kRow;   // d dt / d delta (sigmoid of the raw dt, or 1)
+  float* u_tile = sg_tile + kChannels * kRow;    // u; then du
+  float* g_tile = u_tile + kChannels * kRow;     // dout -> dL/dy = dout * silu(z)
+  float* z_tile = g_tile + kChannels * kRow;     // z -> dout * silu'(z); then dz
   float* b_tile = z_tile + kChannels * kRow;
   float* c_tile = b_tile + kChunk * kMaxN;
   float* db_row = c_tile + kChunk * kMaxN;
@@ -422,14 +423,30 @@ __global__ void __launch_bounds__(32) chunk_gradients_kernel(ScanCudaInputs<T> i
     const int valid = static_cast<int>(min(static_cast<int64_t>(kChannels), group_end - d0));
     const int64_t row0 = b * s.channels + d0;
     __syncwarp();
-    load_rows(raw_tile, in.delta, row0, kChannels, valid, s.length, ch);
+    load_rows(dt_tile, in.delta, row0, kChannels, valid, s.length, ch);
     load_rows(u_tile, in.u, row0, kChannels, valid, s.length, ch);
     load_rows(g_tile, dout, row0, kChannels, valid, s.length, ch);
     if (in.z) load_rows(z_tile, in.z, row0, kChannels, valid, s.length, ch);
     __syncwarp();
+    // Per (channel, step) factors, once instead of in every state lane.
+    for (int k = threadIdx.x; k < valid * ch.count; k += 32) {
+      const int row = k / ch.count, i = k % ch.count, at = row * kRow + i;
+      const float raw = dt_tile[at] + (in.delta_bias ? in.delta_bias[d0 + row] : 0.0f);
+      dt_tile[at] = o.softplus ? softplus(raw) : raw;
+      sg_tile[at] = o.softplus ? sigmoid(raw) : 1.0f;
+      float gate = 1.0f, gate_grad = 0.0f;
+      if (in.z) {
+        const float z = z_tile[at], sz = sigmoid(z);
+        gate = z * sz;
+        gate_grad = sz * (1.0f + z * (1.0f - sz));
+      }
+      const float dout_t = g_tile[at];
+      g_tile[at] = dout_t * gate;
+      z_tile[at] = dout_t * gate_grad;
+    }
+    __syncwarp();
     const int64_t d = d0 + r;
     const bool active = r < valid;
-    const float bias = active && in.delta_bias ? in.delta_bias[d] : 0.0f;
     const float skip = active && in.D ? in.D[d] : 0.0f;
     const int64_t at = chunk_index(b, c, active ? d : 0, s, states.chunks);
     float A[kStates], A2[kStates], h_start[kStates], carry[kStates], dA[kStates];
@@ -451,8 +468,7 @@ __global__ void __launch_bounds__(32) chunk_gradients_kernel(ScanCudaInputs<T> i
 #pragma unroll 4
       for (int i = 0; i < ch.count; ++i) {
         const int j = tile_column(i, ch.count, o.reverse);
-        const float raw = raw_tile[r * kRow + j] + bias;
-        const float dt = o.softplus ? softplus(raw) : raw;
+        const float dt = dt_tile[r * kRow + j];
         h = exp2f(dt * A2[q]) * h + dt * u_tile[r * kRow + j] * b_tile[j * kMaxN + n];
         state_at(q, i) = h;
       }
@@ -463,17 +479,9 @@ __global__ void __launch_bounds__(32) chunk_gradients_kernel(ScanCudaInputs<T> i
     for (int i = ch.count - 1; i >= 0; --i) {
       {
         const int j = tile_column(i, ch.count, o.reverse);
-        const float raw = raw_tile[r * kRow + j] + bias;
-        const float dt = o.softplus ? softplus(raw) : raw;
+        const float dt = dt_tile[r * kRow + j];
         const float u = u_tile[r * kRow + j];
-        const float dout_t = g_tile[r * kRow + j];
-        float gate = 1.0f, gate_grad = 0.0f;
-        if (in.z) {
-          const float z = z_tile[r * kRow + j], sg = sigmoid(z);
-          gate = z * sg;
-          gate_grad = sg * (1.0f + z * (1.0f - sg));
-        }
-        const float g = dout_t * gate;  // dL/dy
+        const float g = g_tile[r * kRow + j];  // dL/dy
         float y_part = 0.0f, ddt_part = 0.0f, du_part = 0.0f;
 #pragma unroll
         for (int q = 0; q < kStates; ++q) {
@@ -503,13 +511,13 @@ __global__ void __launch_bounds__(32) chunk_gradients_kernel(ScanCudaInputs<T> i
         du_part = lane_group_sum<kLanes>(du_part);
         if (leads_channel && active) {
           const float y = y_part + skip * u;
-          const float draw = o.softplus ? ddt_part * sigmoid(raw) : ddt_part;
+          const float draw = ddt_part * sg_tile[r * kRow + j];
           dD += g * u;
           dbias += draw;
           // This step's inputs are used up: the tiles now collect its gradients.
           u_tile[r * kRow + j] = du_part + skip * g;
-          raw_tile[r * kRow + j] = draw;
-          if (in.z) z_tile[r * kRow + j] = dout_t * y * gate_grad;
+          dt_tile[r * kRow + j] = draw;
+          if (in.z) z_tile[r * kRow + j] *= y;
         }
       }
     }
@@ -524,7 +532,7 @@ __global__ void __launch_bounds__(32) chunk_gradients_kernel(ScanCudaInputs<T> i
     }
     __syncwarp();
     store_rows(u_tile, grad.du, row0, valid, s.length, ch);
-    store_rows(raw_tile, grad.ddelta, row0, valid, s.length, ch);
+    store_rows(dt_tile, grad.ddelta, row0, valid, s.length, ch);
     if (in.z) store_rows(z_tile, grad.dz, row0, valid, s.length, ch);
   }
   __syncwarp();

@@ -4,7 +4,7 @@
 namespace spindle::testing {
 namespace {
 
-// Awkward sizes: lengths not multiples of the 64-step chunk, one step, state 1..64, both
+// Awkward sizes: lengths not multiples of the 32-step chunk, one step, state 1..64, both
 // directions, with and without the optional inputs.
 struct ScanCase {
   int64_t batch, channels, length, state;
