@@ -14,14 +14,14 @@ DType stream_dtype(const Tensor& activations) {
   return activations.device().is_cpu() ? activations.dtype() : DType::f32;
 }
 
-// Checks the activations, weight and bias; returns the problem shape.
-kernels::NormShape check_arguments(const char* op, const Tensor& activations, const Tensor& weight,
+// Checks the activations (x or dy, named `name`), weight and bias; returns the problem shape.
+kernels::NormShape check_arguments(const char* op, const char* name, const Tensor& activations, const Tensor& weight,
                                    const ResidualNormArgs& args) {
-  SPINDLE_CHECK(activations.dim() >= 1, std::string(op) + ": x", activations.describe(), "a (..., dim) tensor");
+  SPINDLE_CHECK(activations.dim() >= 1, std::string(op) + ": " + name, activations.describe(), "a (..., dim) tensor");
   const Device device = activations.device();
   const int64_t dim = activations.size(-1);
-  check_tensor(op, "x", activations, activations.shape(), device);
-  check_float_dtype(op, "x", activations);
+  check_tensor(op, name, activations, activations.shape(), device);
+  check_float_dtype(op, name, activations);
   SPINDLE_CHECK(args.eps > 0, op, "eps " + std::to_string(args.eps), "eps > 0");
   const DType parameters = stream_dtype(activations);
   check_tensor(op, "weight", weight, {dim}, device);
@@ -85,7 +85,7 @@ void backward_cuda(const Tensor& residual_out, const Tensor& weight, const Tenso
 
 void residual_norm_forward(const Tensor& x, const Tensor& weight, Tensor& y, Tensor& residual_out,
                            const ResidualNormArgs& args, const Stream* stream) {
-  const kernels::NormShape shape = check_arguments(kForward, x, weight, args);
+  const kernels::NormShape shape = check_arguments(kForward, "x", x, weight, args);
   if (args.residual) check_stream_tensor(kForward, "residual", *args.residual, x);
   check_activation(kForward, "y", y, x);
   check_stream_tensor(kForward, "residual_out", residual_out, x);
@@ -107,7 +107,7 @@ void residual_norm_forward(const Tensor& x, const Tensor& weight, Tensor& y, Ten
 void residual_norm_backward(const Tensor& residual_out, const Tensor& weight, const Tensor& dy,
                             const Tensor* dresidual_out, Tensor& dx, Tensor* dresidual, Tensor& dweight, Tensor* dbias,
                             const ResidualNormArgs& args, const Stream* stream) {
-  const kernels::NormShape shape = check_arguments(kBackward, dy, weight, args);
+  const kernels::NormShape shape = check_arguments(kBackward, "dy", dy, weight, args);
   check_stream_tensor(kBackward, "residual_out", residual_out, dy);
   if (dresidual_out) check_stream_tensor(kBackward, "dresidual_out", *dresidual_out, dy);
   check_activation(kBackward, "dx", dx, dy);
