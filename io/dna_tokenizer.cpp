@@ -37,6 +37,19 @@ uint8_t complement(uint8_t token) {
   }
 }
 
+void reverse_complement(uint8_t* tokens, int64_t count) {
+  static const std::array<uint8_t, 256> table = [] {
+    std::array<uint8_t, 256> t;
+    for (int token = 0; token < 256; ++token) t[token] = complement(static_cast<uint8_t>(token));
+    return t;
+  }();
+  for (int64_t left = 0, right = count - 1; left <= right; ++left, --right) {
+    const uint8_t swapped = table[tokens[left]];
+    tokens[left] = table[tokens[right]];
+    tokens[right] = swapped;
+  }
+}
+
 char letter(uint8_t token) {
   static constexpr char kLetters[] = "ACGTN";
   return token >= kTokenA && token <= kTokenN ? kLetters[token - kTokenA] : '?';

@@ -27,6 +27,8 @@ const std::vector<std::string>& vocabulary();
 const std::array<uint8_t, 256>& token_table();
 // The complement's token (A<->T, C<->G, N->N); special tokens map to themselves.
 uint8_t complement(uint8_t token);
+// Reverses tokens[0, count) and complements each, in place (one pass through a table).
+void reverse_complement(uint8_t* tokens, int64_t count);
 // The letter of a base token ('A', 'C', 'G', 'T', 'N'); '?' for special tokens.
 char letter(uint8_t token);
 

@@ -16,9 +16,11 @@ struct SequenceInfo {
 
 class SequenceStoreReader {
  public:
-  // Raw chunk cache per sequence dataset: 64 decompressed 1 Mi-token chunks, so that
-  // random windows over a store of up to 64 Mi tokens per record decompress each chunk once.
-  static constexpr size_t kDefaultChunkCacheBytes = size_t{64} << 20;
+  // Raw chunk cache per sequence dataset: 256 decompressed 1 Mi-token chunks, enough for
+  // the longest human chromosome (chr1, 249 Mb), so that random windows decompress each
+  // chunk once. Memory grows only with the chunks read: at most the decompressed size of
+  // the records read, and never more than this per record.
+  static constexpr size_t kDefaultChunkCacheBytes = size_t{256} << 20;
 
   // Opens `path` (format checked, io/store_file.h); throws if it holds no sequences.
   explicit SequenceStoreReader(const std::string& path, size_t chunk_cache_bytes = kDefaultChunkCacheBytes);

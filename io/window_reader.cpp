@@ -74,10 +74,7 @@ WindowPlacement WindowReader::State::placement(int64_t k) const {
 void WindowReader::State::fill(uint8_t* row, const WindowPlacement& window) {
   store.read_tokens(static_cast<size_t>(window.record), window.start, window.start + window.valid_tokens, row);
   std::fill(row + window.valid_tokens, row + options.window_tokens, kPadToken);
-  if (window.reverse_complement) {
-    std::reverse(row, row + window.valid_tokens);
-    for (int64_t i = 0; i < window.valid_tokens; ++i) row[i] = dna::complement(row[i]);
-  }
+  if (window.reverse_complement) dna::reverse_complement(row, window.valid_tokens);
 }
 
 void WindowReader::State::produce(int64_t first) {

@@ -20,8 +20,8 @@ void ProgressMeter::update(int64_t done, const std::string& detail) {
   const double rate = done / seconds;
   if (total_ > 0 && rate > 0) {
     const double eta = (total_ - done) / rate;
-    spdlog::info("{}: {:.1f}% ({:.1f} M{} of {:.1f} M), {:.1f} M{}/s, ETA {:.0f} s; {}", task_, 100.0 * done / total_,
-                 done / 1e6, unit_, total_ / 1e6, rate / 1e6, unit_, eta, detail);
+    spdlog::info("{}: {:.1f}% ({:.1f} M{} of {:.1f} M{}), {:.1f} M{}/s, ETA {:.0f} s; {}", task_, 100.0 * done / total_,
+                 done / 1e6, unit_, total_ / 1e6, unit_, rate / 1e6, unit_, eta, detail);
   } else {
     spdlog::info("{}: {:.1f} M{}, {:.1f} M{}/s; {}", task_, done / 1e6, unit_, rate / 1e6, unit_, detail);
   }
