@@ -32,6 +32,8 @@ endif()
 find_package(HDF5 REQUIRED COMPONENTS C CXX HL)
 pkg_check_modules(HTSLIB REQUIRED IMPORTED_TARGET htslib)
 find_package(ZLIB REQUIRED)
+# Optional: the LZF compression choice of stores (liblzf-dev); absent, spindle offers gzip and none.
+pkg_check_modules(LZF QUIET IMPORTED_TARGET liblzf)
 
 # Tests and benchmarks
 find_package(GTest REQUIRED)

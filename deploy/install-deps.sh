@@ -11,7 +11,7 @@ packages=(
   libhdf5-dev libhts-dev libopenblas-dev libfftw3-dev
   libopenmpi-dev openmpi-bin libboost-dev
   nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
-  zlib1g-dev
+  zlib1g-dev liblzf-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # real clients the tests read spindle's outputs with

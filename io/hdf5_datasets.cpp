@@ -4,6 +4,7 @@
 
 #include "io/hdf5_attributes.h"
 #include "io/hdf5_handle.h"
+#include "io/store_file.h"
 
 namespace spindle {
 
@@ -18,10 +19,7 @@ void write_dataset(hid_t file, const std::string& path, hid_t file_type, hid_t m
     std::vector<hsize_t> chunk = extent;
     chunk[0] = std::min<hsize_t>(extent[0], static_cast<hsize_t>(chunk_rows));
     check_hdf5(H5Pset_chunk(create.get(), static_cast<int>(chunk.size()), chunk.data()), "H5Pset_chunk " + path);
-    if (compression == store::Compression::gzip) {
-      check_hdf5(H5Pset_shuffle(create.get()), "H5Pset_shuffle " + path);
-      check_hdf5(H5Pset_deflate(create.get(), store::kGzipLevel), "H5Pset_deflate " + path);
-    }
+    set_compression(create.get(), compression, path);
   }
   Hdf5Handle dataset(H5Dcreate2(file, path.c_str(), file_type, space.get(), H5P_DEFAULT, create.get(), H5P_DEFAULT),
                      H5Dclose, "H5Dcreate2 " + path);

@@ -20,10 +20,7 @@ Hdf5Handle create_growing_dataset(hid_t file, const std::string& path, int64_t c
   Hdf5Handle space(H5Screate_simple(1, initial, maximum), H5Sclose, "H5Screate_simple");
   Hdf5Handle create(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "H5Pcreate");
   check_hdf5(H5Pset_chunk(create.get(), 1, chunk_dims), "H5Pset_chunk " + path);
-  if (compression == store::Compression::gzip) {
-    check_hdf5(H5Pset_shuffle(create.get()), "H5Pset_shuffle " + path);
-    check_hdf5(H5Pset_deflate(create.get(), store::kGzipLevel), "H5Pset_deflate " + path);
-  }
+  set_compression(create.get(), compression, path);
   return Hdf5Handle(H5Dcreate2(file, path.c_str(), H5T_STD_U8LE, space.get(), H5P_DEFAULT, create.get(), H5P_DEFAULT),
                     H5Dclose, "H5Dcreate2 " + path);
 }

@@ -3,11 +3,42 @@
 #include <filesystem>
 
 #include "io/hdf5_attributes.h"
+#include "io/lzf_filter.h"
 #include "io/store_format.h"
 
 namespace spindle {
 
-void silence_hdf5_error_stack() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+void prepare_hdf5() {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  register_lzf_filter();
+}
+
+void check_filters_available(hid_t dataset, const std::string& where) {
+  Hdf5Handle create(H5Dget_create_plist(dataset), H5Pclose, "H5Dget_create_plist " + where);
+  const int filters = check_hdf5(H5Pget_nfilters(create.get()), "H5Pget_nfilters " + where);
+  for (int i = 0; i < filters; ++i) {
+    unsigned flags = 0;
+    size_t values = 0;
+    char name[64] = {0};
+    const H5Z_filter_t filter = H5Pget_filter2(create.get(), static_cast<unsigned>(i), &flags, &values, nullptr,
+                                               sizeof name, name, nullptr);
+    if (H5Zfilter_avail(filter) <= 0) {
+      throw Error(where, "compressed with HDF5 filter " + std::to_string(filter) + " (" + name + "), which this spindle cannot decode",
+                  filter == kLzfFilterId ? "a spindle built with liblzf, or a store written with --compression gzip"
+                                         : "a store written by spindle (gzip, lzf or none)");
+    }
+  }
+}
+
+void set_compression(hid_t create_plist, store::Compression compression, const std::string& dataset_path) {
+  if (compression == store::Compression::gzip) {
+    check_hdf5(H5Pset_shuffle(create_plist), "H5Pset_shuffle " + dataset_path);
+    check_hdf5(H5Pset_deflate(create_plist, store::kGzipLevel), "H5Pset_deflate " + dataset_path);
+  } else if (compression == store::Compression::lzf) {
+    check_hdf5(H5Pset_shuffle(create_plist), "H5Pset_shuffle " + dataset_path);
+    check_hdf5(H5Pset_filter(create_plist, kLzfFilterId, H5Z_FLAG_OPTIONAL, 0, nullptr), "H5Pset_filter lzf " + dataset_path);
+  }
+}
 
 void check_store_format(hid_t file, const std::string& where) {
   if (!has_attribute(file, "spindle_format") ||
@@ -24,7 +55,7 @@ void check_store_format(hid_t file, const std::string& where) {
 }
 
 Hdf5Handle open_store(const std::string& path) {
-  silence_hdf5_error_stack();
+  prepare_hdf5();
   if (!std::filesystem::exists(path)) throw Error(path, "no such file", "an existing spindle store");
   if (H5Fis_hdf5(path.c_str()) <= 0) throw Error(path, "not an HDF5 file", "a spindle store (HDF5)");
   Hdf5Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "H5Fopen " + path);

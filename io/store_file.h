@@ -7,6 +7,7 @@
 #include <string>
 
 #include "io/hdf5_handle.h"
+#include "io/store_format.h"
 
 namespace spindle {
 
@@ -15,8 +16,14 @@ namespace spindle {
 Hdf5Handle open_store(const std::string& path);
 // `where` names the file in messages.
 void check_store_format(hid_t file, const std::string& where);
-// HDF5 prints its own error stack on failures; spindle reports them through Error instead.
-void silence_hdf5_error_stack();
+// Once before using HDF5: silences HDF5's own error printing (spindle reports failures
+// through Error) and registers the LZF filter where built.
+void prepare_hdf5();
+// Throws spindle::Error naming `where` when a filter of `dataset` cannot be decoded here
+// (an LZF store read by a spindle built without liblzf).
+void check_filters_available(hid_t dataset, const std::string& where);
+// Adds the filters of `compression` to a chunked dataset creation property list.
+void set_compression(hid_t create_plist, store::Compression compression, const std::string& dataset_path);
 
 
 // True when `object_path` ("/sequences/chr1") names a link in `file`, every parent included.

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace spindle::store {
 
@@ -31,10 +32,15 @@ inline constexpr int64_t kSequenceChunkTokens = int64_t{1} << 20;
 // Bytes per chunk of a series' values (rows = this / (4 * channels)).
 inline constexpr int64_t kSeriesChunkBytes = int64_t{1} << 20;
 
-enum class Compression { none, gzip };
-// "none" or "gzip"; throws spindle::Error naming `where` otherwise.
+// gzip: deflate after the shuffle filter, readable everywhere (the default). lzf: h5py's
+// LZF filter, faster to decompress, read by h5py as is but by h5dump only with the filter
+// plugin; present only in builds with liblzf (io/lzf_filter.h).
+enum class Compression { none, gzip, lzf };
+// A name of compression_names(); throws spindle::Error naming `where` otherwise.
 Compression parse_compression(const std::string& name, const std::string& where);
 const char* compression_name(Compression compression);
+// The choices this build offers: "gzip", "none", and "lzf" when built.
+std::vector<std::string> compression_names();
 // gzip level used for Compression::gzip (with the shuffle filter before it).
 inline constexpr unsigned kGzipLevel = 4;
 

@@ -41,6 +41,7 @@ SequenceStoreReader::SequenceStoreReader(const std::string& path, size_t chunk_c
   for (const std::string& name : names) {
     const std::string dataset_path = std::string(store::kSequencesGroup) + "/" + name;
     s.datasets.emplace_back(H5Dopen2(s.file.get(), dataset_path.c_str(), access.get()), H5Dclose, "H5Dopen2 " + dataset_path);
+    check_filters_available(s.datasets.back().get(), path + ":" + dataset_path);
     const std::vector<int64_t> dims = dataset_dims(s.datasets.back().get(), path + ":" + dataset_path);
     if (dims.size() != 1) throw Error(path + ":" + dataset_path, "not a 1-D dataset", "1-D uint8 tokens");
     s.sequences.push_back({name, dims[0]});

@@ -19,7 +19,7 @@ struct StoreTransaction::File {
 
 StoreTransaction::StoreTransaction(const std::string& path)
     : path_(path), temporary_path_(path + ".partial-" + std::to_string(getpid())), file_(std::make_unique<File>()) {
-  silence_hdf5_error_stack();
+  prepare_hdf5();
   if (std::filesystem::exists(path)) {
     open_store(path).reset();  // checks format and version before copying
     std::filesystem::copy_file(path, temporary_path_, std::filesystem::copy_options::overwrite_existing);

@@ -15,8 +15,9 @@ struct StoreOptions {
 
 void add_store_options(CLI::App& command, StoreOptions& options) {
   command.add_option("--out", options.out, "the store (HDF5); created, or added to when it exists")->required();
-  command.add_option("--compression", options.compression, "gzip (with shuffle) or none")
-      ->check(CLI::IsMember({"gzip", "none"}))
+  command.add_option("--compression", options.compression,
+                     "gzip (with shuffle; every HDF5 reader), none, or lzf where built (fast; h5py reads it, h5dump needs a plugin)")
+      ->check(CLI::IsMember(store::compression_names()))
       ->capture_default_str();
 }
 
