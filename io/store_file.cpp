@@ -13,6 +13,31 @@ void prepare_hdf5() {
   register_lzf_filter();
 }
 
+namespace {
+
+herr_t collect_name(hid_t, const char* name, const H5L_info_t*, void* names) {
+  static_cast<std::vector<std::string>*>(names)->emplace_back(name);
+  return 0;
+}
+
+// Slots of the chunk cache's hash table: a prime well above the chunks it holds (HDF5's advice).
+constexpr size_t kChunkCacheSlots = 12421;
+
+}  // namespace
+
+std::vector<std::string> group_members(hid_t file, const std::string& group_path) {
+  Hdf5Handle group(H5Gopen2(file, group_path.c_str(), H5P_DEFAULT), H5Gclose, "H5Gopen2 " + group_path);
+  std::vector<std::string> names;
+  check_hdf5(H5Literate(group.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_name, &names), "H5Literate " + group_path);
+  return names;
+}
+
+Hdf5Handle chunk_cache_access(size_t bytes) {
+  Hdf5Handle access(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose, "H5Pcreate");
+  check_hdf5(H5Pset_chunk_cache(access.get(), kChunkCacheSlots, bytes, 1.0), "H5Pset_chunk_cache");
+  return access;
+}
+
 void check_filters_available(hid_t dataset, const std::string& where) {
   Hdf5Handle create(H5Dget_create_plist(dataset), H5Pclose, "H5Dget_create_plist " + where);
   const int filters = check_hdf5(H5Pget_nfilters(create.get()), "H5Pget_nfilters " + where);

@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 #include <string>
+#include <vector>
 
 #include "io/hdf5_handle.h"
 #include "io/store_format.h"
@@ -22,6 +23,11 @@ void prepare_hdf5();
 // Throws spindle::Error naming `where` when a filter of `dataset` cannot be decoded here
 // (an LZF store read by a spindle built without liblzf).
 void check_filters_available(hid_t dataset, const std::string& where);
+// Names of the links in group `group_path`, sorted.
+std::vector<std::string> group_members(hid_t file, const std::string& group_path);
+// Dataset access properties with a raw chunk cache of `bytes` (w0 = 1: fully read chunks
+// are evicted first, as window reads read whole ranges).
+Hdf5Handle chunk_cache_access(size_t bytes);
 // Adds the filters of `compression` to a chunked dataset creation property list.
 void set_compression(hid_t create_plist, store::Compression compression, const std::string& dataset_path);
 

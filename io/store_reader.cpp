@@ -5,17 +5,6 @@
 #include "io/store_format.h"
 
 namespace spindle {
-namespace {
-
-// Slots of the chunk cache's hash table: a prime well above the chunks it holds (HDF5's advice).
-constexpr size_t kChunkCacheSlots = 12421;
-
-herr_t collect_name(hid_t, const char* name, const H5L_info_t*, void* names) {
-  static_cast<std::vector<std::string>*>(names)->emplace_back(name);
-  return 0;
-}
-
-}  // namespace
 
 struct SequenceStoreReader::State {
   std::string path;
@@ -32,13 +21,8 @@ SequenceStoreReader::SequenceStoreReader(const std::string& path, size_t chunk_c
   if (!store_has_object(s.file.get(), store::kSequencesGroup)) {
     throw Error(path, "the store holds no DNA sequences", "a store made by spindle ingest fasta");
   }
-  Hdf5Handle group(H5Gopen2(s.file.get(), store::kSequencesGroup, H5P_DEFAULT), H5Gclose, "H5Gopen2 /sequences");
-  std::vector<std::string> names;
-  check_hdf5(H5Literate(group.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_name, &names), "H5Literate2 /sequences");
-  Hdf5Handle access(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose, "H5Pcreate");
-  // w0 = 1: evict fully read chunks first; every window read is a whole-range read.
-  check_hdf5(H5Pset_chunk_cache(access.get(), kChunkCacheSlots, chunk_cache_bytes, 1.0), "H5Pset_chunk_cache");
-  for (const std::string& name : names) {
+  const Hdf5Handle access = chunk_cache_access(chunk_cache_bytes);
+  for (const std::string& name : group_members(s.file.get(), store::kSequencesGroup)) {
     const std::string dataset_path = std::string(store::kSequencesGroup) + "/" + name;
     s.datasets.emplace_back(H5Dopen2(s.file.get(), dataset_path.c_str(), access.get()), H5Dclose, "H5Dopen2 " + dataset_path);
     check_filters_available(s.datasets.back().get(), path + ":" + dataset_path);

@@ -1,10 +1,12 @@
 #include "io/window_reader.h"
 
 #include <algorithm>
+#include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "io/dna_tokenizer.h"
@@ -21,16 +23,20 @@ constexpr uint8_t kPadToken = 4;
 
 struct WindowReader::State {
   WindowReaderOptions options;
-  SequenceStoreReader store;
-  // Random: per eligible record, the running total of valid starts (exclusive prefix + own).
+  std::optional<SequenceStoreReader> dna;
+  std::optional<SeriesStoreReader> series;
+  std::vector<RecordInfo> records;
+  int64_t channels = 1;  // series: channels of every record
+  // Random: eligible records (at least a window long) and the running total of their valid
+  // starts; sequential: the running total of every record's windows.
   std::vector<int64_t> eligible, cumulative;
-  int64_t total = 0;  // random: valid starts; sequential: windows
+  int64_t total = 0;
 
   std::mutex mutex;
   std::condition_variable changed;
   std::vector<Tensor> free_buffers;
   struct Ready {
-    Tensor tokens;  // the whole buffer; rows beyond windows.size() unused
+    Tensor data;  // the whole buffer; rows beyond windows.size() unused
     std::vector<WindowPlacement> windows;
   };
   std::deque<Ready> ready;
@@ -40,13 +46,31 @@ struct WindowReader::State {
   int64_t cursor = 0;
   std::thread producer;
 
-  State(const std::string& path, const WindowReaderOptions& opts)
-      : options(opts), store(path, opts.chunk_cache_bytes) {}
-
+  State(const std::string& path, const WindowReaderOptions& opts);
   WindowPlacement placement(int64_t k) const;
-  void fill(uint8_t* row, const WindowPlacement& window);
+  void fill(const Tensor& buffer, int64_t row, const WindowPlacement& window);
   void produce(int64_t first);
 };
+
+WindowReader::State::State(const std::string& path, const WindowReaderOptions& opts) : options(opts) {
+  if (options.source == WindowSource::dna) {
+    dna.emplace(path, options.chunk_cache_bytes);
+    for (const SequenceInfo& sequence : dna->sequences()) records.push_back({sequence.name, sequence.length});
+    return;
+  }
+  SPINDLE_CHECK(!options.reverse_complement, "WindowReader " + path, "reverse complement asked of series windows",
+                "reverse_complement only with WindowSource::dna");
+  series.emplace(path, options.chunk_cache_bytes);
+  const std::vector<SeriesInfo>& all = series->series();
+  channels = all.front().channels;
+  for (const SeriesInfo& info : all) {
+    SPINDLE_CHECK(info.channels == channels, path + ":/series/" + info.name,
+                  std::to_string(info.channels) + " channels, but /series/" + all.front().name + " has " +
+                      std::to_string(channels),
+                  "series of one store with equal channel counts for one window reader");
+    records.push_back({info.name, info.rows});
+  }
+}
 
 WindowPlacement WindowReader::State::placement(int64_t k) const {
   const int64_t length = options.window_tokens;
@@ -67,14 +91,23 @@ WindowPlacement WindowReader::State::placement(int64_t k) const {
   const size_t slot = static_cast<size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), k) - cumulative.begin());
   window.record = static_cast<int64_t>(slot);
   window.start = (k - (slot == 0 ? 0 : cumulative[slot - 1])) * options.stride_tokens;
-  window.valid_tokens = std::min(length, store.sequences()[slot].length - window.start);
+  window.valid_tokens = std::min(length, records[slot].length - window.start);
   return window;
 }
 
-void WindowReader::State::fill(uint8_t* row, const WindowPlacement& window) {
-  store.read_tokens(static_cast<size_t>(window.record), window.start, window.start + window.valid_tokens, row);
-  std::fill(row + window.valid_tokens, row + options.window_tokens, kPadToken);
-  if (window.reverse_complement) dna::reverse_complement(row, window.valid_tokens);
+void WindowReader::State::fill(const Tensor& buffer, int64_t row, const WindowPlacement& window) {
+  const int64_t end = window.start + window.valid_tokens, length = options.window_tokens;
+  const size_t record = static_cast<size_t>(window.record);
+  if (dna) {
+    uint8_t* tokens = buffer.data<uint8_t>() + row * length;
+    dna->read_tokens(record, window.start, end, tokens);
+    std::fill(tokens + window.valid_tokens, tokens + length, kPadToken);
+    if (window.reverse_complement) dna::reverse_complement(tokens, window.valid_tokens);
+    return;
+  }
+  float* values = buffer.data<float>() + row * length * channels;
+  series->read_rows(record, window.start, end, values);
+  std::fill(values + window.valid_tokens * channels, values + length * channels, NAN);
 }
 
 void WindowReader::State::produce(int64_t first) {
@@ -94,16 +127,13 @@ void WindowReader::State::produce(int64_t first) {
       Ready batch{buffer, {}};
       for (int64_t row = 0; row < count; ++row, ++k) {
         batch.windows.push_back(placement(k));
-        fill(buffer.data<uint8_t>() + row * options.window_tokens, batch.windows.back());
+        fill(buffer, row, batch.windows.back());
       }
       std::lock_guard lock(mutex);
       if (count > 0) ready.push_back(std::move(batch));
-      if (count < options.batch_windows) {
-        producer_done = true;
-        changed.notify_all();
-        return;
-      }
+      producer_done = count < options.batch_windows;
       changed.notify_all();
+      if (producer_done) return;
     }
   } catch (...) {
     std::lock_guard lock(mutex);
@@ -119,29 +149,31 @@ WindowReader::WindowReader(const std::string& store_path, const WindowReaderOpti
   const auto check = [&](bool ok, const std::string& what, const std::string& expected) {
     SPINDLE_CHECK(ok, "WindowReader " + store_path, what, expected);
   };
-  check(options.window_tokens > 0, "window of " + std::to_string(options.window_tokens) + " tokens", "a positive window");
+  check(options.window_tokens > 0, "window of " + std::to_string(options.window_tokens), "a positive window");
   check(options.batch_windows > 0 && options.queue_depth > 0, "batch or queue depth below 1", "both >= 1");
   check(start_cursor >= 0, "negative cursor", "a cursor from WindowReader::cursor()");
   if (s.options.stride_tokens == 0) s.options.stride_tokens = options.window_tokens;
   check(s.options.stride_tokens > 0, "negative stride", "a stride >= 0");
-  const std::vector<SequenceInfo>& sequences = s.store.sequences();
-  for (size_t r = 0; r < sequences.size(); ++r) {
+  for (size_t r = 0; r < s.records.size(); ++r) {
+    const int64_t length = s.records[r].length;
     if (options.order == WindowOrder::random) {
-      if (sequences[r].length < options.window_tokens) continue;
+      if (length < options.window_tokens) continue;
       s.eligible.push_back(static_cast<int64_t>(r));
-      s.total += sequences[r].length - options.window_tokens + 1;
+      s.total += length - options.window_tokens + 1;
     } else {
-      const int64_t beyond = std::max<int64_t>(0, sequences[r].length - options.window_tokens);
+      const int64_t beyond = std::max<int64_t>(0, length - options.window_tokens);
       s.total += (beyond + s.options.stride_tokens - 1) / s.options.stride_tokens + 1;
     }
     s.cumulative.push_back(s.total);
   }
-  check(s.total > 0, "no record is at least " + std::to_string(options.window_tokens) + " tokens long",
+  check(s.total > 0, "no record is at least " + std::to_string(options.window_tokens) + " long",
         "a record as long as the window");
   // Every buffer is allocated here, so that a refused pinned allocation fails at once.
+  const Shape shape = s.dna ? Shape{options.batch_windows, options.window_tokens}
+                            : Shape{options.batch_windows, options.window_tokens, s.channels};
   for (int i = 0; i <= options.queue_depth; ++i) {
-    s.free_buffers.push_back(Tensor::empty({options.batch_windows, options.window_tokens}, DType::u8, Device::cpu(),
-                                           nullptr, options.host_memory));
+    s.free_buffers.push_back(
+        Tensor::empty(shape, s.dna ? DType::u8 : DType::f32, Device::cpu(), nullptr, options.host_memory));
   }
   s.cursor = start_cursor;
   s.producer = std::thread([&s, start_cursor] { s.produce(start_cursor); });
@@ -172,8 +204,8 @@ bool WindowReader::next(WindowBatch& batch) {
   }
   State::Ready ready = std::move(s.ready.front());
   s.ready.pop_front();
-  s.held = ready.tokens;
-  batch.tokens = ready.tokens.slice(0, 0, static_cast<int64_t>(ready.windows.size()));
+  s.held = ready.data;
+  batch.data = ready.data.slice(0, 0, static_cast<int64_t>(ready.windows.size()));
   batch.windows = std::move(ready.windows);
   s.cursor += static_cast<int64_t>(batch.windows.size());
   return true;
@@ -188,7 +220,7 @@ int64_t WindowReader::window_count() const {
   return state_->options.order == WindowOrder::random ? -1 : state_->total;
 }
 
-const std::vector<SequenceInfo>& WindowReader::sequences() const { return state_->store.sequences(); }
+const std::vector<RecordInfo>& WindowReader::records() const { return state_->records; }
 
 WindowPlacement WindowReader::placement(int64_t k) const { return state_->placement(k); }
 

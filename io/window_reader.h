@@ -1,6 +1,6 @@
-// Windows of DNA tokens from a store, for training (random windows) and scoring
-// (sequential, possibly overlapping windows), produced by a background thread into a
-// bounded queue of reusable host buffers.
+// Windows from a store, for training (random windows) and scoring (sequential, possibly
+// overlapping windows), produced by a background thread into a bounded queue of reusable
+// host buffers: DNA tokens from /sequences, or time steps of every channel from /series.
 //
 // Window k (k = 0, 1, ...) is a pure function of the store, the options and k: random
 // windows draw record, start and strand from Philox4x32-10 at counter k under `seed`,
@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "io/series_reader.h"
 #include "io/store_reader.h"
 #include "platform/memory.h"
 #include "platform/tensor.h"
@@ -26,33 +27,48 @@ enum class WindowOrder {
   sequential,  // every window of every record once, then the end
 };
 
+enum class WindowSource {
+  dna,     // /sequences/*: windows of uint8 tokens
+  series,  // /series/*/values: windows of float32 [time, channel]; every series must have as many channels
+};
+
 struct WindowReaderOptions {
+  WindowSource source = WindowSource::dna;
   WindowOrder order = WindowOrder::random;
-  int64_t window_tokens = 131072;  // L
+  int64_t window_tokens = 131072;  // L: tokens (DNA) or time steps (series)
   // Sequential: start-to-start distance in tokens (0: = window_tokens, no overlap). The last
-  // window of a record may run past its end; those positions hold [PAD] (token 4).
+  // window of a record may run past its end; those positions hold [PAD] (token 4) or NaN.
   int64_t stride_tokens = 0;
   int64_t batch_windows = 1;  // windows per buffer (rows of WindowBatch::tokens)
   int queue_depth = 4;        // buffers filled ahead of the consumer
-  // Random: each window is reverse-complemented with probability 1/2 (also drawn from Philox).
+  // Random DNA windows: each is reverse-complemented with probability 1/2 (also drawn from
+  // Philox). An error for series.
   bool reverse_complement = false;
   uint64_t seed = 0;
   // Buffers in page-locked memory (for fast copies to a GPU: a trainer asks for it; this
   // fails where there is no CUDA driver) or ordinary pageable memory.
   HostMemory host_memory = HostMemory::pageable;
+  // HDF5 chunk cache per record (see SequenceStoreReader / SeriesStoreReader).
   size_t chunk_cache_bytes = SequenceStoreReader::kDefaultChunkCacheBytes;
+};
+
+struct RecordInfo {
+  std::string name;
+  int64_t length = 0;  // tokens (DNA) or time steps (series)
 };
 
 struct WindowPlacement {
   int64_t index = 0;             // k, the window's position in the order
-  int64_t record = 0;            // index into SequenceStoreReader::sequences()
-  int64_t start = 0;             // 0-based first token on the forward strand
-  int64_t valid_tokens = 0;      // tokens from the record; the rest of the row is [PAD]
+  int64_t record = 0;            // index into WindowReader::records()
+  int64_t start = 0;             // 0-based first token (forward strand) or time step
+  int64_t valid_tokens = 0;      // positions from the record; the rest is [PAD] (DNA) or NaN (series)
   bool reverse_complement = false;
 };
 
 struct WindowBatch {
-  Tensor tokens;  // u8 [windows, window_tokens] on the host; valid until the next WindowReader::next
+  // On the host, valid until the next WindowReader::next: DNA u8 [windows, window_tokens];
+  // series f32 [windows, window_tokens, channels].
+  Tensor data;
   std::vector<WindowPlacement> windows;
 };
 
@@ -73,7 +89,8 @@ class WindowReader {
   int64_t cursor() const;
   // Total windows of a sequential reader (-1 for random).
   int64_t window_count() const;
-  const std::vector<SequenceInfo>& sequences() const;
+  // The records windows come from, in store order (sorted by name).
+  const std::vector<RecordInfo>& records() const;
 
   // Window k's placement without reading it (the order the reader follows).
   WindowPlacement placement(int64_t k) const;

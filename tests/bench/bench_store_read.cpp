@@ -91,8 +91,8 @@ void window_reader(benchmark::State& state, store::Compression compression, size
   int64_t tokens = 0;
   for (auto _ : state) {
     reader.next(batch);
-    benchmark::DoNotOptimize(batch.tokens.raw_data());
-    tokens += batch.tokens.numel();
+    benchmark::DoNotOptimize(batch.data.raw_data());
+    tokens += batch.data.numel();
   }
   report(state, tokens);
 }

@@ -5,7 +5,9 @@
 #include <random>
 #include <set>
 
+#include "io/csv_series.h"
 #include "io/dna_tokenizer.h"
+#include "io/series_writer.h"
 #include "io/store_transaction.h"
 #include "io/window_reader.h"
 #include "kernels/error.h"
@@ -51,9 +53,9 @@ class WindowReaderTest : public ::testing::Test {
     std::vector<std::vector<uint8_t>> rows;
     WindowBatch batch;
     for (int b = 0; b < batches && reader.next(batch); ++b) {
-      for (int64_t r = 0; r < batch.tokens.size(0); ++r) {
-        const uint8_t* row = batch.tokens.data<uint8_t>() + r * batch.tokens.row_pitch();
-        rows.emplace_back(row, row + batch.tokens.size(1));
+      for (int64_t r = 0; r < batch.data.size(0); ++r) {
+        const uint8_t* row = batch.data.data<uint8_t>() + r * batch.data.row_pitch();
+        rows.emplace_back(row, row + batch.data.size(1));
       }
     }
     return rows;
@@ -76,12 +78,12 @@ TEST_F(WindowReaderTest, RandomWindowsHoldTheStoredTokensOfEveryLongEnoughRecord
   int reversed = 0;
   for (int b = 0; b < 50; ++b) {
     ASSERT_TRUE(reader.next(batch));
-    ASSERT_EQ(batch.tokens.shape(), (Shape{8, 1000}));
+    ASSERT_EQ(batch.data.shape(), (Shape{8, 1000}));
     for (size_t r = 0; r < batch.windows.size(); ++r) {
       const WindowPlacement& window = batch.windows[r];
       ASSERT_NE(window.record, 1) << "record b is shorter than the window";
       ASSERT_LE(window.start + 1000, static_cast<int64_t>(bases_[window.record].size()));
-      const uint8_t* row = batch.tokens.data<uint8_t>() + r * 1000;
+      const uint8_t* row = batch.data.data<uint8_t>() + r * 1000;
       ASSERT_EQ(std::vector<uint8_t>(row, row + 1000), expected(window, 1000)) << "window " << window.index;
       records.insert(window.record);
       reversed += window.reverse_complement;
@@ -126,7 +128,7 @@ TEST_F(WindowReaderTest, SequentialWindowsCoverEveryRecordWithOverlapAndPadding)
   WindowBatch batch;
   while (reader.next(batch)) {
     for (size_t r = 0; r < batch.windows.size(); ++r) {
-      const uint8_t* row = batch.tokens.data<uint8_t>() + r * 1000;
+      const uint8_t* row = batch.data.data<uint8_t>() + r * 1000;
       ASSERT_EQ(std::vector<uint8_t>(row, row + 1000), expected(batch.windows[r], 1000));
       seen.push_back(batch.windows[r]);
     }
@@ -153,13 +155,68 @@ TEST_F(WindowReaderTest, PinnedBuffersAreExplicitNeverAFallback) {
   WindowReader reader(store_, options);
   WindowBatch batch;
   ASSERT_TRUE(reader.next(batch));
-  EXPECT_TRUE(batch.tokens.storage()->pinned());
+  EXPECT_TRUE(batch.data.storage()->pinned());
 }
 
 TEST_F(WindowReaderTest, AWindowLongerThanEveryRecordIsAnError) {
   WindowReaderOptions options;
   options.window_tokens = 6000;
   EXPECT_THROW(WindowReader(store_, options), Error);
+}
+
+// Series windows: float32 [windows, L, channels] equal to the CSV's rows, NaN past a record's end.
+TEST(SeriesWindowReader, WindowsHoldTheRowsOfEveryChannel) {
+  test::TemporaryFolder folder;
+  const Series etth1 = read_csv_series(test::shared_data("ett/ETTh1.csv"), {std::string("date"), MissingPolicy::error});
+  const std::string path = folder.file("ett.h5");
+  {
+    StoreTransaction store(path);
+    write_series(store, etth1, store::Compression::gzip);
+    store.commit();
+  }
+  WindowReaderOptions options;
+  options.source = WindowSource::series;
+  options.window_tokens = 336;
+  options.batch_windows = 4;
+  options.seed = 3;
+  WindowReader random(path, options);
+  ASSERT_EQ(random.records().size(), 1u);
+  EXPECT_EQ(random.records()[0].length, 17420);
+  WindowBatch batch;
+  for (int b = 0; b < 10; ++b) {
+    ASSERT_TRUE(random.next(batch));
+    ASSERT_EQ(batch.data.shape(), (Shape{4, 336, 7}));
+    for (size_t w = 0; w < batch.windows.size(); ++w) {
+      const float* window = batch.data.data<float>() + w * 336 * 7;
+      const float* expected = etth1.values.data() + batch.windows[w].start * 7;
+      ASSERT_TRUE(std::equal(window, window + 336 * 7, expected)) << "window at row " << batch.windows[w].start;
+    }
+  }
+  options.order = WindowOrder::sequential;
+  options.window_tokens = 5000;
+  WindowReader sequential(path, options);
+  EXPECT_EQ(sequential.window_count(), 4);  // starts 0, 5000, 10000, 15000
+  ASSERT_TRUE(sequential.next(batch));
+  const WindowPlacement& last = batch.windows[3];
+  EXPECT_EQ(last.valid_tokens, 2420);
+  const float* tail = batch.data.data<float>() + 3 * 5000 * 7;
+  EXPECT_EQ(tail[2419 * 7 + 6], etth1.values.back());
+  EXPECT_TRUE(std::isnan(tail[2420 * 7]));
+  options.reverse_complement = true;
+  EXPECT_THROW(WindowReader(path, options), Error);
+  options.reverse_complement = false;
+  {
+    Series two_channels;
+    two_channels.name = "pair";
+    two_channels.rows = 6000;
+    two_channels.channels = 2;
+    two_channels.values.assign(12000, 1.0f);
+    two_channels.channel_names = two_channels.units = {"x", "y"};
+    StoreTransaction store(path);
+    write_series(store, two_channels, store::Compression::none);
+    store.commit();
+  }
+  EXPECT_THROW(WindowReader(path, options), Error) << "series of 7 and 2 channels in one reader";
 }
 
 }  // namespace
