@@ -57,7 +57,10 @@ std::pair<int64_t, int64_t> step_statistics(const std::vector<int64_t>& times) {
   for (size_t i = 1; i < times.size(); ++i) ++counts[times[i] - times[i - 1]];
   int64_t common = 0, common_count = 0;
   for (const auto& [step, count] : counts) {
-    if (count > common_count) std::tie(common, common_count) = std::pair{step, count};
+    if (count > common_count) {
+      common = step;
+      common_count = count;
+    }
   }
   return {common, static_cast<int64_t>(times.size()) - 1 - common_count};
 }

@@ -1,6 +1,8 @@
 #include "io/fasta_reader.h"
 
+#include <htslib/bgzf.h>
 #include <htslib/hfile.h>
+#include <htslib/kstring.h>
 
 #include <array>
 #include <cstdio>
@@ -10,89 +12,113 @@
 
 namespace spindle {
 
-FastaReader::FastaReader(const std::string& path) : path_(path) {
-  file_ = bgzf_open(path.c_str(), "r");
-  if (!file_) throw Error(path, "cannot open", "a readable FASTA file (plain, gzip or bgzip)");
+struct FastaReader::State {
+  std::string path;
+  BGZF* file = nullptr;
+  kstring_t line = {0, 0, nullptr};
+  int64_t line_number = 0;
+  bool line_pending = false;  // line holds a header not yet returned by next_record
+  bool at_end = false;
+
+  ~State() {
+    if (file) bgzf_close(file);
+    free(line.s);
+  }
+  // Reads the next non-blank line into line; false at the end of the file.
+  bool read_line();
+  std::string location(size_t column) const;
+  std::string compression() const;
+  int64_t bytes_read() const { return htell(file->fp); }
+};
+
+FastaReader::FastaReader(const std::string& path) : state_(std::make_unique<State>()) {
+  State& s = *state_;
+  s.path = path;
+  s.file = bgzf_open(path.c_str(), "r");
+  if (!s.file) throw Error(path, "cannot open", "a readable FASTA file (plain, gzip or bgzip)");
   // A bgzip file cut at a block boundary reads as complete; only its end marker tells.
-  if (bgzf_compression(file_) == 2 && bgzf_check_EOF(file_) == 0) {
+  if (bgzf_compression(s.file) == 2 && bgzf_check_EOF(s.file) == 0) {
     throw Error(path, "truncated bgzip file: the end-of-file marker block is missing", "a complete bgzip file (bgzip -c)");
   }
 }
 
-FastaReader::~FastaReader() {
-  if (file_) bgzf_close(file_);
-  free(line_.s);
+FastaReader::~FastaReader() = default;
+
+const std::string& FastaReader::path() const { return state_->path; }
+
+std::string FastaReader::compression() const { return state_->compression(); }
+
+int64_t FastaReader::bytes_read() const { return state_->bytes_read(); }
+
+std::string FastaReader::State::location(size_t column) const {
+  return path + ":" + std::to_string(line_number) + (column ? ":" + std::to_string(column) : "");
 }
 
-std::string FastaReader::location(size_t column) const {
-  return path_ + ":" + std::to_string(line_number_) + (column ? ":" + std::to_string(column) : "");
-}
-
-std::string FastaReader::compression() const {
-  switch (bgzf_compression(file_)) {
+std::string FastaReader::State::compression() const {
+  switch (bgzf_compression(file)) {
     case 2: return "bgzip";
     case 1: return "gzip";
     default: return "plain";
   }
 }
 
-int64_t FastaReader::bytes_read() const { return htell(file_->fp); }
-
-bool FastaReader::read_line() {
+bool FastaReader::State::read_line() {
   while (true) {
-    const int status = bgzf_getline(file_, '\n', &line_);
-    if (status == -1 && file_->errcode == 0) {
-      at_end_ = true;
+    const int status = bgzf_getline(file, '\n', &line);
+    if (status == -1 && file->errcode == 0) {
+      at_end = true;
       return false;
     }
     if (status < 0) {
-      throw Error(path_ + ": after line " + std::to_string(line_number_),
+      throw Error(path + ": after line " + std::to_string(line_number),
                   "corrupt or truncated " + compression() + " data (byte " + std::to_string(bytes_read()) + " of the file)",
                   "a complete " + compression() + " stream");
     }
-    ++line_number_;
-    if (line_.l > 0 && line_.s[line_.l - 1] == '\r') line_.s[--line_.l] = '\0';
-    if (line_.l > 0) return true;
+    ++line_number;
+    if (line.l > 0 && line.s[line.l - 1] == '\r') line.s[--line.l] = '\0';
+    if (line.l > 0) return true;
   }
 }
 
 bool FastaReader::next_record(FastaRecordHeader& header) {
+  State& s = *state_;
   std::string_view skipped;
   while (next_bases(skipped)) {
   }
-  if (!line_pending_) {
-    if (at_end_ || !read_line()) return false;
-    if (line_.s[0] != '>') throw Error(location(1), "sequence data before the first header", "a '>' header line");
+  if (!s.line_pending) {
+    if (s.at_end || !s.read_line()) return false;
+    if (s.line.s[0] != '>') throw Error(s.location(1), "sequence data before the first header", "a '>' header line");
   }
-  line_pending_ = false;
-  const std::string_view text(line_.s + 1, line_.l - 1);
+  s.line_pending = false;
+  const std::string_view text(s.line.s + 1, s.line.l - 1);
   const size_t name_end = text.find_first_of(" \t");
   header.name = std::string(text.substr(0, name_end));
   header.description = std::string(text);
-  header.line = line_number_;
-  if (header.name.empty()) throw Error(location(2), "header without a name", "'>NAME [description]'");
+  header.line = s.line_number;
+  if (header.name.empty()) throw Error(s.location(2), "header without a name", "'>NAME [description]'");
   return true;
 }
 
 bool FastaReader::next_bases(std::string_view& bases) {
-  if (line_pending_ || at_end_) return false;
-  if (line_number_ == 0) return false;  // no record started yet
-  if (!read_line()) return false;
-  if (line_.s[0] == '>') {
-    line_pending_ = true;
+  State& s = *state_;
+  if (s.line_pending || s.at_end) return false;
+  if (s.line_number == 0) return false;  // no record started yet
+  if (!s.read_line()) return false;
+  if (s.line.s[0] == '>') {
+    s.line_pending = true;
     return false;
   }
   const std::array<uint8_t, 256>& table = dna::token_table();
-  for (size_t i = 0; i < line_.l; ++i) {
-    const unsigned char byte = static_cast<unsigned char>(line_.s[i]);
+  for (size_t i = 0; i < s.line.l; ++i) {
+    const unsigned char byte = static_cast<unsigned char>(s.line.s[i]);
     if (table[byte] == dna::kNotABase) {
       char shown[16];
       std::snprintf(shown, sizeof shown, byte >= 0x20 && byte < 0x7f ? "'%c'" : "byte 0x%02X", byte);
-      throw Error(location(i + 1), "unknown character " + std::string(shown) + " in sequence",
+      throw Error(s.location(i + 1), "unknown character " + std::string(shown) + " in sequence",
                   "a base A C G T N, an IUPAC code (R Y K M S W B D H V) or their lowercase");
     }
   }
-  bases = std::string_view(line_.s, line_.l);
+  bases = std::string_view(s.line.s, s.line.l);
   return true;
 }
 

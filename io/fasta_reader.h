@@ -7,11 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
-
-#include <htslib/bgzf.h>
-#include <htslib/kstring.h>
 
 namespace spindle {
 
@@ -34,23 +32,15 @@ class FastaReader {
   // stays valid until the next call.
   bool next_bases(std::string_view& bases);
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const;
   // Compressed (on-disk) bytes consumed so far, for progress against the file size.
   int64_t bytes_read() const;
   // "bgzip", "gzip" or "plain".
   std::string compression() const;
 
  private:
-  // Reads the next non-blank line into line_; false at the end of the file.
-  bool read_line();
-  std::string location(size_t column) const;
-
-  std::string path_;
-  BGZF* file_ = nullptr;
-  kstring_t line_ = {0, 0, nullptr};
-  int64_t line_number_ = 0;
-  bool line_pending_ = false;  // line_ holds a header not yet returned by next_record
-  bool at_end_ = false;
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace spindle
