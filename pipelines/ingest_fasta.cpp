@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "io/fasta_index.h"
 #include "io/fasta_reader.h"
@@ -20,13 +21,20 @@ std::vector<IngestedSequence> ingest_fasta(const std::string& fasta_path, StoreT
   std::vector<IngestedSequence> ingested;
   FastaRecordHeader header;
   while (reader.next_record(header)) {
-    SequenceWriter writer(store, header.name, compression);
+    const std::string where = fasta_path + ":" + std::to_string(header.line) + ": record " + header.name;
+    // The writer refuses names HDF5 cannot take or the store already has; say which header.
+    std::optional<SequenceWriter> created;
+    try {
+      created.emplace(store, header.name, compression);
+    } catch (const Error& e) {
+      throw Error(where, e.problem(), e.expected());
+    }
+    SequenceWriter& writer = *created;
     std::string_view bases;
     while (reader.next_bases(bases)) {
       writer.append(bases);
       progress.update(reader.bytes_read(), header.name + ": " + std::to_string(writer.length()) + " bases");
     }
-    const std::string where = fasta_path + ":" + std::to_string(header.line) + ": record " + header.name;
     if (writer.length() == 0) throw Error(where, "record has no bases", "at least one base line after the header");
     if (index_lengths) {
       const auto indexed = index_lengths->find(header.name);

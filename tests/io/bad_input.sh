@@ -32,6 +32,13 @@ case $case_name in
   fasta_record_without_bases)
     printf '>x\n>y\nACGT\n' > bad.fa
     fail "bad.fa:1: record x: record has no bases" "$spindle" ingest fasta bad.fa --out out.h5 ;;
+  fasta_name_not_storable)
+    printf '>chr1\nACGT\n>a/b\nACGT\n' > bad.fa
+    fail "bad.fa:3: record a/b: cannot name an HDF5 dataset \(expected a non-empty name without '/'\)" \
+      "$spindle" ingest fasta bad.fa --out out.h5 ;;
+  fasta_duplicate_record)
+    printf '>chr1\nACGT\n>chr1\nACGT\n' > bad.fa
+    fail "bad.fa:3: record chr1: a sequence of this name is already in the store" "$spindle" ingest fasta bad.fa --out out.h5 ;;
   fasta_missing_gzi)
     bgzip -c "$chr21" > x.fa.gz && samtools faidx x.fa.gz && rm x.fa.gz.gzi
     fail "x.fa.gz: missing index x.fa.gz.gzi \(expected a .gzi index \(bgzip FASTA\) beside the FASTA" \
