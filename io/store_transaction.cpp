@@ -20,9 +20,24 @@ struct StoreTransaction::File {
 StoreTransaction::StoreTransaction(const std::string& path)
     : path_(path), temporary_path_(path + ".partial-" + std::to_string(getpid())), file_(std::make_unique<File>()) {
   prepare_hdf5();
-  if (std::filesystem::exists(path)) {
-    open_store(path).reset();  // checks format and version before copying
-    std::filesystem::copy_file(path, temporary_path_, std::filesystem::copy_options::overwrite_existing);
+  try {
+    open_temporary_copy();
+  } catch (...) {
+    discard();  // the destructor does not run for a constructor that throws
+    throw;
+  }
+}
+
+void StoreTransaction::discard() noexcept {
+  file_->handle.reset();
+  std::error_code ignored;
+  std::filesystem::remove(temporary_path_, ignored);
+}
+
+void StoreTransaction::open_temporary_copy() {
+  if (std::filesystem::exists(path_)) {
+    open_store(path_).reset();  // checks format and version before copying
+    std::filesystem::copy_file(path_, temporary_path_, std::filesystem::copy_options::overwrite_existing);
     file_->handle = Hdf5Handle(H5Fopen(temporary_path_.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose,
                        "H5Fopen " + temporary_path_);
   } else {
@@ -39,10 +54,7 @@ StoreTransaction::StoreTransaction(const std::string& path)
 }
 
 StoreTransaction::~StoreTransaction() {
-  if (committed_) return;
-  file_->handle.reset();
-  std::error_code ignored;
-  std::filesystem::remove(temporary_path_, ignored);
+  if (!committed_) discard();
 }
 
 void StoreTransaction::commit() {

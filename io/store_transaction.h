@@ -27,6 +27,10 @@ class StoreTransaction {
   void commit();
 
  private:
+  // Copies the store (or creates one) under the temporary name and opens it.
+  void open_temporary_copy();
+  // Closes and deletes the temporary file.
+  void discard() noexcept;
   struct File;
   std::string path_, temporary_path_;
   std::unique_ptr<File> file_;

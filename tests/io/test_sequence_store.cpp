@@ -122,6 +122,10 @@ TEST(SequenceStore, RefusesFilesThatAreNotStores) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("not a spindle store"), std::string::npos) << e.what();
   }
+  EXPECT_THROW(StoreTransaction{plain}, Error) << "ingest into a plain HDF5 file";
+  for (const auto& entry : std::filesystem::directory_iterator(folder.file(""))) {
+    EXPECT_EQ(entry.path().string().find(".partial-"), std::string::npos) << "left " << entry.path();
+  }
 }
 
 }  // namespace
