@@ -84,7 +84,7 @@ Series read_csv_series(const std::string& path, const CsvOptions& options) {
   Series series;
   series.name = std::filesystem::path(path).stem().string();
   series.kind = "csv";
-  series.source = std::filesystem::weakly_canonical(path).string();
+  series.source = std::filesystem::absolute(path).lexically_normal().string();
   for (size_t i = 0; i < header.size(); ++i) {
     const std::string name(trim(header[i]));
     if (options.time_column && name == *options.time_column) {

@@ -29,7 +29,7 @@ SeriesAnnotations read_mit_annotations(const std::string& path) {
   if (!input) throw Error(path, "cannot open", "a readable MIT annotation file");
   const std::vector<unsigned char> bytes{std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>()};
   SeriesAnnotations annotations;
-  annotations.source = std::filesystem::weakly_canonical(path).string();
+  annotations.source = std::filesystem::absolute(path).lexically_normal().string();
   size_t at = 0;
   const auto word_at = [&](size_t offset) {
     if (offset + 2 > bytes.size()) {

@@ -212,7 +212,7 @@ Series read_wfdb_record(const std::string& record_path) {
   series.sampling_rate_hz = header.frequency;
   series.start_time_ns = header.start_time_ns;
   series.comments = header.comments;
-  std::vector<std::string> sources = {std::filesystem::weakly_canonical(header_path).string()};
+  std::vector<std::string> sources = {std::filesystem::absolute(header_path).lexically_normal().string()};
 
   // Signals grouped by file, in header order; each file holds frames of its signals.
   std::map<std::string, std::vector<int>> signals_of_file;
@@ -277,7 +277,7 @@ Series read_wfdb_record(const std::string& record_path) {
                     "the header's checksum " + std::to_string(*spec.checksum));
       }
     }
-    sources.push_back(std::filesystem::weakly_canonical(file).string());
+    sources.push_back(std::filesystem::absolute(file).lexically_normal().string());
   }
   series.rows = *rows;
   series.source = sources.front();

@@ -17,7 +17,11 @@ std::vector<IngestedSequence> ingest_fasta(const std::string& fasta_path, StoreT
                                            store::Compression compression) {
   const auto index_lengths = fasta_index_lengths(fasta_path);
   FastaReader reader(fasta_path);
-  ProgressMeter progress("ingest " + fasta_path, static_cast<int64_t>(std::filesystem::file_size(fasta_path)), "B");
+  // A pipe (/dev/stdin) has no size: progress then shows the rate without an ETA.
+  const int64_t input_bytes = std::filesystem::is_regular_file(fasta_path)
+                                  ? static_cast<int64_t>(std::filesystem::file_size(fasta_path))
+                                  : 0;
+  ProgressMeter progress("ingest " + fasta_path, input_bytes, "B");
   std::vector<IngestedSequence> ingested;
   FastaRecordHeader header;
   while (reader.next_record(header)) {
@@ -44,7 +48,7 @@ std::vector<IngestedSequence> ingest_fasta(const std::string& fasta_path, StoreT
                     "a .fai index made from this FASTA (samtools faidx)");
       }
     }
-    writer.finish(std::filesystem::weakly_canonical(fasta_path).string(), header.description);
+    writer.finish(std::filesystem::absolute(fasta_path).lexically_normal().string(), header.description);
     spdlog::info("{}: record {} ({} bases)", fasta_path, header.name, writer.length());
     ingested.push_back({header.name, writer.length()});
   }
