@@ -4,17 +4,16 @@
 // Prints per length: forward and forward+backward median times (CUDA events, after
 // warm-up), the bytes a minimal implementation must move, and the achieved fraction of the
 // device's copy bandwidth (measured here with a device-to-device copy).
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "platform/ops/selective_scan.h"
 #include "platform/random.h"
 #include "platform/tensor.h"
+#include "tests/support/median_time.h"
 #include "tests/support/tensors.h"
 
 namespace spindle {
@@ -22,20 +21,7 @@ namespace {
 
 const Device kGpu = Device::cuda(0);
 
-double median_ms(const std::function<void()>& work, int repeats, const Stream& stream) {
-  for (int i = 0; i < 3; ++i) work();
-  std::vector<double> times;
-  Event start(kGpu), stop(kGpu);
-  for (int i = 0; i < repeats; ++i) {
-    start.record(stream);
-    work();
-    stop.record(stream);
-    stop.synchronize();
-    times.push_back(Event::elapsed_ms(start, stop));
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
+using testing::median_ms;
 
 Tensor device_random(const Shape& shape, DType dtype, uint64_t seed, double low, double high) {
   return testing::random_tensor(shape, dtype, seed, low, high).to(kGpu);
