@@ -34,30 +34,32 @@ struct ScanOptions {
   bool reverse = false;
 };
 
-template <typename T>
+// Activations (u, delta, B, C, z and their gradients) are of type T; parameters and states
+// (A, D, delta_bias, h0 and theirs) of type P: one type on the CPU, float on CUDA.
+template <typename T, typename P = T>
 struct ScanInputs {
   const T* u = nullptr;
   const T* delta = nullptr;
-  const T* A = nullptr;
+  const P* A = nullptr;
   const T* B = nullptr;
   const T* C = nullptr;
-  const T* D = nullptr;           // optional
+  const P* D = nullptr;           // optional
   const T* z = nullptr;           // optional
-  const T* delta_bias = nullptr;  // optional
-  const T* h0 = nullptr;          // optional
+  const P* delta_bias = nullptr;  // optional
+  const P* h0 = nullptr;          // optional
 };
 
-template <typename T>
+template <typename T, typename P = T>
 struct ScanGradients {
   T* du = nullptr;
   T* ddelta = nullptr;
-  T* dA = nullptr;           // accumulated
+  P* dA = nullptr;           // accumulated
   T* dB = nullptr;
   T* dC = nullptr;
-  T* dD = nullptr;           // accumulated; null iff D is null
+  P* dD = nullptr;           // accumulated; null iff D is null
   T* dz = nullptr;           // null iff z is null
-  T* ddelta_bias = nullptr;  // accumulated; null iff delta_bias is null
-  T* dh0 = nullptr;          // optional
+  P* ddelta_bias = nullptr;  // accumulated; null iff delta_bias is null
+  P* dh0 = nullptr;          // optional
 };
 
 // CPU reference, T = float or double. Backward keeps one channel's states at a time
@@ -71,30 +73,9 @@ void selective_scan_backward_cpu(const ScanInputs<T>& in, const T* dout, const T
 #if SPINDLE_WITH_CUDA
 // CUDA: activations T (float or bfloat16); A, D, delta_bias and the states float.
 template <typename T>
-struct ScanCudaInputs {
-  const T* u;
-  const T* delta;
-  const float* A;
-  const T* B;
-  const T* C;
-  const float* D;
-  const T* z;
-  const float* delta_bias;
-  const float* h0;
-};
-
+using ScanCudaInputs = ScanInputs<T, float>;
 template <typename T>
-struct ScanCudaGradients {
-  T* du;
-  T* ddelta;
-  float* dA;
-  T* dB;
-  T* dC;
-  float* dD;
-  T* dz;
-  float* ddelta_bias;
-  float* dh0;
-};
+using ScanCudaGradients = ScanGradients<T, float>;
 
 // The sequence is cut into chunks of kScanChunk steps. Forward: per chunk, the state each
 // channel reaches from zero (phase 1); a fold over chunks gives every chunk's true start

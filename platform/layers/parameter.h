@@ -2,7 +2,6 @@
 #pragma once
 
 #include <string>
-#include <vector>
 
 #include "platform/tensor.h"
 
@@ -14,8 +13,5 @@ struct Parameter {
   Tensor grad;        // same shape and dtype; backward passes ACCUMULATE into it
   bool weight_decay;  // false for biases, norms, A_log and D, as the reference exempts them
 };
-
-// Sets every gradient to zero (before a step's first micro-batch).
-void zero_gradients(const std::vector<Parameter*>& parameters, const Stream* stream = nullptr);
 
 }  // namespace spindle

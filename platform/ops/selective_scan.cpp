@@ -60,37 +60,18 @@ P* mutable_pointer(Tensor* tensor) {
   return tensor ? static_cast<P*>(tensor->raw_data()) : nullptr;
 }
 
-// Raw pointers for the kernels. Activations are of type T, parameters and states of type P.
+// Raw pointers for the kernels: activations of type T, parameters and states of type P.
 template <typename T, typename P>
-struct KernelArguments {
-  const T* u;
-  const T* delta;
-  const P* A;
-  const T* B;
-  const T* C;
-  const P* D;
-  const T* z;
-  const P* delta_bias;
-  const P* h0;
-};
-
-template <typename T, typename P>
-KernelArguments<T, P> kernel_arguments(const ScanTensors& in) {
+kernels::ScanInputs<T, P> scan_inputs(const ScanTensors& in) {
   return {pointer<T>(in.u), pointer<T>(in.delta), pointer<P>(in.A),          pointer<T>(in.B), pointer<T>(in.C),
           pointer<P>(in.D), pointer<T>(in.z),     pointer<P>(in.delta_bias), pointer<P>(in.h0)};
 }
 
-template <typename T>
-kernels::ScanInputs<T> cpu_inputs(const ScanTensors& in) {
-  const KernelArguments<T, T> a = kernel_arguments<T, T>(in);
-  return {a.u, a.delta, a.A, a.B, a.C, a.D, a.z, a.delta_bias, a.h0};
-}
-
-template <typename T>
-kernels::ScanGradients<T> cpu_gradients(const ScanGradientTensors& g) {
-  return {mutable_pointer<T>(g.du), mutable_pointer<T>(g.ddelta),      mutable_pointer<T>(g.dA),
-          mutable_pointer<T>(g.dB), mutable_pointer<T>(g.dC),          mutable_pointer<T>(g.dD),
-          mutable_pointer<T>(g.dz), mutable_pointer<T>(g.ddelta_bias), mutable_pointer<T>(g.dh0)};
+template <typename T, typename P>
+kernels::ScanGradients<T, P> scan_gradients(const ScanGradientTensors& g) {
+  return {mutable_pointer<T>(g.du), mutable_pointer<T>(g.ddelta),      mutable_pointer<P>(g.dA),
+          mutable_pointer<T>(g.dB), mutable_pointer<T>(g.dC),          mutable_pointer<P>(g.dD),
+          mutable_pointer<T>(g.dz), mutable_pointer<P>(g.ddelta_bias), mutable_pointer<P>(g.dh0)};
 }
 
 }  // namespace
@@ -103,10 +84,10 @@ void selective_scan_forward(const ScanTensors& in, Tensor& out, Tensor* h_final,
                  c.parameters);
   if (c.device.is_cpu()) {
     if (c.activations == DType::f64) {
-      kernels::selective_scan_forward_cpu(cpu_inputs<double>(in), out.data<double>(), mutable_pointer<double>(h_final),
+      kernels::selective_scan_forward_cpu(scan_inputs<double, double>(in), out.data<double>(), mutable_pointer<double>(h_final),
                                           c.shape, options);
     } else {
-      kernels::selective_scan_forward_cpu(cpu_inputs<float>(in), out.data<float>(), mutable_pointer<float>(h_final),
+      kernels::selective_scan_forward_cpu(scan_inputs<float, float>(in), out.data<float>(), mutable_pointer<float>(h_final),
                                           c.shape, options);
     }
     return;
@@ -115,10 +96,8 @@ void selective_scan_forward(const ScanTensors& in, Tensor& out, Tensor* h_final,
   DeviceGuard guard(c.device);
   const cudaStream_t cuda = op_stream(kForward, c.device, stream).cuda();
   auto run = [&]<typename T>(T) {
-    const KernelArguments<T, float> a = kernel_arguments<T, float>(in);
-    kernels::selective_scan_forward_cuda<T>({a.u, a.delta, a.A, a.B, a.C, a.D, a.z, a.delta_bias, a.h0},
-                                            static_cast<T*>(out.raw_data()), mutable_pointer<float>(h_final),
-                                            c.shape, options, cuda);
+    kernels::selective_scan_forward_cuda<T>(scan_inputs<T, float>(in), static_cast<T*>(out.raw_data()),
+                                            mutable_pointer<float>(h_final), c.shape, options, cuda);
   };
   c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
 #else
@@ -151,11 +130,11 @@ void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Te
   check_optional(kBackward, "dh0", grad.dh0, states, c.device, c.parameters);
   if (c.device.is_cpu()) {
     if (c.activations == DType::f64) {
-      kernels::selective_scan_backward_cpu(cpu_inputs<double>(in), dout.data<double>(), pointer<double>(dh_final),
-                                           cpu_gradients<double>(grad), c.shape, options);
+      kernels::selective_scan_backward_cpu(scan_inputs<double, double>(in), dout.data<double>(), pointer<double>(dh_final),
+                                           scan_gradients<double, double>(grad), c.shape, options);
     } else {
-      kernels::selective_scan_backward_cpu(cpu_inputs<float>(in), dout.data<float>(), pointer<float>(dh_final),
-                                           cpu_gradients<float>(grad), c.shape, options);
+      kernels::selective_scan_backward_cpu(scan_inputs<float, float>(in), dout.data<float>(), pointer<float>(dh_final),
+                                           scan_gradients<float, float>(grad), c.shape, options);
     }
     return;
   }
@@ -163,15 +142,9 @@ void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Te
   DeviceGuard guard(c.device);
   const cudaStream_t cuda = op_stream(kBackward, c.device, stream).cuda();
   auto run = [&]<typename T>(T) {
-    const KernelArguments<T, float> a = kernel_arguments<T, float>(in);
-    kernels::ScanCudaGradients<T> g{mutable_pointer<T>(grad.du), mutable_pointer<T>(grad.ddelta),
-                                    mutable_pointer<float>(grad.dA), mutable_pointer<T>(grad.dB),
-                                    mutable_pointer<T>(grad.dC), mutable_pointer<float>(grad.dD),
-                                    mutable_pointer<T>(grad.dz), mutable_pointer<float>(grad.ddelta_bias),
-                                    mutable_pointer<float>(grad.dh0)};
-    kernels::selective_scan_backward_cuda<T>({a.u, a.delta, a.A, a.B, a.C, a.D, a.z, a.delta_bias, a.h0},
-                                             static_cast<const T*>(dout.raw_data()), pointer<float>(dh_final), g,
-                                             c.shape, options, cuda);
+    kernels::selective_scan_backward_cuda<T>(scan_inputs<T, float>(in), static_cast<const T*>(dout.raw_data()),
+                                             pointer<float>(dh_final), scan_gradients<T, float>(grad), c.shape,
+                                             options, cuda);
   };
   c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
 #else
