@@ -51,7 +51,12 @@ std::string FastaReader::compression() const { return state_->compression(); }
 int64_t FastaReader::bytes_read() const { return state_->bytes_read(); }
 
 std::string FastaReader::State::location(size_t column) const {
-  return path + ":" + std::to_string(line_number) + (column ? ":" + std::to_string(column) : "");
+  std::string text = path + ":" + std::to_string(line_number);
+  if (column) {
+    text += ':';
+    text += std::to_string(column);
+  }
+  return text;
 }
 
 std::string FastaReader::State::compression() const {

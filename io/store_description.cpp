@@ -54,7 +54,7 @@ std::string attribute_or(hid_t object, const std::string& name, const std::strin
 
 // spindle's meaning of the dataset at `path` (components split on '/').
 std::string dataset_meaning(hid_t file, hid_t dataset, const std::vector<std::string>& parts) {
-  const std::string where = "/" + fmt::format("{}", fmt::join(parts, "/"));
+  const std::string where = fmt::format("/{}", fmt::join(parts, "/"));
   if (parts.size() == 2 && parts[0] == "sequences") {
     return fmt::format("DNA tokens ({}) of record '{}', {} bases, md5 {}, from {}",
                        attribute_or(dataset, "tokenizer", "?"), parts[1],

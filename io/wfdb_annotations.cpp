@@ -1,5 +1,7 @@
 #include "io/wfdb_annotations.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <filesystem>
 #include <fstream>
@@ -19,7 +21,7 @@ constexpr std::array<const char*, 42> kSymbols = {
 
 std::string symbol_of(int code) {
   if (code < static_cast<int>(kSymbols.size()) && kSymbols[code][0] != '\0') return kSymbols[code];
-  return "[" + std::to_string(code) + "]";
+  return fmt::format("[{}]", code);
 }
 
 }  // namespace

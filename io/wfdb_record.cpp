@@ -228,7 +228,8 @@ Series read_wfdb_record(const std::string& record_path) {
     series.channel_attributes["adc_zero"].push_back(spec.adc_zero);
     series.channel_attributes["format"].push_back(spec.format);
   }
-  std::optional<int64_t> rows = header.samples && *header.samples > 0 ? header.samples : std::nullopt;
+  // Samples per signal: the header's count, or (when it gives none) what the first file holds.
+  int64_t rows = header.samples && *header.samples > 0 ? *header.samples : -1;
   for (const std::string& file : file_order) {
     const std::vector<int>& members = signals_of_file[file];
     const SignalSpec& first = header.specs[members.front()];
@@ -244,29 +245,29 @@ Series read_wfdb_record(const std::string& record_path) {
     std::vector<unsigned char> data{std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>()};
     const int64_t width = static_cast<int64_t>(members.size());
     const int64_t available = static_cast<int64_t>(data.size()) - first.byte_offset;
-    if (!rows) {
+    if (rows < 0) {
       rows = first.format == 212 ? (2 * available / 3) / width : available / bytes_for(first.format, 1) / width;
     }
-    const int64_t expected = bytes_for(first.format, *rows * width);
+    const int64_t expected = bytes_for(first.format, rows * width);
     if (available != expected) {
       throw Error(file, "header/data size mismatch: " + std::to_string(available) + " bytes of samples",
-                  std::to_string(expected) + " bytes for " + std::to_string(*rows) + " samples x " +
+                  std::to_string(expected) + " bytes for " + std::to_string(rows) + " samples x " +
                       std::to_string(width) + " signals in format " + std::to_string(first.format) + " (" + where + ")");
     }
     data.erase(data.begin(), data.begin() + first.byte_offset);
-    if (series.values.empty()) series.values.assign(static_cast<size_t>(*rows * header.signals), 0.0f);
+    if (series.values.empty()) series.values.assign(static_cast<size_t>(rows * header.signals), 0.0f);
     for (int64_t m = 0; m < width; ++m) {
       const int s = members[m];
       const SignalSpec& spec = header.specs[s];
       int64_t sum = 0;
-      for (int64_t row = 0; row < *rows; ++row) {
+      for (int64_t row = 0; row < rows; ++row) {
         const int digital = sample_at(data, spec.format, row * width + m);
         sum += digital;
         series.values[row * header.signals + s] =
             digital == invalid_sample(spec.format) ? NAN : static_cast<float>((digital - spec.baseline) / spec.gain);
       }
       const std::string line = header_path + ":" + std::to_string(spec.header_line);
-      if (spec.initial_value && *rows > 0 && sample_at(data, spec.format, m) != *spec.initial_value) {
+      if (spec.initial_value && rows > 0 && sample_at(data, spec.format, m) != *spec.initial_value) {
         throw Error(line, "first sample of " + series.channel_names[s] + " in " + file + " is " +
                               std::to_string(sample_at(data, spec.format, m)),
                     "the header's initial value " + std::to_string(*spec.initial_value));
@@ -279,7 +280,8 @@ Series read_wfdb_record(const std::string& record_path) {
     }
     sources.push_back(std::filesystem::absolute(file).lexically_normal().string());
   }
-  series.rows = *rows;
+  SPINDLE_CHECK(rows >= 0, header_path, "no signal file named", "at least one signal line");
+  series.rows = rows;
   series.source = sources.front();
   for (size_t i = 1; i < sources.size(); ++i) series.source += ";" + sources[i];
   return series;

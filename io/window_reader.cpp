@@ -80,7 +80,8 @@ WindowPlacement WindowReader::State::placement(int64_t k) const {
     const philox::Block bits = philox::block(options.seed, static_cast<uint64_t>(k), kDomainWindow);
     const uint64_t draw = (static_cast<uint64_t>(bits.word[0]) << 32) | bits.word[1];
     // Uniform over [0, total) by the high half of a 64x64 product (Lemire), bias < total / 2^64.
-    const int64_t pick = static_cast<int64_t>((static_cast<unsigned __int128>(draw) * static_cast<uint64_t>(total)) >> 64);
+    __extension__ using Wide = unsigned __int128;  // GCC/Clang extension: the 128-bit product
+    const int64_t pick = static_cast<int64_t>((static_cast<Wide>(draw) * static_cast<uint64_t>(total)) >> 64);
     const size_t slot = static_cast<size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), pick) - cumulative.begin());
     window.record = eligible[slot];
     window.start = pick - (slot == 0 ? 0 : cumulative[slot - 1]);
