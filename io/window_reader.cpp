@@ -27,8 +27,13 @@ struct WindowReader::State {
   std::optional<SeriesStoreReader> series;
   std::vector<RecordInfo> records;
   int64_t channels = 1;  // series: channels of every record
-  // Random: eligible records (at least a window long) and the running total of their valid
-  // starts; sequential: the running total of every record's windows.
+  // Where windows come from: the options' regions, or every record whole.
+  struct Span {
+    int64_t record, start, end;
+  };
+  std::vector<Span> spans;
+  // Random: eligible spans (at least a window long) and the running total of their valid
+  // starts; sequential: the running total of every span's windows.
   std::vector<int64_t> eligible, cumulative;
   int64_t total = 0;
 
@@ -47,6 +52,7 @@ struct WindowReader::State {
   std::thread producer;
 
   State(const std::string& path, const WindowReaderOptions& opts);
+  void make_spans(const std::string& path);
   WindowPlacement placement(int64_t k) const;
   void fill(const Tensor& buffer, int64_t row, const WindowPlacement& window);
   void produce(int64_t first);
@@ -72,6 +78,24 @@ WindowReader::State::State(const std::string& path, const WindowReaderOptions& o
   }
 }
 
+void WindowReader::State::make_spans(const std::string& path) {
+  if (options.regions.empty()) {
+    for (size_t r = 0; r < records.size(); ++r) spans.push_back({static_cast<int64_t>(r), 0, records[r].length});
+    return;
+  }
+  for (size_t i = 0; i < options.regions.size(); ++i) {
+    const WindowRegion& region = options.regions[i];
+    const std::string where = "WindowReader " + path + ": regions[" + std::to_string(i) + "]";
+    const auto named = std::find_if(records.begin(), records.end(),
+                                    [&](const RecordInfo& record) { return record.name == region.record; });
+    SPINDLE_CHECK(named != records.end(), where, "no record named '" + region.record + "'", "a record of the store");
+    SPINDLE_CHECK(0 <= region.start && region.start < region.end && region.end <= named->length, where,
+                  region.record + " [" + std::to_string(region.start) + ", " + std::to_string(region.end) + ")",
+                  "a non-empty range within the record's " + std::to_string(named->length) + " positions");
+    spans.push_back({named - records.begin(), region.start, region.end});
+  }
+}
+
 WindowPlacement WindowReader::State::placement(int64_t k) const {
   const int64_t length = options.window_tokens;
   WindowPlacement window;
@@ -83,16 +107,18 @@ WindowPlacement WindowReader::State::placement(int64_t k) const {
     __extension__ using Wide = unsigned __int128;  // GCC/Clang extension: the 128-bit product
     const int64_t pick = static_cast<int64_t>((static_cast<Wide>(draw) * static_cast<uint64_t>(total)) >> 64);
     const size_t slot = static_cast<size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), pick) - cumulative.begin());
-    window.record = eligible[slot];
-    window.start = pick - (slot == 0 ? 0 : cumulative[slot - 1]);
+    const Span& span = spans[static_cast<size_t>(eligible[slot])];
+    window.record = span.record;
+    window.start = span.start + pick - (slot == 0 ? 0 : cumulative[slot - 1]);
     window.valid_tokens = length;
     window.reverse_complement = options.reverse_complement && (bits.word[2] & 1u);
     return window;
   }
   const size_t slot = static_cast<size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), k) - cumulative.begin());
-  window.record = static_cast<int64_t>(slot);
-  window.start = (k - (slot == 0 ? 0 : cumulative[slot - 1])) * options.stride_tokens;
-  window.valid_tokens = std::min(length, records[slot].length - window.start);
+  const Span& span = spans[slot];
+  window.record = span.record;
+  window.start = span.start + (k - (slot == 0 ? 0 : cumulative[slot - 1])) * options.stride_tokens;
+  window.valid_tokens = std::min(length, span.end - window.start);
   return window;
 }
 
@@ -155,11 +181,12 @@ WindowReader::WindowReader(const std::string& store_path, const WindowReaderOpti
   check(start_cursor >= 0, "negative cursor", "a cursor from WindowReader::cursor()");
   if (s.options.stride_tokens == 0) s.options.stride_tokens = options.window_tokens;
   check(s.options.stride_tokens > 0, "negative stride", "a stride >= 0");
-  for (size_t r = 0; r < s.records.size(); ++r) {
-    const int64_t length = s.records[r].length;
+  s.make_spans(store_path);
+  for (size_t i = 0; i < s.spans.size(); ++i) {
+    const int64_t length = s.spans[i].end - s.spans[i].start;
     if (options.order == WindowOrder::random) {
       if (length < options.window_tokens) continue;
-      s.eligible.push_back(static_cast<int64_t>(r));
+      s.eligible.push_back(static_cast<int64_t>(i));
       s.total += length - options.window_tokens + 1;
     } else {
       const int64_t beyond = std::max<int64_t>(0, length - options.window_tokens);
@@ -167,8 +194,8 @@ WindowReader::WindowReader(const std::string& store_path, const WindowReaderOpti
     }
     s.cumulative.push_back(s.total);
   }
-  check(s.total > 0, "no record is at least " + std::to_string(options.window_tokens) + " long",
-        "a record as long as the window");
+  check(s.total > 0, "no record or region is at least " + std::to_string(options.window_tokens) + " long",
+        "a record (region) as long as the window");
   // Every buffer is allocated here, so that a refused pinned allocation fails at once.
   const Shape shape = s.dna ? Shape{options.batch_windows, options.window_tokens}
                             : Shape{options.batch_windows, options.window_tokens, s.channels};

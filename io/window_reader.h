@@ -6,6 +6,8 @@
 // windows draw record, start and strand from Philox4x32-10 at counter k under `seed`,
 // uniformly over every start position of every record at least a window long; sequential
 // windows enumerate records in store order and starts 0, stride, 2*stride, ... within each.
+// With `regions`, the same holds with the regions in place of whole records (so a trainer
+// can hold out records or intervals for validation: no window crosses a region's end).
 // So the order is the same for a given seed on every run, and a reader started at
 // `cursor()` continues exactly where another stopped (exact resume).
 #pragma once
@@ -32,6 +34,12 @@ enum class WindowSource {
   series,  // /series/*/values: windows of float32 [time, channel]; every series must have as many channels
 };
 
+// Positions [start, end) (0-based) of the record named `record`.
+struct WindowRegion {
+  std::string record;
+  int64_t start = 0, end = 0;
+};
+
 struct WindowReaderOptions {
   WindowSource source = WindowSource::dna;
   WindowOrder order = WindowOrder::random;
@@ -48,6 +56,9 @@ struct WindowReaderOptions {
   // Buffers in page-locked memory (for fast copies to a GPU: a trainer asks for it; this
   // fails where there is no CUDA driver) or ordinary pageable memory.
   HostMemory host_memory = HostMemory::pageable;
+  // Windows only from these regions, in this order (sequential); empty: every record whole.
+  // Regions must lie within their records; random windows skip regions shorter than a window.
+  std::vector<WindowRegion> regions;
   // HDF5 chunk cache per record (see SequenceStoreReader / SeriesStoreReader).
   size_t chunk_cache_bytes = SequenceStoreReader::kDefaultChunkCacheBytes;
 };
@@ -61,7 +72,7 @@ struct WindowPlacement {
   int64_t index = 0;             // k, the window's position in the order
   int64_t record = 0;            // index into WindowReader::records()
   int64_t start = 0;             // 0-based first token (forward strand) or time step
-  int64_t valid_tokens = 0;      // positions from the record; the rest is [PAD] (DNA) or NaN (series)
+  int64_t valid_tokens = 0;      // positions from the record (region); the rest is [PAD] (DNA) or NaN (series)
   bool reverse_complement = false;
 };
 

@@ -4,6 +4,7 @@
 
 #include <random>
 #include <set>
+#include <tuple>
 
 #include "io/csv_series.h"
 #include "io/dna_tokenizer.h"
@@ -142,6 +143,51 @@ TEST_F(WindowReaderTest, SequentialWindowsCoverEveryRecordWithOverlapAndPadding)
   EXPECT_EQ(seen[11].valid_tokens, 849);
   EXPECT_EQ(reader.cursor(), 12);
   EXPECT_FALSE(reader.next(batch));
+}
+
+TEST_F(WindowReaderTest, RegionsConfineWindowsAndNoneCrossesARegionsEnd) {
+  WindowReaderOptions options;
+  options.window_tokens = 100;
+  options.batch_windows = 16;
+  options.seed = 9;
+  options.regions = {{"a", 1000, 1500}, {"c", 0, 150}, {"a", 4950, 5000}};  // the last is shorter than a window
+  WindowReader random(store_, options);
+  WindowBatch batch;
+  std::set<int64_t> records;
+  for (int b = 0; b < 20; ++b) {
+    ASSERT_TRUE(random.next(batch));
+    for (size_t r = 0; r < batch.windows.size(); ++r) {
+      const WindowPlacement& window = batch.windows[r];
+      const bool in_a = window.record == 0 && window.start >= 1000 && window.start + 100 <= 1500;
+      const bool in_c = window.record == 2 && window.start + 100 <= 150;
+      ASSERT_TRUE(in_a || in_c) << "record " << window.record << " start " << window.start;
+      const uint8_t* row = batch.data.data<uint8_t>() + r * 100;
+      ASSERT_EQ(std::vector<uint8_t>(row, row + 100), expected(window, 100));
+      records.insert(window.record);
+    }
+  }
+  EXPECT_EQ(records, (std::set<int64_t>{0, 2}));
+
+  options.order = WindowOrder::sequential;
+  options.batch_windows = 4;
+  WindowReader sequential(store_, options);
+  // a: 1000..1400 by 100; c: 0, 100 (50 valid); a: 4950 (50 valid), in the regions' order.
+  const std::vector<std::tuple<int64_t, int64_t, int64_t>> expected_placements{
+      {0, 1000, 100}, {0, 1100, 100}, {0, 1200, 100}, {0, 1300, 100}, {0, 1400, 100},
+      {2, 0, 100},    {2, 100, 50},   {0, 4950, 50}};
+  EXPECT_EQ(sequential.window_count(), 8);
+  std::vector<std::tuple<int64_t, int64_t, int64_t>> seen;
+  while (sequential.next(batch)) {
+    for (const WindowPlacement& window : batch.windows) seen.emplace_back(window.record, window.start, window.valid_tokens);
+  }
+  EXPECT_EQ(seen, expected_placements);
+
+  options.regions = {{"z", 0, 10}};
+  EXPECT_THROW(WindowReader(store_, options), Error) << "unknown record";
+  options.regions = {{"b", 0, 301}};
+  EXPECT_THROW(WindowReader(store_, options), Error) << "past the record's end";
+  options.regions = {{"b", 20, 20}};
+  EXPECT_THROW(WindowReader(store_, options), Error) << "empty";
 }
 
 TEST_F(WindowReaderTest, PinnedBuffersAreExplicitNeverAFallback) {
