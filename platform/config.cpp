@@ -203,6 +203,22 @@ std::vector<int64_t> ConfigMap::integers(std::string_view key, IntRange range,
   return numbers;
 }
 
+std::vector<std::string> ConfigMap::texts(std::string_view key, std::optional<std::vector<std::string>> fallback) const {
+  const std::string expected = "a list of strings";
+  if (fallback && !has(key)) return *fallback;
+  const YAML::Node value = require(key, expected);
+  if (!value.IsSequence()) throw Error(location(key), "got " + describe_value(value), expected);
+  std::vector<std::string> strings;
+  for (const YAML::Node& item : value) {
+    if (!item.IsScalar()) {
+      throw Error(at_line(state_->source, item.Mark()) + ": " + key_path(key) + "[" + std::to_string(strings.size()) + "]",
+                  "got " + describe_value(item), expected);
+    }
+    strings.push_back(item.Scalar());
+  }
+  return strings;
+}
+
 ConfigMap ConfigMap::map(std::string_view key) const {
   const YAML::Node value = require(key, "a mapping");
   if (!value.IsMap()) throw Error(location(key), "got " + describe_value(value), "a mapping");

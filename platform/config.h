@@ -71,6 +71,8 @@ class ConfigMap {
   // A list of integers, each in range.
   std::vector<int64_t> integers(std::string_view key, IntRange range,
                                 std::optional<std::vector<int64_t>> fallback = std::nullopt) const;
+  // A list of strings (quoted or not).
+  std::vector<std::string> texts(std::string_view key, std::optional<std::vector<std::string>> fallback = std::nullopt) const;
   // A nested mapping; required.
   ConfigMap map(std::string_view key) const;
   // A nested mapping that may be absent (then an empty mapping).

@@ -115,6 +115,16 @@ TEST(Config, DuplicateKeysAndSyntaxErrorsAreRefused) {
   EXPECT_NE(error_of("- 1\n- 2\n", [](const ConfigMap&) {}).find("expected a mapping"), std::string::npos);
 }
 
+TEST(Config, ListsOfStringsNameTheBadItem) {
+  const ConfigFile file = ConfigFile::parse("records: [chr1, \"chr 2\", 21]\n", "train.yaml");
+  EXPECT_EQ(file.root().texts("records"), (std::vector<std::string>{"chr1", "chr 2", "21"}));
+  EXPECT_EQ(file.root().texts("absent", std::vector<std::string>{}), std::vector<std::string>{});
+  EXPECT_EQ(error_of("records:\n  - chr1\n  - [chr2]\n", [](const ConfigMap& r) { r.texts("records"); }),
+            "train.yaml:3: records[1]: got a list (expected a list of strings)");
+  EXPECT_EQ(error_of("records: chr1\n", [](const ConfigMap& r) { r.texts("records"); }),
+            "train.yaml:1: records: got 'chr1' (expected a list of strings)");
+}
+
 TEST(Config, MappingWhereScalarExpected) {
   EXPECT_EQ(error_of("steps:\n  a: 1\n", [](const ConfigMap& r) { r.integer("steps", kSteps); }),
             "train.yaml:2: steps: got a mapping (expected an integer in [1, 1000000])");
