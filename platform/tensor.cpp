@@ -31,13 +31,20 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Device device, const Strea
 
 Tensor Tensor::zeros(const Shape& shape, DType dtype, Device device, const Stream* stream) {
   Tensor tensor = empty(shape, dtype, device, stream);
-  if (device.is_cuda()) {
-    DeviceGuard guard(device);
-    cuda_backend::memset_async(tensor.raw_data(), 0, tensor.nbytes(), tensor.storage_->stream().raw());
-  } else if (tensor.nbytes() > 0) {
-    std::memset(tensor.raw_data(), 0, tensor.nbytes());
-  }
+  tensor.set_zero(stream);
   return tensor;
+}
+
+void Tensor::set_zero(const Stream* stream) {
+  SPINDLE_CHECK(is_contiguous(), "Tensor::set_zero", describe() + " with row pitch " + std::to_string(row_pitch_),
+                "a contiguous tensor");
+  if (nbytes() == 0) return;
+  if (device().is_cuda()) {
+    DeviceGuard guard(device());
+    cuda_backend::memset_async(raw_data(), 0, nbytes(), (stream ? *stream : storage_->stream()).raw());
+  } else {
+    std::memset(raw_data(), 0, nbytes());
+  }
 }
 
 int64_t Tensor::size(int64_t axis) const {

@@ -81,6 +81,9 @@ class Tensor {
   Tensor contiguous(const Stream* stream = nullptr) const;
   // Copies `source` (same shape and dtype, any device) into this tensor's elements.
   void copy_from(const Tensor& source, const Stream* stream = nullptr);
+  // Sets this tensor's elements to zero in place (contiguous tensors only), ordered on
+  // `stream` for device tensors (default: the storage's stream).
+  void set_zero(const Stream* stream = nullptr);
   // Host contiguous tensors only: the elements as a vector.
   template <typename T>
   std::vector<T> to_vector() const;

@@ -42,8 +42,8 @@ Tensor from_doubles(const std::vector<double>& values, const Shape& shape, DType
 
 }  // namespace
 
-MambaBlock::MambaBlock(const MambaConfig& config, Device device, DType dtype)
-    : config_(config), device_(device), dtype_(dtype) {
+MambaBlock::MambaBlock(const MambaConfig& config, Device device, DType dtype, std::string name_prefix)
+    : config_(config), name_prefix_(std::move(name_prefix)), device_(device), dtype_(dtype) {
   SPINDLE_CHECK(config.d_model > 0 && config.d_state > 0 && config.d_conv > 0 && config.expand > 0, "MambaConfig",
                 "d_model " + std::to_string(config.d_model) + ", d_state " + std::to_string(config.d_state) +
                     ", d_conv " + std::to_string(config.d_conv) + ", expand " + std::to_string(config.expand),
@@ -53,7 +53,8 @@ MambaBlock::MambaBlock(const MambaConfig& config, Device device, DType dtype)
                 "f32 (or f64 on the CPU)");
   const int64_t d = config.d_inner(), n = config.d_state, r = config.resolved_dt_rank();
   auto add = [&](const char* name, const Shape& shape, bool decay) {
-    parameters_.push_back({name, Tensor::empty(shape, dtype, device), Tensor::zeros(shape, dtype, device), decay});
+    parameters_.push_back(
+        {name_prefix_ + name, Tensor::empty(shape, dtype, device), Tensor::zeros(shape, dtype, device), decay});
   };
   add("in_proj.weight", {2 * d, config.d_model}, true);
   add("conv1d.weight", {d, 1, config.d_conv}, true);
@@ -74,9 +75,18 @@ std::vector<Parameter*> MambaBlock::parameters() {
 
 Parameter& MambaBlock::parameter(std::string_view name) {
   for (Parameter& parameter : parameters_) {
-    if (parameter.name == name) return parameter;
+    if (std::string_view(parameter.name).substr(name_prefix_.size()) == name) return parameter;
   }
   throw Error("MambaBlock", "no parameter named '" + std::string(name) + "'", "one of mamba_ssm's Mamba parameters");
+}
+
+void MambaBlock::tie(std::string_view name, const Parameter& source) {
+  Parameter& tied = parameter(name);
+  SPINDLE_CHECK(source.value.shape() == tied.value.shape() && source.value.dtype() == tied.value.dtype(),
+                "MambaBlock::tie: " + tied.name, source.name + " is " + source.value.describe(),
+                tied.value.describe());
+  tied.value = source.value;
+  tied.grad = source.grad;
 }
 
 void MambaBlock::initialize(RandomStream& random) {
@@ -84,14 +94,14 @@ void MambaBlock::initialize(RandomStream& random) {
   auto linear_default = [&](const char* name, double fan_in) {
     Parameter& p = parameter(name);
     const double bound = 1.0 / std::sqrt(fan_in);
-    p.value = uniform(p.value.shape(), -bound, bound, random, dtype_, device_);
+    p.value.copy_from(uniform(p.value.shape(), -bound, bound, random, dtype_, device_));
   };
   linear_default("in_proj.weight", static_cast<double>(config_.d_model));
   linear_default("conv1d.weight", static_cast<double>(config_.d_conv));
   linear_default("conv1d.bias", static_cast<double>(config_.d_conv));
   linear_default("x_proj.weight", static_cast<double>(d));
   const double dt_std = config_.dt_scale / std::sqrt(static_cast<double>(r));
-  parameter("dt_proj.weight").value = uniform({d, r}, -dt_std, dt_std, random, dtype_, device_);
+  parameter("dt_proj.weight").value.copy_from(uniform({d, r}, -dt_std, dt_std, random, dtype_, device_));
   // dt log-uniform in [dt_min, dt_max]; the bias is its inverse softplus, so that
   // softplus(bias) = dt at initialization.
   const Tensor unit = uniform({d}, 0.0, 1.0, random, DType::f64, Device::cpu());
@@ -101,11 +111,11 @@ void MambaBlock::initialize(RandomStream& random) {
     const double dt = std::max(std::exp(unit.data<double>()[i] * (log_max - log_min) + log_min), config_.dt_init_floor);
     bias[i] = dt + std::log(-std::expm1(-dt));
   }
-  parameter("dt_proj.bias").value = from_doubles(bias, {d}, dtype_, device_);
+  parameter("dt_proj.bias").value.copy_from(from_doubles(bias, {d}, dtype_, device_));
   std::vector<double> a_log(static_cast<size_t>(d * n)), ones(static_cast<size_t>(d), 1.0);
   for (int64_t i = 0; i < d * n; ++i) a_log[i] = std::log(static_cast<double>(i % n + 1));
-  parameter("A_log").value = from_doubles(a_log, {d, n}, dtype_, device_);
-  parameter("D").value = from_doubles(ones, {d}, dtype_, device_);
+  parameter("A_log").value.copy_from(from_doubles(a_log, {d, n}, dtype_, device_));
+  parameter("D").value.copy_from(from_doubles(ones, {d}, dtype_, device_));
   linear_default("out_proj.weight", static_cast<double>(d));
 }
 
@@ -113,7 +123,7 @@ Tensor MambaBlock::weight_for(const Parameter& parameter, DType activations, con
   return activations == parameter.value.dtype() ? parameter.value : ops::converted(parameter.value, activations, stream);
 }
 
-void MambaBlock::forward(const Tensor& hidden, Tensor& out, const Stream* stream) {
+void MambaBlock::forward(const Tensor& hidden, Tensor& out, bool training, const Stream* stream) {
   SPINDLE_CHECK(hidden.dim() == 3 && hidden.size(2) == config_.d_model && hidden.device() == device_,
                 "MambaBlock::forward: hidden", hidden.describe(),
                 "(batch, length, " + std::to_string(config_.d_model) + ") on " + device_.str());
@@ -150,7 +160,7 @@ void MambaBlock::forward(const Tensor& hidden, Tensor& out, const Stream* stream
                                &parameter("dt_proj.bias").value, nullptr},
                               s.y, nullptr, {true, false}, stream);
   ops::matmul(s.y, w_out, out, {.transpose_a = true, .transpose_b = true}, stream);
-  saved_ = std::move(s);
+  saved_ = training ? std::move(s) : Saved{};
 }
 
 void MambaBlock::backward(const Tensor& dout, Tensor& dhidden, const Stream* stream) {

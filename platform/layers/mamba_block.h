@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -47,21 +48,28 @@ struct MambaConfig {
 class MambaBlock {
  public:
   // Parameters of `dtype` on `device`, uninitialized until initialize() or a checkpoint load.
-  MambaBlock(const MambaConfig& config, Device device, DType dtype = DType::f32);
+  // Their names are `name_prefix` + the mamba_ssm name ("layers.0.mixer." + "A_log").
+  MambaBlock(const MambaConfig& config, Device device, DType dtype = DType::f32, std::string name_prefix = "");
 
   const MambaConfig& config() const { return config_; }
   // In the order of mamba_ssm's state dict.
   std::vector<Parameter*> parameters();
+  // By the mamba_ssm name, without the prefix ("A_log").
   Parameter& parameter(std::string_view name);
+  // Makes this block's `name` parameter the same tensors (value and gradient) as `source`'s:
+  // weight tying, as BiMamba ties in_proj and out_proj of its two directions.
+  void tie(std::string_view name, const Parameter& source);
 
   // mamba_ssm's initialization: Linear/Conv1d defaults (uniform +-1/sqrt(fan_in)),
   // dt_proj.weight uniform +-dt_rank^-0.5 * dt_scale, dt_proj.bias = softplus^-1(dt) for dt
   // log-uniform in [dt_min, dt_max] (floored at dt_init_floor), A_log = log(1..d_state) in
   // every row, D = 1. Draws come from `random` (advanced), identically on every device.
+  // Values are written into the existing tensors, so tied parameters stay tied.
   void initialize(RandomStream& random);
 
-  // hidden (batch, length, d_model) -> out (same shape and dtype), saving activations.
-  void forward(const Tensor& hidden, Tensor& out, const Stream* stream = nullptr);
+  // hidden (batch, length, d_model) -> out (same shape and dtype); with `training`, saves
+  // the activations backward needs (else keeps nothing).
+  void forward(const Tensor& hidden, Tensor& out, bool training = true, const Stream* stream = nullptr);
   // From the last forward: dhidden written, parameter gradients accumulated.
   void backward(const Tensor& dout, Tensor& dhidden, const Stream* stream = nullptr);
 
@@ -73,6 +81,7 @@ class MambaBlock {
   Tensor weight_for(const Parameter& parameter, DType activations, const Stream* stream) const;
 
   MambaConfig config_;
+  std::string name_prefix_;
   Device device_;
   DType dtype_;
   std::vector<Parameter> parameters_;

@@ -40,7 +40,9 @@ void visit_ids(const Tensor& ids, F&& f) {
   }
 }
 
+#if SPINDLE_WITH_CUDA
 std::string id_range(kernels::EmbeddingShape shape) { return "ids in [0, " + std::to_string(shape.vocab) + ")"; }
+#endif
 
 }  // namespace
 

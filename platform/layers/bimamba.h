@@ -1,0 +1,44 @@
+// Caduceus's bidirectional Mamba mixer (BiMambaWrapper in the reference, strategy "add"):
+//
+//   out = mamba_fwd(x) + flip(mamba_rev(flip(x)))      flip: along the length
+//
+// With weight tying (the published models), mamba_rev's in_proj and out_proj are
+// mamba_fwd's tensors, so their gradients sum over both directions. Without
+// bidirectionality only mamba_fwd exists. x and out are (batch, length, d_model).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "platform/layers/mamba_block.h"
+
+namespace spindle {
+
+class BiMamba {
+ public:
+  // Parameter names are `name_prefix` + "mamba_fwd." / "mamba_rev." + the mamba_ssm name.
+  BiMamba(const MambaConfig& config, bool bidirectional, bool weight_tie, Device device, DType dtype,
+          const std::string& name_prefix);
+
+  // Every trainable tensor once, forward direction first; tied tensors only under their
+  // mamba_fwd name.
+  std::vector<Parameter*> parameters();
+  // {mamba_rev name, mamba_fwd name} of each tied tensor.
+  const std::vector<std::pair<std::string, std::string>>& tied_names() const { return tied_; }
+  // Both directions' mamba_ssm initialization (see MambaBlock::initialize).
+  void initialize(RandomStream& random);
+
+  void forward(const Tensor& x, Tensor& out, bool training, const Stream* stream = nullptr);
+  // dx written, parameter gradients accumulated.
+  void backward(const Tensor& dout, Tensor& dx, const Stream* stream = nullptr);
+
+ private:
+  static constexpr const char* kTiedNames[] = {"in_proj.weight", "out_proj.weight"};
+  bool bidirectional_;
+  MambaBlock fwd_;
+  std::vector<MambaBlock> rev_;  // one block when bidirectional, else none
+  std::vector<std::pair<std::string, std::string>> tied_;
+};
+
+}  // namespace spindle

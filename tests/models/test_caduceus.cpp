@@ -1,0 +1,184 @@
+// The Caduceus model on the CPU: reference parameter names and ties, every gradient of a
+// tiny model against finite differences in float64 (Ph and PS, fused and unfused add +
+// norm, RMSNorm and LayerNorm), and the PS model's reverse-complement equivariance.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "platform/models/caduceus.h"
+#include "tests/support/gradcheck.h"
+#include "tests/support/tensors.h"
+
+namespace spindle {
+namespace {
+
+struct Variant {
+  const char* name;
+  bool rcps, fused_add_norm, rms_norm, bidirectional, weight_tie;
+};
+
+CaduceusConfig tiny_config(const Variant& v) {
+  CaduceusConfig c;
+  c.d_model = 8;
+  c.n_layer = 2;
+  c.ssm = {.d_state = 3, .d_conv = 4, .expand = 2, .dt_rank = 2};
+  c.rcps = v.rcps;
+  c.fused_add_norm = v.fused_add_norm;
+  c.rms_norm = v.rms_norm;
+  c.bidirectional = v.bidirectional;
+  c.bidirectional_weight_tie = v.weight_tie;
+  c.complement_map = {0, 1, 2, 3, 4, 5, 6, 10, 9, 8, 7, 11};
+  return c;
+}
+
+// Token ids over the whole padded vocabulary of the tiny models (16), int64.
+Tensor random_ids(int64_t batch, int64_t length, uint64_t seed) {
+  std::vector<double> u = testing::to_doubles(testing::random_tensor({batch, length}, DType::f64, seed, 0.0, 16.0));
+  std::vector<int64_t> ids(u.size());
+  std::transform(u.begin(), u.end(), ids.begin(), [](double x) { return static_cast<int64_t>(x); });
+  return Tensor::from_vector(ids, {batch, length});
+}
+
+class CaduceusVariants : public ::testing::TestWithParam<Variant> {};
+
+TEST_P(CaduceusVariants, GradientsMatchFiniteDifferences) {
+  Caduceus model(tiny_config(GetParam()), Device::cpu(), DType::f64);
+  RandomStream random{21, 0};
+  model.initialize(random);
+  const Tensor ids = random_ids(2, 9, 5);
+  Tensor logits;
+  model.forward(ids, DType::f64, logits);
+  const Tensor dlogits = testing::random_tensor(logits.shape(), DType::f64, 6);
+  model.zero_grad();
+  model.backward(dlogits);
+
+  auto loss = [&] {
+    model.forward(ids, DType::f64, logits, nullptr, false);
+    return testing::weighted_sum(logits, dlogits);
+  };
+  std::vector<testing::GradcheckInput> inputs;
+  for (Parameter* p : model.parameters()) inputs.push_back({p->name, &p->value, &p->grad});
+  testing::expect_gradients_match(loss, inputs, 1e-6, 1e-6);
+}
+
+TEST_P(CaduceusVariants, TiedTensorsShareStorageAndAreListedOnce) {
+  Caduceus model(tiny_config(GetParam()), Device::cpu());
+  std::set<std::string> names;
+  std::set<const void*> storages;
+  for (Parameter* p : model.parameters()) {
+    EXPECT_TRUE(names.insert(p->name).second) << p->name;
+    EXPECT_TRUE(storages.insert(p->value.raw_data()).second) << p->name << " shares storage with another";
+  }
+  for (const auto& [alias, listed] : model.tied_names()) {
+    EXPECT_EQ(names.count(alias), 0u) << alias;
+    EXPECT_EQ(names.count(listed), 1u) << listed;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Caduceus, CaduceusVariants,
+                         ::testing::Values(Variant{"ph_fused", false, true, true, true, true},
+                                           Variant{"ph_unfused_layernorm", false, false, false, true, true},
+                                           Variant{"ph_untied", false, true, true, true, false},
+                                           Variant{"ph_unidirectional", false, true, true, false, true},
+                                           Variant{"ps_fused", true, true, true, true, true},
+                                           Variant{"ps_unfused", true, false, true, true, true},
+                                           Variant{"ps_fused_layernorm", true, true, false, true, true}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// logits(RC(x))[b][l][v] == logits(x)[b][L-1-l][complement(v)] for PS, both norm paths.
+TEST(Caduceus, ParameterSharingModelIsReverseComplementEquivariant) {
+  for (bool fused : {true, false}) {
+    const CaduceusConfig config = tiny_config({"ps", true, fused, true, true, true});
+    Caduceus model(config, Device::cpu(), DType::f64);
+    RandomStream random{8, 0};
+    model.initialize(random);
+    const int64_t batch = 2, length = 11, vocab = config.padded_vocab_size();
+    const Tensor ids = random_ids(batch, length, 9);
+    std::vector<int64_t> rc(static_cast<size_t>(batch * length));
+    const std::vector<int64_t> map = config.padded_complement_map(), x = ids.to_vector<int64_t>();
+    for (int64_t b = 0; b < batch; ++b) {
+      for (int64_t l = 0; l < length; ++l) rc[b * length + l] = map[x[b * length + (length - 1 - l)]];
+    }
+    Tensor logits, rc_logits;
+    model.forward(ids, DType::f64, logits, nullptr, false);
+    model.forward(Tensor::from_vector(rc, {batch, length}), DType::f64, rc_logits, nullptr, false);
+    const std::vector<double> a = logits.to_vector<double>(), r = rc_logits.to_vector<double>();
+    double worst = 0;
+    for (int64_t b = 0; b < batch; ++b) {
+      for (int64_t l = 0; l < length; ++l) {
+        for (int64_t v = 0; v < vocab; ++v) {
+          const double expected = a[(b * length + (length - 1 - l)) * vocab + map[v]];
+          worst = std::max(worst, std::abs(r[(b * length + l) * vocab + v] - expected));
+        }
+      }
+    }
+    EXPECT_LT(worst, 1e-12) << (fused ? "fused" : "unfused");
+  }
+}
+
+TEST(Caduceus, PublishedNamesAndShapes) {
+  Caduceus ps(caduceus_131k_config(true), Device::cpu());
+  EXPECT_EQ(ps.parameter("caduceus.backbone.embeddings.word_embeddings.embedding.weight").value.shape(),
+            Shape({16, 256}));
+  EXPECT_EQ(ps.parameter("caduceus.backbone.layers.15.mixer.submodule.mamba_fwd.in_proj.weight").value.shape(),
+            Shape({1024, 256}));
+  EXPECT_EQ(ps.parameter("caduceus.backbone.layers.0.mixer.submodule.mamba_rev.A_log").value.shape(),
+            Shape({512, 16}));
+  EXPECT_EQ(ps.parameter("caduceus.backbone.layers.3.norm.weight").value.shape(), Shape({256}));
+  EXPECT_EQ(ps.parameter("caduceus.backbone.norm_f.weight").value.shape(), Shape({256}));
+  EXPECT_THROW(ps.parameter("caduceus.backbone.layers.0.mixer.submodule.mamba_rev.in_proj.weight"), Error);
+  const auto tied = ps.tied_names();
+  EXPECT_NE(std::find(tied.begin(), tied.end(),
+                      std::pair<std::string, std::string>{
+                          "lm_head.lm_head.weight", "caduceus.backbone.embeddings.word_embeddings.embedding.weight"}),
+            tied.end());
+  ASSERT_EQ(ps.buffers().size(), 2u);
+  EXPECT_EQ(ps.buffers()[1].first, "lm_head.complement_map");
+
+  Caduceus ph(caduceus_131k_config(false), Device::cpu());
+  EXPECT_EQ(ph.parameter("caduceus.backbone.embeddings.word_embeddings.weight").value.shape(), Shape({16, 256}));
+  EXPECT_EQ(ph.parameter("caduceus.backbone.layers.0.mixer.mamba_fwd.out_proj.weight").value.shape(),
+            Shape({256, 512}));
+  EXPECT_TRUE(ph.buffers().empty());
+  // 16 layers x (mamba_fwd 9 + mamba_rev 7 untied + norm 1) + embedding + norm_f.
+  EXPECT_EQ(ph.parameters().size(), 16u * 17u + 2u);
+}
+
+TEST(Caduceus, InitializationFollowsTheReference) {
+  CaduceusConfig config = tiny_config({"ph", false, true, true, true, true});
+  Caduceus model(config, Device::cpu(), DType::f64);
+  RandomStream random{3, 0};
+  model.initialize(random);
+  // out_proj: uniform(+-1/sqrt(d_inner)) / sqrt(n_layer).
+  const double bound = 1.0 / std::sqrt(16.0) / std::sqrt(2.0);
+  double largest = 0;
+  for (double w : model.parameter("caduceus.backbone.layers.1.mixer.mamba_rev.A_log").value.to_vector<double>()) {
+    EXPECT_GT(w, -1e-12);
+  }
+  for (double w : model.parameter("caduceus.backbone.layers.1.mixer.mamba_fwd.out_proj.weight")
+                      .value.to_vector<double>()) {
+    largest = std::max(largest, std::abs(w));
+  }
+  EXPECT_LE(largest, bound);
+  EXPECT_GT(largest, 0.8 * bound);
+  for (double w : model.parameter("caduceus.backbone.layers.0.norm.weight").value.to_vector<double>()) EXPECT_EQ(w, 1.0);
+  const std::vector<double> embedding =
+      model.parameter("caduceus.backbone.embeddings.word_embeddings.weight").value.to_vector<double>();
+  double sum_squares = 0;
+  for (double w : embedding) sum_squares += w * w;
+  const double std_dev = std::sqrt(sum_squares / static_cast<double>(embedding.size()));
+  EXPECT_NEAR(std_dev, 0.02, 0.005);
+}
+
+TEST(Caduceus, RefusesBadInput) {
+  Caduceus model(tiny_config({"ph", false, true, true, true, true}), Device::cpu());
+  Tensor logits;
+  EXPECT_THROW(model.forward(Tensor::empty({2, 3, 4}, DType::i64), DType::f32, logits), Error);
+  EXPECT_THROW(model.forward(random_ids(1, 4, 1), DType::f64, logits), Error);
+  EXPECT_THROW(model.backward(Tensor::empty({1, 4, 16}, DType::f32)), Error);  // no forward yet
+}
+
+}  // namespace
+}  // namespace spindle
