@@ -5,12 +5,23 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "kernels/error.h"
+
 namespace spindle::test {
 
 std::string shared_data(const std::string& relative) {
   const char* source = std::getenv("SPINDLE_SOURCE_DIR");
   if (!source) throw std::runtime_error("SPINDLE_SOURCE_DIR is not set (run the tests through ctest)");
   return (std::filesystem::path(source) / ".." / "shared" / "data" / relative).lexically_normal().string();
+}
+
+std::string message_of(const std::function<void()>& run) {
+  try {
+    run();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 TemporaryFolder::TemporaryFolder() {

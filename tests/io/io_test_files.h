@@ -2,12 +2,16 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace spindle::test {
 
 // ../shared/data beside the source tree (SPINDLE_SOURCE_DIR is set by CTest).
 std::string shared_data(const std::string& relative);
+
+// What the spindle::Error that `run` throws says, or "(no error)".
+std::string message_of(const std::function<void()>& run);
 
 // A new empty folder under the system temporary folder, removed with this object.
 class TemporaryFolder {

@@ -14,16 +14,8 @@
 namespace spindle {
 namespace {
 
+using test::message_of;
 using test::TemporaryFolder;
-
-std::string message_of(const std::function<void()>& run) {
-  try {
-    run();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 TEST(Timestamp, FormatsAndImpossibleDates) {
   EXPECT_EQ(parse_timestamp_ns("1970-01-01"), 0);
