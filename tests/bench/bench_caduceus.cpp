@@ -102,7 +102,7 @@ Result measure(const CaduceusConfig& config, int64_t batch, int64_t length, int 
     const double ms = testing::median_ms([&] { step.run(stream); }, repeats, stream, 2);
     return {true, ms, device_memory_stats(0).used_peak_bytes / double(1 << 30)};
   } catch (const Error& error) {
-    if (std::strstr(error.what(), "out of memory") == nullptr) throw;
+    if (std::strstr(error.what(), "out of device memory") == nullptr) throw;
     stream.synchronize();
     return {false, 0, 0};
   }
