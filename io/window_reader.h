@@ -38,6 +38,7 @@ enum class WindowSource {
 struct WindowRegion {
   std::string record;
   int64_t start = 0, end = 0;
+  bool operator==(const WindowRegion&) const = default;
 };
 
 struct WindowReaderOptions {
