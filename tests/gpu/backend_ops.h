@@ -1,7 +1,7 @@
 // The backend-parity test: every op runs on the CPU (float64 reference) and on the GPU
 // (float32 and bfloat16 activations) on the same random inputs, with GPU outputs poisoned
 // (NaN) beforehand, and the outputs must agree: relative error < 1e-4 for f32 and < 1e-2
-// for bf16, no NaN. A new op gets its check by registering one OpCase (one file per op
+// for bf16 (a composite case may state its own bf16 bound), no NaN. A new op gets its check by registering one OpCase (one file per op
 // under tests/gpu/cases/).
 #pragma once
 
@@ -35,6 +35,10 @@ struct OpCase {
   std::string name;
   // Runs the op and returns its outputs (on backend.device), named for the report.
   std::function<std::vector<std::pair<std::string, Tensor>>(const Backend& backend)> run;
+  // Relative error allowed for bf16 activations. An op gets 1e-2; only a composite of
+  // many ops (a whole model, whose gradients pass through dozens of bf16 roundings) may
+  // state a larger one, with its reason.
+  double bf16_tolerance = 1e-2;
 };
 
 // Cases register themselves at static initialization.

@@ -28,7 +28,6 @@ std::vector<OpCase>& op_cases() {
 
 namespace {
 
-double tolerance(DType dtype) { return dtype == DType::bf16 ? 1e-2 : 1e-4; }
 
 class BackendOps : public ::testing::TestWithParam<size_t> {};
 
@@ -43,7 +42,7 @@ TEST_P(BackendOps, GpuMatchesCpuReference) {
       const double error = relative_error(outputs[i].second, reference[i].second);
       std::printf("  %-40s %-4s %-10s rel. error %.3e\n", op.name.c_str(), std::string(dtype_name(activations)).c_str(),
                   outputs[i].first.c_str(), error);
-      EXPECT_LT(error, tolerance(activations)) << op.name << " " << dtype_name(activations) << " output "
+      EXPECT_LT(error, activations == DType::bf16 ? op.bf16_tolerance : 1e-4) << op.name << " " << dtype_name(activations) << " output "
                                                << outputs[i].first;
     }
   }

@@ -55,11 +55,21 @@ std::vector<std::pair<std::string, Tensor>> run(const Backend& be, bool rcps, bo
   return outputs;
 }
 
+// bf16: the logits stay within the ops' 1e-2 (6-7e-3 measured on an H100), but a gradient
+// passes through about 40 bf16 roundings (two layers of two Mamba directions, norms,
+// embedding and head, forward and back): 1-2.6e-2 measured, so 4e-2 is allowed. f32
+// keeps 1e-4 (the CPU-vs-GPU bound for the model; 1e-6 measured).
+constexpr double kModelBf16Tolerance = 4e-2;
+
 const RegisterOpCase kCases[] = {
-    RegisterOpCase({"caduceus_ph_fused", [](const Backend& be) { return run(be, false, true, false); }}),
-    RegisterOpCase({"caduceus_ps_fused", [](const Backend& be) { return run(be, true, true, false); }}),
-    RegisterOpCase({"caduceus_ps_fused_rc_input", [](const Backend& be) { return run(be, true, true, true); }}),
-    RegisterOpCase({"caduceus_ps_unfused", [](const Backend& be) { return run(be, true, false, false); }}),
+    RegisterOpCase({"caduceus_ph_fused", [](const Backend& be) { return run(be, false, true, false); },
+                    kModelBf16Tolerance}),
+    RegisterOpCase({"caduceus_ps_fused", [](const Backend& be) { return run(be, true, true, false); },
+                    kModelBf16Tolerance}),
+    RegisterOpCase({"caduceus_ps_fused_rc_input", [](const Backend& be) { return run(be, true, true, true); },
+                    kModelBf16Tolerance}),
+    RegisterOpCase({"caduceus_ps_unfused", [](const Backend& be) { return run(be, true, false, false); },
+                    kModelBf16Tolerance}),
 };
 
 }  // namespace
