@@ -1,7 +1,5 @@
 #include "io/safetensors.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <bit>
 #include <cerrno>
@@ -10,9 +8,10 @@
 #include <filesystem>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <tuple>
 
+#include "io/atomic_write.h"
+#include "io/strict_json.h"
 #include "kernels/error.h"
 #include "platform/ops/convert.h"
 
@@ -64,33 +63,12 @@ float half_to_float(uint16_t bits) {
 }
 
 // A non-negative JSON integer, or an Error naming `where`.
-uint64_t unsigned_integer(const nlohmann::json& value, const std::string& where) {
+uint64_t unsigned_integer(const nlohmann::ordered_json& value, const std::string& where) {
   SPINDLE_CHECK(value.is_number_unsigned(), where, "got " + value.dump(), "a non-negative integer");
   return value.get<uint64_t>();
 }
 
-// Parses the header, refusing a key repeated within one object: a JSON parser would keep
-// one of the two silently, and which tensor the file means would be a guess.
-nlohmann::json parse_header(const std::string& text, const std::string& path) {
-  std::vector<std::set<std::string>> open_objects;
-  auto refuse_duplicates = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-    using Event = nlohmann::json::parse_event_t;
-    if (event == Event::object_start) open_objects.emplace_back();
-    if (event == Event::object_end) open_objects.pop_back();
-    if (event == Event::key && !open_objects.back().insert(parsed.get<std::string>()).second) {
-      throw Error(path + ": header", (open_objects.size() == 1 ? "tensor name '" : "key '") + parsed.get<std::string>() +
-                                         "' appears twice", "each name once");
-    }
-    return true;
-  };
-  try {
-    return nlohmann::json::parse(text, refuse_duplicates);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": header", std::string("not valid JSON: ") + e.what(), "a JSON object");
-  }
-}
-
-SafetensorsEntry parse_entry(const std::string& name, const nlohmann::json& value, const std::string& path) {
+SafetensorsEntry parse_entry(const std::string& name, const nlohmann::ordered_json& value, const std::string& path) {
   const std::string where = path + ": tensor '" + name + "'";
   SPINDLE_CHECK(value.is_object(), where, "got " + value.dump(), "an object {dtype, shape, data_offsets}");
   for (const auto& [key, ignored] : value.items()) {
@@ -103,10 +81,10 @@ SafetensorsEntry parse_entry(const std::string& name, const nlohmann::json& valu
   SPINDLE_CHECK(value["dtype"].is_string(), where + ": dtype", "got " + value["dtype"].dump(), "a string");
   SafetensorsEntry entry{name, parse_format_dtype(value["dtype"].get<std::string>(), where), {}, 0, 0};
 
-  const nlohmann::json& shape = value["shape"];
+  const nlohmann::ordered_json& shape = value["shape"];
   SPINDLE_CHECK(shape.is_array(), where + ": shape", "got " + shape.dump(), "an array of sizes");
   uint64_t numel = 1;
-  for (const nlohmann::json& size : shape) {
+  for (const nlohmann::ordered_json& size : shape) {
     const uint64_t extent = unsigned_integer(size, where + ": shape");
     SPINDLE_CHECK(extent <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) &&
                       !__builtin_mul_overflow(numel, extent, &numel),
@@ -117,7 +95,7 @@ SafetensorsEntry parse_entry(const std::string& name, const nlohmann::json& valu
   SPINDLE_CHECK(!__builtin_mul_overflow(numel, dtype_size(entry.dtype), &bytes), where + ": shape",
                 shape.dump() + " overflows 64 bits in bytes", "a shape that fits in memory");
 
-  const nlohmann::json& offsets = value["data_offsets"];
+  const nlohmann::ordered_json& offsets = value["data_offsets"];
   SPINDLE_CHECK(offsets.is_array() && offsets.size() == 2, where + ": data_offsets", "got " + offsets.dump(),
                 "[begin, end]");
   entry.begin = unsigned_integer(offsets[0], where + ": data_offsets");
@@ -185,7 +163,7 @@ SafetensorsReader::SafetensorsReader(const std::string& path) : path_(path), fil
   SPINDLE_CHECK(file_.gcount() == static_cast<std::streamsize>(header_bytes), path, "cannot read the header",
                 "a readable file");
   SPINDLE_CHECK(text.starts_with("{"), path + ": header", "does not begin with '{'", "a JSON object");
-  const nlohmann::json header = parse_header(text, path);
+  const nlohmann::ordered_json header = parse_strict_json(text, path + ": header");
   SPINDLE_CHECK(header.is_object(), path + ": header", "a JSON " + std::string(header.type_name()), "a JSON object");
 
   for (const auto& [name, value] : header.items()) {
@@ -270,14 +248,13 @@ void write_safetensors(const std::string& path, const std::vector<std::pair<std:
     uint64_t offset = 0;
     for (const auto* named : order) {
       const Tensor& tensor = named->second;
-      nlohmann::json info = {{"dtype", format_dtype(tensor.dtype()).name},
-                             {"shape", tensor.shape()},
-                             {"data_offsets", {offset, offset + tensor.nbytes()}}};
-      offset += tensor.nbytes();
+      const uint64_t end = offset + tensor.nbytes();
       if (header.size() > 1) header += ",";
-      // Keys in the reference's order (dtype, shape, data_offsets), not nlohmann's sorted one.
-      header += nlohmann::json(named->first).dump() + ":{\"dtype\":" + info["dtype"].dump() +
-                ",\"shape\":" + info["shape"].dump() + ",\"data_offsets\":" + info["data_offsets"].dump() + "}";
+      // Keys in the reference's order (dtype, shape, data_offsets).
+      header += nlohmann::json(named->first).dump() + ":{\"dtype\":\"" + format_dtype(tensor.dtype()).name +
+                "\",\"shape\":" + nlohmann::json(tensor.shape()).dump() + ",\"data_offsets\":[" +
+                std::to_string(offset) + "," + std::to_string(end) + "]}";
+      offset = end;
     }
   } catch (const nlohmann::json::exception& e) {
     throw Error(path, std::string("cannot write the header: ") + e.what(), "tensor names and metadata in UTF-8");
@@ -285,10 +262,7 @@ void write_safetensors(const std::string& path, const std::vector<std::pair<std:
   header += "}";
   header.append((8 - header.size() % 8) % 8, ' ');
 
-  const std::string temporary = path + ".partial-" + std::to_string(getpid());
-  try {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    SPINDLE_CHECK(out.is_open(), temporary, std::string("cannot create: ") + std::strerror(errno), "a writable folder");
+  write_file_atomically(path, [&](std::ostream& out) {
     unsigned char length_bytes[8];
     for (int i = 0; i < 8; ++i) length_bytes[i] = static_cast<unsigned char>(header.size() >> (8 * i));
     out.write(reinterpret_cast<const char*>(length_bytes), 8);
@@ -298,16 +272,7 @@ void write_safetensors(const std::string& path, const std::vector<std::pair<std:
       const Tensor host = tensor.device().is_cpu() ? tensor.contiguous() : tensor.to(Device::cpu());
       out.write(static_cast<const char*>(host.raw_data()), static_cast<std::streamsize>(host.nbytes()));
     }
-    out.close();
-    SPINDLE_CHECK(!out.fail(), temporary, std::string("write failed: ") + std::strerror(errno), "space on the disk");
-    std::error_code error;
-    std::filesystem::rename(temporary, path, error);
-    SPINDLE_CHECK(!error, path, "cannot rename " + temporary + " to it: " + error.message(), "a writable folder");
-  } catch (...) {
-    std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
-    throw;
-  }
+  });
 }
 
 }  // namespace spindle

@@ -181,7 +181,7 @@ INSTANTIATE_TEST_SUITE_P(
                   {"tensor 'w': shape", "overflows"}},
         Malformed{"duplicate_name", safetensors_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})",
                                    kSixteenBytes),
-                  {"tensor name 'a' appears twice"}},
+                  {"header", "key 'a' appears twice"}},
         Malformed{"unknown_entry_key", safetensors_file(R"({"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1],"stride":[1]}})", "x"),
                   {"tensor 'w': stride", "unknown key"}},
         Malformed{"missing_entry_key", safetensors_file(R"({"w":{"dtype":"U8","shape":[1]}})", "x"),

@@ -1,0 +1,22 @@
+// Outputs that appear only when complete: a file or a folder is written under a temporary
+// name beside its target ("<target>.partial-<pid>") and renamed over the target at the end,
+// so that an error, a crash or a kill never leaves a target that looks complete but is not.
+#pragma once
+
+#include <functional>
+#include <ostream>
+#include <string>
+
+namespace spindle {
+
+// Writes `path`: `write` fills the temporary file's stream; the file is renamed over `path`
+// when `write` returns and every byte reached the disk, and deleted otherwise (the error
+// propagates). The folder of `path` must exist.
+void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write);
+
+// Fills a new folder `path`: `fill` writes into the temporary folder it is given; that
+// folder then replaces `path` (an existing `path` is moved aside, the new folder renamed in,
+// the old one deleted). On an error the temporary folder is deleted and `path` is unchanged.
+void write_folder_atomically(const std::string& path, const std::function<void(const std::string&)>& fill);
+
+}  // namespace spindle
