@@ -118,17 +118,27 @@ void read_initializer_cfg(const Json& cfg, const std::string& where, CaduceusCon
                 [&](const Json& v, const std::string& at) { config.n_residuals_per_layer = integer(v, at); }}});
 }
 
-// The reference takes the map's values in file order (RCPSEmbedding), so the keys must be
-// the ids 0, 1, 2, ... in that order for the map to mean what its keys say.
+// Keys are token ids ("0" .. "n-1", each once) and are read as such, in any order: files
+// written by save_pretrained sort them as text ("0", "1", "10", "11", "2", ...). (The
+// reference's RCPSEmbedding takes the values in file order, but its complement-map buffers
+// come from the state dict, which load_caduceus_weights checks against this map.)
 std::vector<int64_t> read_complement_map(const Json& map, const std::string& where) {
   require_object_or_null(map, where);
   std::vector<int64_t> complement;
   if (map.is_null()) return complement;
+  const int64_t size = static_cast<int64_t>(map.size());
+  complement.assign(static_cast<size_t>(size), -1);
   for (const auto& [key, value] : map.items()) {
-    const std::string position = std::to_string(complement.size());
-    SPINDLE_CHECK(key == position, where, "key \"" + key + "\" at position " + position,
-                  "keys \"0\", \"1\", \"2\", ... in order (the reference reads the values in file order)");
-    complement.push_back(integer(value, where + "." + key));
+    size_t used = 0;
+    int64_t id = -1;
+    try {
+      id = std::stoll(key, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    SPINDLE_CHECK(used == key.size() && id >= 0 && id < size && complement[id] < 0, where,
+                  "key \"" + key + "\"", "the token ids \"0\" .. \"" + std::to_string(size - 1) + "\", each once");
+    complement[id] = integer(value, where + "." + key);
   }
   return complement;
 }

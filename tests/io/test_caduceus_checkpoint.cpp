@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -135,6 +137,20 @@ TEST(CaduceusConfigJson, UnpaddedVocabularyAndMapAreAccepted) {
   EXPECT_EQ(as_json(read), as_json(caduceus_131k_config(true)));  // written padded, as the reference saves it
 }
 
+// save_pretrained sorts keys as text ("0", "1", "10", "11", "2", ...): read by id.
+TEST(CaduceusConfigJson, ComplementMapKeysAreIdsInAnyOrder) {
+  TemporaryFolder folder;
+  Json config = Json::parse(kPublishedPsConfig);
+  Json sorted_as_text = Json::object();
+  std::vector<std::string> keys;
+  for (const auto& item : config["complement_map"].items()) keys.push_back(item.key());
+  std::sort(keys.begin(), keys.end());
+  for (const std::string& key : keys) sorted_as_text[key] = config["complement_map"][key];
+  config["complement_map"] = sorted_as_text;
+  EXPECT_EQ(read_caduceus_config(folder.write("config.json", config.dump())).complement_map,
+            caduceus_131k_config(true).complement_map);
+}
+
 TEST(CaduceusConfigJson, WritesWhatSavePretrainedWrites) {
   TemporaryFolder folder;
   write_caduceus_config(folder.file("config.json"), caduceus_131k_config(true));
@@ -209,12 +225,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"strategy_multiply", [](Json& c) { c["bidirectional_strategy"] = "ew_multiply"; },
                   {"bidirectional_strategy", "\"add\""}},
         BadConfig{"rcps_without_map", [](Json& c) { c["complement_map"] = nullptr; }, {"complement_map", "rcps"}},
-        BadConfig{"map_out_of_order",
+        BadConfig{"map_key_not_an_id", [](Json& c) { c["complement_map"]["A"] = 10; }, {"complement_map", "key \"A\""}},
+        BadConfig{"map_id_missing",
                   [](Json& c) {
                     c["complement_map"].erase("3");
-                    c["complement_map"]["3"] = 3;
+                    c["complement_map"]["16"] = 16;
                   },
-                  {"complement_map", "key \"4\" at position 3"}},
+                  {"complement_map", "key \"16\"", "each once"}},
         BadConfig{"map_not_an_involution", [](Json& c) { c["complement_map"]["7"] = 9; }, {"complement_map", "involution"}},
         BadConfig{"map_not_dna",
                   [](Json& c) {
