@@ -16,6 +16,7 @@ void add_info_command(CLI::App& app, Runner& runner);
 void add_check_command(CLI::App& app, Runner& runner);
 void add_ingest_command(CLI::App& app, Runner& runner);
 void add_inspect_command(CLI::App& app, Runner& runner);
+void add_train_command(CLI::App& app, Runner& runner);
 void add_simulate_command(CLI::App& app, Runner& runner);
 
 }  // namespace spindle::cli

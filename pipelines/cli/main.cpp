@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
       "  spindle ingest fasta x.fa.gz --out x.h5   DNA into a store\n"
       "  spindle inspect x.h5         what a store holds\n"
       "  spindle simulate-genome --out syn   a synthetic genome with known entropies\n"
+      "  spindle train --config train.yaml   masked-LM pretraining of Caduceus\n"
       "  spindle <command> --help     options and examples of a command\n"
       "Exit codes: 0 ok, 1 runtime error, 2 usage error.\n");
   std::string log_level = "info";
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
   spindle::cli::add_check_command(app, runner);
   spindle::cli::add_ingest_command(app, runner);
   spindle::cli::add_inspect_command(app, runner);
+  spindle::cli::add_train_command(app, runner);
   spindle::cli::add_simulate_command(app, runner);
 
   try {

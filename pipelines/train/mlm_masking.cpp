@@ -24,13 +24,13 @@ void MaskingRule::validate(const std::string& where) const {
 }
 
 MaskedBatch mask_tokens(const Tensor& tokens, const MaskingRule& rule, uint64_t seed, MaskStream stream,
-                        uint32_t index, HostMemory memory) {
+                        uint32_t index) {
   SPINDLE_CHECK(tokens.device().is_cpu() && tokens.dtype() == DType::u8 && tokens.dim() == 2, "mask_tokens",
                 "tokens " + tokens.describe(), "u8 [windows, length] on the host");
   const int64_t windows = tokens.size(0), length = tokens.size(1);
   MaskedBatch batch;
-  batch.inputs = Tensor::empty({windows, length}, DType::i32, Device::cpu(), nullptr, memory);
-  batch.targets = Tensor::empty({windows * length}, DType::i32, Device::cpu(), nullptr, memory);
+  batch.inputs = Tensor::empty({windows, length}, DType::i32);
+  batch.targets = Tensor::empty({windows * length}, DType::i32);
   int32_t* inputs = batch.inputs.data<int32_t>();
   int32_t* targets = batch.targets.data<int32_t>();
   const double replace_below = rule.mask_fraction, randomize_below = rule.mask_fraction + rule.random_fraction;

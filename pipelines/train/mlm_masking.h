@@ -19,7 +19,6 @@
 #include <cstdint>
 #include <string>
 
-#include "platform/memory.h"
 #include "platform/tensor.h"
 
 namespace spindle {
@@ -48,9 +47,9 @@ struct MaskedBatch {
   int64_t masked = 0;  // positions with a target
 };
 
-// `tokens`: u8 [windows, length] on the host (a WindowBatch's data). The result lives in
-// host memory of kind `memory` (pinned to feed a GPU).
+// `tokens`: u8 [windows, length] on the host (a WindowBatch's data); the result is in
+// pageable host memory (Tensor::to reaches a GPU through its reused pinned staging buffers).
 MaskedBatch mask_tokens(const Tensor& tokens, const MaskingRule& rule, uint64_t seed, MaskStream stream,
-                        uint32_t index, HostMemory memory = HostMemory::pageable);
+                        uint32_t index);
 
 }  // namespace spindle

@@ -1,0 +1,254 @@
+#include "pipelines/train/pretraining.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <optional>
+
+#include "io/atomic_write.h"
+#include "io/window_reader.h"
+#include "kernels/error.h"
+#include "pipelines/progress_meter.h"
+#include "pipelines/train/adamw_optimizer.h"
+#include "pipelines/train/held_out_split.h"
+#include "pipelines/train/loss_curve_svg.h"
+#include "pipelines/train/metrics_log.h"
+#include "pipelines/train/mlm_masking.h"
+#include "pipelines/train/training_checkpoint.h"
+#include "platform/models/caduceus.h"
+#include "platform/ops/clip_grad_norm.h"
+#include "platform/ops/cross_entropy.h"
+
+namespace fs = std::filesystem;
+
+namespace spindle {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Sums of one batch's masked-LM outputs.
+struct MaskedLmTotals {
+  double loss_sum = 0;  // cross-entropy summed over the masked positions
+  int64_t masked = 0;
+  int64_t correct = 0;  // masked positions whose most likely token is the target
+};
+
+float as_float(float value) { return value; }
+float as_float(bfloat16 value) { return bf16_to_float(value); }
+
+template <typename T>
+int64_t count_correct(const Tensor& logits, const std::vector<int32_t>& targets) {
+  const int64_t vocab = logits.size(-1);
+  const T* values = logits.data<T>();
+  int64_t correct = 0;
+  for (size_t row = 0; row < targets.size(); ++row) {
+    if (targets[row] == kIgnoreTarget) continue;
+    const T* scores = values + static_cast<int64_t>(row) * vocab;
+    int64_t best = 0;
+    for (int64_t k = 1; k < vocab; ++k) {
+      if (as_float(scores[k]) > as_float(scores[best])) best = k;
+    }
+    correct += best == targets[row];
+  }
+  return correct;
+}
+
+// Forward (and with `train`, backward: the mean loss's gradient accumulated into the
+// parameters) of one masked batch. Accuracy is counted on request (it reads the logits back).
+MaskedLmTotals masked_lm(Caduceus& model, const MaskedBatch& batch, DType activations, bool train, bool accuracy) {
+  const Device device = model.device();
+  const Tensor ids = batch.inputs.to(device), targets = batch.targets.to(device);
+  Tensor logits;
+  model.forward(ids, activations, logits, nullptr, train);
+  const int64_t rows = ids.numel(), vocab = logits.size(-1);
+  const Tensor flat = logits.reshape({rows, vocab});
+  Tensor loss = Tensor::empty({rows}, DType::f32, device);  // activations are f32 on the CPU, loss f32 on GPUs
+  Tensor valid = Tensor::empty({1}, DType::i64, device);
+  ops::CrossEntropyArgs args;
+  args.ignore_index = kIgnoreTarget;
+  args.dloss_scale = 1.0 / static_cast<double>(std::max<int64_t>(batch.masked, 1));
+  if (train) {
+    Tensor dlogits = Tensor::empty(logits.shape(), activations, device);
+    Tensor dflat = dlogits.reshape({rows, vocab});
+    ops::cross_entropy(flat, targets, loss, &dflat, valid, args);
+    model.backward(dlogits);
+  } else {
+    ops::cross_entropy(flat, targets, loss, nullptr, valid, args);
+  }
+  MaskedLmTotals totals;
+  totals.masked = batch.masked;
+  for (const float row_loss : loss.to(Device::cpu()).to_vector<float>()) totals.loss_sum += row_loss;
+  if (accuracy) {
+    const Tensor host_logits = flat.to(Device::cpu());
+    const std::vector<int32_t> host_targets = batch.targets.to_vector<int32_t>();
+    totals.correct = host_logits.dtype() == DType::bf16 ? count_correct<bfloat16>(host_logits, host_targets)
+                                                        : count_correct<float>(host_logits, host_targets);
+  }
+  return totals;
+}
+
+// The mean over masked positions. Windows with no base selected at all (only plausible
+// for a few tiny windows) give 0, with masked_tokens 0 in the metrics, and a zero gradient.
+double mean_loss(const MaskedLmTotals& totals) {
+  return totals.masked > 0 ? totals.loss_sum / static_cast<double>(totals.masked) : 0.0;
+}
+
+WindowReaderOptions window_options(const TrainConfig& config, const std::vector<WindowRegion>& regions, bool augment) {
+  WindowReaderOptions options;
+  options.window_tokens = config.data.window_tokens;
+  options.batch_windows = config.data.batch_windows;
+  options.reverse_complement = augment && config.data.reverse_complement;
+  options.seed = config.seed;
+  options.regions = regions;
+  return options;
+}
+
+// Windows can be drawn from `regions` only if one of them is at least a window long.
+void require_a_window(const std::vector<WindowRegion>& regions, int64_t window, const std::string& where,
+                      const std::string& what) {
+  const bool fits = std::any_of(regions.begin(), regions.end(),
+                                [&](const WindowRegion& region) { return region.end - region.start >= window; });
+  SPINDLE_CHECK(fits, where, "no " + what + " region is " + std::to_string(window) + " bases long",
+                "at least one " + what + " record or interval as long as data.window");
+}
+
+class Pretraining {
+ public:
+  explicit Pretraining(const TrainConfig& config)
+      : config_(config),
+        split_(split_held_out(SequenceStoreReader(config.data.store).sequences(), config.data.validation_records,
+                              config.data.validation_intervals, config.data.validation_where)),
+        model_(config.model, config.device, DType::f32),
+        optimizer_(model_.parameters(), config.adamw),
+        metrics_path_((fs::path(config.output_dir) / "metrics.jsonl").string()),
+        curve_path_((fs::path(config.output_dir) / "loss_curve.svg").string()) {
+    require_a_window(split_.training, config.data.window_tokens, config.source + ": data.window", "training");
+    require_a_window(split_.validation, config.data.window_tokens, config.data.validation_where, "held-out");
+    fs::create_directories(config.output_dir);
+  }
+
+  void run() {
+    const int64_t first = start();
+    const int64_t tokens_per_step = config_.data.window_tokens * config_.data.batch_windows;
+    WindowReader windows(config_.data.store, window_options(config_, split_.training, true), windows_cursor_);
+    ProgressMeter progress("train", (config_.steps - first) * tokens_per_step, "tokens");
+    const Clock::time_point began = Clock::now();
+    WindowBatch batch;
+    for (int64_t step = first + 1; step <= config_.steps; ++step) {
+      SPINDLE_CHECK(windows.next(batch), config_.data.store, "the training windows ended", "endless random windows");
+      const MaskedBatch masked = mask_tokens(batch.data, config_.masking, config_.seed, MaskStream::training,
+                                             static_cast<uint32_t>(step));
+      const MaskedLmTotals totals = masked_lm(model_, masked, config_.activations, true, false);
+      std::vector<Tensor*> gradients;
+      for (Parameter* parameter : model_.parameters()) gradients.push_back(&parameter->grad);
+      const double grad_norm = ops::clip_grad_norm(gradients, config_.gradient_clip);
+      const double lr = config_.schedule.at(step);
+      optimizer_.step(lr);
+      model_.zero_grad();
+
+      const double seconds = std::chrono::duration<double>(Clock::now() - began).count();
+      const int64_t tokens = (step - first) * tokens_per_step;
+      const double loss = mean_loss(totals);
+      metrics_->append({{"kind", "train"},
+                        {"step", step},
+                        {"loss", loss},
+                        {"lr", lr},
+                        {"grad_norm", grad_norm},
+                        {"masked_tokens", totals.masked},
+                        {"tokens", tokens_per_step},
+                        {"tokens_per_s", tokens / seconds},
+                        {"elapsed_s", seconds}});
+      progress.update(tokens, fmt::format("step {}/{}, loss {:.4f}, lr {:.3g}", step, config_.steps, loss, lr));
+      const bool last = step == config_.steps;
+      if (step % config_.validation_every == 0 || last) validate(step);
+      if (step % config_.checkpoint_every == 0 || last) {
+        save_training_checkpoint(config_.checkpoint_dir, config_.checkpoint_keep, model_, optimizer_,
+                                 {step, windows.cursor(), trajectory_settings(config_)});
+      }
+      if (step == config_.stop_after) {
+        spdlog::info("train: stopped after step {} as asked; --resume continues from the newest checkpoint", step);
+        break;
+      }
+    }
+    write_curve();
+    spdlog::info("train: metrics in {}, loss curve in {}", metrics_path_, curve_path_);
+  }
+
+ private:
+  // Initializes or resumes; returns the number of steps already done.
+  int64_t start() {
+    const nlohmann::json settings = trajectory_settings(config_);
+    const std::optional<std::string> latest = latest_training_checkpoint(config_.checkpoint_dir);
+    if (config_.resume && latest) {
+      const TrainerState state = load_training_checkpoint(*latest, settings, model_, optimizer_);
+      windows_cursor_ = state.windows_cursor;
+      metrics_.emplace(MetricsLog::resume(metrics_path_, state.step));
+      spdlog::info("train: resuming from {} (step {} of {})", *latest, state.step, config_.steps);
+      model_.zero_grad();
+      return state.step;
+    }
+    SPINDLE_CHECK(!latest, config_.checkpoint_dir, "holds checkpoints of a run",
+                  "resume: true (or --resume) to continue that run, or a new output and checkpoint folder");
+    if (config_.resume) {
+      // A run stopped before its first checkpoint starts over, with its partial metrics dropped.
+      spdlog::info("train: no checkpoint in {} yet: starting at step 0", config_.checkpoint_dir);
+      metrics_.emplace(MetricsLog::resume(metrics_path_, 0));
+    } else {
+      metrics_.emplace(MetricsLog::create(metrics_path_));
+    }
+    RandomStream initialization{config_.seed, 0};
+    model_.initialize(initialization);
+    model_.zero_grad();
+    return 0;
+  }
+
+  // Loss and accuracy over the same held-out batches (windows and masks) every time.
+  void validate(int64_t step) {
+    WindowReader windows(config_.data.store, window_options(config_, split_.validation, false));
+    MaskedLmTotals sum;
+    WindowBatch batch;
+    for (int64_t b = 0; b < config_.validation_batches; ++b) {
+      SPINDLE_CHECK(windows.next(batch), config_.data.store, "the held-out windows ended", "endless random windows");
+      const MaskedBatch masked = mask_tokens(batch.data, config_.masking, config_.seed, MaskStream::validation,
+                                             static_cast<uint32_t>(b));
+      const MaskedLmTotals totals = masked_lm(model_, masked, config_.activations, false, true);
+      sum.loss_sum += totals.loss_sum;
+      sum.masked += totals.masked;
+      sum.correct += totals.correct;
+    }
+    const double loss = mean_loss(sum);
+    const double accuracy = sum.masked > 0 ? static_cast<double>(sum.correct) / static_cast<double>(sum.masked) : 0.0;
+    metrics_->append({{"kind", "validation"},
+                      {"step", step},
+                      {"loss", loss},
+                      {"accuracy", accuracy},
+                      {"masked_tokens", sum.masked},
+                      {"batches", config_.validation_batches}});
+    spdlog::info("train: step {}: validation loss {:.4f}, masked-token accuracy {:.4f} ({} masked tokens)", step, loss,
+                 accuracy, sum.masked);
+    write_curve();
+  }
+
+  void write_curve() const {
+    const std::string title = fmt::format("spindle train: {} (d_model {}, {} layers), masked-LM loss",
+                                          config_.model_source, config_.model.d_model, config_.model.n_layer);
+    const std::string svg = loss_curve_svg(metrics_->training(), metrics_->validation(), title);
+    write_file_atomically(curve_path_, [&](std::ostream& out) { out << svg; });
+  }
+
+  const TrainConfig& config_;
+  HeldOutSplit split_;
+  Caduceus model_;
+  AdamWOptimizer optimizer_;
+  std::string metrics_path_, curve_path_;
+  std::optional<MetricsLog> metrics_;
+  int64_t windows_cursor_ = 0;
+};
+
+}  // namespace
+
+void pretrain_caduceus(const TrainConfig& config) { Pretraining(config).run(); }
+
+}  // namespace spindle

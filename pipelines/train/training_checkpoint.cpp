@@ -1,0 +1,137 @@
+#include "pipelines/train/training_checkpoint.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "io/atomic_write.h"
+#include "io/caduceus_checkpoint.h"
+#include "io/safetensors.h"
+#include "kernels/error.h"
+#include "pipelines/train/mlm_masking.h"
+
+namespace fs = std::filesystem;
+
+namespace spindle {
+namespace {
+
+constexpr const char* kStateFormat = "spindle-trainer-state";
+constexpr int kStateVersion = 1;
+const std::regex kCheckpointName(R"(step-(\d{8,}))");
+
+std::string folder_name(int64_t step) { return fmt::format("step-{:08d}", step); }
+
+// FNV-1a, 64 bits: a short fingerprint of the settings for people comparing runs.
+std::string fingerprint(const std::string& text) {
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (const unsigned char c : text) hash = (hash ^ c) * 0x100000001b3ull;
+  return fmt::format("fnv1a64:{:016x}", hash);
+}
+
+// Checkpoint folders of `dir` by step, oldest first.
+std::vector<std::pair<int64_t, fs::path>> checkpoints(const std::string& dir) {
+  std::vector<std::pair<int64_t, fs::path>> found;
+  if (!fs::is_directory(dir)) return found;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
+    std::smatch match;
+    const std::string name = entry.path().filename().string();
+    if (entry.is_directory() && std::regex_match(name, match, kCheckpointName)) {
+      found.emplace_back(std::stoll(match[1]), entry.path());
+    }
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+std::string moment_name(const Parameter& parameter, bool second) {
+  return parameter.name + (second ? ".exp_avg_sq" : ".exp_avg");
+}
+
+// The first difference between the checkpoint's settings and this run's, as an Error.
+void check_same_settings(const nlohmann::json& saved, const nlohmann::json& current, const std::string& where) {
+  const nlohmann::json patch = nlohmann::json::diff(saved, current);
+  if (patch.empty()) return;
+  const nlohmann::json::json_pointer pointer(patch[0]["path"].get<std::string>());
+  std::string key = pointer.to_string().substr(1);
+  std::replace(key.begin(), key.end(), '/', '.');
+  const auto value = [&](const nlohmann::json& settings) {
+    return settings.contains(pointer) ? settings[pointer].dump() : std::string("(absent)");
+  };
+  throw Error(where, "written by a run with " + key + " = " + value(saved) + ", this configuration has " + value(current),
+              "the settings of the run being resumed (a changed setting changes the losses; start a new run "
+              "in another output folder instead)");
+}
+
+}  // namespace
+
+void save_training_checkpoint(const std::string& dir, int64_t keep, Caduceus& model, const AdamWOptimizer& optimizer,
+                              const TrainerState& state) {
+  fs::create_directories(dir);
+  std::vector<std::pair<std::string, Tensor>> moments;
+  for (const AdamWOptimizer::Moments& moment : optimizer.moments()) {
+    moments.emplace_back(moment_name(*moment.parameter, false), moment.m);
+    moments.emplace_back(moment_name(*moment.parameter, true), moment.v);
+  }
+  const nlohmann::json trainer_state{
+      {"format", kStateFormat},
+      {"version", kStateVersion},
+      {"step", state.step},
+      {"windows_cursor", state.windows_cursor},
+      {"masks", {{"stream", "MASK"}, {"next_index", state.step + 1}}},
+      {"optimizer_steps", optimizer.steps_taken()},
+      {"settings", state.settings},
+      {"settings_hash", fingerprint(state.settings.dump())}};
+  const std::string folder = (fs::path(dir) / folder_name(state.step)).string();
+  write_folder_atomically(folder, [&](const std::string& temporary) {
+    save_caduceus((fs::path(temporary) / "model").string(), model);
+    write_safetensors((fs::path(temporary) / "optimizer.safetensors").string(), moments,
+                      {{"steps_taken", std::to_string(optimizer.steps_taken())}});
+    write_file_atomically((fs::path(temporary) / "trainer_state.json").string(),
+                          [&](std::ostream& out) { out << trainer_state.dump(2) << '\n'; });
+  });
+  const auto all = checkpoints(dir);
+  for (size_t i = 0; i + static_cast<size_t>(keep) < all.size(); ++i) {
+    std::error_code error;
+    fs::remove_all(all[i].second, error);
+    if (error) spdlog::warn("{}: old checkpoint not deleted: {}", all[i].second.string(), error.message());
+  }
+}
+
+std::optional<std::string> latest_training_checkpoint(const std::string& dir) {
+  const auto all = checkpoints(dir);
+  if (all.empty()) return std::nullopt;
+  return all.back().second.string();
+}
+
+TrainerState load_training_checkpoint(const std::string& folder, const nlohmann::json& settings, Caduceus& model,
+                                      AdamWOptimizer& optimizer) {
+  const std::string state_path = (fs::path(folder) / "trainer_state.json").string();
+  std::ifstream in(state_path);
+  SPINDLE_CHECK(in.good(), state_path, "cannot open", "a checkpoint folder as spindle train writes it");
+  const nlohmann::json state = nlohmann::json::parse(in, nullptr, false);
+  SPINDLE_CHECK(state.is_object() && state.value("format", "") == kStateFormat &&
+                    state.value("version", 0) == kStateVersion,
+                state_path, "not a trainer state", std::string(kStateFormat) + " version " + std::to_string(kStateVersion));
+  check_same_settings(state.at("settings"), settings, state_path);
+
+  load_caduceus_weights((fs::path(folder) / "model").string(), model);
+  SafetensorsReader reader((fs::path(folder) / "optimizer.safetensors").string());
+  for (AdamWOptimizer::Moments& moment : optimizer.moments()) {
+    for (const bool second : {false, true}) {
+      const std::string name = moment_name(*moment.parameter, second);
+      Tensor& target = second ? moment.v : moment.m;
+      const SafetensorsEntry* entry = reader.find(name);
+      SPINDLE_CHECK(entry && entry->shape == target.shape(), reader.path() + ": " + name,
+                    entry ? "shape " + shape_str(entry->shape) : "missing",
+                    "the moment of parameter " + moment.parameter->name + ", shape " + shape_str(target.shape()));
+      target.copy_from(reader.read(name, target.dtype()));
+    }
+  }
+  optimizer.set_steps_taken(state.at("optimizer_steps").get<int64_t>());
+  return {state.at("step").get<int64_t>(), state.at("windows_cursor").get<int64_t>(), state.at("settings")};
+}
+
+}  // namespace spindle

@@ -1,0 +1,46 @@
+// Checkpoints of a training run: everything a run needs to continue exactly as if it had
+// never stopped. One folder per checkpoint, <dir>/step-<8-digit step>:
+//
+//   model/                 the model folder (io/caduceus_checkpoint.h: config.json +
+//                          model.safetensors), loadable on its own (load_caduceus)
+//   optimizer.safetensors  AdamW's moments, "<parameter>.exp_avg" and "<parameter>.exp_avg_sq"
+//                          (f32, torch's names), and the steps taken in the metadata
+//   trainer_state.json     the step, the training window reader's cursor, the mask stream's
+//                          position, and the settings that decide the losses with their hash
+//
+// Each folder is written under a temporary name and renamed when complete, so a folder
+// named step-* is whole; after each save only the newest `keep` remain.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "pipelines/train/adamw_optimizer.h"
+#include "platform/models/caduceus.h"
+
+namespace spindle {
+
+struct TrainerState {
+  int64_t step = 0;            // optimizer steps completed
+  int64_t windows_cursor = 0;  // WindowReader::cursor() of the training windows
+  nlohmann::json settings;     // trajectory_settings() of the run that wrote it
+};
+
+// Writes the checkpoint of `state.step` into `dir` (created if needed), then deletes all
+// but the newest `keep` checkpoints there.
+void save_training_checkpoint(const std::string& dir, int64_t keep, Caduceus& model, const AdamWOptimizer& optimizer,
+                              const TrainerState& state);
+
+// The newest checkpoint folder in `dir`, if any.
+std::optional<std::string> latest_training_checkpoint(const std::string& dir);
+
+// Loads `folder` into `model` and `optimizer` (built with the run's configuration). The
+// checkpoint's settings must equal `settings`: a difference is an Error naming the key and
+// both values, since the resumed losses would not be the ones of an uninterrupted run.
+TrainerState load_training_checkpoint(const std::string& folder, const nlohmann::json& settings, Caduceus& model,
+                                      AdamWOptimizer& optimizer);
+
+}  // namespace spindle

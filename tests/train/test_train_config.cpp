@@ -1,0 +1,139 @@
+// The training configuration: the documented example reads as written; mistakes are errors
+// naming file:line and the key.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "io/caduceus_checkpoint.h"
+#include "kernels/error.h"
+#include "pipelines/train/train_config.h"
+#include "tests/io/io_test_files.h"
+
+namespace spindle {
+namespace {
+
+const std::string kMinimal =
+    "model:\n"
+    "  preset: caduceus-131k-ps\n"
+    "  d_model: 16\n"
+    "  n_layer: 2\n"
+    "data:\n"
+    "  store: genome.h5\n"
+    "  window: 64\n"
+    "  batch: 2\n"
+    "  validation:\n"
+    "    records: [chrV]\n"
+    "optimizer:\n"
+    "  lr: 1.0e-3\n"
+    "steps: 20\n"
+    "output: run\n";
+
+// The error `text` (as train.yaml in a temporary folder) raises, with the folder's path
+// replaced by "DIR" ("" when it reads without error).
+std::string error_of(const std::string& text) {
+  test::TemporaryFolder folder;
+  const std::string path = folder.write("train.yaml", text);
+  try {
+    read_train_config(path);
+  } catch (const Error& e) {
+    std::string message = e.what();
+    const std::string directory = std::filesystem::path(path).parent_path().string();
+    for (size_t at; (at = message.find(directory)) != std::string::npos;) message.replace(at, directory.size(), "DIR");
+    return message;
+  }
+  return "";
+}
+
+TEST(TrainConfig, TheDocumentedExampleReadsAsWritten) {
+  const char* source = std::getenv("SPINDLE_SOURCE_DIR");
+  ASSERT_NE(source, nullptr) << "run through ctest";
+  const TrainConfig config = read_train_config(std::string(source) + "/docs/train_caduceus.yaml");
+  EXPECT_EQ(config.model_source, "caduceus-131k-ph");
+  EXPECT_FALSE(config.model.rcps);
+  EXPECT_EQ(config.model.d_model, 128);
+  EXPECT_EQ(config.model.ssm.d_model, 128);
+  EXPECT_EQ(config.model.n_layer, 4);
+  EXPECT_EQ(config.data.window_tokens, 1024);
+  EXPECT_TRUE(config.data.reverse_complement);
+  EXPECT_EQ(config.data.validation_records, std::vector<std::string>{"chr22"});
+  ASSERT_EQ(config.data.validation_intervals.size(), 1u);
+  EXPECT_EQ(config.data.validation_intervals[0].start, 5'000'000);
+  EXPECT_EQ(config.data.validation_intervals[0].end, 6'000'000);
+  EXPECT_DOUBLE_EQ(config.schedule.peak, 8e-3);
+  EXPECT_EQ(config.schedule.warmup_steps, 1000);
+  EXPECT_EQ(config.schedule.total_steps, 10000);
+  EXPECT_DOUBLE_EQ(config.adamw.beta2, 0.95);
+  EXPECT_DOUBLE_EQ(config.adamw.weight_decay, 0.1);
+  EXPECT_EQ(config.device, Device::cuda(0));
+  EXPECT_EQ(config.activations, DType::bf16);
+  EXPECT_EQ(config.checkpoint_every, 500);
+  EXPECT_EQ(config.seed, 2222u);
+}
+
+TEST(TrainConfig, DefaultsOfAMinimalConfig) {
+  test::TemporaryFolder folder;
+  const TrainConfig config = read_train_config(folder.write("train.yaml", kMinimal));
+  EXPECT_TRUE(config.model.rcps);
+  EXPECT_DOUBLE_EQ(config.masking.probability, 0.15);
+  EXPECT_EQ(config.device, Device::cpu());
+  EXPECT_EQ(config.activations, DType::f32);
+  EXPECT_EQ(config.checkpoint_dir, "run/checkpoints");
+  EXPECT_EQ(config.checkpoint_keep, 3);
+  EXPECT_DOUBLE_EQ(config.gradient_clip, 1.0);
+  EXPECT_FALSE(config.resume);
+}
+
+TEST(TrainConfig, AModelFromAConfigJsonWithOverrides) {
+  test::TemporaryFolder folder;
+  CaduceusConfig published = caduceus_131k_config(true);
+  write_caduceus_config(folder.file("config.json"), published);
+  std::string text = kMinimal;
+  text.replace(text.find("  preset: caduceus-131k-ps\n"), 27, "  config: " + folder.file("config.json") + "\n");
+  const TrainConfig config = read_train_config(folder.write("train.yaml", text));
+  EXPECT_EQ(config.model_source, folder.file("config.json"));
+  EXPECT_TRUE(config.model.rcps);
+  EXPECT_EQ(config.model.d_model, 16);
+  EXPECT_EQ(config.model.n_layer, 2);
+  EXPECT_EQ(config.model.complement_map, published.complement_map);
+  text.replace(text.find("  config:"), 0, "  preset: caduceus-131k-ph\n");
+  EXPECT_NE(error_of(text).find("DIR/train.yaml:3: model.config: both model.preset and model.config"),
+            std::string::npos)
+      << error_of(text);
+}
+
+TEST(TrainConfig, UnknownKeyWrongTypeAndBadValuesNameFileLineAndKey) {
+  EXPECT_EQ(error_of(kMinimal + "optimizer_x: 1\n"),
+            "DIR/train.yaml:15: optimizer_x: unknown key (expected only the keys this command reads (see its --help and "
+            "docs))");
+  EXPECT_EQ(error_of(kMinimal + "masking:\n  probability: 0.15\n  keep_fraction: 0.1\n"),
+            "DIR/train.yaml:17: masking.keep_fraction: unknown key (expected only the keys this command reads (see its "
+            "--help and docs))");
+  std::string wrong_type = kMinimal;
+  wrong_type.replace(wrong_type.find("window: 64"), 10, "window: 6k");
+  EXPECT_EQ(error_of(wrong_type), "DIR/train.yaml:7: data.window: got '6k' (expected an integer in [1, 1073741824])");
+  EXPECT_EQ(error_of(kMinimal + "precision: bf16\n"),
+            "DIR/train.yaml:15: precision: bf16 on the CPU (expected f32 on the CPU (bf16 activations run on a GPU))");
+  EXPECT_EQ(error_of(kMinimal + "device: gpu\n"),
+            "DIR/train.yaml:15: device: unknown device 'gpu' (expected cpu, cuda or cuda:N with N >= 0)");
+  std::string bad_preset = kMinimal;
+  bad_preset.replace(bad_preset.find("caduceus-131k-ps"), 16, "caduceus-1m");
+  EXPECT_NE(error_of(bad_preset).find("DIR/train.yaml:2: model.preset: got 'caduceus-1m'"), std::string::npos);
+  std::string no_held_out = kMinimal;
+  no_held_out.replace(no_held_out.find("    records: [chrV]\n"), 20, "    records: []\n");
+  EXPECT_NE(error_of(no_held_out).find("DIR/train.yaml:10: data.validation: nothing held out"), std::string::npos);
+  EXPECT_NE(error_of(kMinimal + "masking:\n  mask_fraction: 0.95\n").find("sum is at most 1"), std::string::npos);
+}
+
+TEST(TrainConfig, IntervalsAreOneBasedInclusiveLikeSamtools) {
+  const WindowRegion region = parse_interval("chrUn:KI270742v1:1,001-2,000", "intervals[0]");
+  EXPECT_EQ(region.record, "chrUn:KI270742v1");
+  EXPECT_EQ(region.start, 1000);
+  EXPECT_EQ(region.end, 2000);
+  for (const char* bad : {"chr1", "chr1:0-10", "chr1:20-10", "chr1:5", ":1-2", "chr1:1-2x"}) {
+    EXPECT_THROW(parse_interval(bad, "intervals[0]"), Error) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace spindle
