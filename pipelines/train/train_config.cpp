@@ -11,8 +11,9 @@
 namespace spindle {
 namespace {
 
-constexpr IntRange kCount{1, int64_t{1} << 40};
-constexpr IntRange kAnyCount{0, int64_t{1} << 40};
+// Steps and validation batches index the 32-bit Philox counter word of the masks.
+constexpr IntRange kCount{1, int64_t{1} << 31};
+constexpr IntRange kAnyCount{0, int64_t{1} << 31};
 constexpr RealRange kFraction{0.0, 1.0};
 constexpr RealRange kRate{0.0, 1e3};
 
