@@ -105,7 +105,7 @@ double MarkovChain::unigram_entropy() const {
   return entropy(frequencies, 4);
 }
 
-double MarkovChain::bayes_masked_loss(const std::vector<uint8_t>& tokens, const MaskingOdds& odds,
+double MarkovChain::bayes_masked_loss(const std::vector<uint8_t>& tokens, const MaskingRule& odds,
                                       RandomStream& random) const {
   const int64_t length = static_cast<int64_t>(tokens.size());
   std::vector<uint8_t> shown(static_cast<size_t>(length));
@@ -133,7 +133,7 @@ double MarkovChain::bayes_masked_loss(const std::vector<uint8_t>& tokens, const 
 
 std::vector<std::array<double, 4>> MarkovChain::target_posteriors(const std::vector<uint8_t>& shown,
                                                                   const std::vector<bool>& target,
-                                                                  const MaskingOdds& odds) const {
+                                                                  const MaskingRule& odds) const {
   const int64_t length = static_cast<int64_t>(shown.size());
   // Hidden state at t: the last `width` bases ending at t (at least one, so it holds x_t).
   const int width = std::max(order_, 1);

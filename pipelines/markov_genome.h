@@ -12,16 +12,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "pipelines/train/mlm_masking.h"
 #include "platform/random.h"
 
 namespace spindle {
-
-// BERT-style masking as training applies it (pipelines/train/mlm_masking.h): each base is a
-// target with `probability`; a target shows [MASK] with `mask_fraction`, a uniformly random
-// base with `random_fraction`, else itself.
-struct MaskingOdds {
-  double probability = 0.15, mask_fraction = 0.8, random_fraction = 0.1;
-};
 
 class MarkovChain {
  public:
@@ -42,9 +36,9 @@ class MarkovChain {
   // Entropy of the stationary base frequencies (what a model without context can reach).
   double unigram_entropy() const;
   // The Bayes-optimal expected masked-LM loss on `tokens` (bases 7..10 only): targets and
-  // their corruption drawn from `random` with `odds`, the exact posterior of each target
+  // their corruption drawn from `random` with `rule` (training's masking, pipelines/train/mlm_masking.h), the exact posterior of each target
   // given every other observed position, averaged over targets.
-  double bayes_masked_loss(const std::vector<uint8_t>& tokens, const MaskingOdds& odds, RandomStream& random) const;
+  double bayes_masked_loss(const std::vector<uint8_t>& tokens, const MaskingRule& odds, RandomStream& random) const;
 
   // What the model sees at each position: a base 0..3 (A C G T) or kShownMask.
   static constexpr uint8_t kShownMask = 4;
@@ -53,7 +47,7 @@ class MarkovChain {
   // the emission of a target being its corruption odds and of any other position the
   // mixture over being a target or not.
   std::vector<std::array<double, 4>> target_posteriors(const std::vector<uint8_t>& shown,
-                                                       const std::vector<bool>& target, const MaskingOdds& odds) const;
+                                                       const std::vector<bool>& target, const MaskingRule& odds) const;
 
  private:
   MarkovChain(int order, std::vector<double> transitions);

@@ -39,7 +39,8 @@ SimulatedGenome simulate_genome(const SimulatedGenomeOptions& options) {
   genome.entropy_rate = chain.entropy_rate();
   genome.unigram_entropy = chain.unigram_entropy();
   RandomStream mask_draws{options.seed + 2, 0};
-  genome.bayes_masked_loss = chain.bayes_masked_loss(last, MaskingOdds{}, mask_draws);
+  const MaskingRule masking;  // training's default
+  genome.bayes_masked_loss = chain.bayes_masked_loss(last, masking, mask_draws);
   const nlohmann::json summary = {
       {"generator", "order-k Markov chain"},
       {"order", options.order},
@@ -51,7 +52,10 @@ SimulatedGenome simulate_genome(const SimulatedGenomeOptions& options) {
       {"bayes_masked_lm_loss_nats",
        {{"value", genome.bayes_masked_loss},
         {"record", records.back()["name"]},
-        {"masking", {{"probability", 0.15}, {"mask_fraction", 0.8}, {"random_fraction", 0.1}}},
+        {"masking",
+         {{"probability", masking.probability},
+          {"mask_fraction", masking.mask_fraction},
+          {"random_fraction", masking.random_fraction}}}},
         {"meaning", "the lowest expected loss on masked bases any predictor can reach on this record"}}}};
   write_file_atomically(genome.fasta, [&](std::ostream& out) { out << fasta; });
   write_file_atomically(genome.summary, [&](std::ostream& out) { out << summary.dump(2) << "\n"; });

@@ -37,7 +37,7 @@ TEST(MarkovChain, EntropiesOfAnIndependentChainAgree) {
 TEST(MarkovChain, PosteriorsEqualBruteForceEnumeration) {
   RandomStream draws{6, 0};
   const MarkovChain chain = MarkovChain::random(2, 1.5, draws);
-  const MaskingOdds odds{0.3, 0.6, 0.2};
+  const MaskingRule odds{0.3, 0.6, 0.2};
   const int length = 7;
   const std::vector<uint8_t> shown{2, MarkovChain::kShownMask, 0, 3, MarkovChain::kShownMask, 1, 1};
   const std::vector<bool> target{false, true, true, false, true, false, true};
