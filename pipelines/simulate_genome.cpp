@@ -55,7 +55,7 @@ SimulatedGenome simulate_genome(const SimulatedGenomeOptions& options) {
         {"masking",
          {{"probability", masking.probability},
           {"mask_fraction", masking.mask_fraction},
-          {"random_fraction", masking.random_fraction}}}},
+          {"random_fraction", masking.random_fraction}}},
         {"meaning", "the lowest expected loss on masked bases any predictor can reach on this record"}}}};
   write_file_atomically(genome.fasta, [&](std::ostream& out) { out << fasta; });
   write_file_atomically(genome.summary, [&](std::ostream& out) { out << summary.dump(2) << "\n"; });
