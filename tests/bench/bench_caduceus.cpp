@@ -6,7 +6,7 @@
 //                  [--d-model D] [--repeats R] [--longest]
 // Defaults: the published 131k configuration (d_model 256, 16 layers), both variants,
 // L 131,072, batch 1 and 2. --longest doubles L from the first length until a step no
-// longer fits and reports the last that did.
+// longer fits, then bisects (to 16,384) and reports the longest that did.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -182,14 +182,24 @@ int main(int argc, char** argv) {
       }
     }
     if (longest) {
-      int64_t fits = 0;
-      for (int64_t length = lengths.front();; length *= 2) {
+      // Double from the first length until a step does not fit, then bisect to 16,384.
+      int64_t fits = 0, fails = 0;
+      auto try_length = [&](int64_t length) {
         const Result r = measure(config, 1, length, 1);
-        if (!r.fits) break;
-        fits = length;
-        std::printf("%-3s %9lld %6d %10.1f %12.0f %9.1f   (longest search)\n", variant.c_str(),
-                    static_cast<long long>(length), 1, r.ms, double(length) / (r.ms * 1e-3), r.peak_gib);
+        if (r.fits) {
+          std::printf("%-3s %9lld %6d %10.1f %12.0f %9.1f   (longest search)\n", variant.c_str(),
+                      static_cast<long long>(length), 1, r.ms, double(length) / (r.ms * 1e-3), r.peak_gib);
+        } else {
+          std::printf("%-3s %9lld %6d %10s   (longest search)\n", variant.c_str(), static_cast<long long>(length), 1,
+                      "OOM");
+        }
         std::fflush(stdout);
+        return r.fits;
+      };
+      for (int64_t length = lengths.front(); fails == 0; length *= 2) (try_length(length) ? fits : fails) = length;
+      while (fails - fits > 16384) {
+        const int64_t middle = (fits + fails) / 2 / 16384 * 16384;
+        (try_length(middle) ? fits : fails) = middle;
       }
       std::printf("%s: longest L in one training step at batch 1: %lld\n", variant.c_str(), static_cast<long long>(fits));
     }
