@@ -1,5 +1,7 @@
 #include "io/dna_tokenizer.h"
 
+#include <cstdio>
+
 namespace spindle::dna {
 
 const std::vector<std::string>& vocabulary() {
@@ -25,6 +27,25 @@ const std::array<uint8_t, 256>& token_table() {
     return t;
   }();
   return table;
+}
+
+Error not_a_base(char byte, const std::string& where) {
+  const unsigned char value = static_cast<unsigned char>(byte);
+  char shown[16];
+  std::snprintf(shown, sizeof shown, value >= 0x20 && value < 0x7f ? "'%c'" : "byte 0x%02X", value);
+  return Error(where, "unknown character " + std::string(shown) + " in sequence",
+               "a base A C G T N, an IUPAC code (R Y K M S W B D H V) or their lowercase");
+}
+
+size_t tokenize(std::string_view bases, uint8_t* tokens, uint8_t* soft_mask) {
+  const auto& table = token_table();
+  for (size_t i = 0; i < bases.size(); ++i) {
+    const unsigned char byte = static_cast<unsigned char>(bases[i]);
+    if (table[byte] == kNotABase) return i;
+    tokens[i] = table[byte];
+    if (soft_mask) soft_mask[i] = byte >= 'a';  // every base letter is a letter
+  }
+  return bases.size();
 }
 
 uint8_t complement(uint8_t token) {

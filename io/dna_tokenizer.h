@@ -12,7 +12,10 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "kernels/error.h"
 
 namespace spindle::dna {
 
@@ -25,6 +28,13 @@ inline constexpr uint8_t kNotABase = 0xFF;
 const std::vector<std::string>& vocabulary();
 // Token of every byte value, kNotABase for bytes that are not bases.
 const std::array<uint8_t, 256>& token_table();
+// The error for `byte`, which is not a base, at `where` ("x.fa:3:4"): "unknown character
+// 'X' in sequence" (a byte that is not printable ASCII shown as 0xNN), and what a base may be.
+Error not_a_base(char byte, const std::string& where);
+// Tokens of `bases` into tokens[0, bases.size()) and, when soft_mask is given, 1 there for
+// lowercase letters and 0 for uppercase. Returns bases.size(), or the offset of the first
+// byte that is not a base (the outputs are then filled only up to it).
+size_t tokenize(std::string_view bases, uint8_t* tokens, uint8_t* soft_mask = nullptr);
 // The complement's token (A<->T, C<->G, N->N); special tokens map to themselves.
 uint8_t complement(uint8_t token);
 // Reverses tokens[0, count) and complements each, in place (one pass through a table).

@@ -1,4 +1,4 @@
-// The samtools index of a FASTA file (.fai, and .gzi for bgzip), read through htslib.
+// The samtools index of a FASTA file (.fai, and .gzi for bgzip), read and made through htslib.
 #pragma once
 
 #include <cstdint>
@@ -16,5 +16,11 @@ std::optional<std::map<std::string, int64_t>> fasta_index_lengths(const std::str
 // Checks that the index of a bgzip FASTA is complete (.fai and .gzi) and opens nothing;
 // throws spindle::Error naming the missing file and how to make it.
 void require_fasta_index(const std::string& fasta_path);
+
+// Makes the index of `fasta_path` when it is missing, as `samtools faidx` does: the .fai,
+// and for bgzip the .gzi, beside the FASTA, written under temporary names and renamed when
+// complete (logged at info level). A gzip (not bgzip) FASTA cannot be read at random, and a
+// folder that cannot be written cannot hold the index: both are errors saying what to do.
+void make_missing_fasta_index(const std::string& fasta_path);
 
 }  // namespace spindle

@@ -5,7 +5,6 @@
 #include <htslib/kstring.h>
 
 #include <array>
-#include <cstdio>
 
 #include "io/dna_tokenizer.h"
 #include "kernels/error.h"
@@ -115,13 +114,8 @@ bool FastaReader::next_bases(std::string_view& bases) {
   }
   const std::array<uint8_t, 256>& table = dna::token_table();
   for (size_t i = 0; i < s.line.l; ++i) {
-    const unsigned char byte = static_cast<unsigned char>(s.line.s[i]);
-    if (table[byte] == dna::kNotABase) {
-      char shown[16];
-      std::snprintf(shown, sizeof shown, byte >= 0x20 && byte < 0x7f ? "'%c'" : "byte 0x%02X", byte);
-      throw Error(s.location(i + 1), "unknown character " + std::string(shown) + " in sequence",
-                  "a base A C G T N, an IUPAC code (R Y K M S W B D H V) or their lowercase");
-    }
+    const char byte = s.line.s[i];
+    if (table[static_cast<unsigned char>(byte)] == dna::kNotABase) throw dna::not_a_base(byte, s.location(i + 1));
   }
   bases = std::string_view(s.line.s, s.line.l);
   return true;

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <random>
 
 #include "kernels/error.h"
 
@@ -13,6 +14,14 @@ std::string shared_data(const std::string& relative) {
   const char* source = std::getenv("SPINDLE_SOURCE_DIR");
   if (!source) throw std::runtime_error("SPINDLE_SOURCE_DIR is not set (run the tests through ctest)");
   return (std::filesystem::path(source) / ".." / "shared" / "data" / relative).lexically_normal().string();
+}
+
+std::string random_bases(size_t count, uint32_t seed) {
+  static constexpr char kLetters[] = "ACGTNacgtnRYKM";
+  std::mt19937 generator(seed);
+  std::string bases(count, 'A');
+  for (char& base : bases) base = kLetters[generator() % (sizeof kLetters - 1)];
+  return bases;
 }
 
 std::string message_of(const std::function<void()>& run) {

@@ -1,6 +1,7 @@
 // Files for io tests: the shared real data and a fresh temporary folder per test.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -9,6 +10,9 @@ namespace spindle::test {
 
 // ../shared/data beside the source tree (SPINDLE_SOURCE_DIR is set by CTest).
 std::string shared_data(const std::string& relative);
+
+// `count` random letters of "ACGTNacgtnRYKM" (bases, soft-masked bases, IUPAC codes).
+std::string random_bases(size_t count, uint32_t seed);
 
 // What the spindle::Error that `run` throws says, or "(no error)".
 std::string message_of(const std::function<void()>& run);

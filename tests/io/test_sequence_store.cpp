@@ -4,7 +4,6 @@
 #include <hdf5.h>
 
 #include <filesystem>
-#include <random>
 
 #include "io/dna_tokenizer.h"
 #include "io/store_reader.h"
@@ -18,15 +17,9 @@ namespace {
 
 using test::TemporaryFolder;
 
-// Random bases over "ACGTNacgtnRYKM" in lines of `width`, CRLF line ends.
-std::string random_bases(size_t count, uint32_t seed) {
-  static constexpr char kLetters[] = "ACGTNacgtnRYKM";
-  std::mt19937 generator(seed);
-  std::string bases(count, 'A');
-  for (char& base : bases) base = kLetters[generator() % (sizeof kLetters - 1)];
-  return bases;
-}
+using test::random_bases;
 
+// A FASTA record in lines of `width`, CRLF line ends.
 std::string as_fasta(const std::string& name, const std::string& bases, size_t width) {
   std::string text = ">" + name + " test record\r\n";
   for (size_t i = 0; i < bases.size(); i += width) text += bases.substr(i, width) + "\r\n";
