@@ -1,0 +1,120 @@
+#include "pipelines/sequence_embedding.h"
+
+#include <algorithm>
+
+#include "io/dna_tokenizer.h"
+#include "platform/ops/convert.h"
+
+namespace spindle {
+namespace {
+
+Tensor host_f32(const Tensor& output) { return ops::converted(output, DType::f32).to(Device::cpu()); }
+
+// Rows [0, batch) of `both` averaged with rows [batch, 2 batch) read at the mirrored
+// position, column `permute[c]` for column c: the forward and RC runs of Ph, per position.
+Tensor average_with_rc_rows(const Tensor& both, int64_t batch, const std::vector<int64_t>& permute) {
+  const int64_t length = both.size(1), columns = both.size(2);
+  Tensor averaged = Tensor::empty({batch, length, columns}, DType::f32);
+  const float* in = both.data<float>();
+  float* out = averaged.data<float>();
+  for (int64_t b = 0; b < batch; ++b) {
+    for (int64_t l = 0; l < length; ++l) {
+      const float* forward = in + (b * length + l) * columns;
+      const float* reverse = in + ((batch + b) * length + (length - 1 - l)) * columns;
+      float* row = out + (b * length + l) * columns;
+      for (int64_t c = 0; c < columns; ++c) row[c] = (forward[c] + reverse[permute[c]]) / 2;
+    }
+  }
+  return averaged;
+}
+
+// PS: (h[l][c] + h[l][2D-1-c]) / 2 for c < D.
+Tensor average_strand_halves(const Tensor& hidden, int64_t d_model) {
+  const int64_t rows = hidden.size(0) * hidden.size(1);
+  Tensor averaged = Tensor::empty({hidden.size(0), hidden.size(1), d_model}, DType::f32);
+  const float* in = hidden.data<float>();
+  float* out = averaged.data<float>();
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = in + r * 2 * d_model;
+    for (int64_t c = 0; c < d_model; ++c) out[r * d_model + c] = (row[c] + row[2 * d_model - 1 - c]) / 2;
+  }
+  return averaged;
+}
+
+// (batch, length, width) -> (batch, width), summed in double.
+Tensor mean_over_positions(const Tensor& hidden) {
+  const int64_t batch = hidden.size(0), length = hidden.size(1), width = hidden.size(2);
+  Tensor pooled = Tensor::empty({batch, width}, DType::f32);
+  const float* in = hidden.data<float>();
+  std::vector<double> sum(static_cast<size_t>(width));
+  for (int64_t b = 0; b < batch; ++b) {
+    std::fill(sum.begin(), sum.end(), 0.0);
+    for (int64_t l = 0; l < length; ++l) {
+      const float* row = in + (b * length + l) * width;
+      for (int64_t c = 0; c < width; ++c) sum[c] += row[c];
+    }
+    for (int64_t c = 0; c < width; ++c) pooled.data<float>()[b * width + c] = static_cast<float>(sum[c] / length);
+  }
+  return pooled;
+}
+
+}  // namespace
+
+int64_t embedding_width(const CaduceusConfig& config, bool rc_average) {
+  return config.rcps && rc_average ? config.d_model : config.width();
+}
+
+SequenceEmbeddings embed_sequences(Caduceus& model, const std::vector<std::vector<uint8_t>>& sequences,
+                                   const EmbeddingSettings& settings) {
+  SPINDLE_CHECK(!sequences.empty() && !sequences.front().empty(), "embed_sequences", "no bases",
+                "at least one sequence of at least one base");
+  const CaduceusConfig& config = model.config();
+  const int64_t batch = static_cast<int64_t>(sequences.size()), length = static_cast<int64_t>(sequences[0].size());
+  const bool run_rc = settings.rc_average && !config.rcps;
+  const int64_t rows = run_rc ? 2 * batch : batch;
+  Tensor ids = Tensor::empty({rows, length}, DType::i32);
+  int32_t* id = ids.data<int32_t>();
+  for (int64_t b = 0; b < batch; ++b) {
+    const std::vector<uint8_t>& tokens = sequences[b];
+    SPINDLE_CHECK(static_cast<int64_t>(tokens.size()) == length, "embed_sequences",
+                  "sequence " + std::to_string(b) + " has " + std::to_string(tokens.size()) + " tokens",
+                  std::to_string(length) + " tokens, as the first: one length per batch");
+    std::copy(tokens.begin(), tokens.end(), id + b * length);
+    if (run_rc) {
+      std::vector<uint8_t> rc = tokens;
+      dna::reverse_complement(rc.data(), length);
+      std::copy(rc.begin(), rc.end(), id + (batch + b) * length);
+    }
+  }
+
+  Tensor logits, hidden;
+  model.forward(ids.to(model.device()), settings.activations, logits, &hidden, /*training=*/false);
+  SequenceEmbeddings out;
+  const Tensor host_hidden = host_f32(hidden);
+  if (run_rc) {
+    std::vector<int64_t> same_channel(static_cast<size_t>(config.width()));
+    for (size_t c = 0; c < same_channel.size(); ++c) same_channel[c] = static_cast<int64_t>(c);
+    out.hidden = average_with_rc_rows(host_hidden, batch, same_channel);
+  } else if (settings.rc_average) {
+    out.hidden = average_strand_halves(host_hidden, config.d_model);
+  } else {
+    out.hidden = host_hidden;
+  }
+  if (settings.pooling == EmbeddingPooling::mean) out.hidden = mean_over_positions(out.hidden);
+  if (settings.logits) {
+    const Tensor host_logits = host_f32(logits);
+    if (run_rc) {
+      // The complement of every token id; ids past the tokenizer's (padding) map to themselves.
+      std::vector<int64_t> complement(static_cast<size_t>(host_logits.size(-1)));
+      for (size_t v = 0; v < complement.size(); ++v) {
+        complement[v] = v < 256 ? dna::complement(static_cast<uint8_t>(v)) : static_cast<int64_t>(v);
+      }
+      out.logits = average_with_rc_rows(host_logits, batch, complement);
+    } else {
+      out.logits = host_logits;
+    }
+  }
+  return out;
+}
+
+}  // namespace spindle
