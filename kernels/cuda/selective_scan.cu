@@ -1,13 +1,14 @@
 // Chunked selective scan on CUDA (see kernels/selective_scan.h for the math and phases).
 //
-// Forward: phase 1 scans each chunk of kChunk steps from a zero state (one thread per
-// channel, all states in registers); phase 2 folds the chunk summaries in order into each
-// chunk's true start state (one thread per channel and state); phase 3 rescans each chunk
-// from its start state and writes the output. Backward recomputes phases 1-2, folds the
+// Forward: phase 1 scans each chunk of kChunk steps from a zero state (kSplit threads per
+// channel, each with a run of consecutive states in registers); phase 2 folds the chunk
+// summaries in order into each chunk's true start state (a warp scan over chunks per
+// channel and state); phase 3 rescans each chunk from its start state and writes the output. Backward recomputes phases 1-2, folds the
 // adjoint the same way from the other end, and rescans each chunk once more for the
 // gradients. All sums run in a fixed order: results are identical run to run.
 #include <cuda_bf16.h>
 
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -104,10 +105,33 @@ __device__ void load_state_inputs(float* bc, const T* x, int64_t b, int64_t stat
   }
 }
 
+// v[k] = run[k] for k < kCount, in 16- or 8-byte shared-memory loads where kCount allows
+// (the per-channel kernels place every run at a multiple of its vector width).
+template <int kCount>
+__device__ __forceinline__ void load_run(float (&v)[kCount], const float* run) {
+  if constexpr (kCount % 4 == 0) {
+#pragma unroll
+    for (int k = 0; k < kCount; k += 4) {
+      const float4 x = *reinterpret_cast<const float4*>(run + k);
+      v[k] = x.x, v[k + 1] = x.y, v[k + 2] = x.z, v[k + 3] = x.w;
+    }
+  } else if constexpr (kCount % 2 == 0) {
+#pragma unroll
+    for (int k = 0; k < kCount; k += 2) {
+      const float2 x = *reinterpret_cast<const float2*>(run + k);
+      v[k] = x.x, v[k + 1] = x.y;
+    }
+  } else {
+#pragma unroll
+    for (int k = 0; k < kCount; ++k) v[k] = run[k];
+  }
+}
+
 // Shared memory of the per-channel kernels: `tiles` channel tiles and `state_tiles`
-// time-major state tiles (B, C) of kN columns.
+// time-major state tiles (B, C) of kN columns. Every tile starts at a multiple of 16 bytes.
 template <int kN>
 constexpr size_t channel_kernel_bytes(int tiles, int state_tiles) {
+  static_assert(kChannelsPerBlock * kRow % 4 == 0 && kN % 4 == 0, "16-byte aligned tiles");
   return (static_cast<size_t>(tiles) * kChannelsPerBlock * kRow + static_cast<size_t>(state_tiles) * kChunk * kN) *
          sizeof(float);
 }
@@ -133,6 +157,30 @@ __device__ __forceinline__ int64_t chunk_index(int64_t b, int64_t c, int64_t d, 
   return (b * chunks + c) * s.channels + d;
 }
 
+// Thread `part` of a channel in the per-channel kernels holds states part * kPer .. + kPer - 1
+// (consecutive: B and C come in vector loads). Their A (scaled for exp2f) and, from `from`
+// (zero when null), their values.
+template <int kPer>
+__device__ __forceinline__ void load_channel_states(float (&A)[kPer], float (&values)[kPer], const float* A_in,
+                                                    const float* from, int64_t d, int part, const ScanShape& s) {
+#pragma unroll
+  for (int k = 0; k < kPer; ++k) {
+    const int n = part * kPer + k;
+    A[k] = n < s.state ? A_in[d * s.state + n] * kLog2e : 0.0f;
+    values[k] = from && n < s.state ? from[n] : 0.0f;
+  }
+}
+
+template <int kPer>
+__device__ __forceinline__ void store_channel_states(const float (&values)[kPer], float* to, int part,
+                                                     const ScanShape& s) {
+#pragma unroll
+  for (int k = 0; k < kPer; ++k) {
+    const int n = part * kPer + k;
+    if (n < s.state) to[n] = values[k];
+  }
+}
+
 // Phase 1: the state each channel reaches over each chunk from zero, and the chunk's dt sum.
 template <typename T, int kN>
 __global__ void __launch_bounds__(kChannelThreads) chunk_states_kernel(ScanCudaInputs<T> in, ScanShape s,
@@ -156,28 +204,21 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_states_kernel(ScanCudaI
   if (r >= valid) return;
   const int64_t d = d0 + r;
   float A[kPer], h[kPer];
-#pragma unroll
-  for (int k = 0; k < kPer; ++k) {
-    const int n = part + k * kSplit;
-    A[k] = n < s.state ? in.A[d * s.state + n] * kLog2e : 0.0f;
-    h[k] = 0.0f;
-  }
+  load_channel_states(A, h, in.A, nullptr, d, part, s);
   float dt_sum = 0.0f;
 #pragma unroll 4
   for (int i = 0; i < ch.count; ++i) {
     const int j = tile_column(i, ch.count, o.reverse);
     const float dt = dt_tile[r * kRow + j], dtu = dt * u_tile[r * kRow + j];
+    float Bn[kPer];
+    load_run(Bn, b_tile + j * kN + part * kPer);
     dt_sum += dt;
 #pragma unroll
-    for (int k = 0; k < kPer; ++k) h[k] = exp2f(dt * A[k]) * h[k] + dtu * b_tile[j * kN + part + k * kSplit];
+    for (int k = 0; k < kPer; ++k) h[k] = exp2f(dt * A[k]) * h[k] + dtu * Bn[k];
   }
   const int64_t at = chunk_index(b, c, d, s, w.chunks);
   if (part == 0) w.chunk_dt[at] = dt_sum;
-#pragma unroll
-  for (int k = 0; k < kPer; ++k) {
-    const int n = part + k * kSplit;
-    if (n < s.state) w.chunk_state[at * s.state + n] = h[k];
-  }
+  store_channel_states(h, w.chunk_state + at * s.state, part, s);
 }
 
 // Composes affine maps x -> p x + q across the warp, lane order first to last: afterwards
@@ -194,27 +235,67 @@ __device__ __forceinline__ void warp_compose(float& p, float& q) {
   }
 }
 
-// Phase 2: replaces each chunk's summary with its true start state; writes the final state.
-// One warp per (batch, channel, state) folds 32 chunks per step with a warp scan.
-__global__ void fold_states_kernel(const float* A, const float* h0, ScanShape s, Workspace w, float* h_final) {
-  const int64_t pair = grid_index() / 32;
-  const int lane = threadIdx.x % 32;
-  if (pair >= s.batch * s.channels * s.state) return;
-  const int64_t n = pair % s.state, d = (pair / s.state) % s.channels, b = pair / (s.state * s.channels);
-  const float a = A[d * s.state + n];
-  float h = h0 ? h0[pair] : 0.0f;
-  for (int64_t c0 = 0; c0 < w.chunks; c0 += 32) {
-    const int64_t c = c0 + lane;
-    const bool real = c < w.chunks;
-    const int64_t at = chunk_index(b, real ? c : 0, d, s, w.chunks);
-    float p = real ? __expf(a * w.chunk_dt[at]) : 1.0f, q = real ? w.chunk_state[at * s.state + n] : 0.0f;
-    warp_compose(p, q);
-    const float after = p * h + q;  // state after chunk c
-    const float before = __shfl_up_sync(0xffffffffu, after, 1);
-    if (real) w.chunk_state[at * s.state + n] = lane == 0 ? h : before;
-    h = __shfl_sync(0xffffffffu, after, 31);
+constexpr int kFoldThreads = 256;
+constexpr int kFoldPairs = kFoldThreads / 32;  // (channel, state) pairs per block: one per warp
+constexpr int kFoldRows = kFoldThreads / kFoldPairs;  // tile rows (chunks) the block moves per pass
+constexpr int kFoldChunks = 128;                      // chunks per tile
+
+// Phases 2 and B2: folds the chunk summaries in chunk order (from the last chunk with
+// from_end). Chunk c maps the running value x to exp(A dt_sum_c) x + summary_c; the value
+// starts at `initial` (zero when null); each summary is replaced with the value before its
+// chunk, and `final_value` (when given) gets the value after the last. Forward this turns
+// states from zero into true start states (h0 -> h_final); backward, adjoint outflows into
+// the adjoint flowing into each chunk (dh_final -> dh0).
+// One block per 8 (channel, state) pairs of one batch entry, whose summaries are 32 bytes
+// apart per chunk: tiles of kFoldChunks chunks are read in 32-byte rows into shared memory,
+// each warp scans its pair 32 chunks per step (warp_compose), and the tile is written back.
+__global__ void __launch_bounds__(kFoldThreads) fold_chunks_kernel(const float* A, const float* initial, ScanShape s,
+                                                                   Workspace w, float* final_value, bool from_end) {
+  __shared__ float p_tile[kFoldChunks][kFoldPairs + 1], q_tile[kFoldChunks][kFoldPairs + 1];
+  const int64_t pairs = s.channels * s.state, b = blockIdx.y;
+  const int64_t pair0 = static_cast<int64_t>(blockIdx.x) * kFoldPairs;
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  // Tile traffic: thread k moves column k % kFoldPairs (one pair) of rows k / kFoldPairs + kFoldRows m.
+  const int column = threadIdx.x % kFoldPairs, first_row = threadIdx.x / kFoldPairs;
+  const int64_t my_pair = pair0 + column;
+  const bool my_pair_real = my_pair < pairs;
+  const float my_a = my_pair_real ? A[my_pair] : 0.0f;
+  const int64_t my_channel = my_pair_real ? my_pair / s.state : 0;
+  float* summaries = w.chunk_state + b * w.chunks * pairs;        // [chunk][pair]
+  const float* dt_sums = w.chunk_dt + b * w.chunks * s.channels;  // [chunk][channel]
+  // The warp's own pair (column `warp` of the tile) and its running value.
+  const int64_t pair = pair0 + warp;
+  float h = initial && pair < pairs ? initial[b * pairs + pair] : 0.0f;
+  for (int64_t c0 = 0; c0 < w.chunks; c0 += kFoldChunks) {
+    // Row i of the tile is the i-th chunk of this tile in fold order.
+    auto chunk_at = [&](int i) { return from_end ? w.chunks - 1 - (c0 + i) : c0 + i; };
+    for (int i = first_row; i < kFoldChunks; i += kFoldRows) {
+      float p = 1.0f, q = 0.0f;  // the identity map for chunks past the end
+      if (c0 + i < w.chunks && my_pair_real) {
+        const int64_t c = chunk_at(i);
+        p = __expf(my_a * dt_sums[c * s.channels + my_channel]);
+        q = summaries[c * pairs + my_pair];
+      }
+      p_tile[i][column] = p;
+      q_tile[i][column] = q;
+    }
+    __syncthreads();
+#pragma unroll
+    for (int i0 = 0; i0 < kFoldChunks; i0 += 32) {
+      float p = p_tile[i0 + lane][warp], q = q_tile[i0 + lane][warp];
+      warp_compose(p, q);
+      const float after = p * h + q;  // value after chunk i0 + lane
+      const float before = __shfl_up_sync(0xffffffffu, after, 1);
+      q_tile[i0 + lane][warp] = lane == 0 ? h : before;
+      h = __shfl_sync(0xffffffffu, after, 31);
+    }
+    __syncthreads();
+    for (int i = first_row; i < kFoldChunks; i += kFoldRows) {
+      if (c0 + i < w.chunks && my_pair_real) summaries[chunk_at(i) * pairs + my_pair] = q_tile[i][column];
+    }
+    __syncthreads();
   }
-  if (h_final && lane == 0) h_final[pair] = h;
+  if (final_value && lane == 0 && pair < pairs) final_value[b * pairs + pair] = h;
 }
 
 // Phase 3: rescans each chunk from its start state and writes out.
@@ -245,23 +326,20 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCuda
   const int64_t d = d0 + (active ? r : 0);
   const int64_t at = chunk_index(b, c, d, s, w.chunks);
   float A[kPer], h[kPer];
-#pragma unroll
-  for (int k = 0; k < kPer; ++k) {
-    const int n = part + k * kSplit;
-    A[k] = n < s.state ? in.A[d * s.state + n] * kLog2e : 0.0f;
-    h[k] = n < s.state ? w.chunk_state[at * s.state + n] : 0.0f;
-  }
+  load_channel_states(A, h, in.A, w.chunk_state + at * s.state, d, part, s);
   const float skip = in.D ? in.D[d] : 0.0f;
 #pragma unroll 4
   for (int i = 0; i < ch.count; ++i) {
     const int j = tile_column(i, ch.count, o.reverse);
     const float dt = dt_tile[r * kRow + j], u = u_tile[r * kRow + j], dtu = dt * u;
+    float Bn[kPer], Cn[kPer];
+    load_run(Bn, b_tile + j * kN + part * kPer);
+    load_run(Cn, c_tile + j * kN + part * kPer);
     float y = 0.0f;
 #pragma unroll
     for (int k = 0; k < kPer; ++k) {
-      const int n = part + k * kSplit;
-      h[k] = exp2f(dt * A[k]) * h[k] + dtu * b_tile[j * kN + n];
-      y += c_tile[j * kN + n] * h[k];
+      h[k] = exp2f(dt * A[k]) * h[k] + dtu * Bn[k];
+      y += Cn[k] * h[k];
     }
     y += __shfl_xor_sync(0xffffffffu, y, 1);
     y += __shfl_xor_sync(0xffffffffu, y, 2);
@@ -308,12 +386,7 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
   if (r >= valid) return;
   const int64_t d = d0 + r;
   float A[kPer], carry[kPer];
-#pragma unroll
-  for (int k = 0; k < kPer; ++k) {
-    const int n = part + k * kSplit;
-    A[k] = n < s.state ? in.A[d * s.state + n] * kLog2e : 0.0f;
-    carry[k] = 0.0f;
-  }
+  load_channel_states(A, carry, in.A, nullptr, d, part, s);
   float dt_sum = 0.0f;
 #pragma unroll 4
   for (int i = ch.count - 1; i >= 0; --i) {
@@ -324,41 +397,15 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
       const float z = z_tile[r * kRow + j];
       g *= z * sigmoid(z);
     }
+    float Cn[kPer];
+    load_run(Cn, c_tile + j * kN + part * kPer);
     dt_sum += dt;
 #pragma unroll
-    for (int k = 0; k < kPer; ++k) carry[k] = exp2f(dt * A[k]) * (carry[k] + c_tile[j * kN + part + k * kSplit] * g);
+    for (int k = 0; k < kPer; ++k) carry[k] = exp2f(dt * A[k]) * (carry[k] + Cn[k] * g);
   }
   const int64_t at = chunk_index(b, c, d, s, adjoint.chunks);
   if (part == 0) adjoint.chunk_dt[at] = dt_sum;
-#pragma unroll
-  for (int k = 0; k < kPer; ++k) {
-    const int n = part + k * kSplit;
-    if (n < s.state) adjoint.chunk_state[at * s.state + n] = carry[k];
-  }
-}
-
-// Phase B2: replaces each chunk's outflow with the adjoint flowing into the chunk from the
-// next one (dh_final for the last), and writes dh0, the adjoint leaving the first chunk.
-// One warp per (batch, channel, state), 32 chunks per step, from the last chunk backwards.
-__global__ void fold_adjoints_kernel(const float* A, const float* dh_final, ScanShape s, Workspace w, float* dh0) {
-  const int64_t pair = grid_index() / 32;
-  const int lane = threadIdx.x % 32;
-  if (pair >= s.batch * s.channels * s.state) return;
-  const int64_t n = pair % s.state, d = (pair / s.state) % s.channels, b = pair / (s.state * s.channels);
-  const float a = A[d * s.state + n];
-  float carry = dh_final ? dh_final[pair] : 0.0f;
-  for (int64_t c0 = 0; c0 < w.chunks; c0 += 32) {
-    const int64_t c = w.chunks - 1 - (c0 + lane);
-    const bool real = c >= 0;
-    const int64_t at = chunk_index(b, real ? c : 0, d, s, w.chunks);
-    float p = real ? __expf(a * w.chunk_dt[at]) : 1.0f, q = real ? w.chunk_state[at * s.state + n] : 0.0f;
-    warp_compose(p, q);
-    const float after = p * carry + q;  // adjoint leaving chunk c towards c - 1
-    const float before = __shfl_up_sync(0xffffffffu, after, 1);
-    if (real) w.chunk_state[at * s.state + n] = lane == 0 ? carry : before;
-    carry = __shfl_sync(0xffffffffu, after, 31);
-  }
-  if (dh0 && lane == 0) dh0[pair] = carry;
+  store_channel_states(carry, adjoint.chunk_state + at * s.state, part, s);
 }
 
 // Phase B3: one warp per chunk; lanes are (channel, state) pairs, kLanes lanes per channel,
@@ -601,7 +648,15 @@ ScanCudaInputs<Dev<T>> device_inputs(const ScanCudaInputs<T>& in) {
 class Scratch {
  public:
   Scratch(size_t bytes, cudaStream_t stream) : stream_(stream) {
-    SPINDLE_CUDA_CHECK(cudaMallocAsync(&pointer_, bytes, stream));
+    const cudaError_t status = cudaMallocAsync(&pointer_, bytes, stream);
+    if (status == cudaErrorMemoryAllocation) {
+      cudaGetLastError();
+      // Worded as the device pool words it, so callers recognise one kind of failure.
+      throw Error("cudaMallocAsync (selective scan workspace)",
+                  "out of device memory allocating " + std::to_string(bytes) + " bytes",
+                  "an allocation that fits in the free device memory");
+    }
+    SPINDLE_CUDA_CHECK(status);
   }
   ~Scratch() { cudaFreeAsync(pointer_, stream_); }
   Scratch(const Scratch&) = delete;
@@ -619,6 +674,14 @@ template <typename... Params, typename... Args>
 void launch_channel_kernel(void (*kernel)(Params...), dim3 grid, size_t bytes, cudaStream_t stream, Args&&... args) {
   SPINDLE_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)));
   kernel<<<grid, kChannelThreads, bytes, stream>>>(std::forward<Args>(args)...);
+}
+
+void launch_fold(const float* A, const float* initial, const ScanShape& s, const Workspace& w, float* final_value,
+                 bool from_end, cudaStream_t stream) {
+  const dim3 grid(static_cast<unsigned>((s.channels * s.state + kFoldPairs - 1) / kFoldPairs),
+                  static_cast<unsigned>(s.batch));
+  fold_chunks_kernel<<<grid, kFoldThreads, 0, stream>>>(A, initial, s, w, final_value, from_end);
+  check_launch("fold_chunks_kernel");
 }
 
 // Blocks for one warp per item.
@@ -655,9 +718,7 @@ void run_state_phases(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, cons
     launch_channel_kernel(chunk_states_kernel<Dev<T>, kN>, grid, channel_kernel_bytes<kN>(2, 1), stream, in, s, o, w);
   });
   check_launch("chunk_states_kernel");
-  fold_states_kernel<<<warps_grid(s.batch * s.channels * s.state), kThreadsPerBlock, 0, stream>>>(in.A, in.h0, s, w,
-                                                                                                   h_final);
-  check_launch("fold_states_kernel");
+  launch_fold(in.A, in.h0, s, w, h_final, false, stream);
 }
 
 }  // namespace
@@ -707,9 +768,7 @@ void selective_scan_backward_cuda(const ScanCudaInputs<T>& in_host_types, const 
                           dout_device, s, o, adjoints);
   });
   check_launch("chunk_adjoints_kernel");
-  fold_adjoints_kernel<<<warps_grid(s.batch * s.channels * s.state), kThreadsPerBlock, 0, stream>>>(
-      in.A, dh_final, s, adjoints, grad.dh0);
-  check_launch("fold_adjoints_kernel");
+  launch_fold(in.A, dh_final, s, adjoints, grad.dh0, true, stream);
 
   // The chunk states are read once per (chunk, channel, state) before dA's partial is
   // written to the same place, so the buffer is reused for the partials.

@@ -1,6 +1,7 @@
 // FFT long-convolution timing on one GPU: f32, causal, with the D skip term; by default
 // batch 1, 256 channels at L = 2^14, 2^17, 2^20, 2^22.
 //   bench_fft_conv [--length L]... [--channels C] [--batch B] [--repeats R] [--backward 0|1]
+//                  [--chunk K]   (channels transformed together; 0: automatic)
 // Prints per length: the forward median time (CUDA events, after warm-up; inputs random
 // normal, never zeros), the minimal bytes (read u and k, write y once) and the rate they
 // give, that rate as a fraction of the H100's ~3.0 TB/s copy bandwidth, the bytes this
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
   int64_t channels = 256, batch = 1;
   int repeats = 20;
   bool backward = false;
+  int64_t chunk = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const int64_t value = std::atoll(argv[i + 1]);
@@ -55,6 +57,7 @@ int main(int argc, char** argv) {
     else if (flag == "--batch") batch = value;
     else if (flag == "--repeats") repeats = static_cast<int>(value);
     else if (flag == "--backward") backward = value != 0;
+    else if (flag == "--chunk") chunk = value;
     else {
       std::fprintf(stderr, "unknown option %s\n", argv[i]);
       return 2;
@@ -66,9 +69,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   const Stream stream = Stream::create(kGpu);
-  std::printf("device: %s; f32, causal, batch %lld, %lld channels, median of %d runs\n",
+  std::printf("device: %s; f32, causal, batch %lld, %lld channels, channels per chunk %lld, median of %d runs\n",
               gpu_properties(0).name.c_str(), static_cast<long long>(batch), static_cast<long long>(channels),
-              repeats);
+              static_cast<long long>(chunk), repeats);
   std::printf("%-9s %9s %9s %8s %8s %9s %8s %9s %9s\n", "L", "fwd ms", "anchor", "vs anch", "min GB", "min GB/s",
               "of 3TB/s", "moved GB", "fwd+bwd");
   for (const int64_t length : lengths) {
@@ -77,7 +80,7 @@ int main(int argc, char** argv) {
     const Tensor k = device_normal({channels, length}, 2, stream);
     const Tensor D = device_normal({channels}, 3, stream);
     Tensor y = Tensor::empty(sequence, DType::f32, kGpu, &stream);
-    const ops::FftConvArgs args{nullptr, &D};
+    const ops::FftConvArgs args{nullptr, &D, chunk};
     const double forward = testing::median_ms([&] { ops::fft_conv_forward(u, k, y, args, &stream); }, repeats, stream);
 
     const double rows = double(batch) * channels, bins = double(length + 1), L = double(length);

@@ -4,8 +4,9 @@
 namespace spindle::testing {
 namespace {
 
-// Awkward sizes: lengths not multiples of the 32-step chunk, one step, state 1..64, both
-// directions, with and without the optional inputs.
+// Awkward sizes: lengths not multiples of the 32-step chunk, one
+// step, state 1..64, both directions, with and without the optional inputs; 8300 steps fold
+// more than one tile of 128 chunks in both passes.
 struct ScanCase {
   int64_t batch, channels, length, state;
   bool reverse, full;
@@ -64,6 +65,7 @@ const RegisterOpCase kCases[] = {
     SCAN_CASES("b1_d70_l130_n64_reverse", 1, 70, 130, 64, true, true),
     SCAN_CASES("b2_d3_l257_n1_minimal", 2, 3, 257, 1, false, false),
     SCAN_CASES("b1_d9_l4097_n8", 1, 9, 4097, 8, false, true),
+    SCAN_CASES("b1_d3_l8300_n5_reverse", 1, 3, 8300, 5, true, true),
 };
 
 }  // namespace
