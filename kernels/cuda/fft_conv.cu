@@ -1,6 +1,8 @@
 #include <cuda_bf16.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <initializer_list>
 
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/fft_plan_cache.h"
@@ -59,38 +61,123 @@ struct PadSources {
   const float* k_bwd;
 };
 
-// Grid (chunk rows, time tiles): writes every transform input row, padded to n.
-template <typename T>
+// W consecutive elements as floats. W = 4 moves them in one 16-byte (float) or 8-byte
+// (bf16) access: the caller guarantees that alignment (vector_width).
+template <int W>
+struct Floats {
+  float v[W];
+};
+
+__device__ __forceinline__ float4 load4(const float* p) { return *reinterpret_cast<const float4*>(p); }
+__device__ __forceinline__ float4 load4(const __nv_bfloat16* p) {
+  const uint2 raw = *reinterpret_cast<const uint2*>(p);
+  const float2 a = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&raw.x));
+  const float2 b = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&raw.y));
+  return make_float4(a.x, a.y, b.x, b.y);
+}
+__device__ __forceinline__ void store4(float* p, float4 v) { *reinterpret_cast<float4*>(p) = v; }
+__device__ __forceinline__ void store4(__nv_bfloat16* p, float4 v) {
+  const __nv_bfloat162 a = __floats2bfloat162_rn(v.x, v.y), b = __floats2bfloat162_rn(v.z, v.w);
+  *reinterpret_cast<uint2*>(p) = make_uint2(*reinterpret_cast<const unsigned*>(&a), *reinterpret_cast<const unsigned*>(&b));
+}
+
+template <int W, typename T>
+__device__ __forceinline__ Floats<W> load_floats(const T* p) {
+  Floats<W> r;
+  if constexpr (W == 4) {
+    const float4 v = load4(p);
+    r = {{v.x, v.y, v.z, v.w}};
+  } else {
+#pragma unroll
+    for (int i = 0; i < W; ++i) r.v[i] = to_float(p[i]);
+  }
+  return r;
+}
+
+template <int W, typename T>
+__device__ __forceinline__ void store_floats(T* p, const Floats<W>& f) {
+  if constexpr (W == 4) {
+    store4(p, make_float4(f.v[0], f.v[1], f.v[2], f.v[3]));
+  } else {
+#pragma unroll
+    for (int i = 0; i < W; ++i) p[i] = from_float<T>(f.v[i]);
+  }
+}
+
+// 4 when every row of the call starts 16-byte aligned (L a multiple of 4 and every pointer
+// aligned), else 1.
+int vector_width(int64_t length, std::initializer_list<const void*> pointers) {
+  if (length % 4 != 0) return 1;
+  for (const void* p : pointers) {
+    if (reinterpret_cast<uintptr_t>(p) % 16 != 0) return 1;
+  }
+  return 4;
+}
+
+// Grid (chunk rows, time tiles of W-element groups): writes every transform input row,
+// padded to n, W elements per access.
+template <typename T, int W>
 __global__ void pad_kernel(PadSources<T> src, float* reals, Chunk chunk) {
   const int64_t row = blockIdx.x, L = chunk.length, n = chunk.n();
   float* out = reals + row * n;
   const int64_t activation_rows = chunk.activation_rows();
+  const Floats<W> zero{};
   if (row < src.tensors * activation_rows) {
     const T* tensor = row < activation_rows ? src.first : src.second;
     const T* in = tensor + chunk.global_row(row % activation_rows) * L;
-    for (int64_t t = row_start(); t < n; t += row_stride()) out[t] = t < L ? to_float(in[t]) : 0.0f;
+    for (int64_t t = W * row_start(); t < n; t += W * row_stride()) {
+      store_floats<W>(out + t, t < L ? load_floats<W>(in + t) : zero);
+    }
   } else {
     const int64_t c = chunk.first + row - src.tensors * activation_rows;
     const float* forward = src.k_fwd + c * L;
     const float* backward = src.k_bwd ? src.k_bwd + c * L : nullptr;
-    for (int64_t t = row_start(); t < n; t += row_stride()) {
-      out[t] = t < L ? forward[t] : (backward ? backward[2 * L - 1 - t] : 0.0f);
+    for (int64_t t = W * row_start(); t < n; t += W * row_stride()) {
+      Floats<W> v = zero;
+      if (t < L) {
+        v = load_floats<W>(forward + t);
+      } else if (backward) {
+        // out[t + i] = backward[2L - 1 - t - i]: the group backward[2L - W - t ..] reversed.
+        const Floats<W> reversed = load_floats<W>(backward + 2 * L - W - t);
+#pragma unroll
+        for (int i = 0; i < W; ++i) v.v[i] = reversed.v[W - 1 - i];
+      }
+      store_floats<W>(out + t, v);
     }
   }
+}
+
+template <typename T>
+void launch_pad(const PadSources<T>& sources, float* reals, const Chunk& chunk, int64_t rows, int width,
+                cudaStream_t stream) {
+  if (width == 4) {
+    pad_kernel<T, 4><<<row_grid(rows, chunk.n() / 4), kThreads, 0, stream>>>(sources, reals, chunk);
+  } else {
+    pad_kernel<T, 1><<<row_grid(rows, chunk.n()), kThreads, 0, stream>>>(sources, reals, chunk);
+  }
+  check_launch("pad_kernel");
 }
 
 __device__ __forceinline__ float2 cmul(float2 a, float2 b) { return {a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x}; }
 // conj(a) * b
 __device__ __forceinline__ float2 cmul_conj(float2 a, float2 b) { return {a.x * b.x + a.y * b.y, a.x * b.y - a.y * b.x}; }
 
-// Grid (chunk channels, frequency tiles): U[b, j] *= K[j] / n for every batch entry b, with
-// the u spectra in the first activation block and the kernel spectra after it.
-__global__ void multiply_kernel(float2* spectra, Chunk chunk, float scale) {
+// The skip term D u is a kernel with D at lag 0, whose spectrum is D at every frequency:
+// the multiplies below add D (0 when null) to the kernel's spectrum, so the inverse
+// transform returns conv + D u and the crop only converts.
+__device__ __forceinline__ float skip_weight(const float* D, const Chunk& chunk, int64_t j) {
+  return D ? D[chunk.first + j] : 0.0f;
+}
+
+// Grid (chunk channels, frequency tiles): U[b, j] *= (K[j] + D[j]) / n for every batch entry
+// b, with the u spectra in the first activation block and the kernel spectra after it.
+__global__ void multiply_kernel(float2* spectra, const float* D, Chunk chunk, float scale) {
   const int64_t j = blockIdx.x;
   const float2* k_spectra = spectra + chunk.activation_rows() * chunk.bins;
+  const float d = skip_weight(D, chunk, j);
   for (int64_t f = row_start(); f < chunk.bins; f += row_stride()) {
     float2 k = k_spectra[j * chunk.bins + f];
-    k = {k.x * scale, k.y * scale};
+    k = {(k.x + d) * scale, k.y * scale};
     for (int64_t b = 0; b < chunk.batch; ++b) {
       float2& u = spectra[(b * chunk.count + j) * chunk.bins + f];
       u = cmul(u, k);
@@ -99,15 +186,16 @@ __global__ void multiply_kernel(float2* spectra, Chunk chunk, float scale) {
 }
 
 // Grid (chunk channels, frequency tiles), spectra blocks dy, u, k. For every b:
-// DU[b, j] = conj(K[j]) DY[b, j] / n (written over U[b, j]); then
+// DU[b, j] = conj(K[j] + D[j]) DY[b, j] / n (written over U[b, j]); then
 // K[j] = sum_b conj(U[b, j]) DY[b, j] / n, summed in batch order.
-__global__ void backward_spectra_kernel(float2* spectra, Chunk chunk, float scale) {
+__global__ void backward_spectra_kernel(float2* spectra, const float* D, Chunk chunk, float scale) {
   const int64_t j = blockIdx.x, block = chunk.activation_rows() * chunk.bins;
   const float2* dy_spectra = spectra;
   float2* u_spectra = spectra + block;
   float2* k_spectra = spectra + 2 * block;
+  const float d = skip_weight(D, chunk, j);
   for (int64_t f = row_start(); f < chunk.bins; f += row_stride()) {
-    const float2 k = k_spectra[j * chunk.bins + f];
+    const float2 kernel = k_spectra[j * chunk.bins + f], k = {kernel.x + d, kernel.y};
     float2 dk = {0.0f, 0.0f};
     for (int64_t b = 0; b < chunk.batch; ++b) {
       const int64_t at = (b * chunk.count + j) * chunk.bins + f;
@@ -121,16 +209,24 @@ __global__ void backward_spectra_kernel(float2* spectra, Chunk chunk, float scal
   }
 }
 
-// Grid (chunk activation rows, time tiles): out[t] = conv[t] + D[c] * skip[t] for t < L,
-// conv being the chunk's inverse-transformed rows.
-template <typename T>
-__global__ void crop_kernel(const float* conv, const T* skip, const float* D, T* out, Chunk chunk) {
-  const int64_t row = blockIdx.x, global = chunk.global_row(row), L = chunk.length;
-  const float d = D ? D[chunk.first + row % chunk.count] : 0.0f;
+// Grid (chunk activation rows, time tiles of W-element groups): out[t] = conv[t] for t < L,
+// conv being the chunk's inverse-transformed rows (the skip term is in them already).
+template <typename T, int W>
+__global__ void crop_kernel(const float* conv, T* out, Chunk chunk) {
+  const int64_t row = blockIdx.x, L = chunk.length;
   const float* in = conv + row * chunk.n();
-  for (int64_t t = row_start(); t < L; t += row_stride()) {
-    out[global * L + t] = from_float<T>(in[t] + d * to_float(skip[global * L + t]));
+  T* target = out + chunk.global_row(row) * L;
+  for (int64_t t = W * row_start(); t < L; t += W * row_stride()) store_floats<W>(target + t, load_floats<W>(in + t));
+}
+
+template <typename T>
+void launch_crop(const float* conv, T* out, const Chunk& chunk, int64_t rows, int width, cudaStream_t stream) {
+  if (width == 4) {
+    crop_kernel<T, 4><<<row_grid(rows, chunk.length / 4), kThreads, 0, stream>>>(conv, out, chunk);
+  } else {
+    crop_kernel<T, 1><<<row_grid(rows, chunk.length), kThreads, 0, stream>>>(conv, out, chunk);
   }
+  check_launch("crop_kernel");
 }
 
 // Grid (chunk channels, time tiles): dk_fwd = dk2[:L], dk_bwd[m] = dk2[2L - 1 - m].
@@ -237,21 +333,20 @@ void fft_conv_forward_cuda(const T* u, const float* k_fwd, const float* k_bwd, c
   if (shape.length == 0 || shape.channels == 0 || shape.batch == 0) return;
   const Scratch scratch = split(workspace, shape, kForwardPass);
   const auto* u_device = reinterpret_cast<const Device<T>*>(u);
+  const float* k_bwd_used = shape.bidirectional ? k_bwd : nullptr;
+  const int width = vector_width(shape.length, {u, y, k_fwd, k_bwd_used, scratch.reals});
   const float scale = 1.0f / static_cast<float>(2 * shape.length);
   for_each_chunk(shape, kForwardPass, [&](const Chunk chunk) {
     const int64_t rows = transform_rows(shape, kForwardPass, chunk.count), activation_rows = chunk.activation_rows();
-    const PadSources<Device<T>> sources{u_device, nullptr, 1, k_fwd, shape.bidirectional ? k_bwd : nullptr};
-    pad_kernel<<<row_grid(rows, chunk.n()), kThreads, 0, stream>>>(sources, scratch.reals, chunk);
-    check_launch("pad_kernel");
+    launch_pad(PadSources<Device<T>>{u_device, nullptr, 1, k_fwd, k_bwd_used}, scratch.reals, chunk, rows, width,
+               stream);
     fft_execute(fft_plan(FftDirection::real_to_complex, chunk.n(), rows), scratch.reals, scratch.spectra,
                 scratch.work_area, stream);
-    multiply_kernel<<<row_grid(chunk.count, chunk.bins), kThreads, 0, stream>>>(scratch.spectra, chunk, scale);
+    multiply_kernel<<<row_grid(chunk.count, chunk.bins), kThreads, 0, stream>>>(scratch.spectra, D, chunk, scale);
     check_launch("multiply_kernel");
     fft_execute(fft_plan(FftDirection::complex_to_real, chunk.n(), activation_rows), scratch.spectra, scratch.reals,
                 scratch.work_area, stream);
-    crop_kernel<<<row_grid(activation_rows, chunk.length), kThreads, 0, stream>>>(
-        scratch.reals, u_device, D, reinterpret_cast<Device<T>*>(y), chunk);
-    check_launch("crop_kernel");
+    launch_crop(scratch.reals, reinterpret_cast<Device<T>*>(y), chunk, activation_rows, width, stream);
   });
 }
 
@@ -263,15 +358,16 @@ void fft_conv_backward_cuda(const T* u, const float* k_fwd, const float* k_bwd, 
   const Scratch scratch = split(workspace, shape, kBackwardPass);
   const auto* u_device = reinterpret_cast<const Device<T>*>(u);
   const auto* dy_device = reinterpret_cast<const Device<T>*>(dy);
+  const float* k_bwd_used = shape.bidirectional ? k_bwd : nullptr;
+  const int width = vector_width(shape.length, {u, dy, du, k_fwd, k_bwd_used, scratch.reals});
   const float scale = 1.0f / static_cast<float>(2 * shape.length);
   for_each_chunk(shape, kBackwardPass, [&](const Chunk chunk) {
     const int64_t rows = transform_rows(shape, kBackwardPass, chunk.count), block = chunk.activation_rows();
-    const PadSources<Device<T>> sources{dy_device, u_device, 2, k_fwd, shape.bidirectional ? k_bwd : nullptr};
-    pad_kernel<<<row_grid(rows, chunk.n()), kThreads, 0, stream>>>(sources, scratch.reals, chunk);
-    check_launch("pad_kernel");
+    launch_pad(PadSources<Device<T>>{dy_device, u_device, 2, k_fwd, k_bwd_used}, scratch.reals, chunk, rows, width,
+               stream);
     fft_execute(fft_plan(FftDirection::real_to_complex, chunk.n(), rows), scratch.reals, scratch.spectra,
                 scratch.work_area, stream);
-    backward_spectra_kernel<<<row_grid(chunk.count, chunk.bins), kThreads, 0, stream>>>(scratch.spectra, chunk,
+    backward_spectra_kernel<<<row_grid(chunk.count, chunk.bins), kThreads, 0, stream>>>(scratch.spectra, D, chunk,
                                                                                         scale);
     check_launch("backward_spectra_kernel");
     // du's and dk2's spectra (the u and kernel blocks) are adjacent: one inverse for both,
@@ -279,9 +375,7 @@ void fft_conv_backward_cuda(const T* u, const float* k_fwd, const float* k_bwd, 
     fft_execute(fft_plan(FftDirection::complex_to_real, chunk.n(), block + chunk.count),
                 scratch.spectra + block * chunk.bins, scratch.reals + block * chunk.n(), scratch.work_area, stream);
     if (block > 0) {
-      crop_kernel<<<row_grid(block, chunk.length), kThreads, 0, stream>>>(
-          scratch.reals + block * chunk.n(), dy_device, D, reinterpret_cast<Device<T>*>(du), chunk);
-      check_launch("crop_kernel");
+      launch_crop(scratch.reals + block * chunk.n(), reinterpret_cast<Device<T>*>(du), chunk, block, width, stream);
     }
     kernel_gradient_kernel<<<row_grid(chunk.count, chunk.length), kThreads, 0, stream>>>(
         scratch.reals + 2 * block * chunk.n(), dk_fwd, shape.bidirectional ? dk_bwd : nullptr, chunk);

@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
                          + padded + spectra                    // forward transforms
                          + 2 * y_spectra + channels * bins * 8 // multiply
                          + y_spectra + y_padded                // inverse transform
-                         + 3 * rows * L * 4;                   // crop: read conv and u, write y
+                         + 2 * rows * L * 4;                   // crop: read conv, write y
     const double rate = minimal / (forward * 1e-3) / 1e9;
     double anchor = 0;
     for (const Anchor& a : kAnchors) {
