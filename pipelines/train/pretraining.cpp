@@ -127,6 +127,7 @@ class Pretraining {
     require_a_window(split_.training, config.data.window_tokens, config.source + ": data.window", "training");
     require_a_window(split_.validation, config.data.window_tokens, config.data.validation_where, "held-out");
     fs::create_directories(config.output_dir);
+    model_.set_recompute(config.recompute);
   }
 
   void run() {

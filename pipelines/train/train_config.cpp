@@ -119,6 +119,7 @@ TrainConfig read_train_config(const std::string& path) {
   SPINDLE_CHECK(precision == "f32" || config.device.is_cuda(), root.location("precision"),
                 "bf16 on the CPU", "f32 on the CPU (bf16 activations run on a GPU)");
   config.activations = parse_dtype(precision, root.location("precision"));
+  config.recompute = root.boolean("recompute", false);
   config.output_dir = root.text("output");
   const ConfigMap checkpoint = root.optional_map("checkpoint");
   config.checkpoint_dir =

@@ -43,6 +43,7 @@ struct TrainConfig {
   uint64_t seed = 0;
   Device device;
   DType activations = DType::f32;  // f32, or bf16 on a GPU (master weights stay f32)
+  bool recompute = false;          // Caduceus::set_recompute: layers recomputed in backward
   std::string checkpoint_dir;
   int64_t checkpoint_every = 0, checkpoint_keep = 0;
   int64_t validation_every = 0, validation_batches = 0;

@@ -224,6 +224,7 @@ void MambaBlock::backward(const Tensor& dout, Tensor& dhidden, const Stream* str
   accumulate_over_batch(dz, s.hidden, rows(g_in, d, 2 * d), {}, stream);
   ops::matmul(dx, rows(w_in, 0, d), dhidden, {.transpose_a = true}, stream);
   ops::matmul(dz, rows(w_in, d, 2 * d), dhidden, {.transpose_a = true, .beta = 1.0}, stream);
+  saved_ = Saved{};
 }
 
 }  // namespace spindle

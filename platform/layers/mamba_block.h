@@ -70,7 +70,8 @@ class MambaBlock {
   // hidden (batch, length, d_model) -> out (same shape and dtype); with `training`, saves
   // the activations backward needs (else keeps nothing).
   void forward(const Tensor& hidden, Tensor& out, bool training = true, const Stream* stream = nullptr);
-  // From the last forward: dhidden written, parameter gradients accumulated.
+  // From the last training forward, whose saved activations it then releases: dhidden
+  // written, parameter gradients accumulated.
   void backward(const Tensor& dout, Tensor& dhidden, const Stream* stream = nullptr);
 
  private:

@@ -207,7 +207,7 @@ void Caduceus::forward(const Tensor& ids, DType activations, Tensor& logits, Ten
                                 layer->norm_bias.value.defined() ? &layer->norm_bias.value : nullptr},
                                stream);
     hidden = activation({stacked, length, d}, activations);
-    layer->mixer.forward(normed, hidden, training, stream);
+    layer->mixer.forward(normed, hidden, training && !recompute_, stream);
     residual = residual_out;
     if (training) s->residuals.push_back(residual_out);
   }
@@ -301,23 +301,42 @@ void Caduceus::backward(const Tensor& dlogits, const Stream* stream) {
                                norm_f_bias_.value.defined() ? &norm_f_bias_.value : nullptr},
                               stream);
   const bool exchange = config_.rcps && config_.fused_add_norm;
+  // Recomputation: a layer's mixer input is norm(residual_out), residual_out being saved;
+  // the norm runs on zeros + residual_out, which is residual_out exactly, so the mixer sees
+  // the same input as in the forward.
+  Tensor zeros, recomputed_residual;
+  if (recompute_) {
+    zeros = activation({stacked, length, d}, activations);
+    zeros.set_zero(stream);
+    recomputed_residual = activation({stacked, length, d}, residual_dtype);
+  }
   for (int64_t i = config_.n_layer - 1; i >= 0; --i) {
     Layer& layer = *layers_[static_cast<size_t>(i)];
+    const Tensor& residual_out = s.residuals[static_cast<size_t>(i)];
+    const ops::ResidualNormArgs norm_args{norm_kind, config_.norm_epsilon, nullptr,
+                                          layer.norm_bias.value.defined() ? &layer.norm_bias.value : nullptr};
+    if (recompute_) {
+      Tensor normed = activation({stacked, length, d}, activations);
+      ops::ResidualNormArgs args = norm_args;
+      args.residual = &residual_out;
+      ops::residual_norm_forward(zeros, layer.norm_weight.value, normed, recomputed_residual, args, stream);
+      Tensor out = activation({stacked, length, d}, activations);
+      layer.mixer.forward(normed, out, true, stream);
+    }
     Tensor dnormed = activation({stacked, length, d}, activations);
     layer.mixer.backward(dhidden, dnormed, stream);
     const bool first = i == 0;
     Tensor dx = activation({stacked, length, d}, activations);
     Tensor dr = first ? Tensor() : activation({stacked, length, d}, residual_dtype);
-    const Tensor& residual_out = s.residuals[static_cast<size_t>(i)];
     ops::residual_norm_backward(residual_out, layer.norm_weight.value, dnormed, &dresidual, dx, first ? nullptr : &dr,
                                 layer.norm_weight.grad, layer.norm_bias.value.defined() ? &layer.norm_bias.grad : nullptr,
-                                {norm_kind, config_.norm_epsilon, nullptr,
-                                 layer.norm_bias.value.defined() ? &layer.norm_bias.value : nullptr},
-                                stream);
+                                norm_args, stream);
+    s.residuals[static_cast<size_t>(i)] = Tensor();  // released as soon as used, like the mixers' activations
     dhidden = exchange ? exchanged_halves(dx, stream) : dx;
     if (!first) dresidual = exchange ? exchanged_halves(dr, stream) : dr;
   }
   ops::embedding_backward(s.ids, dhidden, embedding_.grad, stream);
+  saved_.reset();
 }
 
 }  // namespace spindle

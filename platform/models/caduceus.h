@@ -75,8 +75,19 @@ class Caduceus {
   // normed hidden state (batch, length, width()). With `training`, saves what backward needs.
   void forward(const Tensor& ids, DType activations, Tensor& logits, Tensor* last_hidden = nullptr,
                bool training = true, const Stream* stream = nullptr);
-  // From the last training forward: accumulates every parameter's gradient.
+  // From the last training forward, whose saved activations it releases as it goes:
+  // accumulates every parameter's gradient.
   void backward(const Tensor& dlogits, const Stream* stream = nullptr);
+
+  // Activation recomputation for long sequences. When on, a training forward keeps only
+  // each layer's residual stream (f32, d_model or 2 d_model channels per position), and
+  // backward runs each layer's norm and mixer forward again just before their backward.
+  // The gradients are the same bit for bit; saved bytes per position drop from about
+  // n_layer x 48 x d_model (bf16 activations: both directions' inputs, projections, conv
+  // and scan outputs, and the f32 residual) to n_layer x 4 x d_model plus one layer's, for
+  // one more forward of every mixer.
+  void set_recompute(bool on) { recompute_ = on; }
+  bool recompute() const { return recompute_; }
 
  private:
   struct Layer;
@@ -90,6 +101,7 @@ class Caduceus {
   std::vector<std::unique_ptr<Layer>> layers_;
   Parameter norm_f_weight_, norm_f_bias_;
   std::unique_ptr<Saved> saved_;
+  bool recompute_ = false;
 };
 
 }  // namespace spindle

@@ -3,10 +3,12 @@
 // weights, zeroing the gradients), timed with CUDA events after warm-up, median of the
 // repeats. Peak device memory is the pool's high-water mark over the timed steps.
 //   bench_caduceus [--variant ph|ps]... [--length L]... [--batch B]... [--layers N]
-//                  [--d-model D] [--repeats R] [--longest]
+//                  [--d-model D] [--repeats R] [--longest] [--recompute]
 // Defaults: the published 131k configuration (d_model 256, 16 layers), both variants,
 // L 131,072, batch 1 and 2. --longest doubles L from the first length until a step no
-// longer fits, then bisects (to 16,384) and reports the longest that did.
+// longer fits, then bisects (to 16,384) and reports the longest that did. --recompute keeps
+// only each layer's residual stream in the forward and recomputes the layer in backward
+// (Caduceus::set_recompute).
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -39,10 +41,11 @@ const Anchor kAnchors[] = {{false, 131072, 1, 444, 33.5}, {false, 131072, 2, 867
 
 class TrainingStep {
  public:
-  TrainingStep(const CaduceusConfig& config, int64_t batch, int64_t length)
+  TrainingStep(const CaduceusConfig& config, int64_t batch, int64_t length, bool recompute)
       : model_(config, kGpu), batch_(batch), length_(length) {
     RandomStream random{1, 0};
     model_.initialize(random);
+    model_.set_recompute(recompute);
     for (Parameter* p : model_.parameters()) {
       m_.push_back(Tensor::zeros(p->value.shape(), DType::f32, kGpu));
       v_.push_back(Tensor::zeros(p->value.shape(), DType::f32, kGpu));
@@ -93,10 +96,10 @@ struct Result {
   double ms, peak_gib;
 };
 
-Result measure(const CaduceusConfig& config, int64_t batch, int64_t length, int repeats) {
+Result measure(const CaduceusConfig& config, int64_t batch, int64_t length, int repeats, bool recompute) {
   const Stream stream = Stream::per_thread(kGpu);
   try {
-    TrainingStep step(config, batch, length);
+    TrainingStep step(config, batch, length, recompute);
     stream.synchronize();
     reset_peak_device_memory(0);
     const double ms = testing::median_ms([&] { step.run(stream); }, repeats, stream, 2);
@@ -117,11 +120,11 @@ int main(int argc, char** argv) {
   std::vector<int64_t> lengths, batches;
   int64_t layers = 16, d_model = 256;
   int repeats = 5;
-  bool longest = false;
+  bool longest = false, recompute = false;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (flag == "--longest") {
-      longest = true;
+    if (flag == "--longest" || flag == "--recompute") {
+      (flag == "--longest" ? longest : recompute) = true;
       continue;
     }
     if (i + 1 >= argc) {
@@ -155,10 +158,11 @@ int main(int argc, char** argv) {
     config.d_model = d_model;
     for (const int64_t batch : batches) {
       for (const int64_t length : lengths) {
-        const Result r = measure(config, batch, length, repeats);
+        const Result r = measure(config, batch, length, repeats, recompute);
         const Anchor* anchor = nullptr;
         for (const Anchor& a : kAnchors) {
-          if (a.rcps == config.rcps && a.length == length && a.batch == batch && layers == 16 && d_model == 256) {
+          if (a.rcps == config.rcps && a.length == length && a.batch == batch && layers == 16 && d_model == 256 &&
+              !recompute) {
             anchor = &a;
           }
         }
@@ -185,7 +189,7 @@ int main(int argc, char** argv) {
       // Double from the first length until a step does not fit, then bisect to 16,384.
       int64_t fits = 0, fails = 0;
       auto try_length = [&](int64_t length) {
-        const Result r = measure(config, 1, length, 1);
+        const Result r = measure(config, 1, length, 1, recompute);
         if (r.fits) {
           std::printf("%-3s %9lld %6d %10.1f %12.0f %9.1f   (longest search)\n", variant.c_str(),
                       static_cast<long long>(length), 1, r.ms, double(length) / (r.ms * 1e-3), r.peak_gib);

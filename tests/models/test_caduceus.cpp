@@ -63,6 +63,26 @@ TEST_P(CaduceusVariants, GradientsMatchFiniteDifferences) {
   testing::expect_gradients_match(loss, inputs, 1e-6, 1e-6);
 }
 
+// Recomputing each layer in backward gives the same logits and gradients, bit for bit.
+TEST_P(CaduceusVariants, RecomputationGivesTheSameGradients) {
+  const Tensor ids = random_ids(2, 9, 5);
+  std::vector<std::vector<double>> outputs[2];
+  for (const bool recompute : {false, true}) {
+    Caduceus model(tiny_config(GetParam()), Device::cpu(), DType::f64);
+    RandomStream random{21, 0};
+    model.initialize(random);
+    model.set_recompute(recompute);
+    Tensor logits;
+    model.forward(ids, DType::f64, logits);
+    model.zero_grad();
+    model.backward(testing::random_tensor(logits.shape(), DType::f64, 6));
+    outputs[recompute].push_back(testing::to_doubles(logits));
+    for (Parameter* p : model.parameters()) outputs[recompute].push_back(testing::to_doubles(p->grad));
+  }
+  ASSERT_EQ(outputs[0].size(), outputs[1].size());
+  for (size_t i = 0; i < outputs[0].size(); ++i) EXPECT_EQ(outputs[0][i], outputs[1][i]) << "output " << i;
+}
+
 TEST_P(CaduceusVariants, TiedTensorsShareStorageAndAreListedOnce) {
   Caduceus model(tiny_config(GetParam()), Device::cpu());
   std::set<std::string> names;

@@ -67,6 +67,7 @@ TEST(TrainConfig, TheDocumentedExampleReadsAsWritten) {
   EXPECT_DOUBLE_EQ(config.adamw.weight_decay, 0.1);
   EXPECT_EQ(config.device, Device::cuda(0));
   EXPECT_EQ(config.activations, DType::bf16);
+  EXPECT_FALSE(config.recompute);
   EXPECT_EQ(config.checkpoint_every, 500);
   EXPECT_EQ(config.seed, 2222u);
 }

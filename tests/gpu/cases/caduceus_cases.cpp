@@ -38,11 +38,13 @@ Tensor token_ids(int64_t batch, int64_t length, bool reverse_complement) {
   return Tensor::from_vector(ids, {batch, length});
 }
 
-std::vector<std::pair<std::string, Tensor>> run(const Backend& be, bool rcps, bool fused, bool rc_input) {
+std::vector<std::pair<std::string, Tensor>> run(const Backend& be, bool rcps, bool fused, bool rc_input,
+                                                bool recompute = false) {
   const CaduceusConfig config = tiny(rcps, fused);
   Caduceus model(config, be.device, be.parameters);
   RandomStream random{31, 0};
   model.initialize(random);
+  model.set_recompute(recompute);
   const int64_t batch = 2, length = 77;
   const Tensor ids = token_ids(batch, length, rc_input).to(be.device);
   Tensor logits, hidden;
@@ -69,6 +71,10 @@ const RegisterOpCase kCases[] = {
     RegisterOpCase({"caduceus_ps_fused_rc_input", [](const Backend& be) { return run(be, true, true, true); },
                     kModelBf16Tolerance}),
     RegisterOpCase({"caduceus_ps_unfused", [](const Backend& be) { return run(be, true, false, false); },
+                    kModelBf16Tolerance}),
+    RegisterOpCase({"caduceus_ph_fused_recompute", [](const Backend& be) { return run(be, false, true, false, true); },
+                    kModelBf16Tolerance}),
+    RegisterOpCase({"caduceus_ps_fused_recompute", [](const Backend& be) { return run(be, true, true, false, true); },
                     kModelBf16Tolerance}),
 };
 
