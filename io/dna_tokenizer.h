@@ -21,6 +21,7 @@ namespace spindle::dna {
 
 inline constexpr const char* kTokenizerName = "caduceus-char";
 inline constexpr uint8_t kTokenA = 7, kTokenC = 8, kTokenG = 9, kTokenT = 10, kTokenN = 11;
+inline constexpr uint8_t kTokenMask = 3;  // [MASK]
 // Marks a byte that is not a base in the table below.
 inline constexpr uint8_t kNotABase = 0xFF;
 

@@ -20,11 +20,11 @@ std::string upper(std::string text) {
   return text;
 }
 
-bool is_symbolic(const std::string& allele) {
+}  // namespace
+
+bool is_symbolic_allele(const std::string& allele) {
   return allele.empty() || allele[0] == '<' || allele == "*" || allele.find_first_of("[]") != std::string::npos;
 }
-
-}  // namespace
 
 std::string Variant::describe() const {
   return chrom + ":" + std::to_string(position + 1) + " " + ref + ">" + alt;
@@ -98,7 +98,10 @@ struct VcfReader::State {
     const std::string chrom = bcf_seqname(header, rec);
     const std::string ref = upper(rec->d.allele[0]);
     bool ref_matches = true;
-    if (reference) {
+    const bool contig_in_reference = !reference || faidx_has_seq(reference, chrom.c_str());
+    if (!contig_in_reference) {
+      ref_matches = false;
+    } else if (reference) {
       ref_matches = reference_bases(chrom, rec->pos, rec->pos + static_cast<int64_t>(ref.size())) == ref;
       if (!ref_matches) {
         ++mismatches;
@@ -113,8 +116,9 @@ struct VcfReader::State {
     for (int allele = 1; allele < rec->n_allele; ++allele) {
       const std::string alt = upper(rec->d.allele[allele]);
       if (alt == "*" || alt == ".") continue;
-      Variant variant{chrom, rec->pos, ref, alt, rec->d.id, allele, rec->n_allele - 1, records, ref_matches};
-      if (!is_symbolic(alt) && ref_matches && alt != ref) normalize(variant);
+      Variant variant{chrom, rec->pos, ref, alt, rec->d.id, allele, rec->n_allele - 1, records, ref_matches,
+                      contig_in_reference};
+      if (!is_symbolic_allele(alt) && ref_matches && alt != ref) normalize(variant);
       pending.push_back(std::move(variant));
     }
   }

@@ -24,9 +24,16 @@ struct Variant {
   int alleles = 1;       // ALTs in the input record
   int64_t record = 0;    // 1-based index of the input record in the file
   bool ref_matches = true;  // REF as in the reference (true when no reference was given)
+  // False when a reference was given and has no contig `chrom`: the variant is yielded as
+  // read (not normalized, ref_matches false, not counted as a mismatch).
+  bool contig_in_reference = true;
   // "chr21:1234 A>G" (1-based).
   std::string describe() const;
 };
+
+// Symbolic ("<DEL>", "<*>"), breakend ("G]chr2:100]") and spanning-deletion ("*") alleles
+// (and empty ones): not bases, so not normalized.
+bool is_symbolic_allele(const std::string& allele);
 
 enum class RefMismatchPolicy {
   report,  // the variant is yielded with ref_matches = false and counted; the first few are logged

@@ -10,6 +10,23 @@ namespace {
 
 Tensor host_f32(const Tensor& output) { return ops::converted(output, DType::f32).to(Device::cpu()); }
 
+// Positions [begin, end) of each row of a (rows, length, columns) model output, on the host
+// in f32; rows from `mirrored_from` on are RC runs (Ph), whose positions are mirrored:
+// [length - end, length - begin). Position order within each row is kept, so the RC rows
+// still read mirrored within the range.
+Tensor host_positions(const Tensor& output, int64_t mirrored_from, int64_t begin, int64_t end) {
+  const int64_t rows = output.size(0), length = output.size(1), columns = output.size(2);
+  if (begin == 0 && end == length) return host_f32(output);
+  const Tensor flat = output.contiguous().reshape({rows * length, columns});
+  Tensor selected = Tensor::empty({rows, end - begin, columns}, DType::f32);
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t first = r < mirrored_from ? begin : length - end;
+    const Tensor part = host_f32(flat.slice(0, r * length + first, r * length + first + (end - begin)));
+    std::copy_n(part.data<float>(), (end - begin) * columns, selected.data<float>() + r * (end - begin) * columns);
+  }
+  return selected;
+}
+
 // Rows [0, batch) of `both` averaged with rows [batch, 2 batch) read at the mirrored
 // position, column `permute[c]` for column c: the forward and RC runs of Ph, per position.
 Tensor average_with_rc_rows(const Tensor& both, int64_t batch, const std::vector<int64_t>& permute) {
@@ -72,6 +89,11 @@ SequenceEmbeddings embed_sequences(Caduceus& model, const std::vector<std::vecto
   const int64_t batch = static_cast<int64_t>(sequences.size()), length = static_cast<int64_t>(sequences[0].size());
   const bool run_rc = settings.rc_average && !config.rcps;
   const int64_t rows = run_rc ? 2 * batch : batch;
+  const int64_t begin = settings.positions_begin, end = settings.positions_end == 0 ? length : settings.positions_end;
+  SPINDLE_CHECK(0 <= begin && begin < end && end <= length, "embed_sequences",
+                "positions [" + std::to_string(begin) + ", " + std::to_string(end) + ") of sequences of " +
+                    std::to_string(length) + " tokens",
+                "a non-empty range within the sequences");
   Tensor ids = Tensor::empty({rows, length}, DType::i32);
   int32_t* id = ids.data<int32_t>();
   for (int64_t b = 0; b < batch; ++b) {
@@ -90,7 +112,7 @@ SequenceEmbeddings embed_sequences(Caduceus& model, const std::vector<std::vecto
   Tensor logits, hidden;
   model.forward(ids.to(model.device()), settings.activations, logits, &hidden, /*training=*/false);
   SequenceEmbeddings out;
-  const Tensor host_hidden = host_f32(hidden);
+  const Tensor host_hidden = host_positions(hidden, run_rc ? batch : rows, begin, end);
   if (run_rc) {
     std::vector<int64_t> same_channel(static_cast<size_t>(config.width()));
     for (size_t c = 0; c < same_channel.size(); ++c) same_channel[c] = static_cast<int64_t>(c);
@@ -102,7 +124,7 @@ SequenceEmbeddings embed_sequences(Caduceus& model, const std::vector<std::vecto
   }
   if (settings.pooling == EmbeddingPooling::mean) out.hidden = mean_over_positions(out.hidden);
   if (settings.logits) {
-    const Tensor host_logits = host_f32(logits);
+    const Tensor host_logits = host_positions(logits, run_rc ? batch : rows, begin, end);
     if (run_rc) {
       // The complement of every token id; ids past the tokenizer's (padding) map to themselves.
       std::vector<int64_t> complement(static_cast<size_t>(host_logits.size(-1)));

@@ -32,9 +32,15 @@ struct EmbeddingSettings {
   EmbeddingPooling pooling = EmbeddingPooling::none;
   bool logits = false;
   DType activations = DType::f32;  // f32, or bf16 on a GPU
+  // Only positions [positions_begin, positions_end) of each sequence are returned (and
+  // pooled): the model still runs on the whole sequences and RC averaging pairs each
+  // position with its mirror, but only that range leaves the device (variant scoring pools
+  // 1,536 bases around a variant of a 131,072-base window). positions_end 0: every position.
+  int64_t positions_begin = 0, positions_end = 0;
 };
 
 struct SequenceEmbeddings {
+  // `length` is that of the sequences, or of the range settings.positions_* selects.
   Tensor hidden;  // host f32 (batch, length, width), or (batch, width) when pooled
   Tensor logits;  // host f32 (batch, length, padded vocabulary) when asked for, else undefined
 };

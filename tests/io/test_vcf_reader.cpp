@@ -111,6 +111,25 @@ TEST(VcfReader, IndelsAreLeftAlignedWithTheReference) {
   EXPECT_EQ(variant.position, 0);
 }
 
+TEST(VcfReader, ContigsMissingFromTheReferenceAreYieldedAsRead) {
+  TemporaryFolder folder;
+  const std::string reference = folder.write("x.fa", ">x\nACGTACGTACGT\n");
+  folder.write("x.fa.fai", "x\t12\t3\t12\t13\n");
+  const std::string vcf = folder.write(
+      "m.vcf", "##fileformat=VCFv4.2\n##contig=<ID=x,length=12>\n##contig=<ID=y,length=30>\n"
+               "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\ny\t20\t.\tACA\tA\t.\t.\t.\nx\t2\t.\tC\tT\t.\t.\t.\n");
+  VcfReader reader(vcf, {reference, RefMismatchPolicy::error});
+  Variant variant;
+  ASSERT_TRUE(reader.next(variant));
+  EXPECT_FALSE(variant.contig_in_reference);
+  EXPECT_FALSE(variant.ref_matches);
+  EXPECT_EQ(variant.describe(), "y:20 ACA>A");  // not normalized
+  ASSERT_TRUE(reader.next(variant));
+  EXPECT_TRUE(variant.contig_in_reference);
+  EXPECT_TRUE(variant.ref_matches);
+  EXPECT_EQ(reader.ref_mismatches(), 0);
+}
+
 TEST(VcfReader, MissingReferenceIndexIsAnError) {
   TemporaryFolder folder;
   const std::string reference = folder.write("n.fa", ">x\nACGT\n");

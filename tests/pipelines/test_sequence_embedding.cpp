@@ -108,6 +108,40 @@ TEST_P(EmbeddingVariants, MeanPoolingIsTheMeanOfThePositions) {
   }
 }
 
+TEST_P(EmbeddingVariants, PositionRangeIsThatSliceOfEveryPosition) {
+  Caduceus model = tiny_model(GetParam());
+  const std::vector<std::vector<uint8_t>> batch = {random_tokens(19, 9), random_tokens(19, 10)};
+  for (const bool rc_average : {false, true}) {
+    EmbeddingSettings settings{.rc_average = rc_average, .logits = true};
+    const SequenceEmbeddings all = embed_sequences(model, batch, settings);
+    settings.positions_begin = 4;
+    settings.positions_end = 11;
+    const SequenceEmbeddings some = embed_sequences(model, batch, settings);
+    for (const auto& [whole, range] : {std::pair{all.hidden, some.hidden}, std::pair{all.logits, some.logits}}) {
+      const int64_t columns = whole.size(2);
+      ASSERT_EQ(range.shape(), Shape({2, 7, columns}));
+      for (int64_t b = 0; b < 2; ++b) {
+        for (int64_t l = 0; l < 7; ++l) {
+          for (int64_t c = 0; c < columns; ++c) {
+            ASSERT_EQ(range.data<float>()[(b * 7 + l) * columns + c],
+                      whole.data<float>()[(b * 19 + 4 + l) * columns + c]);
+          }
+        }
+      }
+    }
+    settings.pooling = EmbeddingPooling::mean;
+    const Tensor pooled = embed_sequences(model, batch, settings).hidden;
+    const int64_t width = pooled.size(1);
+    for (int64_t c = 0; c < width; ++c) {
+      double sum = 0;
+      for (int64_t l = 0; l < 7; ++l) sum += some.hidden.data<float>()[(7 + l) * width + c];
+      EXPECT_NEAR(pooled.data<float>()[width + c], sum / 7, kTolerance);
+    }
+    settings.positions_end = 20;
+    EXPECT_THROW(embed_sequences(model, batch, settings), Error);
+  }
+}
+
 TEST_P(EmbeddingVariants, BatchGivesWhatEachSequenceGivesAlone) {
   Caduceus model = tiny_model(GetParam());
   const std::vector<std::vector<uint8_t>> batch = {random_tokens(13, 4), random_tokens(13, 5), random_tokens(13, 6)};
