@@ -19,5 +19,6 @@ void add_inspect_command(CLI::App& app, Runner& runner);
 void add_train_command(CLI::App& app, Runner& runner);
 void add_simulate_command(CLI::App& app, Runner& runner);
 void add_embed_command(CLI::App& app, Runner& runner);
+void add_score_command(CLI::App& app, Runner& runner);
 
 }  // namespace spindle::cli

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
       "  spindle simulate-genome --out syn   a synthetic genome with known entropies\n"
       "  spindle train --config train.yaml   masked-LM pretraining of Caduceus\n"
       "  spindle embed --model DIR --fasta x.fa --regions r.bed --out e.h5   Caduceus embeddings\n"
+      "  spindle score-variants --model DIR --fasta x.fa --vcf v.vcf.gz --out s.vcf.gz   variant-effect scores\n"
       "  spindle <command> --help     options and examples of a command\n"
       "Exit codes: 0 ok, 1 runtime error, 2 usage error.\n");
   std::string log_level = "info";
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
   spindle::cli::add_train_command(app, runner);
   spindle::cli::add_simulate_command(app, runner);
   spindle::cli::add_embed_command(app, runner);
+  spindle::cli::add_score_command(app, runner);
 
   try {
     app.parse(argc, argv);
