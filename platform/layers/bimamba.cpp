@@ -1,6 +1,7 @@
 #include "platform/layers/bimamba.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "platform/ops/axpy.h"
 #include "platform/ops/flip.h"
@@ -46,11 +47,12 @@ void BiMamba::initialize(RandomStream& random) {
   for (MambaBlock& rev : rev_) rev.initialize(random);
 }
 
-void BiMamba::forward(const Tensor& x, Tensor& out, bool training, const Stream* stream) {
-  fwd_.forward(x, out, training, stream);
+void BiMamba::forward(const Tensor& x, Tensor& out, bool training, const Stream* stream, const SequenceParallel* sp) {
+  fwd_.forward(x, out, training, stream, sp);
   if (!bidirectional_) return;
   Tensor reversed_out = Tensor::empty(x.shape(), x.dtype(), x.device(), stream);
-  rev_[0].forward(flipped_length(x, stream), reversed_out, training, stream);
+  const std::optional<SequenceParallel> flipped = sp ? std::optional(sp->flipped()) : std::nullopt;
+  rev_[0].forward(flipped_length(x, stream), reversed_out, training, stream, flipped ? &*flipped : nullptr);
   ops::axpy(1.0, flipped_length(reversed_out, stream), out, stream);
 }
 

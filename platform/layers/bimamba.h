@@ -29,7 +29,10 @@ class BiMamba {
   // Both directions' mamba_ssm initialization (see MambaBlock::initialize).
   void initialize(RandomStream& random);
 
-  void forward(const Tensor& x, Tensor& out, bool training, const Stream* stream = nullptr);
+  // With `sp`, x is this rank's slice of rows cut over a ring (see MambaBlock::forward);
+  // the reverse direction's rows run the other way round the ring.
+  void forward(const Tensor& x, Tensor& out, bool training, const Stream* stream = nullptr,
+               const SequenceParallel* sp = nullptr);
   // dx written, parameter gradients accumulated.
   void backward(const Tensor& dout, Tensor& dx, const Stream* stream = nullptr);
 

@@ -123,7 +123,8 @@ Tensor MambaBlock::weight_for(const Parameter& parameter, DType activations, con
   return activations == parameter.value.dtype() ? parameter.value : ops::converted(parameter.value, activations, stream);
 }
 
-void MambaBlock::forward(const Tensor& hidden, Tensor& out, bool training, const Stream* stream) {
+void MambaBlock::forward(const Tensor& hidden, Tensor& out, bool training, const Stream* stream,
+                         const SequenceParallel* sp) {
   SPINDLE_CHECK(hidden.dim() == 3 && hidden.size(2) == config_.d_model && hidden.device() == device_,
                 "MambaBlock::forward: hidden", hidden.describe(),
                 "(batch, length, " + std::to_string(config_.d_model) + ") on " + device_.str());
@@ -137,6 +138,10 @@ void MambaBlock::forward(const Tensor& hidden, Tensor& out, bool training, const
   const Tensor w_out = weight_for(parameter("out_proj.weight"), act, stream);
   const Tensor conv_weight = parameter("conv1d.weight").value.reshape({d, config_.d_conv});
 
+  if (sp) {
+    SPINDLE_CHECK(static_cast<int64_t>(sp->reversed.size()) == batch, "MambaBlock::forward: sequence parallel",
+                  std::to_string(sp->reversed.size()) + " row orders", "one per batch row (" + std::to_string(batch) + ")");
+  }
   Saved s;
   s.hidden = hidden;
   s.x = activation({batch, d, length});
@@ -144,7 +149,12 @@ void MambaBlock::forward(const Tensor& hidden, Tensor& out, bool training, const
   ops::matmul(rows(w_in, 0, d), hidden, s.x, {.transpose_b = true}, stream);
   ops::matmul(rows(w_in, d, 2 * d), hidden, s.z, {.transpose_b = true}, stream);
   s.xc = activation({batch, d, length});
-  ops::causal_conv1d_forward(s.x, conv_weight, s.xc, {&parameter("conv1d.bias").value, nullptr, true}, stream);
+  if (sp) {
+    s.sp = *sp;
+    s.conv_context = conv_halo(s.x, static_cast<int>(config_.d_conv), *sp, stream);
+  }
+  const Tensor* context = s.conv_context.defined() ? &s.conv_context : nullptr;
+  ops::causal_conv1d_forward(s.x, conv_weight, s.xc, {&parameter("conv1d.bias").value, context, true}, stream);
   s.dt_low = activation({batch, r, length});
   s.B = activation({batch, n, length});
   s.C = activation({batch, n, length});
@@ -156,9 +166,13 @@ void MambaBlock::forward(const Tensor& hidden, Tensor& out, bool training, const
   s.A = Tensor::empty({d, n}, dtype_, device_, stream);
   ops::activation_forward(parameter("A_log").value, s.A, ops::Activation::negative_exp, stream);
   s.y = activation({batch, d, length});
-  ops::selective_scan_forward({&s.xc, &s.delta, &s.A, &s.B, &s.C, &parameter("D").value, &s.z,
-                               &parameter("dt_proj.bias").value, nullptr},
-                              s.y, nullptr, {true, false}, stream);
+  const ops::ScanTensors scan{&s.xc, &s.delta, &s.A, &s.B, &s.C, &parameter("D").value, &s.z,
+                              &parameter("dt_proj.bias").value, nullptr};
+  if (sp) {
+    s.scan = sharded_scan_forward(scan, s.y, *sp, stream);
+  } else {
+    ops::selective_scan_forward(scan, s.y, nullptr, {true, false}, stream);
+  }
   ops::matmul(s.y, w_out, out, {.transpose_a = true, .transpose_b = true}, stream);
   saved_ = training ? std::move(s) : Saved{};
 }
@@ -188,12 +202,15 @@ void MambaBlock::backward(const Tensor& dout, Tensor& dhidden, const Stream* str
   Tensor dxc = activation({batch, d, length}), ddelta = activation({batch, d, length}), dz = activation({batch, d, length});
   Tensor dB = activation({batch, n, length}), dC = activation({batch, n, length});
   Tensor dA = Tensor::zeros({d, n}, dtype_, device_, stream);
-  ops::selective_scan_backward({&s.xc, &s.delta, &s.A, &s.B, &s.C, &parameter("D").value, &s.z,
-                                &parameter("dt_proj.bias").value, nullptr},
-                               dy, nullptr,
-                               {&dxc, &ddelta, &dA, &dB, &dC, &parameter("D").grad, &dz,
-                                &parameter("dt_proj.bias").grad, nullptr},
-                               {true, false}, stream);
+  const ops::ScanTensors scan{&s.xc, &s.delta, &s.A, &s.B, &s.C, &parameter("D").value, &s.z,
+                              &parameter("dt_proj.bias").value, nullptr};
+  const ops::ScanGradientTensors scan_grad{&dxc, &ddelta, &dA, &dB, &dC, &parameter("D").grad, &dz,
+                                           &parameter("dt_proj.bias").grad, nullptr};
+  if (s.sp) {
+    sharded_scan_backward(scan, dy, scan_grad, s.scan, *s.sp, stream);
+  } else {
+    ops::selective_scan_backward(scan, dy, nullptr, scan_grad, {true, false}, stream);
+  }
   Tensor da_log = Tensor::empty({d, n}, dtype_, device_, stream);
   ops::activation_backward(parameter("A_log").value, dA, da_log, ops::Activation::negative_exp, stream);
   ops::axpy(1.0, da_log, parameter("A_log").grad, stream);
@@ -215,8 +232,11 @@ void MambaBlock::backward(const Tensor& dout, Tensor& dhidden, const Stream* str
   // xc = silu(conv(x))
   Tensor dx = activation({batch, d, length});
   Tensor conv_weight_grad = parameter("conv1d.weight").grad.reshape({d, config_.d_conv});
-  ops::causal_conv1d_backward(s.x, conv_weight, dxc, dx, conv_weight_grad, &parameter("conv1d.bias").grad, nullptr,
-                              {&parameter("conv1d.bias").value, nullptr, true}, stream);
+  const Tensor* context = s.conv_context.defined() ? &s.conv_context : nullptr;
+  Tensor dcontext = context ? Tensor::empty(context->shape(), act, device_, stream) : Tensor();
+  ops::causal_conv1d_backward(s.x, conv_weight, dxc, dx, conv_weight_grad, &parameter("conv1d.bias").grad,
+                              context ? &dcontext : nullptr, {&parameter("conv1d.bias").value, context, true}, stream);
+  if (s.sp) return_conv_halo_gradient(dcontext, dx, *s.sp, stream);
 
   // x, z = in_proj(hidden)
   const Tensor& g_in = parameter("in_proj.weight").grad;

@@ -23,11 +23,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "platform/layers/parameter.h"
+#include "platform/layers/sequence_parallel.h"
 #include "platform/random.h"
 
 namespace spindle {
@@ -68,15 +70,22 @@ class MambaBlock {
   void initialize(RandomStream& random);
 
   // hidden (batch, length, d_model) -> out (same shape and dtype); with `training`, saves
-  // the activations backward needs (else keeps nothing).
-  void forward(const Tensor& hidden, Tensor& out, bool training = true, const Stream* stream = nullptr);
+  // the activations backward needs (else keeps nothing). With `sp`, hidden is this rank's
+  // slice of rows cut over sp->ring (every slice at least d_conv - 1 long: check_slices)
+  // and out is the same slice of what the whole rows give.
+  void forward(const Tensor& hidden, Tensor& out, bool training = true, const Stream* stream = nullptr,
+               const SequenceParallel* sp = nullptr);
   // From the last training forward, whose saved activations it then releases: dhidden
-  // written, parameter gradients accumulated.
+  // written, parameter gradients accumulated (with sequence parallelism: this slice's
+  // share, to be summed over the ring).
   void backward(const Tensor& dout, Tensor& dhidden, const Stream* stream = nullptr);
 
  private:
   struct Saved {
     Tensor hidden, x, z, xc, dt_low, B, C, delta, A, y;
+    std::optional<SequenceParallel> sp;  // set when the forward was sharded
+    Tensor conv_context;                 // the halo (sharded, d_conv > 1)
+    ShardedScanState scan;               // sharded
   };
   // The f32 master weight as the activations' dtype (a bf16 copy for bf16 activations).
   Tensor weight_for(const Parameter& parameter, DType activations, const Stream* stream) const;

@@ -1,10 +1,13 @@
 #include "platform/models/caduceus.h"
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <span>
 
 #include "kernels/error.h"
 #include "platform/layers/bimamba.h"
+#include "platform/layers/sequence_parallel.h"
 #include "platform/ops/axpy.h"
 #include "platform/ops/convert.h"
 #include "platform/ops/embedding.h"
@@ -24,6 +27,7 @@ struct Caduceus::Saved {
   int64_t batch = 0;
   Tensor ids;                     // (rows, length): rcps stacks RC(ids) under ids
   std::vector<Tensor> residuals;  // per layer: residual_out of its add + norm
+  std::optional<SequenceParallel> sp;  // with a ring: how the rows lie on it (recomputation needs it)
   Tensor final_residual, final_hidden;
 };
 
@@ -187,6 +191,14 @@ void Caduceus::forward(const Tensor& ids, DType activations, Tensor& logits, Ten
   auto s = std::make_unique<Saved>();
   s->batch = batch;
   s->ids = ids;
+  if (ring_) {
+    // PS's RC rows hold this slice in RC coordinates: their order runs against the ring.
+    std::vector<bool> reversed(static_cast<size_t>(stacked), false);
+    std::fill(reversed.begin() + batch, reversed.end(), true);
+    s->sp = SequenceParallel{ring_, reversed};
+    check_slices(*s->sp, length, std::max<int64_t>(1, config_.ssm.d_conv - 1), "Caduceus::forward");
+  }
+  const SequenceParallel* sp = s->sp ? &*s->sp : nullptr;
   if (config_.rcps) {
     s->ids = Tensor::empty({stacked, length}, ids.dtype(), device_, stream);
     Tensor forward_rows = rows(s->ids, 0, batch), rc_rows = rows(s->ids, batch, stacked);
@@ -207,7 +219,7 @@ void Caduceus::forward(const Tensor& ids, DType activations, Tensor& logits, Ten
                                 layer->norm_bias.value.defined() ? &layer->norm_bias.value : nullptr},
                                stream);
     hidden = activation({stacked, length, d}, activations);
-    layer->mixer.forward(normed, hidden, training && !recompute_, stream);
+    layer->mixer.forward(normed, hidden, training && !recompute_, stream, sp);
     residual = residual_out;
     if (training) s->residuals.push_back(residual_out);
   }
@@ -321,7 +333,7 @@ void Caduceus::backward(const Tensor& dlogits, const Stream* stream) {
       args.residual = &residual_out;
       ops::residual_norm_forward(zeros, layer.norm_weight.value, normed, recomputed_residual, args, stream);
       Tensor out = activation({stacked, length, d}, activations);
-      layer.mixer.forward(normed, out, true, stream);
+      layer.mixer.forward(normed, out, true, stream, s.sp ? &*s.sp : nullptr);
     }
     Tensor dnormed = activation({stacked, length, d}, activations);
     layer.mixer.backward(dhidden, dnormed, stream);

@@ -37,6 +37,7 @@
 namespace spindle {
 
 class BiMamba;
+class Communicator;
 
 class Caduceus {
  public:
@@ -89,6 +90,15 @@ class Caduceus {
   void set_recompute(bool on) { recompute_ = on; }
   bool recompute() const { return recompute_; }
 
+  // Sequence parallelism over `ring` (null: off). Every rank of the ring then passes
+  // forward its own slice of the same rows (ring_slice: contiguous, in ring-rank order,
+  // each at least max(1, d_conv - 1) long) and gets that slice of the logits and hidden
+  // states the whole rows give; backward leaves this slice's share of every parameter
+  // gradient, which the ranks sum (sum_gradients over the ring, or over the world with
+  // data parallelism). dlogits must be the whole loss's gradient: a mean over masked
+  // positions divides by the count over the whole ring. `ring` must outlive its use.
+  void set_sequence_parallel(Communicator* ring) { ring_ = ring; }
+
  private:
   struct Layer;
   struct Saved;
@@ -102,6 +112,7 @@ class Caduceus {
   Parameter norm_f_weight_, norm_f_bias_;
   std::unique_ptr<Saved> saved_;
   bool recompute_ = false;
+  Communicator* ring_ = nullptr;
 };
 
 }  // namespace spindle

@@ -1,0 +1,211 @@
+#include "platform/layers/sequence_parallel.h"
+
+#include <array>
+
+#include "kernels/error.h"
+#include "platform/ops/axpy.h"
+#include "platform/ops/convert.h"
+
+namespace spindle {
+namespace {
+
+constexpr kernels::ScanOptions kMambaScan{.softplus = true, .reverse = false};
+
+// Sends `tensor` to the ring neighbours that exist and returns what they sent:
+// [0] from rank - 1, [1] from rank + 1 (undefined where there is none).
+std::array<Tensor, 2> swap_with_neighbours(const Tensor& tensor, Communicator& ring, const Stream* stream) {
+  std::array<Tensor, 2> received;
+  std::vector<PeerTensor> sends, receives;
+  const int neighbours[2] = {ring.rank() - 1, ring.rank() + 1};
+  for (int side = 0; side < 2; ++side) {
+    if (neighbours[side] < 0 || neighbours[side] >= ring.size()) continue;
+    received[side] = Tensor::empty(tensor.shape(), tensor.dtype(), tensor.device(), stream);
+    sends.push_back({tensor, neighbours[side]});
+    receives.push_back({received[side], neighbours[side]});
+  }
+  ring.exchange(sends, receives, stream);
+  return received;
+}
+
+// Row r of the result is row r of what neighbour `peer(r)` sent, or zero where peer(r) is -1.
+template <typename Peer>
+Tensor rows_from(const std::array<Tensor, 2>& received, const Tensor& like, Communicator& ring, Peer peer,
+                 const Stream* stream) {
+  Tensor out = Tensor::empty(like.shape(), like.dtype(), like.device(), stream);
+  for (int64_t row = 0; row < out.size(0); ++row) {
+    Tensor slot = out.slice(0, row, row + 1);
+    const int from = peer(row);
+    if (from < 0) {
+      slot.set_zero(stream);
+    } else {
+      slot.copy_from(received[from < ring.rank() ? 0 : 1].slice(0, row, row + 1), stream);
+    }
+  }
+  return out;
+}
+
+// Every rank's values of one (batch, channels, state) tensor, gathered on the host: rank
+// k's at first + k * stride.
+struct RankValues {
+  const double* first;
+  int64_t stride;
+  const double* of(int rank) const { return first + rank * stride; }
+};
+
+// Per row: acc = 0, then acc = decay_k * acc + value_k over the ranks k from the row's
+// start (from_row_start) or end up to, not including, this rank. Forward, that is the
+// state entering this slice; backward, the gradient of the state leaving it.
+Tensor fold(RankValues values, RankValues decays, const SequenceParallel& sp, bool from_row_start,
+            const Tensor& like, const Stream* stream) {
+  const int rank = sp.ring->rank(), size = sp.ring->size();
+  Tensor acc = Tensor::zeros(like.shape(), DType::f64);
+  const int64_t per_row = like.numel() / like.size(0);
+  double* a = acc.data<double>();
+  for (int64_t row = 0; row < like.size(0); ++row) {
+    const int start = sp.reversed[static_cast<size_t>(row)] ? size - 1 : 0;
+    const int first = from_row_start ? start : size - 1 - start;
+    const int step = first < rank ? 1 : -1;
+    const int64_t offset = row * per_row;
+    for (int k = first; k != rank; k += step) {
+      const double* value = values.of(k) + offset;
+      const double* decay = decays.of(k) + offset;
+      for (int64_t e = 0; e < per_row; ++e) a[offset + e] = decay[e] * a[offset + e] + value[e];
+    }
+  }
+  return ops::converted(acc, like.dtype()).to(like.device(), stream);
+}
+
+// `tensor` gathered over the ring, on the host in f64: (ring size x first axis, ...).
+Tensor gathered_on_host(const Tensor& tensor, Communicator& ring, const Stream* stream) {
+  Shape shape = tensor.shape();
+  shape[0] *= ring.size();
+  Tensor whole = Tensor::empty(shape, tensor.dtype(), tensor.device(), stream);
+  ring.all_gather(tensor, whole, stream);
+  return ops::converted(whole.to(Device::cpu(), stream), DType::f64);
+}
+
+}  // namespace
+
+SequenceParallel SequenceParallel::flipped() const {
+  SequenceParallel out = *this;
+  out.reversed.flip();
+  return out;
+}
+
+int SequenceParallel::before(int64_t row) const {
+  const int neighbour = ring->rank() + (reversed[static_cast<size_t>(row)] ? 1 : -1);
+  return neighbour >= 0 && neighbour < ring->size() ? neighbour : -1;
+}
+
+int SequenceParallel::after(int64_t row) const {
+  const int neighbour = ring->rank() + (reversed[static_cast<size_t>(row)] ? -1 : 1);
+  return neighbour >= 0 && neighbour < ring->size() ? neighbour : -1;
+}
+
+void check_slices(const SequenceParallel& sp, int64_t length, int64_t min_length, const std::string& where) {
+  Communicator& ring = *sp.ring;
+  const Tensor mine = Tensor::from_vector<int64_t>({static_cast<int64_t>(sp.reversed.size()), length}, {1, 2});
+  Tensor all = Tensor::empty({ring.size(), 2}, DType::i64, ring.device());
+  ring.all_gather(mine.to(ring.device()), all);
+  const std::vector<int64_t> fields = all.to(Device::cpu()).to_vector<int64_t>();
+  for (int rank = 0; rank < ring.size(); ++rank) {
+    const int64_t rows = fields[2 * rank], slice = fields[2 * rank + 1];
+    SPINDLE_CHECK(rows == fields[0], where,
+                  "rank " + std::to_string(rank) + " of " + ring.name() + " holds " + std::to_string(rows) +
+                      " rows, rank 0 " + std::to_string(fields[0]),
+                  "the same rows on every rank of the ring (slices of one batch)");
+    SPINDLE_CHECK(slice >= min_length, where,
+                  "rank " + std::to_string(rank) + " of " + ring.name() + " holds " + std::to_string(slice) +
+                      " positions of the sequence",
+                  "at least " + std::to_string(min_length) + " per rank (the convolution's halo): a sequence of " +
+                      "at least " + std::to_string(min_length) + " x " + std::to_string(ring.size()) + " positions");
+  }
+}
+
+Tensor conv_halo(const Tensor& x, int width, const SequenceParallel& sp, const Stream* stream) {
+  if (width == 1) return {};
+  const int64_t halo = width - 1, length = x.size(2);
+  SPINDLE_CHECK(length >= halo, "conv_halo", "a slice of " + std::to_string(length) + " positions",
+                "at least width - 1 = " + std::to_string(halo));
+  const Tensor tail = x.slice(-1, length - halo, length).contiguous(stream);
+  const std::array<Tensor, 2> received = swap_with_neighbours(tail, *sp.ring, stream);
+  return rows_from(received, tail, *sp.ring, [&](int64_t row) { return sp.before(row); }, stream);
+}
+
+void return_conv_halo_gradient(const Tensor& dcontext, Tensor& dx, const SequenceParallel& sp, const Stream* stream) {
+  if (!dcontext.defined()) return;
+  const int64_t halo = dcontext.size(2), length = dx.size(2);
+  const std::array<Tensor, 2> received = swap_with_neighbours(dcontext, *sp.ring, stream);
+  const Tensor incoming = rows_from(received, dcontext, *sp.ring, [&](int64_t row) { return sp.after(row); }, stream);
+  Tensor tail_view = dx.slice(-1, length - halo, length);
+  Tensor tail = tail_view.contiguous(stream);
+  ops::axpy(1.0, incoming, tail, stream);
+  tail_view.copy_from(tail, stream);
+}
+
+ShardedScanState sharded_scan_forward(const ops::ScanTensors& in, Tensor& out, const SequenceParallel& sp,
+                                      const Stream* stream) {
+  SPINDLE_CHECK(in.h0 == nullptr, "sharded_scan_forward", "an initial state h0",
+                "none: the ranks' slices determine it");
+  const Tensor& A = *in.A;
+  const Device device = in.u->device();
+  const int64_t batch = in.u->size(0), channels = in.u->size(1), state = A.size(1), per_rank = batch * channels * state;
+  // [0]: the state this slice reaches from zero; [1]: its decay, the state it reaches
+  // from a unit state with no input (B = 0). `out` is scratch until the last scan.
+  Tensor summary = Tensor::empty({2, batch, channels, state}, A.dtype(), device, stream);
+  Tensor reached = summary.slice(0, 0, 1).reshape({batch, channels, state});
+  Tensor decay = summary.slice(0, 1, 2).reshape({batch, channels, state});
+  ops::selective_scan_forward(in, out, &reached, kMambaScan, stream);
+  const Tensor no_input = Tensor::zeros(in.B->shape(), in.B->dtype(), device, stream);
+  const Tensor unit_state =
+      ops::converted(Tensor::from_vector(std::vector<double>(static_cast<size_t>(per_rank), 1.0), decay.shape()),
+                     A.dtype())
+          .to(device, stream);
+  ops::ScanTensors unit = in;
+  unit.B = &no_input;
+  unit.h0 = &unit_state;
+  unit.D = nullptr;
+  unit.z = nullptr;
+  ops::selective_scan_forward(unit, out, &decay, kMambaScan, stream);
+
+  ShardedScanState saved;
+  saved.summaries = gathered_on_host(summary, *sp.ring, stream);
+  const double* all = saved.summaries.data<double>();
+  saved.h0 = fold({all, 2 * per_rank}, {all + per_rank, 2 * per_rank}, sp, true, reached, stream);
+  ops::ScanTensors from_true_state = in;
+  from_true_state.h0 = &saved.h0;
+  ops::selective_scan_forward(from_true_state, out, nullptr, kMambaScan, stream);
+  return saved;
+}
+
+void sharded_scan_backward(const ops::ScanTensors& in, const Tensor& dout, const ops::ScanGradientTensors& grad,
+                           const ShardedScanState& state, const SequenceParallel& sp, const Stream* stream) {
+  SPINDLE_CHECK(grad.dh0 == nullptr, "sharded_scan_backward", "a gradient of h0 requested",
+                "none: the initial state is not an input of the sharded scan");
+  const Tensor& h0 = state.h0;
+  const int64_t per_rank = h0.numel();
+  ops::ScanTensors from_true_state = in;
+  from_true_state.h0 = &h0;
+  // First pass: the gradient of this slice's initial state as if nothing after the slice
+  // used its final state. The activation gradients it writes are written again below; the
+  // parameter gradients (accumulated) go to scratch.
+  auto scratch = [&](const Tensor* gradient) {
+    return gradient ? Tensor::zeros(gradient->shape(), gradient->dtype(), gradient->device(), stream) : Tensor();
+  };
+  Tensor dA = scratch(grad.dA), dD = scratch(grad.dD), ddelta_bias = scratch(grad.ddelta_bias);
+  Tensor dh0 = Tensor::empty(h0.shape(), h0.dtype(), h0.device(), stream);
+  ops::ScanGradientTensors first = grad;
+  first.dA = &dA;
+  first.dD = grad.dD ? &dD : nullptr;
+  first.ddelta_bias = grad.ddelta_bias ? &ddelta_bias : nullptr;
+  first.dh0 = &dh0;
+  ops::selective_scan_backward(from_true_state, dout, nullptr, first, kMambaScan, stream);
+
+  const Tensor all_dh0 = gathered_on_host(dh0, *sp.ring, stream);
+  const double* summaries = state.summaries.data<double>();
+  const Tensor dh_final =
+      fold({all_dh0.data<double>(), per_rank}, {summaries + per_rank, 2 * per_rank}, sp, false, h0, stream);
+  ops::selective_scan_backward(from_true_state, dout, &dh_final, grad, kMambaScan, stream);
+}
+
+}  // namespace spindle
