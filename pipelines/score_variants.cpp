@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <limits>
 
 #include "io/annotated_vcf.h"
@@ -24,6 +25,7 @@
 #include "pipelines/progress_meter.h"
 #include "pipelines/sequence_embedding.h"
 #include "pipelines/variant_windows.h"
+#include "platform/distributed/communicator.h"
 
 namespace spindle {
 namespace {
@@ -107,8 +109,11 @@ class ResultCodec {
 // the records of complete steps and cuts anything after them (a step cut short by a kill).
 class ProgressFile {
  public:
-  ProgressFile(std::string path, const std::string& settings, const ResultCodec& codec, int64_t batch, int64_t jobs)
+  // This process's jobs are [first_job, last_job), whole steps of `batch` from first_job.
+  ProgressFile(std::string path, const std::string& settings, const ResultCodec& codec, int64_t batch,
+               int64_t first_job, int64_t last_job)
       : path_(std::move(path)) {
+    const int64_t jobs = last_job - first_job;
     const std::string header = "spindle-score-variants-progress 1\n" + settings + "\n";
     off_t keep = 0;
     if (fs::exists(path_)) {
@@ -121,7 +126,8 @@ class ProgressFile {
         const int64_t available = static_cast<int64_t>((content.size() - header.size()) / codec.bytes());
         int64_t valid = 0;
         JobResult result;
-        while (valid < available && codec.decode(records + valid * codec.bytes(), valid, result)) {
+        while (valid < std::min(available, jobs) &&
+               codec.decode(records + valid * codec.bytes(), first_job + valid, result)) {
           results_.push_back(result);
           ++valid;
         }
@@ -359,6 +365,35 @@ std::vector<JobResult> score_step(Caduceus& model, const ScoreVariantsOptions& o
   return results;
 }
 
+// Every rank's results, in job order, on every rank: each rank's block of records
+// (`first_job_of(r)` to `first_job_of(r + 1)`) travels encoded, padded to the longest block.
+std::vector<JobResult> gather_results(Communicator& world, const ResultCodec& codec, const std::vector<JobResult>& mine,
+                                      int64_t jobs, const std::function<int64_t(int)>& first_job_of) {
+  int64_t longest = 0;
+  for (int r = 0; r < world.size(); ++r) longest = std::max(longest, first_job_of(r + 1) - first_job_of(r));
+  const int64_t block = longest * static_cast<int64_t>(codec.bytes());
+  SPINDLE_CHECK(block < (int64_t{1} << 31), "score-variants: merging the ranks' results",
+                fmt::format("{} bytes per rank", block), "under 2 GiB per rank (more ranks, or no --embeddings)");
+  std::string encoded;
+  const int64_t first = first_job_of(world.rank());
+  for (size_t j = 0; j < mine.size(); ++j) codec.encode(first + static_cast<int64_t>(j), mine[j], encoded);
+  encoded.resize(static_cast<size_t>(block), '\0');
+  Tensor piece = Tensor::empty({std::max<int64_t>(block, 1)}, DType::u8);
+  std::copy(encoded.begin(), encoded.end(), piece.data<uint8_t>());
+  Tensor whole = Tensor::empty({world.size() * piece.size(0)}, DType::u8);
+  world.all_gather(piece, whole);
+  std::vector<JobResult> all(static_cast<size_t>(jobs));
+  for (int r = 0; r < world.size(); ++r) {
+    const char* records = reinterpret_cast<const char*>(whole.data<uint8_t>()) + r * piece.size(0);
+    for (int64_t j = first_job_of(r); j < first_job_of(r + 1); ++j) {
+      const char* record = records + (j - first_job_of(r)) * static_cast<int64_t>(codec.bytes());
+      SPINDLE_CHECK(codec.decode(record, j, all[static_cast<size_t>(j)]), "score-variants: merging the ranks' results",
+                    fmt::format("a damaged record for allele {} from rank {}", j, r), "the records rank sent");
+    }
+  }
+  return all;
+}
+
 std::string description_model(const ScoreVariantsOptions& options, const Caduceus& model) {
   std::string directory = options.model_directory;
   std::erase(directory, '"');
@@ -425,7 +460,7 @@ std::string score_variants_command(const ScoreVariantsOptions& options) {
                                options.device.str(), dtype_name(options.activations));
 }
 
-ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options) {
+ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options, Communicator& world) {
   SPINDLE_CHECK(options.activations == DType::f32 || options.device.is_cuda(), "--precision", "bf16 on the CPU",
                 "f32 on the CPU (bf16 activations run on a GPU)");
   SPINDLE_CHECK(options.window >= 2, "--window", std::to_string(options.window), "2 bases or more");
@@ -455,8 +490,18 @@ ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options) {
 
   const int64_t width = embedding_width(model.config(), /*rc_average=*/true);
   const ResultCodec codec(embeddings_out ? 2 * width : 0);
-  const std::string progress_path = options.out + ".progress";
-  ProgressFile progress_file(progress_path, settings_line(options, jobs, codec.bytes()), codec, options.batch, jobs);
+  // Steps of `batch` jobs, aligned to job 0 whatever the number of processes, so that every
+  // forward pass sees the windows a single process would give it; each rank a contiguous
+  // block of steps.
+  const int64_t steps = (jobs + options.batch - 1) / options.batch;
+  const int rank = world.rank(), ranks = world.size();
+  auto first_job_of = [&](int r) { return std::min(jobs, steps * r / ranks * options.batch); };
+  const int64_t first_job = first_job_of(rank), last_job = first_job_of(rank + 1);
+  const std::string progress_path =
+      options.out + ".progress" + (ranks > 1 ? fmt::format("-{}-of-{}", rank, ranks) : "");
+  ProgressFile progress_file(progress_path,
+                             settings_line(options, jobs, codec.bytes()) + fmt::format("; rank={}/{}", rank, ranks),
+                             codec, options.batch, first_job, last_job);
   std::vector<JobResult> results = progress_file.resumed();
   summary.resumed = static_cast<int64_t>(results.size());
   if (summary.resumed > 0) {
@@ -467,20 +512,31 @@ ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options) {
 
   // The steps still to run, in order.
   const auto start = std::chrono::steady_clock::now();
-  ProgressMeter meter("score-variants " + options.out, jobs - summary.resumed, "variants");
+  ProgressMeter meter(fmt::format("score-variants {}{}", options.out, ranks > 1 ? fmt::format(" rank {}", rank) : ""),
+                      last_job - first_job - summary.resumed, "variants");
   std::string records;
-  for (int64_t first = summary.resumed; first < jobs; first += options.batch) {
-    const int64_t last = std::min(first + options.batch, jobs);
+  for (int64_t first = first_job + summary.resumed; first < last_job; first += options.batch) {
+    const int64_t last = std::min(first + options.batch, last_job);
     const std::vector<const Allele*> step(job_alleles.begin() + first, job_alleles.begin() + last);
     std::vector<JobResult> scored = score_step(model, options, fasta, step);
     records.clear();
     for (int64_t j = first; j < last; ++j) codec.encode(j, scored[j - first], records);
     progress_file.append(records);
     for (JobResult& result : scored) results.push_back(std::move(result));
-    meter.update(last - summary.resumed,
-                 fmt::format("{} of {} alleles, at {}", last, jobs, step.back()->variant.describe()));
+    meter.update(last - first_job - summary.resumed,
+                 fmt::format("{} of {} alleles, at {}", last - first_job, last_job - first_job,
+                             step.back()->variant.describe()));
   }
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const int64_t run_here = last_job - first_job - summary.resumed;
+  if (ranks > 1) {
+    results = gather_results(world, codec, results, jobs, first_job_of);
+    if (rank != 0) {
+      world.barrier();  // rank 0 has written the outputs
+      progress_file.remove();
+      return summary;
+    }
+  }
 
   // Reasons and counts.
   std::map<int64_t, std::vector<const Allele*>> by_record;
@@ -595,13 +651,13 @@ ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options) {
     }
     write_variant_embeddings(*options.embeddings, e);
   }
+  if (ranks > 1) world.barrier();
   progress_file.remove();
 
   spdlog::info("score-variants: {} records, {} alleles: {} scored, {} not scored; {} alleles run in {:.1f} s "
                "({:.2f} variants/s){}",
                summary.records, summary.alleles, summary.scored, summary.alleles - summary.scored,
-               jobs - summary.resumed, summary.seconds,
-               summary.seconds > 0 ? static_cast<double>(jobs - summary.resumed) / summary.seconds : 0.0,
+               run_here, summary.seconds, summary.seconds > 0 ? static_cast<double>(run_here) / summary.seconds : 0.0,
                summary.resumed > 0 ? fmt::format(", {} read back from {}", summary.resumed, progress_path) : "");
   for (const auto& [reason, count] : summary.skipped) spdlog::info("score-variants: not scored, {}: {}", reason, count);
   spdlog::info("score-variants: wrote {} and {}.tbi", options.out, options.out);

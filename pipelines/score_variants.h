@@ -40,6 +40,8 @@
 
 namespace spindle {
 
+class Communicator;
+
 enum class VariantScore { llr, embed_cosine, embed_l2 };
 
 // "llr", "embed-cosine", "embed-l2"; parse errors name `where`.
@@ -72,6 +74,12 @@ struct ScoreVariantsSummary {
   double seconds = 0;   // scoring time of this run
 };
 
-ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options);
+// Over the processes of `world` (mpirun/srun; a world of one otherwise): the steps are
+// cut into one contiguous block per rank, each rank scores its block (with its own progress
+// file, <out>.progress-<rank>-of-<size>) and the results are gathered to rank 0, which
+// writes the outputs: byte for byte those of one process, since every step holds the same
+// alleles however many processes run. The summary's counts are rank 0's (the whole run);
+// other ranks return theirs with only `records`, `alleles`, `resumed` and `seconds` set.
+ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options, Communicator& world);
 
 }  // namespace spindle

@@ -1,5 +1,8 @@
 #include "pipelines/cli/commands.h"
 #include "pipelines/score_variants.h"
+#include "platform/distributed/mpi_communicator.h"
+#include "platform/distributed/mpi_runtime.h"
+#include "platform/distributed/process_placement.h"
 #include "platform/dtype.h"
 
 namespace spindle::cli {
@@ -20,11 +23,15 @@ void add_score_command(CLI::App& app, Runner& runner) {
       "tabix index, renamed into place when complete. The input must be sorted (bcftools sort).\n"
       "Progress goes to OUT.progress as alleles are scored: after a kill, the same command goes on\n"
       "where it stopped and writes the same bytes as a run that never stopped.\n"
+      "Under mpirun or srun the processes split the alleles (contiguous blocks of --batch steps,\n"
+      "one GPU each with --device cuda) and rank 0 writes the same bytes as one process would.\n"
       "Examples:\n"
       "  spindle score-variants --model caduceus-ps --fasta hg38.fa --vcf calls.vcf.gz --out scored.vcf.gz\n"
       "  spindle score-variants --model M --fasta hg38.fa --vcf calls.bcf --out s.vcf.gz --scores llr,embed-cosine \\\n"
       "      --window 131072 --batch 8 --device cuda:0 --precision bf16 --tsv s.tsv --embeddings s.h5\n"
-      "  spindle score-variants --model M --fasta hg38.fa --vcf calls.vcf.gz --regions chr21 --out chr21.vcf.gz\n");
+      "  spindle score-variants --model M --fasta hg38.fa --vcf calls.vcf.gz --regions chr21 --out chr21.vcf.gz\n"
+      "  mpirun -np 4 spindle score-variants --model M --fasta hg38.fa --vcf calls.vcf.gz --out s.vcf.gz \\\n"
+      "      --device cuda --precision bf16 --batch 8\n");
   auto options = std::make_shared<ScoreVariantsOptions>();
   auto scores = std::make_shared<std::vector<std::string>>(std::vector<std::string>{"llr"});
   auto tsv = std::make_shared<std::string>();
@@ -59,7 +66,8 @@ void add_score_command(CLI::App& app, Runner& runner) {
                       "skip alleles whose REF window has a larger fraction of N (padding included)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  command->add_option("--device", *device, "cpu or cuda:N")->capture_default_str();
+  command->add_option("--device", *device, "cpu or cuda:N (with several processes: each its own GPU)")
+      ->capture_default_str();
   command->add_option("--precision", *precision, "activations: f32, or bf16 on a GPU")
       ->check(CLI::IsMember({"f32", "bf16"}))
       ->capture_default_str();
@@ -71,7 +79,13 @@ void add_score_command(CLI::App& app, Runner& runner) {
       if (!embeddings->empty()) options->embeddings = *embeddings;
       options->device = Device::parse(*device, "--device");
       options->activations = parse_dtype(*precision, "--precision");
-      score_variants(*options);
+      // A world of one without a launcher; under mpirun or srun one GPU per process.
+      MpiRuntime mpi;
+      const auto world = MpiCommunicator::world();
+      if (world->size() > 1 && options->device.is_cuda()) {
+        options->device = gpu_for_process(discover_placement(), cuda_device_count());
+      }
+      score_variants(*options, *world);
       return 0;
     };
   });

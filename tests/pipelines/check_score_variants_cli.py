@@ -24,8 +24,11 @@ NA24143.vcf.gz): every record scored with the tiny Ph model (window 1,024), bcft
 and query read the output, records and order equal the input's, the header declares every
 added field; exits 77 (skipped) when the files are absent.
 
-usage: check_score_variants_cli.py SPINDLE WORK_DIR MODELS_DIR [FASTA VCF]
-Prints "score-variants cli ok" (or "score-variants real data ok").
+With "mpi MPIEXEC" after the models: runs under `MPIEXEC -np 2` and `-np 3` (uneven
+blocks) write the same bytes (VCF, index, TSV) as one process.
+
+usage: check_score_variants_cli.py SPINDLE WORK_DIR MODELS_DIR [FASTA VCF | mpi MPIEXEC]
+Prints "score-variants cli ok" (or "score-variants real data ok", "score-variants mpi ok").
 """
 import gzip
 import os
@@ -228,18 +231,29 @@ def check_strands(spindle, model):
             fail("%s %s: forward %s, reverse complement %s" % (model, ident, f, r))
 
 
-def check_kill_and_resume(spindle, model):
+def make_resume_inputs(model, folders):
     random.seed(13)
     bases = "".join(random.choice("ACGT") for _ in range(6000))
     records = [("c", p + 1, ".", bases[p], other(bases[p])) for p in range(0, 6000, 10)]
-    for folder in ("whole", "killed"):
+    for folder in folders:
         os.makedirs(folder, exist_ok=True)
         write_fasta(os.path.join(folder, "ref.fa"), {"c": bases})
         write_vcf(os.path.join(folder, "v.vcf"), [("c", 6000)], records)
         if not os.path.exists(os.path.join(folder, "model")):
             os.symlink(model, os.path.join(folder, "model"))
-    arguments = ["--model", "model", "--fasta", "ref.fa", "--vcf", "v.vcf", "--out", "o.vcf.gz", "--tsv", "o.tsv",
-                 "--window", "512", "--scores", "llr,embed-l2", "--batch", "4"]
+    return ["--model", "model", "--fasta", "ref.fa", "--vcf", "v.vcf", "--out", "o.vcf.gz", "--tsv", "o.tsv",
+            "--window", "512", "--scores", "llr,embed-l2", "--batch", "4"]
+
+
+def same_outputs(folder_a, folder_b, what):
+    for name in ("o.vcf.gz", "o.vcf.gz.tbi", "o.tsv"):
+        with open(os.path.join(folder_a, name), "rb") as a, open(os.path.join(folder_b, name), "rb") as b:
+            if a.read() != b.read():
+                fail("%s of %s differs from one uninterrupted process's" % (name, what))
+
+
+def check_kill_and_resume(spindle, model):
+    arguments = make_resume_inputs(model, ("whole", "killed"))
     command = [spindle, "--log-level", "warn", "score-variants", *arguments]
     subprocess.run(command, cwd="whole", check=True)
     # Killed once about a fifth of the alleles are in the progress file.
@@ -264,10 +278,7 @@ def check_kill_and_resume(spindle, model):
     log = subprocess.run(command[:2] + ["info"] + command[3:], cwd="killed", capture_output=True, text=True)
     if log.returncode != 0 or "resuming after" not in log.stderr:
         fail("resume: exit %d\n%s" % (log.returncode, log.stderr))
-    for name in ("o.vcf.gz", "o.vcf.gz.tbi", "o.tsv"):
-        with open(os.path.join("whole", name), "rb") as a, open(os.path.join("killed", name), "rb") as b:
-            if a.read() != b.read():
-                fail("%s of the resumed run differs from the uninterrupted run's" % name)
+    same_outputs("whole", "killed", "the resumed run")
     if os.path.exists(progress):
         fail("the progress file is left after the resumed run")
 
@@ -292,11 +303,34 @@ def check_real_data(spindle, ph, fasta, vcf):
     print("score-variants real data ok")
 
 
+def check_processes(spindle, model, mpiexec):
+    folders = ["one", "np2", "np3"]
+    arguments = make_resume_inputs(model, folders)
+    subprocess.run([spindle, "--log-level", "warn", "score-variants", *arguments], cwd="one", check=True)
+    for ranks in (2, 3):
+        folder = "np%d" % ranks
+        result = subprocess.run([mpiexec, "-np", str(ranks), "--oversubscribe", spindle, "--log-level", "warn",
+                                 "score-variants", *arguments], cwd=folder, capture_output=True, text=True)
+        if result.returncode != 0:
+            fail("%d processes: exit %d\n%s%s" % (ranks, result.returncode, result.stdout, result.stderr))
+        same_outputs("one", folder, "%d processes" % ranks)
+        if any(name.startswith("o.vcf.gz.progress") for name in os.listdir(folder)):
+            fail("%d processes left progress files" % ranks)
+    print("score-variants mpi ok")
+
+
 def main():
     if len(sys.argv) not in (4, 6):
         sys.exit(__doc__)
     spindle, work, models = (os.path.abspath(a) for a in sys.argv[1:4])
     ps, ph = os.path.join(models, "ps_fused"), os.path.join(models, "ph_fused")
+    if len(sys.argv) == 6 and sys.argv[4] == "mpi":
+        os.makedirs(work, exist_ok=True)
+        shutil.rmtree(work)
+        os.makedirs(work)
+        os.chdir(work)
+        check_processes(spindle, ps, sys.argv[5])
+        return
     if len(sys.argv) == 6:
         fasta, vcf = (os.path.abspath(a) for a in sys.argv[4:])
         if not (os.path.exists(fasta) and os.path.exists(vcf)):
