@@ -1,6 +1,8 @@
 #include "pipelines/cli/commands.h"
 #include "pipelines/train/pretraining.h"
 #include "pipelines/train/train_config.h"
+#include "platform/distributed/mpi_runtime.h"
+#include "platform/distributed/process_placement.h"
 
 namespace spindle::cli {
 
@@ -18,7 +20,8 @@ void add_train_command(CLI::App& app, Runner& runner) {
       "  spindle ingest fasta genome.fa.gz --out genome.h5\n"
       "  spindle train --config train.yaml\n"
       "  spindle train --config train.yaml --resume    # after an interruption\n"
-      "  spindle train --config train.yaml --stop-after 300 && spindle train --config train.yaml --resume\n");
+      "  spindle train --config train.yaml --stop-after 300 && spindle train --config train.yaml --resume\n"
+      "  mpirun -np 4 spindle train --config train.yaml   # with parallel: {sequence: 2, data: 2}\n");
   struct Options {
     std::string config;
     bool resume = false;
@@ -34,10 +37,17 @@ void add_train_command(CLI::App& app, Runner& runner) {
       ->check(CLI::PositiveNumber);
   command->callback([&runner, options] {
     runner = [options] {
+      // A world of one without a launcher; under mpirun or srun, config.parallel's grid.
+      MpiRuntime mpi;
+      const auto world = MpiCommunicator::world();
       TrainConfig config = read_train_config(options->config);
       config.resume = config.resume || options->resume;
       config.stop_after = options->stop_after;
-      pretrain_caduceus(config);
+      if (world->size() > 1 && config.device.is_cuda()) {
+        config.device = gpu_for_process(discover_placement(), cuda_device_count());
+      }
+      ProcessGrid grid = ProcessGrid::create(*world, config.parallel, config.device);
+      pretrain_caduceus(config, grid);
       return 0;
     };
   });

@@ -17,6 +17,8 @@
 #include "pipelines/train/metrics_log.h"
 #include "pipelines/train/mlm_masking.h"
 #include "pipelines/train/training_checkpoint.h"
+#include "platform/distributed/gradient_sum.h"
+#include "platform/distributed/sequence_slice.h"
 #include "platform/models/caduceus.h"
 #include "platform/ops/clip_grad_norm.h"
 #include "platform/ops/cross_entropy.h"
@@ -55,10 +57,34 @@ int64_t count_correct(const Tensor& logits, const std::vector<int32_t>& targets)
   return correct;
 }
 
-// Forward (and with `train`, backward: the mean loss's gradient accumulated into the
-// parameters) of one masked batch. Accuracy is counted on request (it reads the logits back).
-MaskedLmTotals masked_lm(Caduceus& model, const MaskedBatch& batch, DType activations, bool train, bool accuracy) {
+// What this rank trains on of every batch: the windows of its data-parallel replica, the
+// positions of its slice of the ring. Every rank reads and masks the whole batch (the same
+// windows and masks everywhere) and keeps its part, so the masked count is global as read.
+struct BatchPart {
+  int64_t first_window = 0, windows = 0;
+  SequenceSlice positions;
+
+  BatchPart(ProcessGrid& grid, const TrainData& data)
+      : first_window(grid.ring_index() * (data.batch_windows / grid.shape().data)),
+        windows(data.batch_windows / grid.shape().data),
+        positions(ring_slice(data.window_tokens, grid.shape().sequence, grid.ring_position(), "data.window")) {}
+
+  // Of a host [windows, length] tensor.
+  Tensor of(const Tensor& batch) const {
+    return batch.slice(0, first_window, first_window + windows).slice(-1, positions.begin, positions.end).contiguous();
+  }
+};
+
+// Forward (and with `train`, backward: this part's share of the mean loss's gradient
+// accumulated into the parameters) of this rank's part of one masked batch. Accuracy is
+// counted on request (it reads the logits back). Sums are over the part only.
+MaskedLmTotals masked_lm(Caduceus& model, const MaskedBatch& whole, const BatchPart& part, DType activations,
+                         bool train, bool accuracy) {
   const Device device = model.device();
+  MaskedBatch batch;
+  batch.inputs = part.of(whole.inputs);
+  batch.targets = part.of(whole.targets.reshape(whole.inputs.shape())).reshape({batch.inputs.numel()});
+  batch.masked = whole.masked;
   const Tensor ids = batch.inputs.to(device), targets = batch.targets.to(device);
   Tensor logits;
   model.forward(ids, activations, logits, nullptr, train);
@@ -89,6 +115,16 @@ MaskedLmTotals masked_lm(Caduceus& model, const MaskedBatch& batch, DType activa
   return totals;
 }
 
+// Every rank's sums added (the masked count is global already).
+MaskedLmTotals summed(MaskedLmTotals totals, Communicator& world) {
+  Tensor sums = Tensor::from_vector<double>({totals.loss_sum, static_cast<double>(totals.correct)}, {2});
+  world.all_reduce_sum(sums);
+  const std::vector<double> values = sums.to_vector<double>();
+  totals.loss_sum = values[0];
+  totals.correct = static_cast<int64_t>(values[1]);
+  return totals;
+}
+
 // The mean over masked positions. Windows with no base selected at all (only plausible
 // for a few tiny windows) give 0, with masked_tokens 0 in the metrics, and a zero gradient.
 double mean_loss(const MaskedLmTotals& totals) {
@@ -116,8 +152,11 @@ void require_a_window(const std::vector<WindowRegion>& regions, int64_t window, 
 
 class Pretraining {
  public:
-  explicit Pretraining(const TrainConfig& config)
+  Pretraining(const TrainConfig& config, ProcessGrid& grid)
       : config_(config),
+        grid_(grid),
+        part_(grid, config.data),
+        writer_(grid.host_world().rank() == 0),
         split_(split_held_out(SequenceStoreReader(config.data.store).sequences(), config.data.validation_records,
                               config.data.validation_intervals, config.data.validation_where)),
         model_(config.model, config.device, DType::f32),
@@ -126,8 +165,9 @@ class Pretraining {
         curve_path_((fs::path(config.output_dir) / "loss_curve.svg").string()) {
     require_a_window(split_.training, config.data.window_tokens, config.source + ": data.window", "training");
     require_a_window(split_.validation, config.data.window_tokens, config.data.validation_where, "held-out");
-    fs::create_directories(config.output_dir);
+    if (writer_) fs::create_directories(config.output_dir);
     model_.set_recompute(config.recompute);
+    if (grid.shape().sequence > 1) model_.set_sequence_parallel(&grid.ring());
   }
 
   void run() {
@@ -141,7 +181,9 @@ class Pretraining {
       SPINDLE_CHECK(windows.next(batch), config_.data.store, "the training windows ended", "endless random windows");
       const MaskedBatch masked = mask_tokens(batch.data, config_.masking, config_.seed, MaskStream::training,
                                              static_cast<uint32_t>(step));
-      const MaskedLmTotals totals = masked_lm(model_, masked, config_.activations, true, false);
+      const MaskedLmTotals totals =
+          summed(masked_lm(model_, masked, part_, config_.activations, true, false), grid_.host_world());
+      if (grid_.world().size() > 1) sum_gradients(model_.parameters(), grid_.world());
       std::vector<Tensor*> gradients;
       for (Parameter* parameter : model_.parameters()) gradients.push_back(&parameter->grad);
       const double grad_norm = ops::clip_grad_norm(gradients, config_.gradient_clip);
@@ -152,27 +194,32 @@ class Pretraining {
       const double seconds = std::chrono::duration<double>(Clock::now() - began).count();
       const int64_t tokens = (step - first) * tokens_per_step;
       const double loss = mean_loss(totals);
-      metrics_->append({{"kind", "train"},
-                        {"step", step},
-                        {"loss", loss},
-                        {"lr", lr},
-                        {"grad_norm", grad_norm},
-                        {"masked_tokens", totals.masked},
-                        {"tokens", tokens_per_step},
-                        {"tokens_per_s", tokens / seconds},
-                        {"elapsed_s", seconds}});
-      progress.update(tokens, fmt::format("step {}/{}, loss {:.4f}, lr {:.3g}", step, config_.steps, loss, lr));
       const bool last = step == config_.steps;
+      if (writer_) {
+        metrics_->append({{"kind", "train"},
+                          {"step", step},
+                          {"loss", loss},
+                          {"lr", lr},
+                          {"grad_norm", grad_norm},
+                          {"masked_tokens", totals.masked},
+                          {"tokens", tokens_per_step},
+                          {"tokens_per_s", tokens / seconds},
+                          {"elapsed_s", seconds}});
+        progress.update(tokens, fmt::format("step {}/{}, loss {:.4f}, lr {:.3g}", step, config_.steps, loss, lr));
+      }
       if (step % config_.validation_every == 0 || last) validate(step);
-      if (step % config_.checkpoint_every == 0 || last) {
+      if (writer_ && (step % config_.checkpoint_every == 0 || last)) {
         save_training_checkpoint(config_.checkpoint_dir, config_.checkpoint_keep, model_, optimizer_,
                                  {step, windows.cursor(), trajectory_settings(config_)});
       }
       if (step == config_.stop_after) {
-        spdlog::info("train: stopped after step {} as asked; --resume continues from the newest checkpoint", step);
+        if (writer_) {
+          spdlog::info("train: stopped after step {} as asked; --resume continues from the newest checkpoint", step);
+        }
         break;
       }
     }
+    if (!writer_) return;
     write_curve();
     spdlog::info("train: metrics in {}, loss curve in {}", metrics_path_, curve_path_);
   }
@@ -185,7 +232,7 @@ class Pretraining {
     if (config_.resume && latest) {
       const TrainerState state = load_training_checkpoint(*latest, settings, model_, optimizer_);
       windows_cursor_ = state.windows_cursor;
-      metrics_.emplace(MetricsLog::resume(metrics_path_, state.step));
+      if (writer_) metrics_.emplace(MetricsLog::resume(metrics_path_, state.step));
       spdlog::info("train: resuming from {} (step {} of {})", *latest, state.step, config_.steps);
       model_.zero_grad();
       return state.step;
@@ -195,8 +242,8 @@ class Pretraining {
     if (config_.resume) {
       // A run stopped before its first checkpoint starts over, with its partial metrics dropped.
       spdlog::info("train: no checkpoint in {} yet: starting at step 0", config_.checkpoint_dir);
-      metrics_.emplace(MetricsLog::resume(metrics_path_, 0));
-    } else {
+      if (writer_) metrics_.emplace(MetricsLog::resume(metrics_path_, 0));
+    } else if (writer_) {
       metrics_.emplace(MetricsLog::create(metrics_path_));
     }
     RandomStream initialization{config_.seed, 0};
@@ -214,13 +261,15 @@ class Pretraining {
       SPINDLE_CHECK(windows.next(batch), config_.data.store, "the held-out windows ended", "endless random windows");
       const MaskedBatch masked = mask_tokens(batch.data, config_.masking, config_.seed, MaskStream::validation,
                                              static_cast<uint32_t>(b));
-      const MaskedLmTotals totals = masked_lm(model_, masked, config_.activations, false, true);
+      const MaskedLmTotals totals =
+          summed(masked_lm(model_, masked, part_, config_.activations, false, true), grid_.host_world());
       sum.loss_sum += totals.loss_sum;
       sum.masked += totals.masked;
       sum.correct += totals.correct;
     }
     const double loss = mean_loss(sum);
     const double accuracy = sum.masked > 0 ? static_cast<double>(sum.correct) / static_cast<double>(sum.masked) : 0.0;
+    if (!writer_) return;
     metrics_->append({{"kind", "validation"},
                       {"step", step},
                       {"loss", loss},
@@ -240,6 +289,9 @@ class Pretraining {
   }
 
   const TrainConfig& config_;
+  ProcessGrid& grid_;
+  BatchPart part_;
+  bool writer_;  // rank 0 writes metrics, the loss curve and checkpoints
   HeldOutSplit split_;
   Caduceus model_;
   AdamWOptimizer optimizer_;
@@ -250,6 +302,6 @@ class Pretraining {
 
 }  // namespace
 
-void pretrain_caduceus(const TrainConfig& config) { Pretraining(config).run(); }
+void pretrain_caduceus(const TrainConfig& config, ProcessGrid& grid) { Pretraining(config, grid).run(); }
 
 }  // namespace spindle

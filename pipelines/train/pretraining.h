@@ -8,12 +8,20 @@
 //
 // Outputs in the output folder: metrics.jsonl (a line per step and per validation) and
 // loss_curve.svg (rewritten at each validation and at the end). Progress is logged.
+//
+// On a grid of processes (config.parallel, mpirun -np N): every rank reads and masks the
+// same whole batch and trains on its part (its replica's windows, its ring slice of them);
+// losses are summed and gradients added over the world before the identical optimizer step
+// on every rank, so the run computes what one process would. Rank 0 alone writes metrics,
+// the loss curve and checkpoints; every rank resumes from the same checkpoint.
 #pragma once
 
 #include "pipelines/train/train_config.h"
+#include "platform/distributed/process_grid.h"
 
 namespace spindle {
 
-void pretrain_caduceus(const TrainConfig& config);
+// `grid` made from config.parallel (ProcessGrid::create).
+void pretrain_caduceus(const TrainConfig& config, ProcessGrid& grid);
 
 }  // namespace spindle

@@ -1,5 +1,6 @@
 #include "pipelines/train/train_config.h"
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <limits>
@@ -120,6 +121,18 @@ TrainConfig read_train_config(const std::string& path) {
                 "bf16 on the CPU", "f32 on the CPU (bf16 activations run on a GPU)");
   config.activations = parse_dtype(precision, root.location("precision"));
   config.recompute = root.boolean("recompute", false);
+  config.parallel = read_grid_shape(root);
+  // Checked here, from the config alone, so that every rank refuses the same way.
+  SPINDLE_CHECK(config.data.batch_windows % config.parallel.data == 0, config.parallel.where,
+                "data: " + std::to_string(config.parallel.data) + " replicas for a batch of " +
+                    std::to_string(config.data.batch_windows) + " windows",
+                "a data size that divides data.batch (each replica trains on batch / data windows)");
+  const int64_t halo = std::max<int64_t>(1, config.model.ssm.d_conv - 1);
+  SPINDLE_CHECK(config.data.window_tokens >= config.parallel.sequence * halo, config.parallel.where,
+                "sequence: " + std::to_string(config.parallel.sequence) + " ranks for windows of " +
+                    std::to_string(config.data.window_tokens) + " tokens",
+                "at least " + std::to_string(halo) + " tokens per rank (the convolution's halo): data.window >= " +
+                    std::to_string(config.parallel.sequence * halo));
   config.output_dir = root.text("output");
   const ConfigMap checkpoint = root.optional_map("checkpoint");
   config.checkpoint_dir =

@@ -14,6 +14,7 @@
 #include "pipelines/train/lr_schedule.h"
 #include "pipelines/train/mlm_masking.h"
 #include "platform/device.h"
+#include "platform/distributed/grid_shape.h"
 #include "platform/dtype.h"
 #include "platform/models/caduceus_config.h"
 
@@ -44,6 +45,9 @@ struct TrainConfig {
   Device device;
   DType activations = DType::f32;  // f32, or bf16 on a GPU (master weights stay f32)
   bool recompute = false;          // Caduceus::set_recompute: layers recomputed in backward
+  // parallel: {sequence, data}: rings of `sequence` ranks share each window, `data` rings
+  // split each batch; sequence x data must be the number of processes (mpirun -np).
+  GridShape parallel;
   std::string checkpoint_dir;
   int64_t checkpoint_every = 0, checkpoint_keep = 0;
   int64_t validation_every = 0, validation_batches = 0;

@@ -68,6 +68,7 @@ TEST(TrainConfig, TheDocumentedExampleReadsAsWritten) {
   EXPECT_EQ(config.device, Device::cuda(0));
   EXPECT_EQ(config.activations, DType::bf16);
   EXPECT_FALSE(config.recompute);
+  EXPECT_EQ(config.parallel.ranks(), 1);
   EXPECT_EQ(config.checkpoint_every, 500);
   EXPECT_EQ(config.seed, 2222u);
 }
@@ -124,6 +125,21 @@ TEST(TrainConfig, UnknownKeyWrongTypeAndBadValuesNameFileLineAndKey) {
   no_held_out.replace(no_held_out.find("    records: [chrV]\n"), 20, "    records: []\n");
   EXPECT_NE(error_of(no_held_out).find("DIR/train.yaml:10: data.validation: nothing held out"), std::string::npos);
   EXPECT_NE(error_of(kMinimal + "masking:\n  mask_fraction: 0.95\n").find("sum is at most 1"), std::string::npos);
+}
+
+TEST(TrainConfig, ParallelGridMustSplitTheBatchAndTheWindow) {
+  const TrainConfig config = [] {
+    test::TemporaryFolder folder;
+    return read_train_config(folder.write("train.yaml", kMinimal + "parallel: {sequence: 4, data: 2}\n"));
+  }();
+  EXPECT_EQ(config.parallel.sequence, 4);
+  EXPECT_EQ(config.parallel.data, 2);
+  EXPECT_EQ(error_of(kMinimal + "parallel: {data: 3}\n"),
+            "DIR/train.yaml:15: parallel: data: 3 replicas for a batch of 2 windows (expected a data size that "
+            "divides data.batch (each replica trains on batch / data windows))");
+  EXPECT_EQ(error_of(kMinimal + "parallel: {sequence: 32}\n"),
+            "DIR/train.yaml:15: parallel: sequence: 32 ranks for windows of 64 tokens (expected at least 3 tokens "
+            "per rank (the convolution's halo): data.window >= 96)");
 }
 
 TEST(TrainConfig, IntervalsAreOneBasedInclusiveLikeSamtools) {
