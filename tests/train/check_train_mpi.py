@@ -2,7 +2,7 @@
 process, on a ring of 2 (each window cut in two), on 2 data-parallel replicas and on a
 2 x 2 grid gives the same training and validation losses step for step; rank 0 alone
 writes metrics and checkpoints; a run stopped on one process resumes on a ring of 2 with
-the same losses; a grid that does not match the world fails on every rank.
+the same losses; a grid that does not match the world fails (exit 1, no hang).
     check_train_mpi.py SPINDLE MPIEXEC WORK
 """
 import json
@@ -93,7 +93,9 @@ def main():
 
     _, message = train(spindle, mpiexec, 3, work, "bad", store, "parallel: {sequence: 2, data: 2}", expect=1)
     text = "parallel: {sequence: 2, data: 2} needs sequence x data = 4 ranks but the world has 3"
-    assert message.count(text) == 3, message[-3000:]
+    # mpirun ends the job when the first rank exits, so not every rank's message need
+    # arrive; that every rank refuses is mpi.bad_grid_fails_on_every_rank's check.
+    assert text in message, message[-3000:]
     print("train mpi ok")
 
 
