@@ -1,14 +1,13 @@
 #include "io/annotated_vcf.h"
 
 #include <htslib/hts.h>
-#include <htslib/tbx.h>
 #include <htslib/vcf.h>
-#include <unistd.h>
 
 #include <cmath>
-#include <filesystem>
+#include <memory>
 #include <set>
 
+#include "io/bgzipped_vcf.h"
 #include "io/check.h"
 #include "kernels/error.h"
 
@@ -154,19 +153,11 @@ void write_annotated_vcf(const AnnotatedVcfOptions& options,
   }
   check_hts(bcf_hdr_sync(input.header), "bcf_hdr_sync " + options.input);
 
-  const std::string temporary = options.output + ".partial-" + std::to_string(getpid());
-  const std::string temporary_index = temporary + ".tbi";
-  auto remove_temporaries = [&] {
-    std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
-    std::filesystem::remove(temporary_index, ignored);
-  };
-  htsFile* out = nullptr;
-  try {
-    out = hts_open(temporary.c_str(), "wz");
+  write_indexed_vcf(options.output, options.threads, [&](const std::string& temporary) {
+    std::unique_ptr<htsFile, decltype(&hts_close)> out(hts_open(temporary.c_str(), "wz"), &hts_close);
     SPINDLE_CHECK(out != nullptr, temporary, "cannot create", "a writable folder");
-    if (options.threads > 0) check_hts(hts_set_threads(out, options.threads), "hts_set_threads " + temporary);
-    check_hts(bcf_hdr_write(out, input.header), "writing the header of " + temporary);
+    if (options.threads > 0) check_hts(hts_set_threads(out.get(), options.threads), "hts_set_threads " + temporary);
+    check_hts(bcf_hdr_write(out.get(), input.header), "writing the header of " + temporary);
     AddedInfoValues record_values;
     while (input.next()) {
       const int alts = input.record->n_allele - 1;
@@ -174,24 +165,10 @@ void write_annotated_vcf(const AnnotatedVcfOptions& options,
       record_values.texts.clear();
       values(input.records, alts, record_values);
       update_record(options, input, alts, record_values);
-      check_hts(bcf_write(out, input.header, input.record), "writing " + temporary + " (" + input.where() + ")");
+      check_hts(bcf_write(out.get(), input.header, input.record), "writing " + temporary + " (" + input.where() + ")");
     }
-    const int closed = hts_close(out);
-    out = nullptr;
-    SPINDLE_CHECK(closed == 0, temporary, "write failed", "space on the disk");
-    check_hts(tbx_index_build3(temporary.c_str(), temporary_index.c_str(), 0, options.threads, &tbx_conf_vcf),
-              "tbx_index_build3 " + temporary + " (records must be sorted by contig and position)");
-    std::filesystem::rename(temporary, options.output);
-    std::filesystem::rename(temporary_index, options.output + ".tbi");
-  } catch (const std::filesystem::filesystem_error& e) {
-    remove_temporaries();
-    throw Error(options.output, std::string("cannot rename the written file into place: ") + e.what(),
-                "a writable folder");
-  } catch (...) {
-    if (out) hts_close(out);
-    remove_temporaries();
-    throw;
-  }
+    SPINDLE_CHECK(hts_close(out.release()) == 0, temporary, "write failed", "space on the disk");
+  });
 }
 
 }  // namespace spindle

@@ -20,5 +20,6 @@ void add_train_command(CLI::App& app, Runner& runner);
 void add_simulate_command(CLI::App& app, Runner& runner);
 void add_embed_command(CLI::App& app, Runner& runner);
 void add_score_command(CLI::App& app, Runner& runner);
+void add_evaluate_command(CLI::App& app, Runner& runner);
 
 }  // namespace spindle::cli

@@ -23,10 +23,11 @@ int main(int argc, char** argv) {
       "  spindle check                short end-to-end check of this installation\n"
       "  spindle ingest fasta x.fa.gz --out x.h5   DNA into a store\n"
       "  spindle inspect x.h5         what a store holds\n"
-      "  spindle simulate-genome --out syn   a synthetic genome with known entropies\n"
+      "  spindle simulate-genome --out syn   a synthetic genome with known entropies (--motifs: and a truth VCF)\n"
       "  spindle train --config train.yaml   masked-LM pretraining of Caduceus\n"
       "  spindle embed --model DIR --fasta x.fa --regions r.bed --out e.h5   Caduceus embeddings\n"
       "  spindle score-variants --model DIR --fasta x.fa --vcf v.vcf.gz --out s.vcf.gz   variant-effect scores\n"
+      "  spindle evaluate-scores --vcf s.vcf.gz --truth-flag F --score SPINDLE_LLR:lower   AUROC of scores\n"
       "  spindle <command> --help     options and examples of a command\n"
       "Exit codes: 0 ok, 1 runtime error, 2 usage error.\n");
   std::string log_level = "info";
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
   spindle::cli::add_simulate_command(app, runner);
   spindle::cli::add_embed_command(app, runner);
   spindle::cli::add_score_command(app, runner);
+  spindle::cli::add_evaluate_command(app, runner);
 
   try {
     app.parse(argc, argv);

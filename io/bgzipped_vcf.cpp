@@ -1,0 +1,48 @@
+#include "io/bgzipped_vcf.h"
+
+#include <htslib/bgzf.h>
+#include <htslib/tbx.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "io/check.h"
+#include "kernels/error.h"
+
+namespace spindle {
+
+void write_indexed_vcf(const std::string& path, int threads, const std::function<void(const std::string&)>& write) {
+  const std::string temporary = path + ".partial-" + std::to_string(getpid());
+  const std::string temporary_index = temporary + ".tbi";
+  auto remove_temporaries = [&] {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    std::filesystem::remove(temporary_index, ignored);
+  };
+  try {
+    write(temporary);
+    check_hts(tbx_index_build3(temporary.c_str(), temporary_index.c_str(), 0, threads, &tbx_conf_vcf),
+              "tbx_index_build3 " + temporary + " (records must be sorted by contig and position)");
+    std::filesystem::rename(temporary, path);
+    std::filesystem::rename(temporary_index, path + ".tbi");
+  } catch (const std::filesystem::filesystem_error& e) {
+    remove_temporaries();
+    throw Error(path, std::string("cannot rename the written file into place: ") + e.what(), "a writable folder");
+  } catch (...) {
+    remove_temporaries();
+    throw;
+  }
+}
+
+void write_bgzipped_vcf(const std::string& path, const std::string& vcf_text) {
+  write_indexed_vcf(path, 0, [&](const std::string& temporary) {
+    BGZF* out = bgzf_open(temporary.c_str(), "w");
+    SPINDLE_CHECK(out != nullptr, temporary, "cannot create", "a writable folder");
+    const ssize_t written = bgzf_write(out, vcf_text.data(), vcf_text.size());
+    const int closed = bgzf_close(out);
+    SPINDLE_CHECK(written == static_cast<ssize_t>(vcf_text.size()) && closed == 0, temporary, "write failed",
+                  "space on the disk");
+  });
+}
+
+}  // namespace spindle

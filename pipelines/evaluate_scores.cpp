@@ -1,0 +1,126 @@
+#include "pipelines/evaluate_scores.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "io/atomic_write.h"
+#include "io/vcf_info_values.h"
+#include "kernels/error.h"
+
+namespace spindle {
+namespace {
+
+const char* direction_name(ScoreDirection direction) { return direction == ScoreDirection::lower ? "lower" : "higher"; }
+
+double mean(const std::vector<double>& values) {
+  return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
+}
+
+nlohmann::json to_json(const EvaluateScoresOptions& options, const std::vector<ScoreEvaluation>& evaluations) {
+  nlohmann::json scores = nlohmann::json::array();
+  for (const ScoreEvaluation& e : evaluations) {
+    scores.push_back({{"field", e.score.field},
+                      {"direction", direction_name(e.score.direction)},
+                      {"auroc", e.auroc},
+                      {"flagged", {{"scored", e.flagged}, {"unscored", e.flagged_missing}, {"mean", e.flagged_mean}}},
+                      {"unflagged",
+                       {{"scored", e.unflagged}, {"unscored", e.unflagged_missing}, {"mean", e.unflagged_mean}}}});
+  }
+  return {{"vcf", options.vcf},
+          {"truth_flag", options.truth_flag},
+          {"auroc_meaning", "probability that a flagged allele scores further in `direction` than an unflagged one, "
+                            "ties counting one half (Mann-Whitney U with average ranks)"},
+          {"scores", scores}};
+}
+
+}  // namespace
+
+double auroc(const std::vector<double>& positives, const std::vector<double>& negatives) {
+  SPINDLE_CHECK(!positives.empty() && !negatives.empty(), "auroc",
+                std::to_string(positives.size()) + " positives and " + std::to_string(negatives.size()) + " negatives",
+                "at least one of each");
+  struct Item {
+    double value;
+    bool positive;
+  };
+  std::vector<Item> items;
+  items.reserve(positives.size() + negatives.size());
+  for (double v : positives) items.push_back({v, true});
+  for (double v : negatives) items.push_back({v, false});
+  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.value < b.value; });
+  // Sum of the positives' ranks (1-based), each run of equal values taking its average rank.
+  double positive_rank_sum = 0;
+  for (size_t begin = 0; begin < items.size();) {
+    size_t end = begin;
+    int64_t positives_in_run = 0;
+    while (end < items.size() && items[end].value == items[begin].value) positives_in_run += items[end++].positive;
+    const double average_rank = (static_cast<double>(begin + 1) + static_cast<double>(end)) / 2;
+    positive_rank_sum += average_rank * static_cast<double>(positives_in_run);
+    begin = end;
+  }
+  const double p = static_cast<double>(positives.size()), n = static_cast<double>(negatives.size());
+  const double u = positive_rank_sum - p * (p + 1) / 2;
+  return u / (p * n);
+}
+
+ScoreSpec parse_score_spec(const std::string& text, ScoreDirection fallback, const std::string& where) {
+  const size_t colon = text.find(':');
+  ScoreSpec spec{text.substr(0, colon), fallback};
+  if (colon != std::string::npos) {
+    const std::string direction = text.substr(colon + 1);
+    SPINDLE_CHECK(direction == "lower" || direction == "higher", where,
+                  "'" + text + "': direction '" + direction + "'", "FIELD, FIELD:lower or FIELD:higher");
+    spec.direction = direction == "lower" ? ScoreDirection::lower : ScoreDirection::higher;
+  }
+  SPINDLE_CHECK(!spec.field.empty(), where, "'" + text + "': no field name", "FIELD, FIELD:lower or FIELD:higher");
+  return spec;
+}
+
+std::vector<ScoreEvaluation> evaluate_scores(const EvaluateScoresOptions& options) {
+  SPINDLE_CHECK(!options.scores.empty(), "evaluate-scores", "no scores", "at least one INFO field");
+  std::vector<std::string> fields;
+  for (const ScoreSpec& score : options.scores) fields.push_back(score.field);
+  const std::vector<AlleleInfoValues> alleles = read_allele_info_values(options.vcf, options.truth_flag, fields);
+  std::vector<ScoreEvaluation> evaluations;
+  for (size_t s = 0; s < options.scores.size(); ++s) {
+    ScoreEvaluation evaluation{options.scores[s]};
+    std::vector<double> flagged, unflagged;
+    for (const AlleleInfoValues& allele : alleles) {
+      const std::optional<double>& value = allele.values[s];
+      SPINDLE_CHECK(!value || !std::isnan(*value), options.vcf + ": " + allele.chrom + ":" + std::to_string(allele.position),
+                    evaluation.score.field + " is NaN", "a number, or '.' for no score");
+      if (!value) {
+        ++(allele.flagged ? evaluation.flagged_missing : evaluation.unflagged_missing);
+      } else {
+        (allele.flagged ? flagged : unflagged).push_back(*value);
+      }
+    }
+    evaluation.flagged = static_cast<int64_t>(flagged.size());
+    evaluation.unflagged = static_cast<int64_t>(unflagged.size());
+    SPINDLE_CHECK(!flagged.empty() && !unflagged.empty(), options.vcf + ": " + evaluation.score.field,
+                  std::to_string(evaluation.flagged) + " alleles with " + options.truth_flag + " and " +
+                      std::to_string(evaluation.unflagged) + " without it have a value (" +
+                      std::to_string(evaluation.flagged_missing + evaluation.unflagged_missing) + " have none)",
+                  "scored alleles both with and without the flag");
+    evaluation.flagged_mean = mean(flagged);
+    evaluation.unflagged_mean = mean(unflagged);
+    if (evaluation.score.direction == ScoreDirection::lower) {
+      for (double& v : flagged) v = -v;
+      for (double& v : unflagged) v = -v;
+    }
+    evaluation.auroc = auroc(flagged, unflagged);
+    evaluations.push_back(evaluation);
+  }
+  if (options.json_out) {
+    const nlohmann::json report = to_json(options, evaluations);
+    write_file_atomically(*options.json_out, [&](std::ostream& out) { out << report.dump(2) << "\n"; });
+    spdlog::info("evaluate-scores: {} written", *options.json_out);
+  }
+  return evaluations;
+}
+
+}  // namespace spindle

@@ -1,0 +1,109 @@
+// AUROC as the Mann-Whitney U statistic with average ranks, against cases computed by hand,
+// and evaluate-scores on a small scored VCF: directions, unscored alleles, JSON, errors.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "pipelines/evaluate_scores.h"
+#include "tests/io/io_test_files.h"
+
+namespace spindle {
+namespace {
+
+using test::message_of;
+using test::TemporaryFolder;
+
+TEST(Auroc, PerfectInverseAndAllEqual) {
+  EXPECT_DOUBLE_EQ(auroc({3, 4}, {1, 2}), 1.0);
+  EXPECT_DOUBLE_EQ(auroc({1, 2}, {3, 4}), 0.0);
+  EXPECT_DOUBLE_EQ(auroc({5, 5, 5}, {5, 5}), 0.5);
+  EXPECT_DOUBLE_EQ(auroc({7}, {7}), 0.5);
+}
+
+TEST(Auroc, TiesCountOneHalf) {
+  // Sorted 1p 2p 2p 2n 3n: ranks 1, 3, 3, 3, 5; U = (1 + 3 + 3) - 3 x 4 / 2 = 1 of 3 x 2 pairs.
+  EXPECT_DOUBLE_EQ(auroc({1, 2, 2}, {2, 3}), 1.0 / 6);
+  // Pairs: 2 beats 0.5 and 1.5; 4 and 5 beat all three; 3 beats two and ties one: 10.5 of 12.
+  EXPECT_DOUBLE_EQ(auroc({2, 4, 5, 3}, {0.5, 1.5, 3}), 10.5 / 12);
+  // Swapping the classes gives 1 - AUROC.
+  EXPECT_DOUBLE_EQ(auroc({0.5, 1.5, 3}, {2, 4, 5, 3}), 1.5 / 12);
+}
+
+TEST(Auroc, NeedsBothClasses) {
+  EXPECT_NE(message_of([] { auroc({}, {1}); }).find("0 positives and 1 negatives"), std::string::npos);
+  EXPECT_NE(message_of([] { auroc({1}, {}); }).find("at least one of each"), std::string::npos);
+}
+
+TEST(ScoreSpec, FieldWithOptionalDirection) {
+  EXPECT_EQ(parse_score_spec("LLR", ScoreDirection::higher, "--score").direction, ScoreDirection::higher);
+  const ScoreSpec lower = parse_score_spec("LLR:lower", ScoreDirection::higher, "--score");
+  EXPECT_EQ(lower.field, "LLR");
+  EXPECT_EQ(lower.direction, ScoreDirection::lower);
+  EXPECT_EQ(parse_score_spec("D:higher", ScoreDirection::lower, "--score").direction, ScoreDirection::higher);
+  EXPECT_NE(message_of([] { parse_score_spec("LLR:up", ScoreDirection::higher, "--score"); }).find("direction 'up'"),
+            std::string::npos);
+  EXPECT_NE(message_of([] { parse_score_spec(":lower", ScoreDirection::higher, "--score"); }).find("no field name"),
+            std::string::npos);
+}
+
+const std::string kHeader =
+    "##fileformat=VCFv4.2\n"
+    "##contig=<ID=chr1,length=1000>\n"
+    "##INFO=<ID=DISRUPTS,Number=0,Type=Flag,Description=\"truth\">\n"
+    "##INFO=<ID=LLR,Number=A,Type=Float,Description=\"log p(alt) - log p(ref)\">\n"
+    "##INFO=<ID=DIST,Number=A,Type=Float,Description=\"embedding distance\">\n"
+    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
+
+TEST(EvaluateScores, DirectionsUnscoredAllelesAndJson) {
+  TemporaryFolder folder;
+  const std::string vcf = folder.write("s.vcf", kHeader +
+                                                    "chr1\t1\t.\tA\tG\t.\t.\tDISRUPTS;LLR=-5;DIST=0.9\n"
+                                                    "chr1\t2\t.\tA\tG\t.\t.\tLLR=-1;DIST=0.2\n"
+                                                    "chr1\t3\t.\tA\tG,T\t.\t.\tDISRUPTS;LLR=-3,.;DIST=0.1,0.3\n"
+                                                    "chr1\t4\t.\tA\tC\t.\t.\tLLR=-2;DIST=0.1\n"
+                                                    "chr1\t5\t.\tA\tC\t.\t.\t.\n");
+  EvaluateScoresOptions options{vcf, "DISRUPTS",
+                                {{"LLR", ScoreDirection::lower}, {"DIST", ScoreDirection::higher}},
+                                folder.file("auroc.json")};
+  const std::vector<ScoreEvaluation> results = evaluate_scores(options);
+  ASSERT_EQ(results.size(), 2u);
+  // LLR, lower: flagged {-5, -3} both below unflagged {-1, -2}; one flagged and one unflagged allele unscored.
+  EXPECT_DOUBLE_EQ(results[0].auroc, 1.0);
+  EXPECT_EQ(results[0].flagged, 2);
+  EXPECT_EQ(results[0].flagged_missing, 1);
+  EXPECT_EQ(results[0].unflagged, 2);
+  EXPECT_EQ(results[0].unflagged_missing, 1);
+  EXPECT_DOUBLE_EQ(results[0].flagged_mean, -4);
+  // DIST, higher: flagged {0.9, 0.1, 0.3} against {0.2, 0.1}: 2 + 0.5 + 2 of 6 pairs.
+  EXPECT_NEAR(results[1].auroc, 4.5 / 6, 1e-12);
+  EXPECT_EQ(results[1].flagged, 3);
+
+  std::ifstream json_file(folder.file("auroc.json"));
+  const nlohmann::json report = nlohmann::json::parse(json_file);
+  EXPECT_EQ(report["truth_flag"], "DISRUPTS");
+  EXPECT_EQ(report["scores"][0]["field"], "LLR");
+  EXPECT_EQ(report["scores"][0]["direction"], "lower");
+  EXPECT_DOUBLE_EQ(report["scores"][0]["auroc"].get<double>(), 1.0);
+  EXPECT_EQ(report["scores"][1]["flagged"]["scored"], 3);
+  EXPECT_EQ(report["scores"][1]["unflagged"]["unscored"], 1);
+}
+
+TEST(EvaluateScores, ErrorsNameTheFieldAndWhatIsMissing) {
+  TemporaryFolder folder;
+  const std::string all_flagged = folder.write("f.vcf", kHeader + "chr1\t1\t.\tA\tG\t.\t.\tDISRUPTS;LLR=-5\n");
+  std::string message = message_of([&] {
+    evaluate_scores({all_flagged, "DISRUPTS", {{"LLR", ScoreDirection::lower}}, folder.file("f.json")});
+  });
+  EXPECT_FALSE(std::filesystem::exists(folder.file("f.json")));  // no report when a score fails
+  EXPECT_NE(message.find("f.vcf: LLR"), std::string::npos) << message;
+  EXPECT_NE(message.find("1 alleles with DISRUPTS and 0 without it have a value"), std::string::npos) << message;
+  const std::string nan = folder.write("n.vcf", kHeader + "chr1\t7\t.\tA\tG\t.\t.\tLLR=nan\n");
+  message = message_of([&] { evaluate_scores({nan, "DISRUPTS", {{"LLR", ScoreDirection::lower}}, std::nullopt}); });
+  EXPECT_NE(message.find("n.vcf: chr1:7"), std::string::npos) << message;
+  EXPECT_NE(message.find("LLR is NaN"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace spindle
