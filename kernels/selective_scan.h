@@ -32,6 +32,9 @@ struct ScanShape {
 struct ScanOptions {
   bool softplus = true;
   bool reverse = false;
+  // CUDA forward only: pieces of the sequence scanned in parallel (0: chosen from the shape
+  // and the device; 1: one pass from h0, no fold). Results agree to rounding for any value.
+  int64_t forward_segments = 0;
 };
 
 // Activations (u, delta, B, C, z and their gradients) are of type T; parameters and states
@@ -77,11 +80,15 @@ using ScanCudaInputs = ScanInputs<T, float>;
 template <typename T>
 using ScanCudaGradients = ScanGradients<T, float>;
 
-// The sequence is cut into chunks of kScanChunk steps. Forward: per chunk, the state each
-// channel reaches from zero (phase 1); a fold over chunks gives every chunk's true start
-// state (phase 2); each chunk is rescanned from it to produce the output (phase 3). Backward
-// mirrors it with the adjoint. Workspace (from the stream-ordered pool): two float arrays of
-// batch x chunks x channels x state, i.e. length/32 of the activations' state size.
+// The sequence is cut into chunks of kScanChunk steps, and the forward groups consecutive
+// chunks into segments, one thread block per segment and 64 channels walking its chunks in
+// order (the next chunk's inputs load while the current one is scanned). Forward: per
+// segment, the state each channel reaches from zero (phase 1); a fold over segments gives
+// every segment's true start state (phase 2); each segment is rescanned from it to produce
+// the output (phase 3). With one segment, phases 1-2 are skipped. Backward mirrors it with
+// the adjoint over single-chunk segments. Workspace (from the stream-ordered pool): two
+// float arrays of batch x segments x channels x state (at most length/32 of the
+// activations' state size).
 inline constexpr int kScanChunk = 32;
 inline constexpr int kScanMaxState = 64;
 

@@ -1,13 +1,16 @@
 // Chunked selective scan on CUDA (see kernels/selective_scan.h for the math and phases).
 //
-// Forward: phase 1 scans each chunk of kChunk steps from a zero state (kSplit threads per
-// channel, each with a run of consecutive states in registers); phase 2 folds the chunk
-// summaries in order into each chunk's true start state (a warp scan over chunks per
-// channel and state); phase 3 rescans each chunk from its start state and writes the output. Backward recomputes phases 1-2, folds the
-// adjoint the same way from the other end, and rescans each chunk once more for the
-// gradients. All sums run in a fixed order: results are identical run to run.
+// Forward: phase 1 scans each segment (consecutive chunks of kChunk steps) from a zero state
+// (kSplit threads per channel, each with a run of consecutive states in registers; the next
+// chunk's inputs load into registers while one is scanned); phase 2 folds the segment
+// summaries in order into each segment's true start state (a warp scan over segments per
+// channel and state); phase 3 rescans each segment from its start state and writes the
+// output. Backward recomputes phases 1-2 over single-chunk segments, folds the adjoint the
+// same way from the other end, and rescans each chunk once more for the gradients. All sums
+// run in a fixed order: results are identical run to run.
 #include <cuda_bf16.h>
 
+#include <algorithm>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -147,11 +150,24 @@ __device__ void delta_to_dt(float* tile, int rows, int count, const float* bias,
   }
 }
 
+// Summaries per segment of segment_chunks consecutive chunks (the backward's segments are
+// single chunks).
 struct Workspace {
-  float* chunk_state;  // [batch][chunks][channels][state]
-  float* chunk_dt;     // [batch][chunks][channels]: sum of dt over the chunk
-  int64_t chunks;
+  float* chunk_state;  // [batch][chunks][channels][state]: state reached over the segment from zero
+  float* chunk_dt;     // [batch][chunks][channels]: sum of dt over the segment
+  int64_t chunks;      // segments
+  int64_t segment_chunks = 1;
 };
+
+// The chunks [first, end) of segment `segment`, in scan order.
+struct SegmentChunks {
+  int64_t first, end;
+};
+
+__device__ __forceinline__ SegmentChunks segment_chunks(int64_t segment, const Workspace& w, int64_t length) {
+  const int64_t chunks = (length + kChunk - 1) / kChunk, first = segment * w.segment_chunks;
+  return {first, min(chunks, first + w.segment_chunks)};
+}
 
 __device__ __forceinline__ int64_t chunk_index(int64_t b, int64_t c, int64_t d, const ScanShape& s, int64_t chunks) {
   return (b * chunks + c) * s.channels + d;
@@ -181,7 +197,87 @@ __device__ __forceinline__ void store_channel_states(const float (&values)[kPer]
   }
 }
 
-// Phase 1: the state each channel reaches over each chunk from zero, and the chunk's dt sum.
+// One chunk's inputs held in registers while the previous chunk is scanned: kTiles
+// per-channel tiles (64 channels x kChunk steps) and kStateTiles B/C tiles (kN x kChunk), in
+// 16-byte vectors. Only chunks whose every row moves in vectors (vector_rows) take this path;
+// the others load synchronously.
+template <typename T, int kN, int kTiles, int kStateTiles>
+struct ChunkPrefetch {
+  static constexpr int kVec = 16 / sizeof(T), kPerRow = kChunk / kVec;
+  static constexpr int kRowVectors = kChannelsPerBlock * kPerRow / kChannelThreads;
+  static constexpr int kStateVectors = (kN * kPerRow + kChannelThreads - 1) / kChannelThreads;
+  static_assert(kChannelsPerBlock * kPerRow % kChannelThreads == 0, "whole vectors per thread");
+  uint4 rows[kTiles][kRowVectors];
+  uint4 states[kStateTiles > 0 ? kStateTiles : 1][kStateVectors];
+
+  // Issues the loads of chunk ch: rows row0.. of `tiles`, rows of batch b of `state_tiles`.
+  __device__ void load(const T* const (&tiles)[kTiles], const T* const (&state_tiles)[kStateTiles > 0 ? kStateTiles : 1],
+                       int64_t row0, int valid, int64_t b, int64_t state, int64_t length, Chunk ch) {
+#pragma unroll
+    for (int t = 0; t < kTiles; ++t) {
+#pragma unroll
+      for (int m = 0; m < kRowVectors; ++m) {
+        const int q = threadIdx.x + m * kChannelThreads, r = q / kPerRow, v = q % kPerRow;
+        rows[t][m] = tiles[t] && r < valid ? *reinterpret_cast<const uint4*>(tiles[t] + (row0 + r) * length + ch.first + v * kVec)
+                               : make_uint4(0, 0, 0, 0);
+      }
+    }
+#pragma unroll
+    for (int t = 0; t < kStateTiles; ++t) {
+#pragma unroll
+      for (int m = 0; m < kStateVectors; ++m) {
+        const int q = threadIdx.x + m * kChannelThreads, n = q / kPerRow, v = q % kPerRow;
+        states[t][m] = q < kN * kPerRow && n < state
+                           ? *reinterpret_cast<const uint4*>(state_tiles[t] + (b * state + n) * length + ch.first + v * kVec)
+                           : make_uint4(0, 0, 0, 0);
+      }
+    }
+  }
+
+  // Writes the loaded chunk into the float tiles (per-channel tiles: row stride kRow; B/C
+  // tiles time-major), with dt = softplus(delta + bias) in tile 0 when `dt_first`.
+  __device__ void store(float* const (&tile)[kTiles], float* const (&state_tile)[kStateTiles > 0 ? kStateTiles : 1],
+                        bool dt_first, const float* bias, int64_t d0, int64_t channels, bool use_softplus) const {
+#pragma unroll
+    for (int t = 0; t < kTiles; ++t) {
+#pragma unroll
+      for (int m = 0; m < kRowVectors; ++m) {
+        const int q = threadIdx.x + m * kChannelThreads, r = q / kPerRow, v = q % kPerRow;
+        const T* parts = reinterpret_cast<const T*>(&rows[t][m]);
+        const bool to_dt = t == 0 && dt_first && d0 + r < channels;
+        const float add = to_dt && bias ? bias[d0 + r] : 0.0f;
+#pragma unroll
+        for (int e = 0; e < kVec; ++e) {
+          float x = to_float(parts[e]);
+          if (to_dt) x = use_softplus ? softplus(x + add) : x + add;
+          tile[t][r * kRow + v * kVec + e] = x;
+        }
+      }
+    }
+#pragma unroll
+    for (int t = 0; t < kStateTiles; ++t) {
+#pragma unroll
+      for (int m = 0; m < kStateVectors; ++m) {
+        const int q = threadIdx.x + m * kChannelThreads, n = q / kPerRow, v = q % kPerRow;
+        if (q >= kN * kPerRow) continue;
+        const T* parts = reinterpret_cast<const T*>(&states[t][m]);
+#pragma unroll
+        for (int e = 0; e < kVec; ++e) state_tile[t][(v * kVec + e) * kN + n] = to_float(parts[e]);
+      }
+    }
+  }
+};
+
+// Whether chunk ch of every given input moves in 16-byte vectors.
+template <typename T, int kCount>
+__device__ __forceinline__ bool vector_chunk(const T* const (&inputs)[kCount], int64_t length, Chunk ch) {
+  bool all = true;
+#pragma unroll
+  for (int k = 0; k < kCount; ++k) all = all && (inputs[k] == nullptr || vector_rows(inputs[k], length, ch));
+  return all;
+}
+
+// Phase 1: the state each channel reaches over each segment from zero, and the segment's dt sum.
 template <typename T, int kN>
 __global__ void __launch_bounds__(kChannelThreads) chunk_states_kernel(ScanCudaInputs<T> in, ScanShape s,
                                                                         ScanOptions o, Workspace w) {
@@ -190,33 +286,57 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_states_kernel(ScanCudaI
   float* dt_tile = shared;
   float* u_tile = dt_tile + kChannelsPerBlock * kRow;
   float* b_tile = u_tile + kChannelsPerBlock * kRow;
-  const int64_t c = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
-  const Chunk ch = chunk_of(c, s.length, o.reverse);
+  const int64_t segment = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
+  const SegmentChunks chunks = segment_chunks(segment, w, s.length);
   const int valid = static_cast<int>(min(static_cast<int64_t>(kChannelsPerBlock), s.channels - d0));
   const int64_t row0 = b * s.channels + d0;
-  load_rows(dt_tile, in.delta, row0, kChannelsPerBlock, valid, s.length, ch);
-  load_rows(u_tile, in.u, row0, kChannelsPerBlock, valid, s.length, ch);
-  load_state_inputs<T, kN>(b_tile, in.B, b, s.state, s.length, ch);
-  __syncthreads();
-  delta_to_dt(dt_tile, kChannelsPerBlock, ch.count, in.delta_bias, d0, s.channels, o.softplus);
-  __syncthreads();
   const int r = threadIdx.x / kSplit, part = threadIdx.x % kSplit;
-  if (r >= valid) return;
-  const int64_t d = d0 + r;
+  const bool active = r < valid;  // inactive threads still load tiles and meet the barriers
+  const int64_t d = d0 + (active ? r : 0);
   float A[kPer], h[kPer];
   load_channel_states(A, h, in.A, nullptr, d, part, s);
   float dt_sum = 0.0f;
+  using Prefetch = ChunkPrefetch<T, kN, 2, 1>;
+  const T* const tiles[2] = {in.delta, in.u};
+  const T* const state_tiles[1] = {in.B};
+  float* const tile_of[2] = {dt_tile, u_tile};
+  float* const state_tile_of[1] = {b_tile};
+  Prefetch next;
+  bool next_vector = false;
+  auto fetch = [&](int64_t c) {
+    const Chunk ch = chunk_of(c, s.length, o.reverse);
+    next_vector = vector_chunk(tiles, s.length, ch) && vector_chunk(state_tiles, s.length, ch);
+    if (next_vector) next.load(tiles, state_tiles, row0, valid, b, s.state, s.length, ch);
+  };
+  fetch(chunks.first);
+  for (int64_t c = chunks.first; c < chunks.end; ++c) {
+    const Chunk ch = chunk_of(c, s.length, o.reverse);
+    __syncthreads();  // the previous chunk's tiles are no longer read
+    if (next_vector) {
+      next.store(tile_of, state_tile_of, true, in.delta_bias, d0, s.channels, o.softplus);
+    } else {
+      load_rows(dt_tile, in.delta, row0, kChannelsPerBlock, valid, s.length, ch);
+      load_rows(u_tile, in.u, row0, kChannelsPerBlock, valid, s.length, ch);
+      load_state_inputs<T, kN>(b_tile, in.B, b, s.state, s.length, ch);
+      __syncthreads();
+      delta_to_dt(dt_tile, kChannelsPerBlock, ch.count, in.delta_bias, d0, s.channels, o.softplus);
+    }
+    __syncthreads();
+    if (c + 1 < chunks.end) fetch(c + 1);
+    if (!active) continue;
 #pragma unroll 4
-  for (int i = 0; i < ch.count; ++i) {
-    const int j = tile_column(i, ch.count, o.reverse);
-    const float dt = dt_tile[r * kRow + j], dtu = dt * u_tile[r * kRow + j];
-    float Bn[kPer];
-    load_run(Bn, b_tile + j * kN + part * kPer);
-    dt_sum += dt;
+    for (int i = 0; i < ch.count; ++i) {
+      const int j = tile_column(i, ch.count, o.reverse);
+      const float dt = dt_tile[r * kRow + j], dtu = dt * u_tile[r * kRow + j];
+      float Bn[kPer];
+      load_run(Bn, b_tile + j * kN + part * kPer);
+      dt_sum += dt;
 #pragma unroll
-    for (int k = 0; k < kPer; ++k) h[k] = exp2f(dt * A[k]) * h[k] + dtu * Bn[k];
+      for (int k = 0; k < kPer; ++k) h[k] = exp2f(dt * A[k]) * h[k] + dtu * Bn[k];
+    }
   }
-  const int64_t at = chunk_index(b, c, d, s, w.chunks);
+  if (!active) return;
+  const int64_t at = chunk_index(b, segment, d, s, w.chunks);
   if (part == 0) w.chunk_dt[at] = dt_sum;
   store_channel_states(h, w.chunk_state + at * s.state, part, s);
 }
@@ -298,10 +418,12 @@ __global__ void __launch_bounds__(kFoldThreads) fold_chunks_kernel(const float* 
   if (final_value && lane == 0 && pair < pairs) final_value[b * pairs + pair] = h;
 }
 
-// Phase 3: rescans each chunk from its start state and writes out.
+// Phase 3: rescans each segment from its start state and writes out. With one segment the
+// start state is h0 (or zero) and the state after the last step goes to h_final.
 template <typename T, int kN>
 __global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCudaInputs<T> in, ScanShape s,
-                                                                         ScanOptions o, Workspace w, Dev<T>* out) {
+                                                                         ScanOptions o, Workspace w, Dev<T>* out,
+                                                                         float* h_final) {
   constexpr int kPer = kN / kSplit;
   extern __shared__ float shared[];
   float* dt_tile = shared;
@@ -309,51 +431,78 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCuda
   float* z_tile = u_tile + kChannelsPerBlock * kRow;  // holds the output once computed
   float* b_tile = z_tile + kChannelsPerBlock * kRow;
   float* c_tile = b_tile + kChunk * kN;
-  const int64_t c = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
-  const Chunk ch = chunk_of(c, s.length, o.reverse);
+  const int64_t segment = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
+  const SegmentChunks chunks = segment_chunks(segment, w, s.length);
   const int valid = static_cast<int>(min(static_cast<int64_t>(kChannelsPerBlock), s.channels - d0));
   const int64_t row0 = b * s.channels + d0;
-  load_rows(dt_tile, in.delta, row0, kChannelsPerBlock, valid, s.length, ch);
-  load_rows(u_tile, in.u, row0, kChannelsPerBlock, valid, s.length, ch);
-  if (in.z) load_rows(z_tile, in.z, row0, kChannelsPerBlock, valid, s.length, ch);
-  load_state_inputs<T, kN>(b_tile, in.B, b, s.state, s.length, ch);
-  load_state_inputs<T, kN>(c_tile, in.C, b, s.state, s.length, ch);
-  __syncthreads();
-  delta_to_dt(dt_tile, kChannelsPerBlock, ch.count, in.delta_bias, d0, s.channels, o.softplus);
-  __syncthreads();
   const int r = threadIdx.x / kSplit, part = threadIdx.x % kSplit;
   const bool active = r < valid;  // inactive threads still join the shuffles
   const int64_t d = d0 + (active ? r : 0);
-  const int64_t at = chunk_index(b, c, d, s, w.chunks);
+  const bool single = w.chunks == 1;
+  const float* start = single ? (in.h0 ? in.h0 + (b * s.channels + d) * s.state : nullptr)
+                              : w.chunk_state + chunk_index(b, segment, d, s, w.chunks) * s.state;
   float A[kPer], h[kPer];
-  load_channel_states(A, h, in.A, w.chunk_state + at * s.state, d, part, s);
+  load_channel_states(A, h, in.A, start, d, part, s);
   const float skip = in.D ? in.D[d] : 0.0f;
+  using Prefetch = ChunkPrefetch<T, kN, 3, 2>;
+  const T* const tiles[3] = {in.delta, in.u, in.z};
+  const T* const state_tiles[2] = {in.B, in.C};
+  const T* const outputs[1] = {out};
+  float* const tile_of[3] = {dt_tile, u_tile, z_tile};
+  float* const state_tile_of[2] = {b_tile, c_tile};
+  Prefetch next;
+  bool next_vector = false;
+  auto fetch = [&](int64_t c) {
+    const Chunk ch = chunk_of(c, s.length, o.reverse);
+    next_vector = vector_chunk(tiles, s.length, ch) && vector_chunk(state_tiles, s.length, ch) &&
+                  vector_chunk(outputs, s.length, ch);
+    if (next_vector) next.load(tiles, state_tiles, row0, valid, b, s.state, s.length, ch);
+  };
+  fetch(chunks.first);
+  for (int64_t c = chunks.first; c < chunks.end; ++c) {
+    const Chunk ch = chunk_of(c, s.length, o.reverse);
+    __syncthreads();  // the previous chunk's output is stored and its tiles no longer read
+    if (next_vector) {
+      next.store(tile_of, state_tile_of, true, in.delta_bias, d0, s.channels, o.softplus);
+    } else {
+      load_rows(dt_tile, in.delta, row0, kChannelsPerBlock, valid, s.length, ch);
+      load_rows(u_tile, in.u, row0, kChannelsPerBlock, valid, s.length, ch);
+      if (in.z) load_rows(z_tile, in.z, row0, kChannelsPerBlock, valid, s.length, ch);
+      load_state_inputs<T, kN>(b_tile, in.B, b, s.state, s.length, ch);
+      load_state_inputs<T, kN>(c_tile, in.C, b, s.state, s.length, ch);
+      __syncthreads();
+      delta_to_dt(dt_tile, kChannelsPerBlock, ch.count, in.delta_bias, d0, s.channels, o.softplus);
+    }
+    __syncthreads();
+    if (c + 1 < chunks.end) fetch(c + 1);
 #pragma unroll 4
-  for (int i = 0; i < ch.count; ++i) {
-    const int j = tile_column(i, ch.count, o.reverse);
-    const float dt = dt_tile[r * kRow + j], u = u_tile[r * kRow + j], dtu = dt * u;
-    float Bn[kPer], Cn[kPer];
-    load_run(Bn, b_tile + j * kN + part * kPer);
-    load_run(Cn, c_tile + j * kN + part * kPer);
-    float y = 0.0f;
+    for (int i = 0; i < ch.count; ++i) {
+      const int j = tile_column(i, ch.count, o.reverse);
+      const float dt = dt_tile[r * kRow + j], u = u_tile[r * kRow + j], dtu = dt * u;
+      float Bn[kPer], Cn[kPer];
+      load_run(Bn, b_tile + j * kN + part * kPer);
+      load_run(Cn, c_tile + j * kN + part * kPer);
+      float y = 0.0f;
 #pragma unroll
-    for (int k = 0; k < kPer; ++k) {
-      h[k] = exp2f(dt * A[k]) * h[k] + dtu * Bn[k];
-      y += Cn[k] * h[k];
-    }
-    y += __shfl_xor_sync(0xffffffffu, y, 1);
-    y += __shfl_xor_sync(0xffffffffu, y, 2);
-    if (part == 0 && active) {
-      y += skip * u;
-      if (in.z) {
-        const float z = z_tile[r * kRow + j];
-        y *= z * sigmoid(z);
+      for (int k = 0; k < kPer; ++k) {
+        h[k] = exp2f(dt * A[k]) * h[k] + dtu * Bn[k];
+        y += Cn[k] * h[k];
       }
-      z_tile[r * kRow + j] = y;
+      y += __shfl_xor_sync(0xffffffffu, y, 1);
+      y += __shfl_xor_sync(0xffffffffu, y, 2);
+      if (part == 0 && active) {
+        y += skip * u;
+        if (in.z) {
+          const float z = z_tile[r * kRow + j];
+          y *= z * sigmoid(z);
+        }
+        z_tile[r * kRow + j] = y;
+      }
     }
+    __syncthreads();
+    store_rows(z_tile, out, row0, valid, s.length, ch);
   }
-  __syncthreads();
-  store_rows(z_tile, out, row0, valid, s.length, ch);
+  if (single && h_final && active) store_channel_states(h, h_final + (b * s.channels + d) * s.state, part, s);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -721,6 +870,20 @@ void run_state_phases(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, cons
   launch_fold(in.A, in.h0, s, w, h_final, false, stream);
 }
 
+// Forward segments: enough thread blocks for kForwardBlocksPerSm on every multiprocessor
+// (each block walks its segment's chunks in order), unless options ask for a count.
+constexpr int64_t kForwardBlocksPerSm = 4;
+
+int64_t forward_segments(const ScanShape& s, const ScanOptions& o, int64_t chunks) {
+  if (o.forward_segments > 0) return std::min(o.forward_segments, chunks);
+  int device = 0, multiprocessors = 0;
+  SPINDLE_CUDA_CHECK(cudaGetDevice(&device));
+  SPINDLE_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device));
+  const int64_t blocks = s.batch * ((s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock);
+  const int64_t wanted = kForwardBlocksPerSm * multiprocessors;
+  return std::clamp<int64_t>((wanted + blocks - 1) / blocks, 1, chunks);
+}
+
 }  // namespace
 
 template <typename T>
@@ -730,16 +893,19 @@ void selective_scan_forward_cuda(const ScanCudaInputs<T>& in_host_types, T* out,
   if (s.batch * s.channels * s.length == 0) return;
   const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
   const int64_t chunks = chunk_count(s);
-  const int64_t summaries = s.batch * chunks * s.channels;
+  const int64_t wanted_segments = forward_segments(s, o, chunks);
+  const int64_t segment_chunks = (chunks + wanted_segments - 1) / wanted_segments;
+  const int64_t segments = (chunks + segment_chunks - 1) / segment_chunks;
+  const int64_t summaries = s.batch * segments * s.channels;
   Scratch chunk_state(summaries * s.state * sizeof(float), stream), chunk_dt(summaries * sizeof(float), stream);
-  const Workspace w{chunk_state.get(), chunk_dt.get(), chunks};
-  run_state_phases<T>(in, s, o, w, h_final, stream);
-  const dim3 grid(static_cast<unsigned>(chunks), static_cast<unsigned>((s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock),
+  const Workspace w{chunk_state.get(), chunk_dt.get(), segments, segment_chunks};
+  if (segments > 1) run_state_phases<T>(in, s, o, w, h_final, stream);
+  const dim3 grid(static_cast<unsigned>(segments), static_cast<unsigned>((s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock),
                   static_cast<unsigned>(s.batch));
   with_state_capacity(s.state, [&](auto capacity) {
     constexpr int kN = decltype(capacity)::value;
     launch_channel_kernel(chunk_outputs_kernel<Dev<T>, kN>, grid, channel_kernel_bytes<kN>(3, 2), stream, in, s, o, w,
-                          reinterpret_cast<Dev<T>*>(out));
+                          reinterpret_cast<Dev<T>*>(out), segments > 1 ? nullptr : h_final);
   });
   check_launch("chunk_outputs_kernel");
 }

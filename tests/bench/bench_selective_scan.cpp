@@ -1,9 +1,11 @@
 // Selective scan timing on one GPU: bf16 inputs, f32 state, z gating, softplus with bias,
 // D skip; Mamba's shapes (batch 1, d_inner 512, d_state 16) by default.
 //   bench_selective_scan [--length L]... [--channels D] [--state N] [--batch B] [--repeats R]
+//                        [--segments S]...
 // Prints per length: forward and forward+backward median times (CUDA events, after
 // warm-up), the bytes a minimal implementation must move, and the achieved fraction of the
-// device's copy bandwidth (measured here with a device-to-device copy).
+// device's copy bandwidth (measured here with a device-to-device copy). --segments forces the
+// forward's segment count (0, the default: automatic); several values compare them.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -47,7 +49,7 @@ const Anchor kAnchors[] = {{131072, 1.50, 8.94}, {1048576, 12.0, 72.7}};
 
 int main(int argc, char** argv) {
   using namespace spindle;
-  std::vector<int64_t> lengths;
+  std::vector<int64_t> lengths, segment_counts;
   int64_t channels = 512, state = 16, batch = 1;
   int repeats = 20;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -58,12 +60,14 @@ int main(int argc, char** argv) {
     else if (flag == "--state") state = value;
     else if (flag == "--batch") batch = value;
     else if (flag == "--repeats") repeats = static_cast<int>(value);
+    else if (flag == "--segments") segment_counts.push_back(value);
     else {
       std::fprintf(stderr, "unknown option %s\n", argv[i]);
       return 2;
     }
   }
   if (lengths.empty()) lengths = {131072, 1048576};
+  if (segment_counts.empty()) segment_counts = {0};
   if (cuda_device_count() == 0) {
     std::fprintf(stderr, "bench_selective_scan: no GPU\n");
     return 1;
@@ -71,8 +75,8 @@ int main(int argc, char** argv) {
   const Stream stream = Stream::create(kGpu);
   const double bandwidth = copy_bandwidth_gbs(stream);
   std::printf("device copy bandwidth: %.0f GB/s (read + write)\n", bandwidth);
-  std::printf("%-9s %-9s %9s %9s %8s %7s %12s %9s %7s\n", "length", "pass", "ms", "anchor", "vs anch", "GB", "GB/s",
-              "of copy", "peakGiB");
+  std::printf("%-9s %-9s %5s %9s %9s %8s %7s %12s %9s %7s\n", "length", "pass", "segs", "ms", "anchor", "vs anch", "GB",
+              "GB/s", "of copy", "peakGiB");
   for (const int64_t length : lengths) {
     const Shape sequence{batch, channels, length}, per_state{batch, state, length};
     const Tensor u = device_random(sequence, DType::bf16, 1, -1, 1);
@@ -92,35 +96,42 @@ int main(int argc, char** argv) {
            dbias = Tensor::zeros({channels}, DType::f32, kGpu);
     const ops::ScanTensors in{&u, &delta, &A, &B, &C, &D, &z, &bias, nullptr};
     const ops::ScanGradientTensors grad{&du, &ddelta, &dA, &dB, &dC, &dD, &dz, &dbias, nullptr};
-    const kernels::ScanOptions options{true, false};
-    stream.synchronize();
-    reset_peak_device_memory(0);
-    const double forward = median_ms([&] { ops::selective_scan_forward(in, out, nullptr, options, &stream); }, repeats, stream);
-    const double backward =
-        median_ms([&] { ops::selective_scan_backward(in, dout, nullptr, grad, options, &stream); }, repeats, stream);
-    const double peak_gib = device_memory_stats(0).used_peak_bytes / double(1 << 30);
-    const double element = 2.0;  // bf16
-    const double seq_bytes = double(batch) * channels * length * element, state_bytes = double(batch) * state * length * element;
-    const double forward_bytes = 4 * seq_bytes + 2 * state_bytes;                     // u, delta, z, B, C in; out
-    const double backward_bytes = 4 * seq_bytes + 2 * state_bytes + 3 * seq_bytes + 2 * state_bytes;  // + dout in; du, ddelta, dz, dB, dC out
-    double anchor_f = 0, anchor_fb = 0;
-    for (const Anchor& a : kAnchors) {
-      if (a.length == length && channels == 512 && state == 16 && batch == 1) {
-        anchor_f = a.forward_ms;
-        anchor_fb = a.forward_backward_ms;
+    for (const int64_t segments : segment_counts) {
+      const kernels::ScanOptions options{.softplus = true, .reverse = false, .forward_segments = segments};
+      stream.synchronize();
+      reset_peak_device_memory(0);
+      const double forward =
+          median_ms([&] { ops::selective_scan_forward(in, out, nullptr, options, &stream); }, repeats, stream);
+      const double backward =
+          median_ms([&] { ops::selective_scan_backward(in, dout, nullptr, grad, options, &stream); }, repeats, stream);
+      const double peak_gib = device_memory_stats(0).used_peak_bytes / double(1 << 30);
+      const double element = 2.0;  // bf16
+      const double seq_bytes = double(batch) * channels * length * element,
+                   state_bytes = double(batch) * state * length * element;
+      const double forward_bytes = 4 * seq_bytes + 2 * state_bytes;  // u, delta, z, B, C in; out
+      const double backward_bytes =
+          4 * seq_bytes + 2 * state_bytes + 3 * seq_bytes + 2 * state_bytes;  // + dout in; du, ddelta, dz, dB, dC out
+      double anchor_f = 0, anchor_fb = 0;
+      for (const Anchor& a : kAnchors) {
+        if (a.length == length && channels == 512 && state == 16 && batch == 1) {
+          anchor_f = a.forward_ms;
+          anchor_fb = a.forward_backward_ms;
+        }
       }
+      char segments_text[24] = "auto";
+      if (segments > 0) std::snprintf(segments_text, sizeof segments_text, "%lld", static_cast<long long>(segments));
+      auto row = [&](const char* pass, double ms, double anchor, double bytes) {
+        const double gbs = bytes / (ms * 1e-3) / 1e9;
+        char versus[16] = "-";
+        if (anchor > 0) std::snprintf(versus, sizeof versus, "%.2fx", anchor / ms);
+        char anchor_text[16] = "-";
+        if (anchor > 0) std::snprintf(anchor_text, sizeof anchor_text, "%.2f", anchor);
+        std::printf("%-9lld %-9s %5s %9.3f %9s %8s %7.3f %12.0f %8.1f%% %7.2f\n", static_cast<long long>(length), pass,
+                    segments_text, ms, anchor_text, versus, bytes / 1e9, gbs, 100 * gbs / bandwidth, peak_gib);
+      };
+      row("fwd", forward, anchor_f, forward_bytes);
+      row("fwd+bwd", forward + backward, anchor_fb, forward_bytes + backward_bytes);
     }
-    auto row = [&](const char* pass, double ms, double anchor, double bytes) {
-      const double gbs = bytes / (ms * 1e-3) / 1e9;
-      char versus[16] = "-";
-      if (anchor > 0) std::snprintf(versus, sizeof versus, "%.2fx", anchor / ms);
-      char anchor_text[16] = "-";
-      if (anchor > 0) std::snprintf(anchor_text, sizeof anchor_text, "%.2f", anchor);
-      std::printf("%-9lld %-9s %9.3f %9s %8s %7.3f %12.0f %8.1f%% %7.2f\n", static_cast<long long>(length), pass, ms,
-                  anchor_text, versus, bytes / 1e9, gbs, 100 * gbs / bandwidth, peak_gib);
-    };
-    row("fwd", forward, anchor_f, forward_bytes);
-    row("fwd+bwd", forward + backward, anchor_fb, forward_bytes + backward_bytes);
   }
   std::printf("vs anch: anchor time / spindle time (above 1 is faster than mamba_ssm's kernel)\n");
   return 0;

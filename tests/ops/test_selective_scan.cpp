@@ -51,7 +51,7 @@ TEST_P(ScanGradcheck, AnalyticGradientsMatchFiniteDifferences) {
     in.delta = random_tensor(in.delta.shape(), DType::f64, 60, 0.05, 0.5);
     in.delta_bias = random_tensor(in.delta_bias.shape(), DType::f64, 61, 0.0, 0.1);
   }
-  const ScanOptions options{p.softplus, p.reverse};
+  const ScanOptions options{.softplus = p.softplus, .reverse = p.reverse};
   const Tensor dout = random_tensor(in.u.shape(), DType::f64, 50);
   const Tensor dh_final = random_tensor(in.h0.shape(), DType::f64, 51);
   auto zeros = [](const Tensor& like) { return Tensor::zeros(like.shape(), DType::f64); };
@@ -94,7 +94,7 @@ Tensor empty_like(const Tensor& t) { return Tensor::empty(t.shape(), t.dtype());
 void expect_pieces_equal_whole(bool reverse) {
   const int64_t batch = 2, channels = 3, length = 23, state = 4, split = 9;
   ScanProblem in(batch, channels, length, state, 7);
-  const ScanOptions options{true, reverse};
+  const ScanOptions options{.softplus = true, .reverse = reverse};
   Tensor out = empty_like(in.u), h_final = empty_like(in.h0);
   ops::selective_scan_forward(in.tensors(), out, &h_final, options);
 

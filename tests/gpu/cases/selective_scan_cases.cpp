@@ -6,10 +6,14 @@ namespace {
 
 // Awkward sizes: lengths not multiples of the 32-step chunk, one
 // step, state 1..64, both directions, with and without the optional inputs; 8300 steps fold
-// more than one tile of 128 chunks in both passes.
+// more than one tile of 128 chunks in both passes. `segments` forces the forward's segment
+// count (0: automatic, which at these sizes gives one chunk per segment): one segment runs
+// from h0 without a fold; several walk many chunks per block, the last segment shorter, a
+// partial chunk last (length 1000) or every chunk unaligned for vector loads (length 1001).
 struct ScanCase {
   int64_t batch, channels, length, state;
   bool reverse, full;
+  int64_t segments = 0;
 };
 
 struct Inputs {
@@ -34,7 +38,8 @@ std::vector<std::pair<std::string, Tensor>> run_forward(const Backend& be, ScanC
   const Inputs in(be, c);
   Tensor out = be.output(in.u.shape());
   Tensor h_final = be.parameter_output(in.h0.shape());
-  ops::selective_scan_forward(in.tensors(c.full), out, &h_final, {true, c.reverse});
+  ops::selective_scan_forward(in.tensors(c.full), out, &h_final,
+                              {.softplus = true, .reverse = c.reverse, .forward_segments = c.segments});
   return {{"out", out}, {"h_final", h_final}};
 }
 
@@ -49,7 +54,7 @@ std::vector<std::pair<std::string, Tensor>> run_backward(const Backend& be, Scan
   Tensor dh0 = be.parameter_output(in.h0.shape());
   ops::ScanGradientTensors grad{&du, &ddelta, &dA, &dB, &dC};
   if (c.full) grad = {&du, &ddelta, &dA, &dB, &dC, &dD, &dz, &dbias, &dh0};
-  ops::selective_scan_backward(in.tensors(c.full), dout, &dh_final, grad, {true, c.reverse});
+  ops::selective_scan_backward(in.tensors(c.full), dout, &dh_final, grad, {.softplus = true, .reverse = c.reverse});
   std::vector<std::pair<std::string, Tensor>> outputs{{"du", du}, {"ddelta", ddelta}, {"dA", dA}, {"dB", dB}, {"dC", dC}};
   if (c.full) outputs.insert(outputs.end(), {{"dD", dD}, {"dz", dz}, {"ddelta_bias", dbias}, {"dh0", dh0}});
   return outputs;
@@ -59,6 +64,9 @@ std::vector<std::pair<std::string, Tensor>> run_backward(const Backend& be, Scan
   RegisterOpCase({"selective_scan_forward_" name, [](const Backend& be) { return run_forward(be, {__VA_ARGS__}); }}), \
       RegisterOpCase({"selective_scan_backward_" name, [](const Backend& be) { return run_backward(be, {__VA_ARGS__}); }})
 
+#define SCAN_FORWARD_CASE(name, ...) \
+  RegisterOpCase({"selective_scan_forward_" name, [](const Backend& be) { return run_forward(be, {__VA_ARGS__}); }})
+
 const RegisterOpCase kCases[] = {
     SCAN_CASES("b2_d37_l1000_n16", 2, 37, 1000, 16, false, true),
     SCAN_CASES("b1_d5_l1_n3_reverse", 1, 5, 1, 3, true, true),
@@ -66,6 +74,11 @@ const RegisterOpCase kCases[] = {
     SCAN_CASES("b2_d3_l257_n1_minimal", 2, 3, 257, 1, false, false),
     SCAN_CASES("b1_d9_l4097_n8", 1, 9, 4097, 8, false, true),
     SCAN_CASES("b1_d3_l8300_n5_reverse", 1, 3, 8300, 5, true, true),
+    SCAN_FORWARD_CASE("b2_d37_l1000_n16_one_segment", 2, 37, 1000, 16, false, true, 1),
+    SCAN_FORWARD_CASE("b1_d3_l8300_n5_reverse_minimal_one_segment", 1, 3, 8300, 5, true, false, 1),
+    SCAN_FORWARD_CASE("b1_d70_l1000_n64_reverse_3_segments", 1, 70, 1000, 64, true, true, 3),
+    SCAN_FORWARD_CASE("b2_d9_l1001_n8_2_segments", 2, 9, 1001, 8, false, true, 2),
+    SCAN_FORWARD_CASE("b1_d130_l4097_n16_5_segments", 1, 130, 4097, 16, false, true, 5),
 };
 
 }  // namespace
