@@ -33,7 +33,15 @@ constexpr float kLog2e = 1.4426950408889634f;
 template <typename T> using Dev = typename DeviceType<T>::type;
 
 __device__ __forceinline__ float softplus(float x) { return x > 20.0f ? x : log1pf(__expf(x)); }
-__device__ __forceinline__ float sigmoid(float x) { return 1.0f / (1.0f + __expf(-x)); }
+__device__ __forceinline__ float sigmoid(float x) { return __fdividef(1.0f, 1.0f + __expf(-x)); }
+
+// 2^x on the special-function unit, results below the normal range flushed to zero (a decay
+// that small is zero to float precision anyway); exp2f adds denormal handling around it.
+__device__ __forceinline__ float fast_exp2(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+  return y;
+}
 
 // The steps of chunk c occupy the contiguous times [first, first + count). In reverse
 // direction step i of the chunk is time first + count - 1 - i.
@@ -78,8 +86,10 @@ __device__ void load_rows(float* tile, const T* x, int64_t row0, int rows, int v
   }
 }
 
-template <typename T>
-__device__ void store_rows(const float* tile, T* x, int64_t row0, int valid, int64_t length, Chunk ch) {
+// x[row0 + r][first + i] = value(r, i) for rows r < valid of a chunk, in 16-byte vectors
+// where the chunk allows.
+template <typename T, typename Value>
+__device__ void store_chunk_rows(T* x, int64_t row0, int valid, int64_t length, Chunk ch, Value value) {
   constexpr int kVec = 16 / sizeof(T), kPerRow = kChunk / kVec;
   if (vector_rows(x, length, ch)) {
     for (int k = threadIdx.x; k < valid * kPerRow; k += blockDim.x) {
@@ -87,15 +97,20 @@ __device__ void store_rows(const float* tile, T* x, int64_t row0, int valid, int
       uint4 raw;
       T* parts = reinterpret_cast<T*>(&raw);
 #pragma unroll
-      for (int e = 0; e < kVec; ++e) parts[e] = from_float<T>(tile[r * kRow + v * kVec + e]);
+      for (int e = 0; e < kVec; ++e) parts[e] = from_float<T>(value(r, v * kVec + e));
       *reinterpret_cast<uint4*>(x + (row0 + r) * length + ch.first + v * kVec) = raw;
     }
     return;
   }
   for (int k = threadIdx.x; k < valid * ch.count; k += blockDim.x) {
     const int r = k / ch.count, i = k % ch.count;
-    x[(row0 + r) * length + ch.first + i] = from_float<T>(tile[r * kRow + i]);
+    x[(row0 + r) * length + ch.first + i] = from_float<T>(value(r, i));
   }
+}
+
+template <typename T>
+__device__ void store_rows(const float* tile, T* x, int64_t row0, int valid, int64_t length, Chunk ch) {
+  store_chunk_rows(x, row0, valid, length, ch, [tile](int r, int i) { return tile[r * kRow + i]; });
 }
 
 // bc[i][n] = x[b][n][first + i] (time-major, so every channel thread reads it by broadcast).
@@ -174,7 +189,7 @@ __device__ __forceinline__ int64_t chunk_index(int64_t b, int64_t c, int64_t d, 
 }
 
 // Thread `part` of a channel in the per-channel kernels holds states part * kPer .. + kPer - 1
-// (consecutive: B and C come in vector loads). Their A (scaled for exp2f) and, from `from`
+// (consecutive: B and C come in vector loads). Their A (scaled for exp2) and, from `from`
 // (zero when null), their values.
 template <int kPer>
 __device__ __forceinline__ void load_channel_states(float (&A)[kPer], float (&values)[kPer], const float* A_in,
@@ -332,7 +347,7 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_states_kernel(ScanCudaI
       load_run(Bn, b_tile + j * kN + part * kPer);
       dt_sum += dt;
 #pragma unroll
-      for (int k = 0; k < kPer; ++k) h[k] = exp2f(dt * A[k]) * h[k] + dtu * Bn[k];
+      for (int k = 0; k < kPer; ++k) h[k] = fast_exp2(dt * A[k]) * h[k] + dtu * Bn[k];
     }
   }
   if (!active) return;
@@ -418,6 +433,36 @@ __global__ void __launch_bounds__(kFoldThreads) fold_chunks_kernel(const float* 
   if (final_value && lane == 0 && pair < pairs) final_value[b * pairs + pair] = h;
 }
 
+// The four threads of a channel (lanes 4c..4c+3) each hold partial sums y[0..3] of four
+// steps; afterwards y[0] of thread `part` is the full sum of step (part & 1) * 2 + (part >> 1),
+// which is returned. Three shuffles instead of two per step.
+__device__ __forceinline__ int reduce_scatter_steps(float (&y)[4], int part) {
+  static_assert(kSplit == 4, "four threads per channel");
+  const bool odd = part & 1, high = part & 2;
+  // Pairs of threads: keep steps 0-1 (even thread) or 2-3 (odd), send the other two.
+  const float send0 = odd ? y[0] : y[2], send1 = odd ? y[1] : y[3];
+  const float got0 = __shfl_xor_sync(0xffffffffu, send0, 1), got1 = __shfl_xor_sync(0xffffffffu, send1, 1);
+  const float pair0 = (odd ? y[2] : y[0]) + got0, pair1 = (odd ? y[3] : y[1]) + got1;
+  // Across the pairs: keep the first of the two steps (low thread) or the second (high).
+  const float got = __shfl_xor_sync(0xffffffffu, high ? pair0 : pair1, 2);
+  y[0] = (high ? pair1 : pair0) + got;
+  return (odd ? 2 : 0) + (high ? 1 : 0);
+}
+
+// Output rows of a chunk from the tiles: (y + D u) * silu(z) (z optional), converted to T.
+template <typename T>
+__device__ void store_outputs(const float* y_tile, const float* u_tile, const float* z_tile, const float* D, int64_t d0,
+                              T* out, int64_t row0, int valid, int64_t length, Chunk ch) {
+  store_chunk_rows(out, row0, valid, length, ch, [=](int r, int i) {
+    float y = y_tile[r * kRow + i] + (D ? D[d0 + r] : 0.0f) * u_tile[r * kRow + i];
+    if (z_tile) {
+      const float z = z_tile[r * kRow + i];
+      y *= z * sigmoid(z);
+    }
+    return y;
+  });
+}
+
 // Phase 3: rescans each segment from its start state and writes out. With one segment the
 // start state is h0 (or zero) and the state after the last step goes to h_final.
 template <typename T, int kN>
@@ -428,7 +473,7 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCuda
   extern __shared__ float shared[];
   float* dt_tile = shared;
   float* u_tile = dt_tile + kChannelsPerBlock * kRow;
-  float* z_tile = u_tile + kChannelsPerBlock * kRow;  // holds the output once computed
+  float* z_tile = u_tile + kChannelsPerBlock * kRow;
   float* b_tile = z_tile + kChannelsPerBlock * kRow;
   float* c_tile = b_tile + kChunk * kN;
   const int64_t segment = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
@@ -443,7 +488,6 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCuda
                               : w.chunk_state + chunk_index(b, segment, d, s, w.chunks) * s.state;
   float A[kPer], h[kPer];
   load_channel_states(A, h, in.A, start, d, part, s);
-  const float skip = in.D ? in.D[d] : 0.0f;
   using Prefetch = ChunkPrefetch<T, kN, 3, 2>;
   const T* const tiles[3] = {in.delta, in.u, in.z};
   const T* const state_tiles[2] = {in.B, in.C};
@@ -475,32 +519,31 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCuda
     }
     __syncthreads();
     if (c + 1 < chunks.end) fetch(c + 1);
-#pragma unroll 4
-    for (int i = 0; i < ch.count; ++i) {
-      const int j = tile_column(i, ch.count, o.reverse);
-      const float dt = dt_tile[r * kRow + j], u = u_tile[r * kRow + j], dtu = dt * u;
-      float Bn[kPer], Cn[kPer];
-      load_run(Bn, b_tile + j * kN + part * kPer);
-      load_run(Cn, c_tile + j * kN + part * kPer);
-      float y = 0.0f;
+    // Four steps at a time: each of a channel's kSplit threads sums its states' share of y
+    // for the four, then a reduce-scatter among the four threads (three shuffles) leaves
+    // each thread the whole y of one step, which it writes over dt (read by then).
+    for (int i0 = 0; i0 < ch.count; i0 += 4) {
+      float y[4];
 #pragma unroll
-      for (int k = 0; k < kPer; ++k) {
-        h[k] = exp2f(dt * A[k]) * h[k] + dtu * Bn[k];
-        y += Cn[k] * h[k];
-      }
-      y += __shfl_xor_sync(0xffffffffu, y, 1);
-      y += __shfl_xor_sync(0xffffffffu, y, 2);
-      if (part == 0 && active) {
-        y += skip * u;
-        if (in.z) {
-          const float z = z_tile[r * kRow + j];
-          y *= z * sigmoid(z);
+      for (int q = 0; q < 4; ++q) {
+        const bool step = i0 + q < ch.count;  // past the chunk: dt = 0 leaves h as it is
+        const int j = step ? tile_column(i0 + q, ch.count, o.reverse) : 0;
+        const float dt = step ? dt_tile[r * kRow + j] : 0.0f, dtu = dt * u_tile[r * kRow + j];
+        float Bn[kPer], Cn[kPer];
+        load_run(Bn, b_tile + j * kN + part * kPer);
+        load_run(Cn, c_tile + j * kN + part * kPer);
+        y[q] = 0.0f;
+#pragma unroll
+        for (int k = 0; k < kPer; ++k) {
+          h[k] = fast_exp2(dt * A[k]) * h[k] + dtu * Bn[k];
+          y[q] += Cn[k] * h[k];
         }
-        z_tile[r * kRow + j] = y;
       }
+      const int step = reduce_scatter_steps(y, part);
+      if (active && i0 + step < ch.count) dt_tile[r * kRow + tile_column(i0 + step, ch.count, o.reverse)] = y[0];
     }
     __syncthreads();
-    store_rows(z_tile, out, row0, valid, s.length, ch);
+    store_outputs(dt_tile, u_tile, in.z ? z_tile : nullptr, in.D, d0, out, row0, valid, s.length, ch);
   }
   if (single && h_final && active) store_channel_states(h, h_final + (b * s.channels + d) * s.state, part, s);
 }
@@ -550,7 +593,7 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
     load_run(Cn, c_tile + j * kN + part * kPer);
     dt_sum += dt;
 #pragma unroll
-    for (int k = 0; k < kPer; ++k) carry[k] = exp2f(dt * A[k]) * (carry[k] + Cn[k] * g);
+    for (int k = 0; k < kPer; ++k) carry[k] = fast_exp2(dt * A[k]) * (carry[k] + Cn[k] * g);
   }
   const int64_t at = chunk_index(b, c, d, s, adjoint.chunks);
   if (part == 0) adjoint.chunk_dt[at] = dt_sum;
@@ -665,7 +708,7 @@ __global__ void __launch_bounds__(32) chunk_gradients_kernel(ScanCudaInputs<T> i
       for (int i = 0; i < ch.count; ++i) {
         const int j = tile_column(i, ch.count, o.reverse);
         const float dt = dt_tile[r * kRow + j];
-        h = exp2f(dt * A2[q]) * h + dt * u_tile[r * kRow + j] * b_tile[j * kMaxN + n];
+        h = fast_exp2(dt * A2[q]) * h + dt * u_tile[r * kRow + j] * b_tile[j * kMaxN + n];
         state_at(q, i) = h;
       }
     }
@@ -684,7 +727,7 @@ __global__ void __launch_bounds__(32) chunk_gradients_kernel(ScanCudaInputs<T> i
           const int n = lane_n + q * kLanes;
           const float Bn = b_tile[j * kMaxN + n], Cn = c_tile[j * kMaxN + n];
           const float h = state_at(q, i), h_prev = i > 0 ? state_at(q, i - 1) : h_start[q];
-          const float a = exp2f(dt * A2[q]);
+          const float a = fast_exp2(dt * A2[q]);
           const float lambda = carry[q] + Cn * g;
           y_part += Cn * h;
           ddt_part += lambda * (A[q] * a * h_prev + Bn * u);
@@ -870,9 +913,11 @@ void run_state_phases(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, cons
   launch_fold(in.A, in.h0, s, w, h_final, false, stream);
 }
 
-// Forward segments: enough thread blocks for kForwardBlocksPerSm on every multiprocessor
-// (each block walks its segment's chunks in order), unless options ask for a count.
-constexpr int64_t kForwardBlocksPerSm = 4;
+// Forward segments. One segment (a single pass, half the exponentials) when batch x channel
+// groups alone give every multiprocessor a block and a half; otherwise about
+// kForwardBlocksPerSm blocks per multiprocessor, as measured best on the H200 (docs/
+// performance.md), unless options ask for a count.
+constexpr int64_t kForwardBlocksPerSm = 16;
 
 int64_t forward_segments(const ScanShape& s, const ScanOptions& o, int64_t chunks) {
   if (o.forward_segments > 0) return std::min(o.forward_segments, chunks);
@@ -880,6 +925,7 @@ int64_t forward_segments(const ScanShape& s, const ScanOptions& o, int64_t chunk
   SPINDLE_CUDA_CHECK(cudaGetDevice(&device));
   SPINDLE_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device));
   const int64_t blocks = s.batch * ((s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock);
+  if (2 * blocks >= 3 * static_cast<int64_t>(multiprocessors)) return 1;
   const int64_t wanted = kForwardBlocksPerSm * multiprocessors;
   return std::clamp<int64_t>((wanted + blocks - 1) / blocks, 1, chunks);
 }
