@@ -38,10 +38,12 @@ kernels::FftConvShape check_arguments(const char* op, const Tensor& u, const Ten
   return shape;
 }
 
+#if SPINDLE_WITH_CUDA
 // Device scratch of `bytes` from the stream-ordered pool, freed in stream order.
 Tensor scratch(size_t bytes, Device device, const Stream& stream) {
   return Tensor::empty({static_cast<int64_t>(bytes)}, DType::u8, device, &stream);
 }
+#endif
 
 }  // namespace
 
