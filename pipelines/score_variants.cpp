@@ -23,9 +23,12 @@
 #include "io/vcf_reader.h"
 #include "pipelines/build_info.h"
 #include "pipelines/progress_meter.h"
+#include "pipelines/ring_scoring.h"
 #include "pipelines/sequence_embedding.h"
 #include "pipelines/variant_windows.h"
 #include "platform/distributed/communicator.h"
+#include "platform/distributed/mpi_communicator.h"
+#include "platform/distributed/process_grid.h"
 
 namespace spindle {
 namespace {
@@ -142,6 +145,8 @@ class ProgressFile {
     SPINDLE_CHECK(::ftruncate(fd_, keep) == 0 && ::lseek(fd_, keep, SEEK_SET) == keep, path_,
                   std::string("cannot truncate: ") + std::strerror(errno), "a writable file");
     if (keep == 0) write_all(header);
+    header_bytes_ = static_cast<off_t>(header.size());
+    record_bytes_ = static_cast<off_t>(codec.bytes());
     last_sync_ = Clock::now();
   }
   ~ProgressFile() {
@@ -152,6 +157,16 @@ class ProgressFile {
 
   // Results of the complete steps found on opening, in job order.
   const std::vector<JobResult>& resumed() const { return results_; }
+
+  // Keeps only the first `count` resumed results (whole steps), in the file too: the step
+  // a ring agreed to go on from (pipelines/ring_scoring.h).
+  void keep_resumed(int64_t count) {
+    if (count == static_cast<int64_t>(results_.size())) return;
+    results_.resize(static_cast<size_t>(count));
+    const off_t keep = header_bytes_ + static_cast<off_t>(count) * record_bytes_;
+    SPINDLE_CHECK(::ftruncate(fd_, keep) == 0 && ::lseek(fd_, keep, SEEK_SET) == keep, path_,
+                  std::string("cannot truncate: ") + std::strerror(errno), "a writable file");
+  }
 
   // Appends a step's records; reaches the disk every few seconds (a kill loses nothing
   // written; a power cut at most the last seconds).
@@ -196,6 +211,7 @@ class ProgressFile {
   std::string path_;
   int fd_ = -1;
   std::vector<JobResult> results_;
+  off_t header_bytes_ = 0, record_bytes_ = 0;
   Clock::time_point last_sync_;
 };
 
@@ -456,11 +472,12 @@ std::string score_variants_command(const ScoreVariantsOptions& options) {
   command += fmt::format(" --window {} --pool {} --scores {} --batch {}", options.window, options.pool,
                          fmt::join(scores, ","), options.batch);
   for (const std::string& region : options.regions) command += " --regions " + region;
-  return command + fmt::format(" --max-n-fraction {} --device {} --precision {}", options.max_n_fraction,
-                               options.device.str(), dtype_name(options.activations));
+  return command + fmt::format(" --max-n-fraction {} --device {} --precision {} --sequence-parallel {}",
+                               options.max_n_fraction, options.device.str(), dtype_name(options.activations),
+                               options.sequence_parallel);
 }
 
-ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options, Communicator& world) {
+ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options, MpiCommunicator& world) {
   SPINDLE_CHECK(options.activations == DType::f32 || options.device.is_cuda(), "--precision", "bf16 on the CPU",
                 "f32 on the CPU (bf16 activations run on a GPU)");
   SPINDLE_CHECK(options.window >= 2, "--window", std::to_string(options.window), "2 bases or more");
@@ -476,9 +493,17 @@ ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options, Communi
   SPINDLE_CHECK(!embeddings_out || wants(options, VariantScore::embed_cosine) || wants(options, VariantScore::embed_l2),
                 "--embeddings", "given without an embed-* score", "--scores with embed-cosine or embed-l2");
 
+  // Collective, so before anything one rank alone can fail in. The device communicators
+  // (NCCL on a GPU) serve only a ring's exchanges.
+  ProcessGrid grid = ProcessGrid::create(world, sequence_parallel_grid(options.sequence_parallel, world.size()),
+                                         options.sequence_parallel > 1 ? options.device : Device::cpu());
   ScoreVariantsSummary summary;
   summary.records = check_vcf_sorted(options.vcf);
   Caduceus model = load_caduceus(options.model_directory, options.device);
+  if (options.sequence_parallel > 1) {
+    check_window_fits_ring(options.window, options.sequence_parallel, model.config());
+    model.set_sequence_parallel(&grid.ring());
+  }
   const IndexedFasta fasta(options.fasta);
   int64_t jobs = 0;
   std::vector<Allele> alleles = plan(options, fasta, jobs);
@@ -491,17 +516,26 @@ ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options, Communi
   const int64_t width = embedding_width(model.config(), /*rc_average=*/true);
   const ResultCodec codec(embeddings_out ? 2 * width : 0);
   // Steps of `batch` jobs, aligned to job 0 whatever the number of processes, so that every
-  // forward pass sees the windows a single process would give it; each rank a contiguous
-  // block of steps.
+  // forward pass sees the windows a single process would give it; each ring (of one rank
+  // without --sequence-parallel) a contiguous block of steps.
   const int64_t steps = (jobs + options.batch - 1) / options.batch;
   const int rank = world.rank(), ranks = world.size();
-  auto first_job_of = [&](int r) { return std::min(jobs, steps * r / ranks * options.batch); };
-  const int64_t first_job = first_job_of(rank), last_job = first_job_of(rank + 1);
+  const int rings = grid.shape().data, ring_size = grid.shape().sequence;
+  auto first_job_of_ring = [&](int k) { return std::min(jobs, steps * k / rings * options.batch); };
+  const int64_t first_job = first_job_of_ring(grid.ring_index()), last_job = first_job_of_ring(grid.ring_index() + 1);
+  // For gathering: a ring leader (rank k x ring_size) holds ring k's block, the other ranks
+  // an empty block before the next ring's.
+  auto first_job_of = [&](int r) { return first_job_of_ring((r + ring_size - 1) / ring_size); };
   const std::string progress_path =
       options.out + ".progress" + (ranks > 1 ? fmt::format("-{}-of-{}", rank, ranks) : "");
   ProgressFile progress_file(progress_path,
-                             settings_line(options, jobs, codec.bytes()) + fmt::format("; rank={}/{}", rank, ranks),
+                             settings_line(options, jobs, codec.bytes()) +
+                                 fmt::format("; rank={}/{}; sequence_parallel={}", rank, ranks, ring_size),
                              codec, options.batch, first_job, last_job);
+  if (ring_size > 1) {
+    progress_file.keep_resumed(
+        ring_agreed_resume(grid.host_ring(), static_cast<int64_t>(progress_file.resumed().size())));
+  }
   std::vector<JobResult> results = progress_file.resumed();
   summary.resumed = static_cast<int64_t>(results.size());
   if (summary.resumed > 0) {
@@ -530,7 +564,8 @@ ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options, Communi
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const int64_t run_here = last_job - first_job - summary.resumed;
   if (ranks > 1) {
-    results = gather_results(world, codec, results, jobs, first_job_of);
+    results = gather_results(world, codec, grid.ring_position() == 0 ? results : std::vector<JobResult>{}, jobs,
+                             first_job_of);
     if (rank != 0) {
       world.barrier();  // rank 0 has written the outputs
       progress_file.remove();

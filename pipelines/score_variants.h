@@ -40,7 +40,7 @@
 
 namespace spindle {
 
-class Communicator;
+class MpiCommunicator;
 
 enum class VariantScore { llr, embed_cosine, embed_l2 };
 
@@ -59,6 +59,7 @@ struct ScoreVariantsOptions {
   double max_n_fraction = 0.5;
   Device device = Device::cpu();
   DType activations = DType::f32;
+  int sequence_parallel = 1;  // ranks per ring sharing each window (pipelines/ring_scoring.h)
 };
 
 // The command that runs `options`, every option spelled out in a fixed order: what the
@@ -80,6 +81,12 @@ struct ScoreVariantsSummary {
 // writes the outputs: byte for byte those of one process, since every step holds the same
 // alleles however many processes run. The summary's counts are rank 0's (the whole run);
 // other ranks return theirs with only `records`, `alleles`, `resumed` and `seconds` set.
-ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options, Communicator& world);
+// With sequence_parallel N > 1 the world is rings of N consecutive ranks
+// (pipelines/ring_scoring.h): the blocks are one per ring, every rank of a ring runs its
+// ring's steps on its slice of each window and keeps its own progress file (the ring
+// resumes from the step all of its files reached), and the ring leaders' results are
+// gathered. The scores equal one process's to float rounding (the scan's state is folded
+// across slices), not byte for byte.
+ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options, MpiCommunicator& world);
 
 }  // namespace spindle

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "io/dna_tokenizer.h"
+#include "platform/distributed/communicator.h"
+#include "platform/distributed/sequence_slice.h"
 #include "platform/ops/convert.h"
 
 namespace spindle {
@@ -10,21 +12,47 @@ namespace {
 
 Tensor host_f32(const Tensor& output) { return ops::converted(output, DType::f32).to(Device::cpu()); }
 
-// Positions [begin, end) of each row of a (rows, length, columns) model output, on the host
-// in f32; rows from `mirrored_from` on are RC runs (Ph), whose positions are mirrored:
-// [length - end, length - begin). Position order within each row is kept, so the RC rows
-// still read mirrored within the range.
-Tensor host_positions(const Tensor& output, int64_t mirrored_from, int64_t begin, int64_t end) {
-  const int64_t rows = output.size(0), length = output.size(1), columns = output.size(2);
-  if (begin == 0 && end == length) return host_f32(output);
-  const Tensor flat = output.contiguous().reshape({rows * length, columns});
-  Tensor selected = Tensor::empty({rows, end - begin, columns}, DType::f32);
+// Positions [begin, end) of each row of a (rows, held.length(), columns) model output that
+// holds positions [held.begin, held.end) of rows of `length`, on the host in f32; rows from
+// `mirrored_from` on are RC runs (Ph), whose positions are mirrored: [length - end,
+// length - begin). Position order within each row is kept, so the RC rows still read
+// mirrored within the range. Positions outside `held` (another rank's slice) are zeros.
+Tensor host_positions(const Tensor& output, int64_t length, SequenceSlice held, int64_t mirrored_from, int64_t begin,
+                      int64_t end) {
+  const int64_t rows = output.size(0), columns = output.size(2), count = end - begin;
+  if (begin == 0 && end == length && held.length() == length) return host_f32(output);
+  const Tensor flat = output.contiguous().reshape({rows * held.length(), columns});
+  Tensor selected = Tensor::zeros({rows, count, columns}, DType::f32);
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t first = r < mirrored_from ? begin : length - end;
-    const Tensor part = host_f32(flat.slice(0, r * length + first, r * length + first + (end - begin)));
-    std::copy_n(part.data<float>(), (end - begin) * columns, selected.data<float>() + r * (end - begin) * columns);
+    const int64_t from = std::max(first, held.begin), to = std::min(first + count, held.end);
+    if (from >= to) continue;
+    const int64_t local = r * held.length() + from - held.begin;
+    const Tensor part = host_f32(flat.slice(0, local, local + (to - from)));
+    std::copy_n(part.data<float>(), (to - from) * columns, selected.data<float>() + (r * count + from - first) * columns);
   }
   return selected;
+}
+
+// Sums `parts` (host f32) over `ring` in one all-reduce: each rank filled in the positions
+// of its slice and left zeros elsewhere, so every rank gets the whole rows' values exactly.
+void sum_over_ring(Communicator& ring, const std::vector<Tensor*>& parts) {
+  int64_t total = 0;
+  for (const Tensor* part : parts) total += part->numel();
+  Tensor packed = Tensor::empty({total}, DType::f32);
+  int64_t offset = 0;
+  for (const Tensor* part : parts) {
+    std::copy_n(part->data<float>(), part->numel(), packed.data<float>() + offset);
+    offset += part->numel();
+  }
+  Tensor summed = packed.to(ring.device());
+  ring.all_reduce_sum(summed);
+  packed = summed.to(Device::cpu());
+  offset = 0;
+  for (Tensor* part : parts) {
+    std::copy_n(packed.data<float>() + offset, part->numel(), part->data<float>());
+    offset += part->numel();
+  }
 }
 
 // Rows [0, batch) of `both` averaged with rows [batch, 2 batch) read at the mirrored
@@ -109,10 +137,24 @@ SequenceEmbeddings embed_sequences(Caduceus& model, const std::vector<std::vecto
     }
   }
 
+  // Sequence parallel: this rank runs its slice of every row (RC rows included: a slice of
+  // the RC row, in RC coordinates) and the ring assembles the positions asked for.
+  Communicator* ring = model.sequence_parallel();
+  const SequenceSlice held =
+      ring ? ring_slice(length, ring->size(), ring->rank(), "embed_sequences") : SequenceSlice{0, length};
+  if (held.length() < length) ids = ids.slice(1, held.begin, held.end).contiguous();
   Tensor logits, hidden;
   model.forward(ids.to(model.device()), settings.activations, logits, &hidden, /*training=*/false);
   SequenceEmbeddings out;
-  const Tensor host_hidden = host_positions(hidden, run_rc ? batch : rows, begin, end);
+  const int64_t mirrored_from = run_rc ? batch : rows;
+  Tensor host_hidden = host_positions(hidden, length, held, mirrored_from, begin, end);
+  Tensor host_logits;
+  if (settings.logits) host_logits = host_positions(logits, length, held, mirrored_from, begin, end);
+  if (ring) {
+    std::vector<Tensor*> parts{&host_hidden};
+    if (settings.logits) parts.push_back(&host_logits);
+    sum_over_ring(*ring, parts);
+  }
   if (run_rc) {
     std::vector<int64_t> same_channel(static_cast<size_t>(config.width()));
     for (size_t c = 0; c < same_channel.size(); ++c) same_channel[c] = static_cast<int64_t>(c);
@@ -124,7 +166,6 @@ SequenceEmbeddings embed_sequences(Caduceus& model, const std::vector<std::vecto
   }
   if (settings.pooling == EmbeddingPooling::mean) out.hidden = mean_over_positions(out.hidden);
   if (settings.logits) {
-    const Tensor host_logits = host_positions(logits, run_rc ? batch : rows, begin, end);
     if (run_rc) {
       // The complement of every token id; ids past the tokenizer's (padding) map to themselves.
       std::vector<int64_t> complement(static_cast<size_t>(host_logits.size(-1)));

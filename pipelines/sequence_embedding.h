@@ -51,6 +51,10 @@ int64_t embedding_width(const CaduceusConfig& config, bool rc_average);
 // `sequences`: token ids (io/dna_tokenizer.h), all of one length. The model runs once,
 // without saving anything for a backward pass, so memory is that of one inference forward
 // over the batch (twice the batch for RC-averaged Ph).
+// With a sequence-parallel model (Caduceus::set_sequence_parallel), every rank of the ring
+// calls this with the same sequences and runs its ring_slice of every row (RC rows too, in
+// RC coordinates); each rank fills in the selected positions it holds, zeros elsewhere, and
+// one all-reduce (sum) over the ring gives every rank the whole result.
 SequenceEmbeddings embed_sequences(Caduceus& model, const std::vector<std::vector<uint8_t>>& sequences,
                                    const EmbeddingSettings& settings);
 

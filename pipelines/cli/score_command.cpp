@@ -25,13 +25,19 @@ void add_score_command(CLI::App& app, Runner& runner) {
       "where it stopped and writes the same bytes as a run that never stopped.\n"
       "Under mpirun or srun the processes split the alleles (contiguous blocks of --batch steps,\n"
       "one GPU each with --device cuda) and rank 0 writes the same bytes as one process would.\n"
+      "--sequence-parallel N: for windows longer than one GPU holds, rings of N consecutive ranks\n"
+      "share every window, each rank running its slice of it (N must divide the number of\n"
+      "processes; the rings split the alleles as single processes do); the scores equal one\n"
+      "process's to float rounding.\n"
       "Examples:\n"
       "  spindle score-variants --model caduceus-ps --fasta hg38.fa --vcf calls.vcf.gz --out scored.vcf.gz\n"
       "  spindle score-variants --model M --fasta hg38.fa --vcf calls.bcf --out s.vcf.gz --scores llr,embed-cosine \\\n"
       "      --window 131072 --batch 8 --device cuda:0 --precision bf16 --tsv s.tsv --embeddings s.h5\n"
       "  spindle score-variants --model M --fasta hg38.fa --vcf calls.vcf.gz --regions chr21 --out chr21.vcf.gz\n"
       "  mpirun -np 4 spindle score-variants --model M --fasta hg38.fa --vcf calls.vcf.gz --out s.vcf.gz \\\n"
-      "      --device cuda --precision bf16 --batch 8\n");
+      "      --device cuda --precision bf16 --batch 8\n"
+      "  mpirun -np 8 spindle score-variants --model M --fasta hg38.fa --vcf calls.vcf.gz --out s.vcf.gz \\\n"
+      "      --device cuda --precision bf16 --window 1048576 --sequence-parallel 4\n");
   auto options = std::make_shared<ScoreVariantsOptions>();
   auto scores = std::make_shared<std::vector<std::string>>(std::vector<std::string>{"llr"});
   auto tsv = std::make_shared<std::string>();
@@ -70,6 +76,10 @@ void add_score_command(CLI::App& app, Runner& runner) {
       ->capture_default_str();
   command->add_option("--precision", *precision, "activations: f32, or bf16 on a GPU")
       ->check(CLI::IsMember({"f32", "bf16"}))
+      ->capture_default_str();
+  command->add_option("--sequence-parallel", options->sequence_parallel,
+                      "ranks per ring sharing each window, each its slice (divides the number of processes)")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   command->callback([&runner, options, scores, tsv, embeddings, device, precision] {
     runner = [options, scores, tsv, embeddings, device, precision] {

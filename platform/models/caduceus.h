@@ -98,6 +98,8 @@ class Caduceus {
   // data parallelism). dlogits must be the whole loss's gradient: a mean over masked
   // positions divides by the count over the whole ring. `ring` must outlive its use.
   void set_sequence_parallel(Communicator* ring) { ring_ = ring; }
+  // The ring set by set_sequence_parallel, or null.
+  Communicator* sequence_parallel() const { return ring_; }
 
  private:
   struct Layer;

@@ -27,8 +27,17 @@ added field; exits 77 (skipped) when the files are absent.
 With "mpi MPIEXEC" after the models: runs under `MPIEXEC -np 2` and `-np 3` (uneven
 blocks) write the same bytes (VCF, index, TSV) as one process.
 
-usage: check_score_variants_cli.py SPINDLE WORK_DIR MODELS_DIR [FASTA VCF | mpi MPIEXEC]
-Prints "score-variants cli ok" (or "score-variants real data ok", "score-variants mpi ok").
+With "rings MPIEXEC" after the models: --sequence-parallel 2 under `-np 2` (one ring) and
+`-np 4` (two rings), and 3 under `-np 3` (uneven slices), Ph and PS, llr + embed-cosine +
+embed-l2: the same header (but the command line), records and skip reasons as one process,
+and every score within float rounding of its; a ring stopped mid-way, one rank's progress
+file cut short, resumes to the bytes of a ring that never stopped; a ring that does not
+divide the world, and a window too short for the ring, are refused with their message and
+no hang.
+
+usage: check_score_variants_cli.py SPINDLE WORK_DIR MODELS_DIR [FASTA VCF | mpi MPIEXEC | rings MPIEXEC]
+Prints "score-variants cli ok" (or "score-variants real data ok", "score-variants mpi ok",
+"score-variants rings ok").
 """
 import gzip
 import os
@@ -319,17 +328,143 @@ def check_processes(spindle, model, mpiexec):
     print("score-variants mpi ok")
 
 
+def run_ranks(mpiexec, ranks, spindle, arguments, folder, expect_success=True, log_level="warn"):
+    """`mpiexec -np ranks spindle score-variants arguments` in `folder`; its output. A job that
+    has not ended after 120 s fails the check (a rank left waiting)."""
+    try:
+        result = subprocess.run([mpiexec, "-np", str(ranks), "--oversubscribe", spindle, "--log-level", log_level,
+                                 "score-variants", *arguments], cwd=folder, capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        fail("%d processes in %s: no exit within 120 s" % (ranks, folder))
+    if (result.returncode == 0) != expect_success:
+        fail("%d processes in %s: exit %d\n%s%s" % (ranks, folder, result.returncode, result.stdout, result.stderr))
+    return result.stdout + result.stderr
+
+
+def scored_records(path):
+    """(header lines but the command line, [(record without INFO, {INFO key: value})])."""
+    header = [line for line in shell("bcftools", "view", "--no-version", "-h", path).splitlines()
+              if not line.startswith("##spindle_scoreVariantsCommand=")]
+    records = []
+    for line in records_of(path).splitlines():
+        fields = line.split("\t")
+        info = dict(item.split("=", 1) if "=" in item else (item, None) for item in fields[7].split(";"))
+        records.append((fields[:7] + fields[8:], info))
+    return header, records
+
+
+def same_scores(expected_path, path, what):
+    """Everything as in expected_path but the command line; scores to float rounding: the
+    ring folds the scan's state across slices in another order than one process."""
+    expected_header, expected = scored_records(expected_path)
+    header, got = scored_records(path)
+    if header != expected_header or len(got) != len(expected):
+        fail("%s: header or record count differs from one process's" % what)
+    compared = 0
+    for (fields_a, info_a), (fields_b, info_b) in zip(expected, got):
+        if fields_a != fields_b or info_a.keys() != info_b.keys():
+            fail("%s: record %s differs from one process's %s" % (what, fields_b, fields_a))
+        for key, value in info_a.items():
+            if key not in ("SPINDLE_LLR", "SPINDLE_EMBED_COSINE", "SPINDLE_EMBED_L2"):
+                if info_b[key] != value:
+                    fail("%s: %s=%s at %s, one process %s" % (what, key, info_b[key], fields_a[:2], value))
+                continue
+            for a, b in zip(value.split(","), info_b[key].split(",")):
+                if (a == ".") != (b == "."):
+                    fail("%s: %s=%s at %s, one process %s" % (what, key, info_b[key], fields_a[:2], value))
+                if a != "." and abs(float(a) - float(b)) > 1e-5 * max(abs(float(a)), abs(float(b))) + 1e-6:
+                    fail("%s: %s=%s at %s, one process %s" % (what, key, b, fields_a[:2], a))
+                compared += a != "."
+    return compared
+
+
+def check_ring_resume(spindle, model, mpiexec):
+    """A ring of 2 stopped mid-way, one rank's progress file cut a record short (a step
+    behind the other's), goes on from the step both files hold and writes the bytes of a
+    ring that never stopped."""
+    random.seed(19)
+    bases = "".join(random.choice("ACGT") for _ in range(3000))
+    for folder in ("ring_whole", "ring_stopped"):
+        os.makedirs(folder)
+        write_fasta(os.path.join(folder, "ref.fa"), {"c": bases})
+        write_vcf(os.path.join(folder, "v.vcf"), [("c", 3000)],
+                  [("c", p + 1, ".", bases[p], other(bases[p])) for p in range(0, 3000, 10)])
+    arguments = ["--model", model, "--fasta", "ref.fa", "--vcf", "v.vcf", "--out", "o.vcf.gz", "--tsv", "o.tsv",
+                 "--window", "256", "--scores", "llr,embed-l2", "--batch", "4", "--sequence-parallel", "2"]
+    run_ranks(mpiexec, 2, spindle, arguments, "ring_whole")
+    process = subprocess.Popen([mpiexec, "-np", "2", "--oversubscribe", spindle, "--log-level", "warn",
+                                "score-variants", *arguments], cwd="ring_stopped")
+    progress = [os.path.join("ring_stopped", "o.vcf.gz.progress-%d-of-2" % rank) for rank in (0, 1)]
+    deadline = time.time() + 120
+    while time.time() < deadline and process.poll() is None:
+        if all(os.path.exists(p) and os.path.getsize(p) > 600 + 60 * 44 for p in progress):
+            break
+        time.sleep(0.02)
+    if process.poll() is not None:
+        fail("the ring ended before it could be stopped (exit %s)" % process.returncode)
+    process.send_signal(signal.SIGTERM)  # mpirun ends both ranks
+    process.wait()
+    os.truncate(progress[1], os.path.getsize(progress[1]) - 10)
+    log = run_ranks(mpiexec, 2, spindle, arguments, "ring_stopped", log_level="info")
+    if log.count("resuming after") != 2:
+        fail("the ring's ranks did not both resume:\n%s" % log)
+    print("\n".join(line for line in log.splitlines() if "resuming after" in line))
+    same_outputs("ring_whole", "ring_stopped", "the resumed ring")
+    if any(entry.startswith("o.vcf.gz.progress") for entry in os.listdir("ring_stopped")):
+        fail("the resumed ring left progress files")
+    print("a ring stopped and resumed: the bytes of one that never stopped")
+
+
+def check_rings(spindle, ph, ps, mpiexec):
+    random.seed(17)
+    bases = "".join(random.choice("ACGT") for _ in range(1500))
+    records = [("c", p + 1, ".", bases[p], other(bases[p])) for p in range(0, 1500, 41)]
+    records[5] = ("c", records[5][1], "deletion", bases[records[5][1] - 1:records[5][1] + 2], bases[records[5][1] - 1])
+    for model, name in ((ph, "ph"), (ps, "ps")):
+        folders = [name + "_" + suffix for suffix in ("one", "np2", "np4", "np3")]
+        for folder in folders:
+            os.makedirs(folder)
+            write_fasta(os.path.join(folder, "ref.fa"), {"c": bases})
+            write_vcf(os.path.join(folder, "v.vcf"), [("c", 1500)], records)
+        # Window 256: one process's centre (128) on the second rank of a ring of 2, the RC
+        # row's (127) on the first; the pooled 64 bases cross the slices' border.
+        arguments = ["--model", model, "--fasta", "ref.fa", "--vcf", "v.vcf", "--out", "o.vcf.gz", "--window", "256",
+                     "--pool", "64", "--scores", "llr,embed-cosine,embed-l2", "--batch", "3"]
+        run_ranks(mpiexec, 1, spindle, arguments, folders[0])
+        for folder, ranks, ring in zip(folders[1:], (2, 4, 3), (2, 2, 3)):
+            run_ranks(mpiexec, ranks, spindle, arguments + ["--sequence-parallel", str(ring)], folder)
+            what = "%s, %d processes in rings of %d" % (name, ranks, ring)
+            compared = same_scores(os.path.join(folders[0], "o.vcf.gz"), os.path.join(folder, "o.vcf.gz"), what)
+            if compared < 2 * len(records):
+                fail("%s: only %d scores compared" % (what, compared))
+            if any(entry.startswith("o.vcf.gz.progress") for entry in os.listdir(folder)):
+                fail("%s: progress files left" % what)
+            print("%s: %d scores as one process's" % (what, compared))
+    check_ring_resume(spindle, ps, mpiexec)
+    log = run_ranks(mpiexec, 3, spindle, arguments + ["--sequence-parallel", "2"], folders[0], expect_success=False)
+    if "rings of 2 ranks do not divide the world of 3 ranks" not in log:
+        fail("a ring that does not divide the world: message\n%s" % log)
+    log = run_ranks(mpiexec, 2, spindle, arguments[:-8] + ["--window", "4", "--scores", "llr", "--sequence-parallel",
+                                                           "2"], folders[0], expect_success=False)
+    if "too short for rings of 2 ranks" not in log:
+        fail("a window too short for the ring: message\n%s" % log)
+    print("score-variants rings ok")
+
+
 def main():
     if len(sys.argv) not in (4, 6):
         sys.exit(__doc__)
     spindle, work, models = (os.path.abspath(a) for a in sys.argv[1:4])
     ps, ph = os.path.join(models, "ps_fused"), os.path.join(models, "ph_fused")
-    if len(sys.argv) == 6 and sys.argv[4] == "mpi":
+    if len(sys.argv) == 6 and sys.argv[4] in ("mpi", "rings"):
         os.makedirs(work, exist_ok=True)
         shutil.rmtree(work)
         os.makedirs(work)
         os.chdir(work)
-        check_processes(spindle, ps, sys.argv[5])
+        if sys.argv[4] == "mpi":
+            check_processes(spindle, ps, sys.argv[5])
+        else:
+            check_rings(spindle, ph, ps, sys.argv[5])
         return
     if len(sys.argv) == 6:
         fasta, vcf = (os.path.abspath(a) for a in sys.argv[4:])
