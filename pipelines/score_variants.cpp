@@ -29,6 +29,7 @@
 #include "platform/distributed/communicator.h"
 #include "platform/distributed/mpi_communicator.h"
 #include "platform/distributed/process_grid.h"
+#include "platform/distributed/rank_failures.h"
 
 namespace spindle {
 namespace {
@@ -477,7 +478,15 @@ std::string score_variants_command(const ScoreVariantsOptions& options) {
                                options.sequence_parallel);
 }
 
-ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options, MpiCommunicator& world) {
+namespace {
+
+// This rank's part of score_variants. Each collective call follows a `failures.check()`
+// with nothing between them that one rank alone can fail in (the grid, the ring's resume
+// agreement, the steps, the gather after the last step's check, the end of rank 0's
+// writing), so a rank that fails reaches the check the others wait in. Not covered: a
+// rank failing inside a ring's forward pass, between the ring's exchanges.
+ScoreVariantsSummary score_on_rank(const ScoreVariantsOptions& options, MpiCommunicator& world,
+                                   RankFailures& failures) {
   SPINDLE_CHECK(options.activations == DType::f32 || options.device.is_cuda(), "--precision", "bf16 on the CPU",
                 "f32 on the CPU (bf16 activations run on a GPU)");
   SPINDLE_CHECK(options.window >= 2, "--window", std::to_string(options.window), "2 bases or more");
@@ -493,8 +502,10 @@ ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options, MpiComm
   SPINDLE_CHECK(!embeddings_out || wants(options, VariantScore::embed_cosine) || wants(options, VariantScore::embed_l2),
                 "--embeddings", "given without an embed-* score", "--scores with embed-cosine or embed-l2");
 
-  // Collective, so before anything one rank alone can fail in. The device communicators
-  // (NCCL on a GPU) serve only a ring's exchanges.
+  // Collective, so before anything one rank alone can fail in, and after a check (the --out
+  // folder above is each node's own view). The device communicators (NCCL on a GPU) serve
+  // only a ring's exchanges.
+  failures.check();
   ProcessGrid grid = ProcessGrid::create(world, sequence_parallel_grid(options.sequence_parallel, world.size()),
                                          options.sequence_parallel > 1 ? options.device : Device::cpu());
   ScoreVariantsSummary summary;
@@ -533,6 +544,7 @@ ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options, MpiComm
                                  fmt::format("; rank={}/{}; sequence_parallel={}", rank, ranks, ring_size),
                              codec, options.batch, first_job, last_job);
   if (ring_size > 1) {
+    failures.check();  // every rank has read its own progress file
     progress_file.keep_resumed(
         ring_agreed_resume(grid.host_ring(), static_cast<int64_t>(progress_file.resumed().size())));
   }
@@ -548,8 +560,11 @@ ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options, MpiComm
   const auto start = std::chrono::steady_clock::now();
   ProgressMeter meter(fmt::format("score-variants {}{}", options.out, ranks > 1 ? fmt::format(" rank {}", rank) : ""),
                       last_job - first_job - summary.resumed, "variants");
+  // Every rank checks before each step as long as any rank has steps left: a failure on one
+  // rank ends the job after at most one more step of the others.
   std::string records;
-  for (int64_t first = first_job + summary.resumed; first < last_job; first += options.batch) {
+  for (int64_t first = first_job + summary.resumed; failures.check(first < last_job); first += options.batch) {
+    if (first >= last_job) continue;
     const int64_t last = std::min(first + options.batch, last_job);
     const std::vector<const Allele*> step(job_alleles.begin() + first, job_alleles.begin() + last);
     std::vector<JobResult> scored = score_step(model, options, fasta, step);
@@ -567,7 +582,7 @@ ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options, MpiComm
     results = gather_results(world, codec, grid.ring_position() == 0 ? results : std::vector<JobResult>{}, jobs,
                              first_job_of);
     if (rank != 0) {
-      world.barrier();  // rank 0 has written the outputs
+      failures.check();  // rank 0 has written the outputs, or every rank throws its failure
       progress_file.remove();
       return summary;
     }
@@ -686,7 +701,7 @@ ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options, MpiComm
     }
     write_variant_embeddings(*options.embeddings, e);
   }
-  if (ranks > 1) world.barrier();
+  failures.check();  // the progress files go only once the outputs are complete
   progress_file.remove();
 
   spdlog::info("score-variants: {} records, {} alleles: {} scored, {} not scored; {} alleles run in {:.1f} s "
@@ -697,6 +712,17 @@ ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options, MpiComm
   for (const auto& [reason, count] : summary.skipped) spdlog::info("score-variants: not scored, {}: {}", reason, count);
   spdlog::info("score-variants: wrote {} and {}.tbi", options.out, options.out);
   return summary;
+}
+
+}  // namespace
+
+ScoreVariantsSummary score_variants(const ScoreVariantsOptions& options, MpiCommunicator& world) {
+  RankFailures failures(world, "score-variants");
+  try {
+    return score_on_rank(options, world, failures);
+  } catch (...) {
+    failures.fail();  // joins the check the other ranks wait in; every rank throws the failure
+  }
 }
 
 }  // namespace spindle

@@ -79,7 +79,9 @@ struct ScoreVariantsSummary {
 // cut into one contiguous block per rank, each rank scores its block (with its own progress
 // file, <out>.progress-<rank>-of-<size>) and the results are gathered to rank 0, which
 // writes the outputs: byte for byte those of one process, since every step holds the same
-// alleles however many processes run. The summary's counts are rank 0's (the whole run);
+// alleles however many processes run. An error on any rank ends every rank, at most one
+// step later, with the same Error naming the rank (platform/distributed/rank_failures.h),
+// and keeps every progress file for the resumed run. The summary's counts are rank 0's (the whole run);
 // other ranks return theirs with only `records`, `alleles`, `resumed` and `seconds` set.
 // With sequence_parallel N > 1 the world is rings of N consecutive ranks
 // (pipelines/ring_scoring.h): the blocks are one per ring, every rank of a ring runs its
