@@ -16,6 +16,10 @@
 // Backward: du, ddelta, dB, dC, dz and dh0 are written; dA, dD and ddelta_bias are
 // ACCUMULATED (+=, parameter gradients). dh_final (gradient of h_final) may be null (zero).
 // Optional inputs (D, z, delta_bias, h0) may be null; their gradients must then be null too.
+// Partial passes (what sequence parallelism needs from each slice): a forward with out null
+// computes h_final alone (no output: on CUDA phases 1-2 only); a backward with du, ddelta,
+// dA, dB, dC, dD, dz and ddelta_bias all null computes dh0 alone (on CUDA the adjoint's
+// chunk pass and fold only, without recomputing the states or the gradient phase).
 #pragma once
 
 #include <cstdint>

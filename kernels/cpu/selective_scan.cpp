@@ -51,7 +51,7 @@ void selective_scan_forward_cpu(const ScanInputs<T>& in, T* out, T* h_final, Sca
           h[n] = std::exp(dt * row.A(n)) * h[n] + dt * in.B[row.at_state(n, t)] * u;
           y += in.C[row.at_state(n, t)] * h[n];
         }
-        out[row.at(t)] = in.z ? y * in.z[row.at(t)] * sigmoid(in.z[row.at(t)]) : y;
+        if (out) out[row.at(t)] = in.z ? y * in.z[row.at(t)] * sigmoid(in.z[row.at(t)]) : y;
       }
       if (h_final) {
         for (int64_t n = 0; n < shape.state; ++n) h_final[(b * shape.channels + d) * shape.state + n] = h[n];
@@ -64,8 +64,12 @@ template <typename T>
 void selective_scan_backward_cpu(const ScanInputs<T>& in, const T* dout, const T* dh_final, const ScanGradients<T>& grad,
                                  ScanShape shape, ScanOptions options) {
   const int64_t N = shape.state, L = shape.length;
-  // dB and dC sum over channels: clear them once, then add each channel's part.
-  for (int64_t i = 0; i < shape.batch * N * L; ++i) grad.dB[i] = grad.dC[i] = T(0);
+  // dB and dC sum over channels: clear them once, then add each channel's part. Without
+  // them (dh0 alone asked for) the same loop runs and only dh0 is written.
+  const bool all = grad.du != nullptr;
+  if (all) {
+    for (int64_t i = 0; i < shape.batch * N * L; ++i) grad.dB[i] = grad.dC[i] = T(0);
+  }
   std::vector<T> states(static_cast<size_t>((L + 1) * N));  // states[step + 1] = h after step
   std::vector<T> adjoint(static_cast<size_t>(N));
   for (int64_t b = 0; b < shape.batch; ++b) {
@@ -91,7 +95,7 @@ void selective_scan_backward_cpu(const ScanInputs<T>& in, const T* dout, const T
         T dy = dout[row.at(t)];
         if (in.z) {
           const T z = in.z[row.at(t)], s = sigmoid(z);
-          grad.dz[row.at(t)] = dy * y * s * (T(1) + z * (T(1) - s));
+          if (grad.dz) grad.dz[row.at(t)] = dy * y * s * (T(1) + z * (T(1) - s));
           dy *= z * s;
         }
         T ddt = 0, du = row.skip() * dy;
@@ -99,14 +103,16 @@ void selective_scan_backward_cpu(const ScanInputs<T>& in, const T* dout, const T
         for (int64_t n = 0; n < N; ++n) {
           const T a = std::exp(dt * row.A(n)), h_prev = states[step * N + n], h = states[(step + 1) * N + n];
           const T B = in.B[row.at_state(n, t)];
-          grad.dC[row.at_state(n, t)] += dy * h;
           const T lambda = adjoint[n] + dy * in.C[row.at_state(n, t)];  // dL/dh_t
+          adjoint[n] = lambda * a;  // flows to h_prev
+          if (!all) continue;
+          grad.dC[row.at_state(n, t)] += dy * h;
           ddt += lambda * (row.A(n) * a * h_prev + B * u);
           grad.dA[d * N + n] += lambda * dt * a * h_prev;
           grad.dB[row.at_state(n, t)] += lambda * dt * u;
           du += lambda * dt * B;
-          adjoint[n] = lambda * a;  // flows to h_prev
         }
+        if (!all) continue;
         const T draw = options.softplus ? ddt * sigmoid(raw) : ddt;
         grad.ddelta[row.at(t)] = draw;
         if (grad.ddelta_bias) grad.ddelta_bias[d] += draw;

@@ -945,6 +945,10 @@ void selective_scan_forward_cuda(const ScanCudaInputs<T>& in_host_types, T* out,
   const int64_t summaries = s.batch * segments * s.channels;
   Scratch chunk_state(summaries * s.state * sizeof(float), stream), chunk_dt(summaries * sizeof(float), stream);
   const Workspace w{chunk_state.get(), chunk_dt.get(), segments, segment_chunks};
+  if (!out) {
+    run_state_phases<T>(in, s, o, w, h_final, stream);  // the final state alone
+    return;
+  }
   if (segments > 1) run_state_phases<T>(in, s, o, w, h_final, stream);
   const dim3 grid(static_cast<unsigned>(segments), static_cast<unsigned>((s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock),
                   static_cast<unsigned>(s.batch));
@@ -965,13 +969,9 @@ void selective_scan_backward_cuda(const ScanCudaInputs<T>& in_host_types, const 
   const auto* dout_device = reinterpret_cast<const Dev<T>*>(dout);
   const int64_t chunks = chunk_count(s);
   const int64_t summaries = s.batch * chunks * s.channels;
-  Scratch state_buffer(summaries * s.state * sizeof(float), stream), state_dt(summaries * sizeof(float), stream);
+  // The adjoint does not depend on the states: dh0 alone needs its chunk pass and fold only.
   Scratch adjoint_buffer(summaries * s.state * sizeof(float), stream), adjoint_dt(summaries * sizeof(float), stream);
-  Scratch dD_partial(summaries * sizeof(float), stream), bias_partial(summaries * sizeof(float), stream);
-  const Workspace states{state_buffer.get(), state_dt.get(), chunks};
   const Workspace adjoints{adjoint_buffer.get(), adjoint_dt.get(), chunks};
-  run_state_phases<T>(in, s, o, states, nullptr, stream);
-
   const dim3 grid(static_cast<unsigned>(chunks), static_cast<unsigned>((s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock),
                   static_cast<unsigned>(s.batch));
   with_state_capacity(s.state, [&](auto capacity) {
@@ -981,6 +981,12 @@ void selective_scan_backward_cuda(const ScanCudaInputs<T>& in_host_types, const 
   });
   check_launch("chunk_adjoints_kernel");
   launch_fold(in.A, dh_final, s, adjoints, grad.dh0, true, stream);
+  if (!grad.du) return;
+
+  Scratch state_buffer(summaries * s.state * sizeof(float), stream), state_dt(summaries * sizeof(float), stream);
+  Scratch dD_partial(summaries * sizeof(float), stream), bias_partial(summaries * sizeof(float), stream);
+  const Workspace states{state_buffer.get(), state_dt.get(), chunks};
+  run_state_phases<T>(in, s, o, states, nullptr, stream);
 
   // The chunk states are read once per (chunk, channel, state) before dA's partial is
   // written to the same place, so the buffer is reused for the partials.

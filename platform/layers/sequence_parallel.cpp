@@ -151,11 +151,11 @@ ShardedScanState sharded_scan_forward(const ops::ScanTensors& in, Tensor& out, c
   const Device device = in.u->device();
   const int64_t batch = in.u->size(0), channels = in.u->size(1), state = A.size(1), per_rank = batch * channels * state;
   // [0]: the state this slice reaches from zero; [1]: its decay, the state it reaches
-  // from a unit state with no input (B = 0). `out` is scratch until the last scan.
+  // from a unit state with no input (B = 0). Final states only: no output is written.
   Tensor summary = Tensor::empty({2, batch, channels, state}, A.dtype(), device, stream);
   Tensor reached = summary.slice(0, 0, 1).reshape({batch, channels, state});
   Tensor decay = summary.slice(0, 1, 2).reshape({batch, channels, state});
-  ops::selective_scan_forward(in, out, &reached, kMambaScan, stream);
+  ops::selective_scan_final_state(in, reached, kMambaScan, stream);
   const Tensor no_input = Tensor::zeros(in.B->shape(), in.B->dtype(), device, stream);
   const Tensor unit_state =
       ops::converted(Tensor::from_vector(std::vector<double>(static_cast<size_t>(per_rank), 1.0), decay.shape()),
@@ -166,7 +166,7 @@ ShardedScanState sharded_scan_forward(const ops::ScanTensors& in, Tensor& out, c
   unit.h0 = &unit_state;
   unit.D = nullptr;
   unit.z = nullptr;
-  ops::selective_scan_forward(unit, out, &decay, kMambaScan, stream);
+  ops::selective_scan_final_state(unit, decay, kMambaScan, stream);
 
   ShardedScanState saved;
   saved.summaries = gathered_on_host(summary, *sp.ring, stream);
@@ -187,19 +187,9 @@ void sharded_scan_backward(const ops::ScanTensors& in, const Tensor& dout, const
   ops::ScanTensors from_true_state = in;
   from_true_state.h0 = &h0;
   // First pass: the gradient of this slice's initial state as if nothing after the slice
-  // used its final state. The activation gradients it writes are written again below; the
-  // parameter gradients (accumulated) go to scratch.
-  auto scratch = [&](const Tensor* gradient) {
-    return gradient ? Tensor::zeros(gradient->shape(), gradient->dtype(), gradient->device(), stream) : Tensor();
-  };
-  Tensor dA = scratch(grad.dA), dD = scratch(grad.dD), ddelta_bias = scratch(grad.ddelta_bias);
+  // used its final state (the adjoint alone: no other gradient is computed).
   Tensor dh0 = Tensor::empty(h0.shape(), h0.dtype(), h0.device(), stream);
-  ops::ScanGradientTensors first = grad;
-  first.dA = &dA;
-  first.dD = grad.dD ? &dD : nullptr;
-  first.ddelta_bias = grad.ddelta_bias ? &ddelta_bias : nullptr;
-  first.dh0 = &dh0;
-  ops::selective_scan_backward(from_true_state, dout, nullptr, first, kMambaScan, stream);
+  ops::selective_scan_initial_state_gradient(from_true_state, dout, nullptr, dh0, kMambaScan, stream);
 
   const Tensor all_dh0 = gathered_on_host(dh0, *sp.ring, stream);
   const double* summaries = state.summaries.data<double>();

@@ -7,6 +7,8 @@ namespace {
 
 constexpr const char* kForward = "selective_scan_forward";
 constexpr const char* kBackward = "selective_scan_backward";
+constexpr const char* kFinalState = "selective_scan_final_state";
+constexpr const char* kInitialStateGradient = "selective_scan_initial_state_gradient";
 
 struct Checked {
   kernels::ScanShape shape;
@@ -74,29 +76,27 @@ kernels::ScanGradients<T, P> scan_gradients(const ScanGradientTensors& g) {
           mutable_pointer<T>(g.dz), mutable_pointer<P>(g.ddelta_bias), mutable_pointer<P>(g.dh0)};
 }
 
-}  // namespace
-
-void selective_scan_forward(const ScanTensors& in, Tensor& out, Tensor* h_final, kernels::ScanOptions options,
-                            const Stream* stream) {
-  const Checked c = check_inputs(kForward, in);
-  check_optional(kForward, "out", &out, in.u->shape(), c.device, c.activations);
-  check_optional(kForward, "h_final", h_final, {c.shape.batch, c.shape.channels, c.shape.state}, c.device,
-                 c.parameters);
+// The forward with its output optional (null: the final state alone).
+void run_forward(const char* op, const ScanTensors& in, Tensor* out, Tensor* h_final, kernels::ScanOptions options,
+                 const Stream* stream) {
+  const Checked c = check_inputs(op, in);
+  check_optional(op, "out", out, in.u->shape(), c.device, c.activations);
+  check_optional(op, "h_final", h_final, {c.shape.batch, c.shape.channels, c.shape.state}, c.device, c.parameters);
   if (c.device.is_cpu()) {
     if (c.activations == DType::f64) {
-      kernels::selective_scan_forward_cpu(scan_inputs<double, double>(in), out.data<double>(), mutable_pointer<double>(h_final),
-                                          c.shape, options);
+      kernels::selective_scan_forward_cpu(scan_inputs<double, double>(in), mutable_pointer<double>(out),
+                                          mutable_pointer<double>(h_final), c.shape, options);
     } else {
-      kernels::selective_scan_forward_cpu(scan_inputs<float, float>(in), out.data<float>(), mutable_pointer<float>(h_final),
-                                          c.shape, options);
+      kernels::selective_scan_forward_cpu(scan_inputs<float, float>(in), mutable_pointer<float>(out),
+                                          mutable_pointer<float>(h_final), c.shape, options);
     }
     return;
   }
 #if SPINDLE_WITH_CUDA
   DeviceGuard guard(c.device);
-  const cudaStream_t cuda = op_stream(kForward, c.device, stream).cuda();
+  const cudaStream_t cuda = op_stream(op, c.device, stream).cuda();
   auto run = [&]<typename T>(T) {
-    kernels::selective_scan_forward_cuda<T>(scan_inputs<T, float>(in), static_cast<T*>(out.raw_data()),
+    kernels::selective_scan_forward_cuda<T>(scan_inputs<T, float>(in), mutable_pointer<T>(out),
                                             mutable_pointer<float>(h_final), c.shape, options, cuda);
   };
   c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
@@ -105,29 +105,24 @@ void selective_scan_forward(const ScanTensors& in, Tensor& out, Tensor* h_final,
 #endif
 }
 
-void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,
-                             const ScanGradientTensors& grad, kernels::ScanOptions options, const Stream* stream) {
-  const Checked c = check_inputs(kBackward, in);
+// The backward for the gradients `grad` names (checked by the caller).
+void run_backward(const char* op, const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,
+                  const ScanGradientTensors& grad, kernels::ScanOptions options, const Stream* stream) {
+  const Checked c = check_inputs(op, in);
   const Shape sequence = in.u->shape();
   const Shape per_state{c.shape.batch, c.shape.state, c.shape.length};
   const Shape states{c.shape.batch, c.shape.channels, c.shape.state};
-  SPINDLE_CHECK(grad.du && grad.ddelta && grad.dA && grad.dB && grad.dC, kBackward,
-                "missing du, ddelta, dA, dB or dC", "all five given");
-  SPINDLE_CHECK(!grad.dD == !in.D && !grad.dz == !in.z && !grad.ddelta_bias == !in.delta_bias, kBackward,
-                "gradient of D, z or delta_bias given without its input, or missing",
-                "dD, dz and ddelta_bias given exactly when D, z and delta_bias are");
-  SPINDLE_CHECK(!grad.dh0 || in.h0, kBackward, "dh0 given without h0", "h0 when its gradient is asked for");
-  check_optional(kBackward, "dout", &dout, sequence, c.device, c.activations);
-  check_optional(kBackward, "dh_final", dh_final, states, c.device, c.parameters);
-  check_optional(kBackward, "du", grad.du, sequence, c.device, c.activations);
-  check_optional(kBackward, "ddelta", grad.ddelta, sequence, c.device, c.activations);
-  check_optional(kBackward, "dB", grad.dB, per_state, c.device, c.activations);
-  check_optional(kBackward, "dC", grad.dC, per_state, c.device, c.activations);
-  check_optional(kBackward, "dz", grad.dz, sequence, c.device, c.activations);
-  check_optional(kBackward, "dA", grad.dA, {c.shape.channels, c.shape.state}, c.device, c.parameters);
-  check_optional(kBackward, "dD", grad.dD, {c.shape.channels}, c.device, c.parameters);
-  check_optional(kBackward, "ddelta_bias", grad.ddelta_bias, {c.shape.channels}, c.device, c.parameters);
-  check_optional(kBackward, "dh0", grad.dh0, states, c.device, c.parameters);
+  check_optional(op, "dout", &dout, sequence, c.device, c.activations);
+  check_optional(op, "dh_final", dh_final, states, c.device, c.parameters);
+  check_optional(op, "du", grad.du, sequence, c.device, c.activations);
+  check_optional(op, "ddelta", grad.ddelta, sequence, c.device, c.activations);
+  check_optional(op, "dB", grad.dB, per_state, c.device, c.activations);
+  check_optional(op, "dC", grad.dC, per_state, c.device, c.activations);
+  check_optional(op, "dz", grad.dz, sequence, c.device, c.activations);
+  check_optional(op, "dA", grad.dA, {c.shape.channels, c.shape.state}, c.device, c.parameters);
+  check_optional(op, "dD", grad.dD, {c.shape.channels}, c.device, c.parameters);
+  check_optional(op, "ddelta_bias", grad.ddelta_bias, {c.shape.channels}, c.device, c.parameters);
+  check_optional(op, "dh0", grad.dh0, states, c.device, c.parameters);
   if (c.device.is_cpu()) {
     if (c.activations == DType::f64) {
       kernels::selective_scan_backward_cpu(scan_inputs<double, double>(in), dout.data<double>(), pointer<double>(dh_final),
@@ -140,7 +135,7 @@ void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Te
   }
 #if SPINDLE_WITH_CUDA
   DeviceGuard guard(c.device);
-  const cudaStream_t cuda = op_stream(kBackward, c.device, stream).cuda();
+  const cudaStream_t cuda = op_stream(op, c.device, stream).cuda();
   auto run = [&]<typename T>(T) {
     kernels::selective_scan_backward_cuda<T>(scan_inputs<T, float>(in), static_cast<const T*>(dout.raw_data()),
                                              pointer<float>(dh_final), scan_gradients<T, float>(grad), c.shape,
@@ -150,6 +145,36 @@ void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Te
 #else
   (void)stream;
 #endif
+}
+
+}  // namespace
+
+void selective_scan_forward(const ScanTensors& in, Tensor& out, Tensor* h_final, kernels::ScanOptions options,
+                            const Stream* stream) {
+  run_forward(kForward, in, &out, h_final, options, stream);
+}
+
+void selective_scan_final_state(const ScanTensors& in, Tensor& h_final, kernels::ScanOptions options,
+                                const Stream* stream) {
+  run_forward(kFinalState, in, nullptr, &h_final, options, stream);
+}
+
+void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,
+                             const ScanGradientTensors& grad, kernels::ScanOptions options, const Stream* stream) {
+  SPINDLE_CHECK(grad.du && grad.ddelta && grad.dA && grad.dB && grad.dC, kBackward,
+                "missing du, ddelta, dA, dB or dC", "all five given");
+  SPINDLE_CHECK(!grad.dD == !in.D && !grad.dz == !in.z && !grad.ddelta_bias == !in.delta_bias, kBackward,
+                "gradient of D, z or delta_bias given without its input, or missing",
+                "dD, dz and ddelta_bias given exactly when D, z and delta_bias are");
+  SPINDLE_CHECK(!grad.dh0 || in.h0, kBackward, "dh0 given without h0", "h0 when its gradient is asked for");
+  run_backward(kBackward, in, dout, dh_final, grad, options, stream);
+}
+
+void selective_scan_initial_state_gradient(const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,
+                                           Tensor& dh0, kernels::ScanOptions options, const Stream* stream) {
+  ScanGradientTensors grad;
+  grad.dh0 = &dh0;
+  run_backward(kInitialStateGradient, in, dout, dh_final, grad, options, stream);
 }
 
 }  // namespace spindle::ops

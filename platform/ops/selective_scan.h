@@ -43,4 +43,14 @@ void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Te
                              const ScanGradientTensors& grad, kernels::ScanOptions options,
                              const Stream* stream = nullptr);
 
+// Partial passes, for the pieces of a sharded sequence (kernels/selective_scan.h): the state
+// after the last step, without the output (on CUDA the chunk-state pass and fold only); and
+// the gradient of the initial state for dout and dh_final (optional), without the other
+// gradients (the adjoint's pass and fold only; h0 need not be given: dh0 does not depend on
+// it).
+void selective_scan_final_state(const ScanTensors& in, Tensor& h_final, kernels::ScanOptions options,
+                                const Stream* stream = nullptr);
+void selective_scan_initial_state_gradient(const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,
+                                           Tensor& dh0, kernels::ScanOptions options, const Stream* stream = nullptr);
+
 }  // namespace spindle::ops

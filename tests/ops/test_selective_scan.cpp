@@ -181,6 +181,43 @@ TEST(SelectiveScan, ReverseEqualsForwardOnFlippedInputs) {
   EXPECT_LT(testing::relative_error(h_final_flipped, h_final), 1e-15);
 }
 
+// The partial passes sequence parallelism uses give what the whole passes give.
+TEST(SelectiveScan, FinalStateAloneEqualsTheForwards) {
+  for (const bool reverse : {false, true}) {
+    for (const bool full : {false, true}) {
+      ScanProblem in(2, 3, 19, 5, 31);
+      const ScanOptions options{.softplus = true, .reverse = reverse};
+      Tensor out = empty_like(in.u), h_final = empty_like(in.h0), alone = empty_like(in.h0);
+      ops::selective_scan_forward(in.tensors(full), out, &h_final, options);
+      ops::selective_scan_final_state(in.tensors(full), alone, options);
+      EXPECT_EQ(testing::relative_error(alone, h_final), 0.0) << "reverse " << reverse << ", full " << full;
+    }
+  }
+}
+
+TEST(SelectiveScan, InitialStateGradientAloneEqualsTheBackwards) {
+  for (const bool reverse : {false, true}) {
+    for (const bool with_dh_final : {false, true}) {
+      ScanProblem in(2, 3, 19, 5, 41);
+      const ScanOptions options{.softplus = true, .reverse = reverse};
+      const Tensor dout = random_tensor(in.u.shape(), DType::f64, 52);
+      const Tensor dh_final = random_tensor(in.h0.shape(), DType::f64, 53);
+      const Tensor* dh_final_given = with_dh_final ? &dh_final : nullptr;
+      auto zeros = [](const Tensor& like) { return Tensor::zeros(like.shape(), DType::f64); };
+      Tensor du = zeros(in.u), ddelta = zeros(in.delta), dA = zeros(in.A), dB = zeros(in.B), dC = zeros(in.C),
+             dD = zeros(in.D), dz = zeros(in.z), dbias = zeros(in.delta_bias), dh0 = zeros(in.h0);
+      ops::selective_scan_backward(in.tensors(), dout, dh_final_given,
+                                   {&du, &ddelta, &dA, &dB, &dC, &dD, &dz, &dbias, &dh0}, options);
+      Tensor alone = zeros(in.h0);
+      ops::ScanTensors without_h0 = in.tensors();
+      without_h0.h0 = nullptr;  // dh0 does not depend on h0
+      ops::selective_scan_initial_state_gradient(without_h0, dout, dh_final_given, alone, options);
+      EXPECT_GT(testing::relative_error(dh0, zeros(in.h0)), 0.0);  // non-zero: the comparison below means something
+      EXPECT_EQ(testing::relative_error(alone, dh0), 0.0) << "reverse " << reverse << ", dh_final " << with_dh_final;
+    }
+  }
+}
+
 TEST(SelectiveScan, BadArgumentsAreRefused) {
   ScanProblem in(1, 2, 8, 4, 1);
   Tensor out = empty_like(in.u);

@@ -60,6 +60,31 @@ std::vector<std::pair<std::string, Tensor>> run_backward(const Backend& be, Scan
   return outputs;
 }
 
+// The partial passes of sequence parallelism: the final state alone, dh0 alone.
+std::vector<std::pair<std::string, Tensor>> run_final_state(const Backend& be, ScanCase c) {
+  const Inputs in(be, c);
+  Tensor h_final = be.parameter_output(in.h0.shape());
+  ops::selective_scan_final_state(in.tensors(c.full), h_final,
+                                  {.softplus = true, .reverse = c.reverse, .forward_segments = c.segments});
+  return {{"h_final", h_final}};
+}
+
+std::vector<std::pair<std::string, Tensor>> run_initial_state_gradient(const Backend& be, ScanCase c) {
+  const Inputs in(be, c);
+  const Tensor dout = be.input(in.u.shape(), 10);
+  const Tensor dh_final = be.parameter(in.h0.shape(), 11);
+  Tensor dh0 = be.parameter_output(in.h0.shape());
+  ops::selective_scan_initial_state_gradient(in.tensors(c.full), dout, c.full ? &dh_final : nullptr, dh0,
+                                             {.softplus = true, .reverse = c.reverse});
+  return {{"dh0", dh0}};
+}
+
+#define SCAN_PARTIAL_CASES(name, ...)                                                                          \
+  RegisterOpCase({"selective_scan_final_state_" name,                                                         \
+                  [](const Backend& be) { return run_final_state(be, {__VA_ARGS__}); }}),                     \
+      RegisterOpCase({"selective_scan_initial_state_gradient_" name,                                          \
+                      [](const Backend& be) { return run_initial_state_gradient(be, {__VA_ARGS__}); }})
+
 #define SCAN_CASES(name, ...)                                                                              \
   RegisterOpCase({"selective_scan_forward_" name, [](const Backend& be) { return run_forward(be, {__VA_ARGS__}); }}), \
       RegisterOpCase({"selective_scan_backward_" name, [](const Backend& be) { return run_backward(be, {__VA_ARGS__}); }})
@@ -79,6 +104,9 @@ const RegisterOpCase kCases[] = {
     SCAN_FORWARD_CASE("b1_d70_l1000_n64_reverse_3_segments", 1, 70, 1000, 64, true, true, 3),
     SCAN_FORWARD_CASE("b2_d9_l1001_n8_2_segments", 2, 9, 1001, 8, false, true, 2),
     SCAN_FORWARD_CASE("b1_d130_l4097_n16_5_segments", 1, 130, 4097, 16, false, true, 5),
+    SCAN_PARTIAL_CASES("b2_d37_l1000_n16", 2, 37, 1000, 16, false, true),
+    SCAN_PARTIAL_CASES("b1_d70_l130_n64_reverse_minimal", 1, 70, 130, 64, true, false),
+    SCAN_PARTIAL_CASES("b1_d9_l4097_n8_one_segment", 1, 9, 4097, 8, false, true, 1),
 };
 
 }  // namespace
