@@ -604,47 +604,6 @@ ScoreVariantsSummary score_on_rank(const ScoreVariantsOptions& options, MpiCommu
     }
   }
 
-  const std::vector<AddedInfoField> fields = added_fields(options, model);
-  AnnotatedVcfOptions vcf;
-  vcf.input = options.vcf;
-  vcf.output = options.out;
-  vcf.fields = fields;
-  vcf.header_lines = {std::string("##spindleVersion=") + kSpindleVersion,
-                      "##spindle_scoreVariantsCommand=" + score_variants_command(options)};
-  const bool llr = wants(options, VariantScore::llr), cosine = wants(options, VariantScore::embed_cosine),
-             l2 = wants(options, VariantScore::embed_l2);
-  write_annotated_vcf(vcf, [&](int64_t record, int alts, AddedInfoValues& out) {
-    const size_t numeric = fields.size() - 1;  // every field but SPINDLE_SKIP
-    out.numbers.assign(numeric, std::vector<std::optional<double>>(static_cast<size_t>(alts)));
-    out.texts.assign(1, std::vector<std::string>(static_cast<size_t>(alts)));
-    // ALTs the reader did not yield: '*' (spanning deletion); '.' has no ALT.
-    std::vector<bool> yielded(static_cast<size_t>(alts), false);
-    const auto found = by_record.find(record);
-    if (found != by_record.end()) {
-      for (const Allele* allele : found->second) {
-        const size_t a = static_cast<size_t>(allele->variant.allele - 1);
-        yielded[a] = true;
-        out.texts[0][a] = skip_of(*allele);
-        if (!out.texts[0][a].empty()) continue;
-        const JobResult& result = results[allele->job];
-        size_t field = 0;
-        auto put = [&](float value) {
-          if (!std::isnan(value)) out.numbers[field][a] = value;
-          ++field;
-        };
-        if (llr) put(result.llr);
-        if (cosine) put(result.cosine);
-        if (l2) put(result.l2);
-        out.numbers[field][a] = result.padding;
-      }
-    }
-    for (size_t a = 0; a < yielded.size(); ++a) {
-      if (yielded[a]) continue;
-      out.texts[0][a] = "spanning_deletion";
-      ++summary.skipped["spanning_deletion"];
-    }
-  });
-
   if (options.tsv) {
     write_file_atomically(*options.tsv, [&](std::ostream& out) {
       out << "chrom\tpos\tid\tref\talt\trecord\tallele";
@@ -701,6 +660,49 @@ ScoreVariantsSummary score_on_rank(const ScoreVariantsOptions& options, MpiCommu
     }
     write_variant_embeddings(*options.embeddings, e);
   }
+  // The VCF last: it is what says the run is done, so a failure writing the TSV or the
+  // embeddings leaves no finished-looking VCF behind (each file is renamed into place whole).
+  const std::vector<AddedInfoField> fields = added_fields(options, model);
+  AnnotatedVcfOptions vcf;
+  vcf.input = options.vcf;
+  vcf.output = options.out;
+  vcf.fields = fields;
+  vcf.header_lines = {std::string("##spindleVersion=") + kSpindleVersion,
+                      "##spindle_scoreVariantsCommand=" + score_variants_command(options)};
+  const bool llr = wants(options, VariantScore::llr), cosine = wants(options, VariantScore::embed_cosine),
+             l2 = wants(options, VariantScore::embed_l2);
+  write_annotated_vcf(vcf, [&](int64_t record, int alts, AddedInfoValues& out) {
+    const size_t numeric = fields.size() - 1;  // every field but SPINDLE_SKIP
+    out.numbers.assign(numeric, std::vector<std::optional<double>>(static_cast<size_t>(alts)));
+    out.texts.assign(1, std::vector<std::string>(static_cast<size_t>(alts)));
+    // ALTs the reader did not yield: '*' (spanning deletion); '.' has no ALT.
+    std::vector<bool> yielded(static_cast<size_t>(alts), false);
+    const auto found = by_record.find(record);
+    if (found != by_record.end()) {
+      for (const Allele* allele : found->second) {
+        const size_t a = static_cast<size_t>(allele->variant.allele - 1);
+        yielded[a] = true;
+        out.texts[0][a] = skip_of(*allele);
+        if (!out.texts[0][a].empty()) continue;
+        const JobResult& result = results[allele->job];
+        size_t field = 0;
+        auto put = [&](float value) {
+          if (!std::isnan(value)) out.numbers[field][a] = value;
+          ++field;
+        };
+        if (llr) put(result.llr);
+        if (cosine) put(result.cosine);
+        if (l2) put(result.l2);
+        out.numbers[field][a] = result.padding;
+      }
+    }
+    for (size_t a = 0; a < yielded.size(); ++a) {
+      if (yielded[a]) continue;
+      out.texts[0][a] = "spanning_deletion";
+      ++summary.skipped["spanning_deletion"];
+    }
+  });
+
   failures.check();  // the progress files go only once the outputs are complete
   progress_file.remove();
 
