@@ -79,7 +79,8 @@ std::vector<uint8_t> IndexedFasta::fetch(const std::string& contig, int64_t begi
   std::unique_ptr<char, decltype(&std::free)> bases(
       faidx_fetch_seq64(s.index, contig.c_str(), begin, end - 1, &fetched), &std::free);
   SPINDLE_CHECK(bases != nullptr && fetched == end - begin, s.path + ": " + contig + " " + range,
-                "htslib read " + std::to_string(fetched) + " bases (its message is above)",
+                fetched < 0 ? "htslib failed to read the range (error " + std::to_string(fetched) + "; its message is above)"
+                            : "htslib read " + std::to_string(fetched) + " bases",
                 std::to_string(end - begin) + " bases: a FASTA that matches its .fai index");
   const std::string_view text(bases.get(), static_cast<size_t>(fetched));
   const size_t good = dna::tokenize(text, tokens.data(), soft_mask ? soft_mask->data() : nullptr);
