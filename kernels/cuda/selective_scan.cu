@@ -913,6 +913,23 @@ void run_state_phases(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, cons
   launch_fold(in.A, in.h0, s, w, h_final, false, stream);
 }
 
+// Phases B1-B2: per chunk the adjoint flowing out of it from a zero carry, then the fold
+// from the last chunk (dh_final in, dh0 out).
+template <typename T>
+void run_adjoint_phases(const ScanCudaInputs<Dev<T>>& in, const Dev<T>* dout, const float* dh_final, const ScanShape& s,
+                        const ScanOptions& o, const Workspace& adjoints, float* dh0, cudaStream_t stream) {
+  const dim3 grid(static_cast<unsigned>(adjoints.chunks),
+                  static_cast<unsigned>((s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock),
+                  static_cast<unsigned>(s.batch));
+  with_state_capacity(s.state, [&](auto capacity) {
+    constexpr int kN = decltype(capacity)::value;
+    launch_channel_kernel(chunk_adjoints_kernel<Dev<T>, kN>, grid, channel_kernel_bytes<kN>(3, 1), stream, in, dout, s,
+                          o, adjoints);
+  });
+  check_launch("chunk_adjoints_kernel");
+  launch_fold(in.A, dh_final, s, adjoints, dh0, true, stream);
+}
+
 // Forward segments. One segment (a single pass, half the exponentials) when batch x channel
 // groups alone give every multiprocessor a block and a half; otherwise about
 // kForwardBlocksPerSm blocks per multiprocessor, as measured best on the H200 (docs/
@@ -969,24 +986,19 @@ void selective_scan_backward_cuda(const ScanCudaInputs<T>& in_host_types, const 
   const auto* dout_device = reinterpret_cast<const Dev<T>*>(dout);
   const int64_t chunks = chunk_count(s);
   const int64_t summaries = s.batch * chunks * s.channels;
-  // The adjoint does not depend on the states: dh0 alone needs its chunk pass and fold only.
-  Scratch adjoint_buffer(summaries * s.state * sizeof(float), stream), adjoint_dt(summaries * sizeof(float), stream);
-  const Workspace adjoints{adjoint_buffer.get(), adjoint_dt.get(), chunks};
-  const dim3 grid(static_cast<unsigned>(chunks), static_cast<unsigned>((s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock),
-                  static_cast<unsigned>(s.batch));
-  with_state_capacity(s.state, [&](auto capacity) {
-    constexpr int kN = decltype(capacity)::value;
-    launch_channel_kernel(chunk_adjoints_kernel<Dev<T>, kN>, grid, channel_kernel_bytes<kN>(3, 1), stream, in,
-                          dout_device, s, o, adjoints);
-  });
-  check_launch("chunk_adjoints_kernel");
-  launch_fold(in.A, dh_final, s, adjoints, grad.dh0, true, stream);
-  if (!grad.du) return;
-
+  if (!grad.du) {  // dh0 alone: the adjoint does not depend on the states
+    Scratch adjoint_buffer(summaries * s.state * sizeof(float), stream), adjoint_dt(summaries * sizeof(float), stream);
+    run_adjoint_phases<T>(in, dout_device, dh_final, s, o, {adjoint_buffer.get(), adjoint_dt.get(), chunks}, grad.dh0,
+                          stream);
+    return;
+  }
   Scratch state_buffer(summaries * s.state * sizeof(float), stream), state_dt(summaries * sizeof(float), stream);
+  Scratch adjoint_buffer(summaries * s.state * sizeof(float), stream), adjoint_dt(summaries * sizeof(float), stream);
   Scratch dD_partial(summaries * sizeof(float), stream), bias_partial(summaries * sizeof(float), stream);
   const Workspace states{state_buffer.get(), state_dt.get(), chunks};
+  const Workspace adjoints{adjoint_buffer.get(), adjoint_dt.get(), chunks};
   run_state_phases<T>(in, s, o, states, nullptr, stream);
+  run_adjoint_phases<T>(in, dout_device, dh_final, s, o, adjoints, grad.dh0, stream);
 
   // The chunk states are read once per (chunk, channel, state) before dA's partial is
   // written to the same place, so the buffer is reused for the partials.
