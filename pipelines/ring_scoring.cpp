@@ -24,7 +24,7 @@ GridShape sequence_parallel_grid(int sequence_parallel, int world_size) {
 }
 
 void check_window_fits_ring(int64_t window, int ring_size, const CaduceusConfig& config) {
-  const int64_t halo = std::max<int64_t>(1, config.ssm.d_conv - 1);
+  const int64_t halo = config.min_slice_length();
   SPINDLE_CHECK(window / ring_size >= halo, "--window " + std::to_string(window),
                 "too short for rings of " + std::to_string(ring_size) + " ranks (--sequence-parallel): a rank would hold " +
                     std::to_string(window / ring_size) + " bases",

@@ -20,7 +20,7 @@ class Communicator;
 GridShape sequence_parallel_grid(int sequence_parallel, int world_size);
 
 // Throws unless every rank of a ring of `ring_size` holds at least the convolution's halo
-// (max(1, d_conv - 1) positions) of a `window`-base window, as Caduceus's sequence
+// (CaduceusConfig::min_slice_length() positions) of a `window`-base window, as Caduceus's sequence
 // parallelism needs; the same verdict on every rank.
 void check_window_fits_ring(int64_t window, int ring_size, const CaduceusConfig& config);
 

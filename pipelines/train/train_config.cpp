@@ -127,7 +127,7 @@ TrainConfig read_train_config(const std::string& path) {
                 "data: " + std::to_string(config.parallel.data) + " replicas for a batch of " +
                     std::to_string(config.data.batch_windows) + " windows",
                 "a data size that divides data.batch (each replica trains on batch / data windows)");
-  const int64_t halo = std::max<int64_t>(1, config.model.ssm.d_conv - 1);
+  const int64_t halo = config.model.min_slice_length();
   SPINDLE_CHECK(config.data.window_tokens >= config.parallel.sequence * halo, config.parallel.where,
                 "sequence: " + std::to_string(config.parallel.sequence) + " ranks for windows of " +
                     std::to_string(config.data.window_tokens) + " tokens",

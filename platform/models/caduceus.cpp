@@ -196,7 +196,7 @@ void Caduceus::forward(const Tensor& ids, DType activations, Tensor& logits, Ten
     std::vector<bool> reversed(static_cast<size_t>(stacked), false);
     std::fill(reversed.begin() + batch, reversed.end(), true);
     s->sp = SequenceParallel{ring_, reversed};
-    check_slices(*s->sp, length, std::max<int64_t>(1, config_.ssm.d_conv - 1), "Caduceus::forward");
+    check_slices(*s->sp, length, config_.min_slice_length(), "Caduceus::forward");
   }
   const SequenceParallel* sp = s->sp ? &*s->sp : nullptr;
   if (config_.rcps) {

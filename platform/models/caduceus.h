@@ -92,7 +92,7 @@ class Caduceus {
 
   // Sequence parallelism over `ring` (null: off). Every rank of the ring then passes
   // forward its own slice of the same rows (ring_slice: contiguous, in ring-rank order,
-  // each at least max(1, d_conv - 1) long) and gets that slice of the logits and hidden
+  // each at least config.min_slice_length() long) and gets that slice of the logits and hidden
   // states the whole rows give; backward leaves this slice's share of every parameter
   // gradient, which the ranks sum (sum_gradients over the ring, or over the world with
   // data parallelism). dlogits must be the whole loss's gradient: a mean over masked

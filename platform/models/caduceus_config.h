@@ -8,6 +8,7 @@
 // validate() refuses anything else, naming the field.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -44,6 +45,9 @@ struct CaduceusConfig {
   std::vector<int64_t> padded_complement_map() const;
   // Channels of the residual stream: 2 d_model for rcps, else d_model.
   int64_t width() const { return rcps ? 2 * d_model : d_model; }
+  // The fewest positions a rank's slice of a sequence may hold under sequence parallelism:
+  // the convolution's halo of d_conv - 1 inputs comes from one neighbour (at least 1).
+  int64_t min_slice_length() const { return std::max<int64_t>(1, ssm.d_conv - 1); }
   // Throws spindle::Error naming the field (`source` is the file or caller, for messages)
   // for values spindle does not implement or that are inconsistent; sets ssm.d_model.
   void validate(const std::string& source);
