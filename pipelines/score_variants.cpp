@@ -143,8 +143,7 @@ class ProgressFile {
     }
     fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT, 0644);
     SPINDLE_CHECK(fd_ >= 0, path_, std::string("cannot open: ") + std::strerror(errno), "a writable folder");
-    SPINDLE_CHECK(::ftruncate(fd_, keep) == 0 && ::lseek(fd_, keep, SEEK_SET) == keep, path_,
-                  std::string("cannot truncate: ") + std::strerror(errno), "a writable file");
+    truncate_to(keep);
     if (keep == 0) write_all(header);
     header_bytes_ = static_cast<off_t>(header.size());
     record_bytes_ = static_cast<off_t>(codec.bytes());
@@ -165,8 +164,7 @@ class ProgressFile {
     if (count == static_cast<int64_t>(results_.size())) return;
     results_.resize(static_cast<size_t>(count));
     const off_t keep = header_bytes_ + static_cast<off_t>(count) * record_bytes_;
-    SPINDLE_CHECK(::ftruncate(fd_, keep) == 0 && ::lseek(fd_, keep, SEEK_SET) == keep, path_,
-                  std::string("cannot truncate: ") + std::strerror(errno), "a writable file");
+    truncate_to(keep);
   }
 
   // Appends a step's records; reaches the disk every few seconds (a kill loses nothing
@@ -209,6 +207,12 @@ class ProgressFile {
       done += static_cast<size_t>(wrote);
     }
   }
+  // The file cut to `bytes`, the next write going there.
+  void truncate_to(off_t bytes) {
+    SPINDLE_CHECK(::ftruncate(fd_, bytes) == 0 && ::lseek(fd_, bytes, SEEK_SET) == bytes, path_,
+                  std::string("cannot truncate: ") + std::strerror(errno), "a writable file");
+  }
+
   std::string path_;
   int fd_ = -1;
   std::vector<JobResult> results_;

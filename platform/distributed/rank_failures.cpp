@@ -63,8 +63,7 @@ bool RankFailures::check(bool more_work) {
 
   std::string mine = failure_ ? message_of(failure_) : "";
   if (static_cast<int64_t>(mine.size()) > kMessageBytes) mine = mine.substr(0, kMessageBytes - 3) + "...";
-  Tensor piece = Tensor::empty({kMessageBytes}, DType::u8);
-  std::fill_n(piece.data<uint8_t>(), kMessageBytes, uint8_t{0});
+  Tensor piece = Tensor::zeros({kMessageBytes}, DType::u8);
   std::copy(mine.begin(), mine.end(), piece.data<uint8_t>());
   Tensor messages = Tensor::empty({size * kMessageBytes}, DType::u8);
   world_.all_gather(piece, messages);
