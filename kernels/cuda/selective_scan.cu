@@ -222,11 +222,12 @@ struct ChunkPrefetch {
   static constexpr int kRowVectors = kChannelsPerBlock * kPerRow / kChannelThreads;
   static constexpr int kStateVectors = (kN * kPerRow + kChannelThreads - 1) / kChannelThreads;
   static_assert(kChannelsPerBlock * kPerRow % kChannelThreads == 0, "whole vectors per thread");
+  static_assert(kTiles >= 1 && kStateTiles >= 1, "dt and B at least");
   uint4 rows[kTiles][kRowVectors];
-  uint4 states[kStateTiles > 0 ? kStateTiles : 1][kStateVectors];
+  uint4 states[kStateTiles][kStateVectors];
 
   // Issues the loads of chunk ch: rows row0.. of `tiles`, rows of batch b of `state_tiles`.
-  __device__ void load(const T* const (&tiles)[kTiles], const T* const (&state_tiles)[kStateTiles > 0 ? kStateTiles : 1],
+  __device__ void load(const T* const (&tiles)[kTiles], const T* const (&state_tiles)[kStateTiles],
                        int64_t row0, int valid, int64_t b, int64_t state, int64_t length, Chunk ch) {
 #pragma unroll
     for (int t = 0; t < kTiles; ++t) {
@@ -250,16 +251,16 @@ struct ChunkPrefetch {
   }
 
   // Writes the loaded chunk into the float tiles (per-channel tiles: row stride kRow; B/C
-  // tiles time-major), with dt = softplus(delta + bias) in tile 0 when `dt_first`.
-  __device__ void store(float* const (&tile)[kTiles], float* const (&state_tile)[kStateTiles > 0 ? kStateTiles : 1],
-                        bool dt_first, const float* bias, int64_t d0, int64_t channels, bool use_softplus) const {
+  // tiles time-major); tile 0 is delta and becomes dt = softplus(delta + bias).
+  __device__ void store(float* const (&tile)[kTiles], float* const (&state_tile)[kStateTiles], const float* bias,
+                        int64_t d0, int64_t channels, bool use_softplus) const {
 #pragma unroll
     for (int t = 0; t < kTiles; ++t) {
 #pragma unroll
       for (int m = 0; m < kRowVectors; ++m) {
         const int q = threadIdx.x + m * kChannelThreads, r = q / kPerRow, v = q % kPerRow;
         const T* parts = reinterpret_cast<const T*>(&rows[t][m]);
-        const bool to_dt = t == 0 && dt_first && d0 + r < channels;
+        const bool to_dt = t == 0 && d0 + r < channels;
         const float add = to_dt && bias ? bias[d0 + r] : 0.0f;
 #pragma unroll
         for (int e = 0; e < kVec; ++e) {
@@ -328,7 +329,7 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_states_kernel(ScanCudaI
     const Chunk ch = chunk_of(c, s.length, o.reverse);
     __syncthreads();  // the previous chunk's tiles are no longer read
     if (next_vector) {
-      next.store(tile_of, state_tile_of, true, in.delta_bias, d0, s.channels, o.softplus);
+      next.store(tile_of, state_tile_of, in.delta_bias, d0, s.channels, o.softplus);
     } else {
       load_rows(dt_tile, in.delta, row0, kChannelsPerBlock, valid, s.length, ch);
       load_rows(u_tile, in.u, row0, kChannelsPerBlock, valid, s.length, ch);
@@ -507,7 +508,7 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCuda
     const Chunk ch = chunk_of(c, s.length, o.reverse);
     __syncthreads();  // the previous chunk's output is stored and its tiles no longer read
     if (next_vector) {
-      next.store(tile_of, state_tile_of, true, in.delta_bias, d0, s.channels, o.softplus);
+      next.store(tile_of, state_tile_of, in.delta_bias, d0, s.channels, o.softplus);
     } else {
       load_rows(dt_tile, in.delta, row0, kChannelsPerBlock, valid, s.length, ch);
       load_rows(u_tile, in.u, row0, kChannelsPerBlock, valid, s.length, ch);
@@ -986,17 +987,15 @@ void selective_scan_backward_cuda(const ScanCudaInputs<T>& in_host_types, const 
   const auto* dout_device = reinterpret_cast<const Dev<T>*>(dout);
   const int64_t chunks = chunk_count(s);
   const int64_t summaries = s.batch * chunks * s.channels;
+  Scratch adjoint_buffer(summaries * s.state * sizeof(float), stream), adjoint_dt(summaries * sizeof(float), stream);
+  const Workspace adjoints{adjoint_buffer.get(), adjoint_dt.get(), chunks};
   if (!grad.du) {  // dh0 alone: the adjoint does not depend on the states
-    Scratch adjoint_buffer(summaries * s.state * sizeof(float), stream), adjoint_dt(summaries * sizeof(float), stream);
-    run_adjoint_phases<T>(in, dout_device, dh_final, s, o, {adjoint_buffer.get(), adjoint_dt.get(), chunks}, grad.dh0,
-                          stream);
+    run_adjoint_phases<T>(in, dout_device, dh_final, s, o, adjoints, grad.dh0, stream);
     return;
   }
   Scratch state_buffer(summaries * s.state * sizeof(float), stream), state_dt(summaries * sizeof(float), stream);
-  Scratch adjoint_buffer(summaries * s.state * sizeof(float), stream), adjoint_dt(summaries * sizeof(float), stream);
   Scratch dD_partial(summaries * sizeof(float), stream), bias_partial(summaries * sizeof(float), stream);
   const Workspace states{state_buffer.get(), state_dt.get(), chunks};
-  const Workspace adjoints{adjoint_buffer.get(), adjoint_dt.get(), chunks};
   run_state_phases<T>(in, s, o, states, nullptr, stream);
   run_adjoint_phases<T>(in, dout_device, dh_final, s, o, adjoints, grad.dh0, stream);
 
