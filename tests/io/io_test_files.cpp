@@ -16,6 +16,14 @@ std::string shared_data(const std::string& relative) {
   return (std::filesystem::path(source) / ".." / "shared" / "data" / relative).lexically_normal().string();
 }
 
+std::string missing_shared_data(std::initializer_list<std::string> relatives) {
+  for (const std::string& relative : relatives) {
+    const std::string path = shared_data(relative);
+    if (!std::filesystem::exists(path)) return path;
+  }
+  return "";
+}
+
 std::string random_bases(size_t count, uint32_t seed) {
   static constexpr char kLetters[] = "ACGTNacgtnRYKM";
   std::mt19937 generator(seed);

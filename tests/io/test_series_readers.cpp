@@ -135,6 +135,7 @@ TEST(MitAnnotations, ModifiersSkipAndCarriedFields) {
 }
 
 TEST(MitAnnotations, RealRecord100) {
+  SPINDLE_SKIP_WITHOUT_SHARED_DATA("ecg/100.atr");
   const SeriesAnnotations annotations = read_mit_annotations(test::shared_data("ecg/100.atr"));
   std::map<std::string, int> counts;
   for (const std::string& symbol : annotations.symbol) ++counts[symbol];

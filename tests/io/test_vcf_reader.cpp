@@ -44,6 +44,7 @@ struct RealVcf {
 class VcfAgainstBcftools : public ::testing::TestWithParam<RealVcf> {};
 
 TEST_P(VcfAgainstBcftools, SplitAndNormalizedLikeBcftoolsNorm) {
+  SPINDLE_SKIP_WITHOUT_SHARED_DATA(GetParam().vcf, GetParam().reference);
   const std::string vcf = shared_data(GetParam().vcf), reference = shared_data(GetParam().reference);
   VcfReader reader(vcf, {reference, RefMismatchPolicy::error});
   std::vector<Site> ours;

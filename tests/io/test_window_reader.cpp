@@ -212,6 +212,7 @@ TEST_F(WindowReaderTest, AWindowLongerThanEveryRecordIsAnError) {
 
 // Series windows: float32 [windows, L, channels] equal to the CSV's rows, NaN past a record's end.
 TEST(SeriesWindowReader, WindowsHoldTheRowsOfEveryChannel) {
+  SPINDLE_SKIP_WITHOUT_SHARED_DATA("ett/ETTh1.csv");
   test::TemporaryFolder folder;
   const Series etth1 = read_csv_series(test::shared_data("ett/ETTh1.csv"), {std::string("date"), MissingPolicy::error});
   const std::string path = folder.file("ett.h5");
