@@ -17,6 +17,7 @@
 
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/numeric.cuh"
+#include "kernels/cuda/scratch.h"
 #include "kernels/selective_scan.h"
 
 namespace spindle::kernels {
@@ -29,6 +30,7 @@ constexpr int kSplit = 4;  // threads per channel in the per-channel kernels, ea
 constexpr int kChannelThreads = kChannelsPerBlock * kSplit;
 constexpr int kGradientGroup = 32;  // channels per warp in the backward's gradient phase
 constexpr float kLog2e = 1.4426950408889634f;
+constexpr const char* kWorkspace = "selective scan workspace";
 
 template <typename T> using Dev = typename DeviceType<T>::type;
 
@@ -837,30 +839,6 @@ ScanCudaInputs<Dev<T>> device_inputs(const ScanCudaInputs<T>& in) {
           reinterpret_cast<const Dev<T>*>(in.z), in.delta_bias, in.h0};
 }
 
-// Stream-ordered scratch memory, freed on the same stream when the scope ends.
-class Scratch {
- public:
-  Scratch(size_t bytes, cudaStream_t stream) : stream_(stream) {
-    const cudaError_t status = cudaMallocAsync(&pointer_, bytes, stream);
-    if (status == cudaErrorMemoryAllocation) {
-      cudaGetLastError();
-      // Worded as the device pool words it, so callers recognise one kind of failure.
-      throw Error("cudaMallocAsync (selective scan workspace)",
-                  "out of device memory allocating " + std::to_string(bytes) + " bytes",
-                  "an allocation that fits in the free device memory");
-    }
-    SPINDLE_CUDA_CHECK(status);
-  }
-  ~Scratch() { cudaFreeAsync(pointer_, stream_); }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  float* get() const { return static_cast<float*>(pointer_); }
-
- private:
-  void* pointer_ = nullptr;
-  cudaStream_t stream_;
-};
-
 // Launches a per-channel kernel with `bytes` of dynamic shared memory (raising the limit
 // above the default 48 KB where needed).
 template <typename... Params, typename... Args>
@@ -961,7 +939,8 @@ void selective_scan_forward_cuda(const ScanCudaInputs<T>& in_host_types, T* out,
   const int64_t segment_chunks = (chunks + wanted_segments - 1) / wanted_segments;
   const int64_t segments = (chunks + segment_chunks - 1) / segment_chunks;
   const int64_t summaries = s.batch * segments * s.channels;
-  Scratch chunk_state(summaries * s.state * sizeof(float), stream), chunk_dt(summaries * sizeof(float), stream);
+  Scratch chunk_state(summaries * s.state * sizeof(float), stream, kWorkspace),
+      chunk_dt(summaries * sizeof(float), stream, kWorkspace);
   const Workspace w{chunk_state.get(), chunk_dt.get(), segments, segment_chunks};
   if (!out) {
     run_state_phases<T>(in, s, o, w, h_final, stream);  // the final state alone
@@ -987,14 +966,17 @@ void selective_scan_backward_cuda(const ScanCudaInputs<T>& in_host_types, const 
   const auto* dout_device = reinterpret_cast<const Dev<T>*>(dout);
   const int64_t chunks = chunk_count(s);
   const int64_t summaries = s.batch * chunks * s.channels;
-  Scratch adjoint_buffer(summaries * s.state * sizeof(float), stream), adjoint_dt(summaries * sizeof(float), stream);
+  Scratch adjoint_buffer(summaries * s.state * sizeof(float), stream, kWorkspace),
+      adjoint_dt(summaries * sizeof(float), stream, kWorkspace);
   const Workspace adjoints{adjoint_buffer.get(), adjoint_dt.get(), chunks};
   if (!grad.du) {  // dh0 alone: the adjoint does not depend on the states
     run_adjoint_phases<T>(in, dout_device, dh_final, s, o, adjoints, grad.dh0, stream);
     return;
   }
-  Scratch state_buffer(summaries * s.state * sizeof(float), stream), state_dt(summaries * sizeof(float), stream);
-  Scratch dD_partial(summaries * sizeof(float), stream), bias_partial(summaries * sizeof(float), stream);
+  Scratch state_buffer(summaries * s.state * sizeof(float), stream, kWorkspace),
+      state_dt(summaries * sizeof(float), stream, kWorkspace);
+  Scratch dD_partial(summaries * sizeof(float), stream, kWorkspace),
+      bias_partial(summaries * sizeof(float), stream, kWorkspace);
   const Workspace states{state_buffer.get(), state_dt.get(), chunks};
   run_state_phases<T>(in, s, o, states, nullptr, stream);
   run_adjoint_phases<T>(in, dout_device, dh_final, s, o, adjoints, grad.dh0, stream);
@@ -1008,7 +990,7 @@ void selective_scan_backward_cuda(const ScanCudaInputs<T>& in_host_types, const 
                                     reinterpret_cast<Dev<T>*>(grad.dz),  grad.ddelta_bias,
                                     grad.dh0};
   const int64_t groups = (s.channels + kGradientGroup - 1) / kGradientGroup;
-  Scratch state_grads(s.batch * groups * 2 * s.state * s.length * sizeof(float), stream);
+  Scratch state_grads(s.batch * groups * 2 * s.state * s.length * sizeof(float), stream, kWorkspace);
   const dim3 gradient_grid(static_cast<unsigned>(chunks), static_cast<unsigned>(groups), static_cast<unsigned>(s.batch));
   auto launch_gradients = [&](auto lanes, auto per_lane) {
     constexpr int kLanes = decltype(lanes)::value, kStates = decltype(per_lane)::value;

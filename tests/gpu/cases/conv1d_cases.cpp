@@ -37,8 +37,13 @@ std::vector<std::pair<std::string, Tensor>> run_backward(const Backend& be, Conv
 
 const RegisterOpCase kCases[] = {
     RegisterOpCase({"conv1d_forward_b2_c37_l1000_w4_silu", [](const Backend& be) { return run_forward(be, {2, 37, 1000, 4, true}); }}),
+    // Lengths of whole 8-step groups (16-byte rows in bf16): the vector loads and stores.
+    RegisterOpCase({"conv1d_forward_b2_c3_l4096_w4_silu", [](const Backend& be) { return run_forward(be, {2, 3, 4096, 4, true}); }}),
+    RegisterOpCase({"conv1d_forward_b1_c2_l2056_w8", [](const Backend& be) { return run_forward(be, {1, 2, 2056, 8, false}); }}),
     RegisterOpCase({"conv1d_forward_b1_c5_l1_w3", [](const Backend& be) { return run_forward(be, {1, 5, 1, 3, false}); }}),
     RegisterOpCase({"conv1d_backward_b2_c37_l1000_w4_silu", [](const Backend& be) { return run_backward(be, {2, 37, 1000, 4, true}); }}),
+    // Enough channels that a block's segment spans several tiles and crosses a batch row.
+    RegisterOpCase({"conv1d_backward_b2_c300_l2800_w4_silu", [](const Backend& be) { return run_backward(be, {2, 300, 2800, 4, true}); }}),
     RegisterOpCase({"conv1d_backward_b3_c7_l257_w8", [](const Backend& be) { return run_backward(be, {3, 7, 257, 8, false}); }}),
     RegisterOpCase({"conv1d_backward_b1_c4_l1_w4_silu", [](const Backend& be) { return run_backward(be, {1, 4, 1, 4, true}); }}),
 };
