@@ -36,6 +36,9 @@ std::vector<std::pair<std::string, Tensor>> run_rc_tokens(const Backend& be, int
 const RegisterOpCase kCases[] = {
     RegisterOpCase({"flip_channels_first_2x37x1001", [](const Backend& be) { return run_flip(be, {2, 37, 1001}, SequenceLayout::channels_first); }}),
     RegisterOpCase({"flip_channels_last_3x257x17", [](const Backend& be) { return run_flip(be, {3, 257, 17}, SequenceLayout::channels_last); }}),
+    // Rows of 256 and 6 channels: moved in 16-byte and 8-/4-byte units.
+    RegisterOpCase({"flip_channels_last_2x129x256", [](const Backend& be) { return run_flip(be, {2, 129, 256}, SequenceLayout::channels_last); }}),
+    RegisterOpCase({"flip_channels_last_2x33x6", [](const Backend& be) { return run_flip(be, {2, 33, 6}, SequenceLayout::channels_last); }}),
     RegisterOpCase({"flip_channels_last_1x1x3", [](const Backend& be) { return run_flip(be, {1, 1, 3}, SequenceLayout::channels_last); }}),
     RegisterOpCase({"rc_channels_2x1000x34", [](const Backend& be) { return run_rc_channels(be, {2, 1000, 34}); }}),
     RegisterOpCase({"rc_tokens_i32_3x1001", [](const Backend& be) { return run_rc_tokens<int32_t>(be, 3, 1001); }}),
