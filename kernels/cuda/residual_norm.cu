@@ -28,19 +28,33 @@ __device__ RowStats row_stats(const float* h, NormShape shape) {
   return {mean, rsqrtf(spread / static_cast<float>(shape.dim) + static_cast<float>(shape.eps))};
 }
 
-// One block per row.
+// One warp per row (kNormRowsPerBlock rows per block): rows of a few hundred channels are
+// too short to keep a block's barriers busy. Each lane reads back only the elements it
+// wrote, so no barrier is needed.
+constexpr int kNormRowsPerBlock = 8;
+
 template <typename T>
-__global__ void residual_norm_forward_kernel(const T* x, const float* residual, const float* weight,
-                                             const float* bias, T* y, float* residual_out, NormShape shape) {
-  const int64_t base = static_cast<int64_t>(blockIdx.x) * shape.dim;
+__global__ void __launch_bounds__(kNormRowsPerBlock * 32)
+    residual_norm_forward_kernel(const T* x, const float* residual, const float* weight, const float* bias, T* y,
+                                 float* residual_out, NormShape shape) {
+  const int lane = threadIdx.x % 32;
+  const int64_t row = static_cast<int64_t>(blockIdx.x) * kNormRowsPerBlock + threadIdx.x / 32;
+  if (row >= shape.rows) return;
+  const int64_t base = row * shape.dim;
   float* h = residual_out + base;
-  // Each thread reads back only the elements it wrote, so no barrier is needed here.
-  for (int64_t j = threadIdx.x; j < shape.dim; j += blockDim.x) {
-    h[j] = to_float(x[base + j]) + (residual ? residual[base + j] : 0.0f);
+  const float n = static_cast<float>(shape.dim);
+  float sum = 0.0f;
+  for (int64_t j = lane; j < shape.dim; j += 32) {
+    const float v = to_float(x[base + j]) + (residual ? residual[base + j] : 0.0f);
+    h[j] = v;
+    sum += v;
   }
-  const RowStats stats = row_stats(h, shape);
-  for (int64_t j = threadIdx.x; j < shape.dim; j += blockDim.x) {
-    y[base + j] = from_float<T>((h[j] - stats.mean) * stats.rstd * weight[j] + (bias ? bias[j] : 0.0f));
+  const float mean = shape.kind == NormKind::layer ? warp_sum(sum) / n : 0.0f;
+  float spread = 0.0f;
+  for (int64_t j = lane; j < shape.dim; j += 32) spread += (h[j] - mean) * (h[j] - mean);
+  const float rstd = rsqrtf(warp_sum(spread) / n + static_cast<float>(shape.eps));
+  for (int64_t j = lane; j < shape.dim; j += 32) {
+    y[base + j] = from_float<T>((h[j] - mean) * rstd * weight[j] + (bias ? bias[j] : 0.0f));
   }
 }
 
@@ -102,7 +116,8 @@ template <typename T>
 void residual_norm_forward_cuda(const T* x, const float* residual, const float* weight, const float* bias, T* y,
                                 float* residual_out, NormShape shape, cudaStream_t stream) {
   if (shape.rows == 0 || shape.dim == 0) return;
-  residual_norm_forward_kernel<<<static_cast<unsigned>(shape.rows), kNormThreads, 0, stream>>>(
+  const int64_t blocks = (shape.rows + kNormRowsPerBlock - 1) / kNormRowsPerBlock;
+  residual_norm_forward_kernel<<<static_cast<unsigned>(blocks), kNormRowsPerBlock * 32, 0, stream>>>(
       reinterpret_cast<const Device<T>*>(x), residual, weight, bias, reinterpret_cast<Device<T>*>(y), residual_out,
       shape);
   check_launch("residual_norm_forward_kernel");
