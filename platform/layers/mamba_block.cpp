@@ -19,6 +19,14 @@ Tensor rows(const Tensor& matrix, int64_t begin, int64_t end) { return matrix.sl
 // Entry b of a batch of matrices (batch, m, n) as an (m, n) view.
 Tensor entry(const Tensor& batch, int64_t b) { return batch.slice(0, b, b + 1).reshape({batch.size(1), batch.size(2)}); }
 
+// Rows [begin, end) of every entry of a batch of matrices (batch, m, n), as a contiguous
+// (batch, end - begin, n) copy.
+Tensor rows_of_entries(const Tensor& batch, int64_t begin, int64_t end, const Stream* stream) {
+  Tensor part = Tensor::empty({batch.size(0), end - begin, batch.size(2)}, batch.dtype(), batch.device(), stream);
+  for (int64_t b = 0; b < batch.size(0); ++b) entry(part, b).copy_from(rows(entry(batch, b), begin, end), stream);
+  return part;
+}
+
 // grad += sum over the batch of op(a[b]) op(c[b]): a weight's gradient from batched activations.
 void accumulate_over_batch(const Tensor& a, const Tensor& c, Tensor grad, ops::MatmulArgs args, const Stream* stream) {
   args.beta = 1.0;
@@ -155,12 +163,13 @@ void MambaBlock::forward(const Tensor& hidden, Tensor& out, bool training, const
   }
   const Tensor* context = s.conv_context.defined() ? &s.conv_context : nullptr;
   ops::causal_conv1d_forward(s.x, conv_weight, s.xc, {&parameter("conv1d.bias").value, context, true}, stream);
-  s.dt_low = activation({batch, r, length});
-  s.B = activation({batch, n, length});
-  s.C = activation({batch, n, length});
-  ops::matmul(rows(w_x, 0, r), s.xc, s.dt_low, {}, stream);
-  ops::matmul(rows(w_x, r, r + n), s.xc, s.B, {}, stream);
-  ops::matmul(rows(w_x, r + n, r + 2 * n), s.xc, s.C, {}, stream);
+  // dt_low, B, C = x_proj(xc) in one product, so xc (d_inner rows) is read once, then split
+  // into the contiguous tensors the scan and dt_proj take (r + 2n rows, a small copy).
+  Tensor projected = activation({batch, r + 2 * n, length});
+  ops::matmul(w_x, s.xc, projected, {}, stream);
+  s.dt_low = rows_of_entries(projected, 0, r, stream);
+  s.B = rows_of_entries(projected, r, r + n, stream);
+  s.C = rows_of_entries(projected, r + n, r + 2 * n, stream);
   s.delta = activation({batch, d, length});
   ops::matmul(w_dt, s.dt_low, s.delta, {}, stream);
   s.A = Tensor::empty({d, n}, dtype_, device_, stream);
