@@ -30,6 +30,7 @@
 #include "platform/distributed/mpi_communicator.h"
 #include "platform/distributed/process_grid.h"
 #include "platform/distributed/rank_failures.h"
+#include "platform/distributed/ring_section.h"
 
 namespace spindle {
 namespace {
@@ -349,7 +350,9 @@ std::vector<JobResult> score_step(Caduceus& model, const ScoreVariantsOptions& o
   if (!masked.empty()) {
     EmbeddingSettings settings{.rc_average = true, .logits = true, .activations = options.activations,
                                .positions_begin = centre, .positions_end = centre + 1};
-    const Tensor logits = embed_sequences(model, masked, settings).logits;  // (n, 1, vocabulary)
+    const Tensor logits = run_ring_section(model.sequence_parallel(), "score-variants", [&] {
+      return embed_sequences(model, masked, settings).logits;  // (n, 1, vocabulary)
+    });
     const int64_t vocabulary = logits.size(2);
     for (size_t k = 0; k < llr_jobs.size(); ++k) {
       const Allele& allele = *step[llr_jobs[k]];
@@ -361,8 +364,12 @@ std::vector<JobResult> score_step(Caduceus& model, const ScoreVariantsOptions& o
     EmbeddingSettings settings{.rc_average = true, .pooling = EmbeddingPooling::mean,
                                .activations = options.activations, .positions_begin = pool_begin,
                                .positions_end = pool_begin + pool};
-    const Tensor ref = embed_sequences(model, refs, settings).hidden;  // (n, width)
-    const Tensor alt = embed_sequences(model, alts, settings).hidden;
+    auto embed = [&](const std::vector<std::vector<uint8_t>>& sequences) {
+      return run_ring_section(model.sequence_parallel(), "score-variants",
+                              [&] { return embed_sequences(model, sequences, settings).hidden; });
+    };
+    const Tensor ref = embed(refs);  // (n, width)
+    const Tensor alt = embed(alts);
     const int64_t width = ref.size(1);
     for (size_t k = 0; k < embed_jobs.size(); ++k) {
       const float* a = ref.data<float>() + static_cast<int64_t>(k) * width;
@@ -487,8 +494,10 @@ namespace {
 // This rank's part of score_variants. Each collective call follows a `failures.check()`
 // with nothing between them that one rank alone can fail in (the grid, the ring's resume
 // agreement, the steps, the gather after the last step's check, the end of rank 0's
-// writing), so a rank that fails reaches the check the others wait in. Not covered: a
-// rank failing inside a ring's forward pass, between the ring's exchanges.
+// writing), so a rank that fails reaches the check the others wait in. A rank failing
+// inside a ring's forward pass (score_step's embed_sequences, between the ring's exchanges)
+// cannot reach that check while its partners wait in the ring: run_ring_section logs its
+// error and ends the whole job with MPI_Abort (exit non-zero everywhere, progress files kept).
 ScoreVariantsSummary score_on_rank(const ScoreVariantsOptions& options, MpiCommunicator& world,
                                    RankFailures& failures) {
   SPINDLE_CHECK(options.activations == DType::f32 || options.device.is_cuda(), "--precision", "bf16 on the CPU",

@@ -18,6 +18,7 @@
 #include "pipelines/train/mlm_masking.h"
 #include "pipelines/train/training_checkpoint.h"
 #include "platform/distributed/gradient_sum.h"
+#include "platform/distributed/ring_section.h"
 #include "platform/distributed/sequence_slice.h"
 #include "platform/models/caduceus.h"
 #include "platform/ops/clip_grad_norm.h"
@@ -181,8 +182,7 @@ class Pretraining {
       SPINDLE_CHECK(windows.next(batch), config_.data.store, "the training windows ended", "endless random windows");
       const MaskedBatch masked = mask_tokens(batch.data, config_.masking, config_.seed, MaskStream::training,
                                              static_cast<uint32_t>(step));
-      const MaskedLmTotals totals =
-          summed(masked_lm(model_, masked, part_, config_.activations, true, false), grid_.host_world());
+      const MaskedLmTotals totals = summed(ring_masked_lm(masked, true, false), grid_.host_world());
       if (grid_.world().size() > 1) sum_gradients(model_.parameters(), grid_.world());
       std::vector<Tensor*> gradients;
       for (Parameter* parameter : model_.parameters()) gradients.push_back(&parameter->grad);
@@ -252,6 +252,14 @@ class Pretraining {
     return 0;
   }
 
+  // masked_lm of this rank's part as a ring section: its forward and backward exchange halos
+  // and states with the ring, so an exception on one rank there ends the whole job instead
+  // of leaving the ring's other ranks waiting (platform/distributed/ring_section.h).
+  MaskedLmTotals ring_masked_lm(const MaskedBatch& masked, bool train, bool accuracy) {
+    return run_ring_section(model_.sequence_parallel(), "train",
+                            [&] { return masked_lm(model_, masked, part_, config_.activations, train, accuracy); });
+  }
+
   // Loss and accuracy over the same held-out batches (windows and masks) every time.
   void validate(int64_t step) {
     WindowReader windows(config_.data.store, window_options(config_, split_.validation, false));
@@ -261,8 +269,7 @@ class Pretraining {
       SPINDLE_CHECK(windows.next(batch), config_.data.store, "the held-out windows ended", "endless random windows");
       const MaskedBatch masked = mask_tokens(batch.data, config_.masking, config_.seed, MaskStream::validation,
                                              static_cast<uint32_t>(b));
-      const MaskedLmTotals totals =
-          summed(masked_lm(model_, masked, part_, config_.activations, false, true), grid_.host_world());
+      const MaskedLmTotals totals = summed(ring_masked_lm(masked, false, true), grid_.host_world());
       sum.loss_sum += totals.loss_sum;
       sum.masked += totals.masked;
       sum.correct += totals.correct;

@@ -1,0 +1,145 @@
+"""A rank that fails inside a ring's forward or backward (between the ring's exchanges) must
+end the whole job, not leave its ring partner waiting forever: `mpirun -np 2` of
+`spindle score-variants --sequence-parallel 2` or of `spindle train` with
+`parallel: {sequence: 2}` on the CPU (tiny model, f32), rank 1 made to throw in one ring
+section by the test hook SPINDLE_TEST_RING_FAILURE (platform/distributed/ring_section.cpp).
+The job must end within 40 s, exit non-zero and print rank 1's error. score-variants also:
+the same command without the hook resumes from the progress files the abort left, and the
+hook never fires for one process (no ring: the run is as without it).
+
+usage: check_ring_failure_aborts.py SPINDLE MPIEXEC WORK_DIR (score-variants MODEL_DIR | train)
+Prints "ring failure aborts ok".
+"""
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+
+LIMIT = 40  # seconds for one run; a ring left waiting would never end
+
+
+def fail(message):
+    sys.exit("FAIL: " + message)
+
+
+def run(command, folder, hook=None):
+    environment = dict(os.environ)
+    environment.pop("SPINDLE_TEST_RING_FAILURE", None)
+    if hook:
+        environment["SPINDLE_TEST_RING_FAILURE"] = hook
+    start = time.time()
+    process = subprocess.Popen(command, cwd=folder, env=environment, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        output, _ = process.communicate(timeout=LIMIT)
+    except subprocess.TimeoutExpired:
+        process.terminate()  # mpirun passes it on to the ranks it started
+        try:
+            output, _ = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        fail("%s did not end within %d s (a hang)\n%s" % (" ".join(command), LIMIT, output[-4000:]))
+    return process.returncode, output, time.time() - start
+
+
+def expect_abort(command, folder, hook, task):
+    status, output, seconds = run(command, folder, hook)
+    rank, section = hook.split(":")
+    expected = "%s: rank %s of 2 failed: ring section %s of rank %s: failure injected by SPINDLE_TEST_RING_FAILURE" % (
+        task, rank, section, rank)
+    if status == 0:
+        fail("exit 0 although rank %s failed\n%s" % (rank, output[-4000:]))
+    if expected not in output or "MPI_Abort" not in output:
+        fail("no line '%s' and no MPI_Abort in the output\n%s" % (expected, output[-4000:]))
+    print("%s: rank %s failing in ring section %s: exit %d after %.1f s with '%s'" %
+          (task, rank, section, status, seconds, expected))
+
+
+def random_bases(generator, count):
+    return "".join(generator.choice("ACGT") for _ in range(count))
+
+
+def write_fasta(path, contigs):
+    with open(path, "w") as out:
+        out.write("".join(">%s\n%s\n" % contig for contig in contigs.items()))
+
+
+def check_score_variants(spindle, mpiexec, folder, model):
+    generator = random.Random(5)
+    bases = random_bases(generator, 1000)
+    write_fasta(os.path.join(folder, "ref.fa"), {"a": bases})
+    other = {"A": "G", "C": "T", "G": "A", "T": "C"}
+    with open(os.path.join(folder, "v.vcf"), "w") as out:
+        out.write("##fileformat=VCFv4.2\n##contig=<ID=a,length=1000>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+        for p in range(10, 1000, 25):
+            out.write("a\t%d\t.\t%s\t%s\t.\tPASS\t.\n" % (p + 1, bases[p], other[bases[p]]))
+    arguments = [spindle, "score-variants", "--model", model, "--fasta", os.path.join(folder, "ref.fa"), "--vcf",
+                 os.path.join(folder, "v.vcf"), "--out", "o.vcf.gz", "--window", "64", "--scores", "llr,embed-l2",
+                 "--batch", "4"]
+    ring = [mpiexec, "-np", "2", "--oversubscribe", *arguments, "--sequence-parallel", "2"]
+    # Three ring sections a step (llr, ref and alt embeddings): the 5th is step 2's ref forward.
+    expect_abort(ring, folder, "1:5", "score-variants")
+    status, output, _ = run(ring, folder)
+    if status != 0 or "resuming after 4 of 40 alleles" not in output:
+        fail("no resume from the progress files after the abort (exit %d)\n%s" % (status, output[-4000:]))
+    print("score-variants: the same command resumed after step 1 and completed")
+    alone = os.path.join(folder, "alone")
+    os.makedirs(alone)
+    status, output, _ = run(arguments, alone, "0:1")
+    if status != 0 or not os.path.exists(os.path.join(alone, "o.vcf.gz")):
+        fail("one process with the hook set did not run as without it (exit %d)\n%s" % (status, output[-4000:]))
+    print("score-variants: one process (no ring) ignores the hook")
+
+
+def check_train(spindle, mpiexec, folder):
+    generator = random.Random(9)
+    fasta, store = os.path.join(folder, "g.fa"), os.path.join(folder, "g.h5")
+    write_fasta(fasta, {"chrA": random_bases(generator, 4000), "chrB": random_bases(generator, 1000)})
+    subprocess.run([spindle, "ingest", "fasta", fasta, "--out", store], check=True, capture_output=True)
+    config = os.path.join(folder, "train.yaml")
+    with open(config, "w") as out:
+        out.write(f"""model:
+  preset: caduceus-131k-ph
+  d_model: 8
+  n_layer: 2
+data:
+  store: {store}
+  window: 64
+  batch: 2
+  validation:
+    records: [chrB]
+optimizer:
+  lr: 1.0e-2
+  warmup_steps: 1
+steps: 4
+seed: 3
+output: {os.path.join(folder, "out")}
+validation:
+  every: 4
+  batches: 1
+parallel: {{sequence: 2}}
+""")
+    # One ring section a training step (its forward and backward): the 3rd is step 3's.
+    expect_abort([mpiexec, "-np", "2", "--oversubscribe", spindle, "train", "--config", config], folder, "1:3", "train")
+
+
+def main():
+    if len(sys.argv) != (6 if sys.argv[4:5] == ["score-variants"] else 5):
+        sys.exit(__doc__)
+    spindle, mpiexec, work, job = os.path.abspath(sys.argv[1]), sys.argv[2], os.path.abspath(sys.argv[3]), sys.argv[4]
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    if job == "score-variants":
+        check_score_variants(spindle, mpiexec, work, os.path.abspath(sys.argv[5]))
+    elif job == "train":
+        check_train(spindle, mpiexec, work)
+    else:
+        sys.exit(__doc__)
+    print("ring failure aborts ok")
+
+
+if __name__ == "__main__":
+    main()
