@@ -27,6 +27,8 @@ std::vector<std::pair<std::string, Tensor>> run(const Backend& be, int64_t n, in
 
 const RegisterOpCase kCases[] = {
     RegisterOpCase({"embedding_i32_n10007_v12_d257", [](const Backend& be) { return run<int32_t>(be, 10007, 12, 257); }}),
+    // Segments of several id tiles, the last one partial.
+    RegisterOpCase({"embedding_i32_n100003_v5_d37", [](const Backend& be) { return run<int32_t>(be, 100003, 5, 37); }}),
     RegisterOpCase({"embedding_i64_n300_v1000_d3", [](const Backend& be) { return run<int64_t>(be, 300, 1000, 3); }}),
     RegisterOpCase({"embedding_i64_n1_v1_d1", [](const Backend& be) { return run<int64_t>(be, 1, 1, 1); }}),
 };
