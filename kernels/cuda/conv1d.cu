@@ -242,6 +242,7 @@ void causal_conv1d_backward_cuda(const T* x, const float* weight, const float* b
   BackwardTiles tiles{};
   tiles.per_row = (shape.length + shape.width - 1 + kTile - 1) / kTile;
   const int64_t total = shape.batch * tiles.per_row;
+  if (total == 0) return;  // no steps and no context (length 0, width 1)
   const int64_t wanted = (kBackwardBlocksPerSm * multiprocessors + shape.channels - 1) / shape.channels;
   const int64_t segments = std::clamp<int64_t>(wanted, 1, total);
   tiles.per_segment = (total + segments - 1) / segments;
