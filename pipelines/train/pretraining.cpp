@@ -6,6 +6,8 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <span>
+#include <vector>
 
 #include "io/atomic_write.h"
 #include "io/window_reader.h"
@@ -17,7 +19,7 @@
 #include "pipelines/train/metrics_log.h"
 #include "pipelines/train/mlm_masking.h"
 #include "pipelines/train/training_checkpoint.h"
-#include "platform/distributed/gradient_sum.h"
+#include "platform/distributed/gradient_buckets.h"
 #include "platform/distributed/ring_section.h"
 #include "platform/distributed/sequence_slice.h"
 #include "platform/models/caduceus.h"
@@ -77,10 +79,11 @@ struct BatchPart {
 };
 
 // Forward (and with `train`, backward: this part's share of the mean loss's gradient
-// accumulated into the parameters) of this rank's part of one masked batch. Accuracy is
-// counted on request (it reads the logits back). Sums are over the part only.
+// accumulated into the parameters, `final` told as gradients become final) of this rank's
+// part of one masked batch. Accuracy is counted on request (it reads the logits back).
+// Sums are over the part only.
 MaskedLmTotals masked_lm(Caduceus& model, const MaskedBatch& whole, const BatchPart& part, DType activations,
-                         bool train, bool accuracy) {
+                         bool train, bool accuracy, const Caduceus::GradientsFinal& final = {}) {
   const Device device = model.device();
   MaskedBatch batch;
   batch.inputs = part.of(whole.inputs);
@@ -100,7 +103,7 @@ MaskedLmTotals masked_lm(Caduceus& model, const MaskedBatch& whole, const BatchP
     Tensor dlogits = Tensor::empty(logits.shape(), activations, device);
     Tensor dflat = dlogits.reshape({rows, vocab});
     ops::cross_entropy(flat, targets, loss, &dflat, valid, args);
-    model.backward(dlogits);
+    model.backward(dlogits, nullptr, final);
   } else {
     ops::cross_entropy(flat, targets, loss, nullptr, valid, args);
   }
@@ -169,6 +172,16 @@ class Pretraining {
     if (writer_) fs::create_directories(config.output_dir);
     model_.set_recompute(config.recompute);
     if (grid.shape().sequence > 1) model_.set_sequence_parallel(&grid.ring());
+    if (grid.world().size() > 1) {
+      // Summed over the world while backward runs, in the order backward finishes them.
+      std::vector<Parameter*> backward_order = model_.parameters();
+      std::reverse(backward_order.begin(), backward_order.end());
+      gradient_sums_.emplace(std::move(backward_order), grid.world());
+      if (writer_) {
+        spdlog::info("train: gradients summed over {} ranks in {} buckets during backward", grid.world().size(),
+                     gradient_sums_->bucket_count());
+      }
+    }
   }
 
   void run() {
@@ -182,8 +195,9 @@ class Pretraining {
       SPINDLE_CHECK(windows.next(batch), config_.data.store, "the training windows ended", "endless random windows");
       const MaskedBatch masked = mask_tokens(batch.data, config_.masking, config_.seed, MaskStream::training,
                                              static_cast<uint32_t>(step));
-      const MaskedLmTotals totals = summed(ring_masked_lm(masked, true, false), grid_.host_world());
-      if (grid_.world().size() > 1) sum_gradients(model_.parameters(), grid_.world());
+      const MaskedLmTotals part_totals = ring_masked_lm(masked, true, false);
+      if (gradient_sums_) gradient_sums_->finish();
+      const MaskedLmTotals totals = summed(part_totals, grid_.host_world());
       std::vector<Tensor*> gradients;
       for (Parameter* parameter : model_.parameters()) gradients.push_back(&parameter->grad);
       const double grad_norm = ops::clip_grad_norm(gradients, config_.gradient_clip);
@@ -254,10 +268,14 @@ class Pretraining {
 
   // masked_lm of this rank's part as a ring section: its forward and backward exchange halos
   // and states with the ring, so an exception on one rank there ends the whole job instead
-  // of leaving the ring's other ranks waiting (platform/distributed/ring_section.h).
+  // of leaving the ring's other ranks waiting (platform/distributed/ring_section.h). A
+  // training backward starts the gradient sums' buckets as it goes.
   MaskedLmTotals ring_masked_lm(const MaskedBatch& masked, bool train, bool accuracy) {
-    return run_ring_section(model_.sequence_parallel(), "train",
-                            [&] { return masked_lm(model_, masked, part_, config_.activations, train, accuracy); });
+    Caduceus::GradientsFinal final;
+    if (train && gradient_sums_) final = [this](std::span<Parameter* const> ready) { gradient_sums_->ready(ready); };
+    return run_ring_section(model_.sequence_parallel(), "train", [&] {
+      return masked_lm(model_, masked, part_, config_.activations, train, accuracy, final);
+    });
   }
 
   // Loss and accuracy over the same held-out batches (windows and masks) every time.
@@ -302,6 +320,7 @@ class Pretraining {
   HeldOutSplit split_;
   Caduceus model_;
   AdamWOptimizer optimizer_;
+  std::optional<GradientBuckets> gradient_sums_;  // with more than one rank
   std::string metrics_path_, curve_path_;
   std::optional<MetricsLog> metrics_;
   int64_t windows_cursor_ = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 
 #include "platform/ops/op_checks.h"
 
@@ -22,6 +23,27 @@ std::string dtype_names(const std::vector<DType>& dtypes) {
 
 }  // namespace
 
+PendingAllReduce::~PendingAllReduce() {
+  try {
+    wait();
+  } catch (...) {  // a destructor must not throw
+  }
+}
+
+PendingAllReduce& PendingAllReduce::operator=(PendingAllReduce&& other) noexcept {
+  if (this != &other) {
+    PendingAllReduce finished(std::move(*this));  // waits for what this one held
+    complete_ = std::exchange(other.complete_, nullptr);
+  }
+  return *this;
+}
+
+void PendingAllReduce::wait() {
+  if (!complete_) return;
+  const std::function<void()> complete = std::exchange(complete_, nullptr);
+  complete();
+}
+
 Communicator::Communicator(int rank, int size, Device device, std::string name)
     : rank_(rank), size_(size), device_(device), name_(std::move(name)) {}
 
@@ -33,6 +55,13 @@ void Communicator::check_tensor(const std::string& operation, const char* argume
 void Communicator::check_rank(const std::string& operation, const char* argument, int rank) const {
   SPINDLE_CHECK(rank >= 0 && rank < size_, operation + ": " + argument, "rank " + std::to_string(rank),
                 "a rank of this group of " + std::to_string(size_) + " (0 to " + std::to_string(size_ - 1) + ")");
+}
+
+void Communicator::check_summable(const std::string& operation, const Tensor& tensor) const {
+  check_tensor(operation, "tensor", tensor);
+  const std::vector<DType> summable = summable_dtypes();
+  SPINDLE_CHECK(std::find(summable.begin(), summable.end(), tensor.dtype()) != summable.end(), operation + ": tensor",
+                tensor.describe(), "dtype " + dtype_names(summable) + " (what this backend sums)");
 }
 
 void Communicator::exchange(std::span<const PeerTensor> sends, std::span<const PeerTensor> receives,
@@ -66,11 +95,14 @@ void Communicator::checked_exchange(const char* call, std::span<const PeerTensor
 
 void Communicator::all_reduce_sum(Tensor& tensor, const Stream* stream) {
   const std::string op = operation("all_reduce_sum");
-  check_tensor(op, "tensor", tensor);
-  const std::vector<DType> summable = summable_dtypes();
-  SPINDLE_CHECK(std::find(summable.begin(), summable.end(), tensor.dtype()) != summable.end(), op + ": tensor",
-                tensor.describe(), "dtype " + dtype_names(summable) + " (what this backend sums)");
+  check_summable(op, tensor);
   all_reduce_sum_checked(tensor, ops::op_stream(op.c_str(), device_, stream));
+}
+
+PendingAllReduce Communicator::start_all_reduce_sum(Tensor& tensor, const Stream* stream) {
+  const std::string op = operation("start_all_reduce_sum");
+  check_summable(op, tensor);
+  return start_all_reduce_sum_checked(tensor, ops::op_stream(op.c_str(), device_, stream));
 }
 
 void Communicator::all_gather(const Tensor& piece, Tensor& whole, const Stream* stream) {

@@ -2,17 +2,20 @@
 //
 // Two backends behind one interface: MpiCommunicator moves host tensors (a call is complete
 // when it returns); NcclCommunicator moves tensors of one CUDA device (a call is enqueued
-// on the stream and complete when the stream reaches it). Every rank of the group makes
-// the same collective calls in the same order with tensors of the same shape and dtype;
-// tensors are contiguous. Argument errors are thrown before anything is sent, so a rank
-// that passes a bad tensor fails alone and at once (its peers then wait for it: callers
-// pass the same arguments everywhere).
+// on the stream and complete when the stream reaches it). start_all_reduce_sum is the one
+// call that returns before its work is done, with a handle to wait on. Every rank of the
+// group makes the same collective calls in the same order with tensors of the same shape
+// and dtype; tensors are contiguous. Argument errors are thrown before anything is sent,
+// so a rank that passes a bad tensor fails alone and at once (its peers then wait for it:
+// callers pass the same arguments everywhere).
 //
 // Not thread-safe: one thread of the process makes the calls.
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "platform/stream.h"
@@ -24,6 +27,28 @@ namespace spindle {
 struct PeerTensor {
   Tensor tensor;
   int peer = 0;
+};
+
+// An all-reduce in flight (Communicator::start_all_reduce_sum). wait() completes it: MPI
+// returns when the sum is in the tensor; NCCL makes the stream it was started from wait
+// for the sum (work queued there afterwards sees it) without blocking the host. A second
+// wait() does nothing. Destroyed unwaited, it waits first (errors dropped): the backend
+// must not write into a buffer that is gone.
+class PendingAllReduce {
+ public:
+  PendingAllReduce() = default;
+  explicit PendingAllReduce(std::function<void()> complete) : complete_(std::move(complete)) {}
+  ~PendingAllReduce();
+  PendingAllReduce(PendingAllReduce&& other) noexcept : complete_(std::exchange(other.complete_, nullptr)) {}
+  PendingAllReduce& operator=(PendingAllReduce&& other) noexcept;
+  PendingAllReduce(const PendingAllReduce&) = delete;
+  PendingAllReduce& operator=(const PendingAllReduce&) = delete;
+
+  void wait();
+  bool pending() const { return static_cast<bool>(complete_); }
+
+ private:
+  std::function<void()> complete_;
 };
 
 class Communicator {
@@ -49,6 +74,13 @@ class Communicator {
 
   // tensor = the elementwise sum of every rank's tensor (the dtypes summable_dtypes()).
   void all_reduce_sum(Tensor& tensor, const Stream* stream = nullptr);
+  // The same sum, started without waiting for it: complete after the handle's wait().
+  // Until then the tensor is the backend's (neither read nor written by the caller); the
+  // handle keeps it alive. Several may be in flight, and other calls may be made meanwhile
+  // (every rank in the same order). MPI: MPI_Iallreduce (it progresses inside MPI calls).
+  // NCCL: enqueued on the communicator's own stream after the work queued on `stream` so
+  // far, so later work on `stream` runs alongside it.
+  PendingAllReduce start_all_reduce_sum(Tensor& tensor, const Stream* stream = nullptr);
   // whole = every rank's piece along the first axis, in rank order: whole.size(0) ==
   // size() * piece.size(0), other axes equal. `piece` may be this rank's own slot of
   // `whole` (in place); any other overlap is an error.
@@ -71,6 +103,7 @@ class Communicator {
   virtual void exchange_checked(std::span<const PeerTensor> sends, std::span<const PeerTensor> receives,
                                 const Stream& stream) = 0;
   virtual void all_reduce_sum_checked(Tensor& tensor, const Stream& stream) = 0;
+  virtual PendingAllReduce start_all_reduce_sum_checked(Tensor& tensor, const Stream& stream) = 0;
   // `in_place`: piece is this rank's slot of whole.
   virtual void all_gather_checked(const Tensor& piece, Tensor& whole, bool in_place, const Stream& stream) = 0;
   virtual void broadcast_checked(Tensor& tensor, int root, const Stream& stream) = 0;
@@ -79,6 +112,8 @@ class Communicator {
  private:
   void check_tensor(const std::string& operation, const char* argument, const Tensor& tensor) const;
   void check_rank(const std::string& operation, const char* argument, int rank) const;
+  // A defined, contiguous tensor on device() of a dtype summable_dtypes() lists.
+  void check_summable(const std::string& operation, const Tensor& tensor) const;
   // exchange, send and recv: checks, then exchange_checked; `call` names the public call.
   void checked_exchange(const char* call, std::span<const PeerTensor> sends, std::span<const PeerTensor> receives,
                         const Stream* stream);

@@ -111,6 +111,14 @@ void MpiCommunicator::all_reduce_sum_checked(Tensor& tensor, const Stream&) {
                 element_type(tensor.dtype()), MPI_SUM, handle_->comm);
 }
 
+PendingAllReduce MpiCommunicator::start_all_reduce_sum_checked(Tensor& tensor, const Stream&) {
+  MPI_Request request = MPI_REQUEST_NULL;
+  MPI_Iallreduce(MPI_IN_PLACE, tensor.raw_data(), element_count(tensor, operation("start_all_reduce_sum")),
+                 element_type(tensor.dtype()), MPI_SUM, handle_->comm, &request);
+  // The handle holds the tensor: MPI writes into its buffer until MPI_Wait returns.
+  return PendingAllReduce([request, tensor]() mutable { MPI_Wait(&request, MPI_STATUS_IGNORE); });
+}
+
 void MpiCommunicator::all_gather_checked(const Tensor& piece, Tensor& whole, bool in_place, const Stream&) {
   const int count = element_count(piece, operation("all_gather"));
   const MPI_Datatype type = element_type(piece.dtype());

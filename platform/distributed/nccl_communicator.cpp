@@ -52,7 +52,8 @@ struct NcclCommunicator::Handle {
 NcclCommunicator::NcclCommunicator(std::unique_ptr<Handle> handle, Device device, const std::string& name)
     : Communicator(handle->rank(), handle->size(), device, name + " (NCCL, " + device.str() + ")"),
       handle_(std::move(handle)),
-      barrier_token_(Tensor::zeros({1}, DType::f32, device)) {
+      barrier_token_(Tensor::zeros({1}, DType::f32, device)),
+      communication_(Stream::create(device)) {
   Stream::per_thread(device).synchronize();  // zeroed before a stream of NCCL's reads it
 }
 
@@ -113,6 +114,22 @@ void NcclCommunicator::all_reduce_sum_checked(Tensor& tensor, const Stream& stre
   check_nccl(ncclAllReduce(tensor.raw_data(), tensor.raw_data(), element_count(tensor), nccl_type(tensor.dtype()),
                            ncclSum, handle_->comm, stream.cuda()),
              "ncclAllReduce", handle_->comm);
+}
+
+// The all-reduce waits on `stream` up to here (the caller's writes into the tensor); wait()
+// makes `stream` wait for the all-reduce. The tensor is allocated on the caller's stream and
+// freed there, after that wait.
+PendingAllReduce NcclCommunicator::start_all_reduce_sum_checked(Tensor& tensor, const Stream& stream) {
+  DeviceGuard guard(device());
+  Event written(device());
+  written.record(stream);
+  communication_.wait(written);
+  check_nccl(ncclAllReduce(tensor.raw_data(), tensor.raw_data(), element_count(tensor), nccl_type(tensor.dtype()),
+                           ncclSum, handle_->comm, communication_.cuda()),
+             "ncclAllReduce", handle_->comm);
+  auto summed = std::make_shared<Event>(device());
+  summed->record(communication_);
+  return PendingAllReduce([summed, tensor, stream] { stream.wait(*summed); });
 }
 
 // In place, piece already is whole's slot of this rank: NCCL recognizes the pointers.

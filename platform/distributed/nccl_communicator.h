@@ -1,5 +1,6 @@
 // The NCCL backend of Communicator: tensors of one CUDA device, calls enqueued on the
-// given stream (complete when the stream reaches them). CUDA builds only.
+// given stream (complete when the stream reaches them). start_all_reduce_sum runs on the
+// communicator's own stream, ordered against the caller's by events. CUDA builds only.
 #pragma once
 
 #include "kernels/backend.h"
@@ -37,12 +38,14 @@ class NcclCommunicator final : public Communicator {
   void exchange_checked(std::span<const PeerTensor> sends, std::span<const PeerTensor> receives,
                         const Stream& stream) override;
   void all_reduce_sum_checked(Tensor& tensor, const Stream& stream) override;
+  PendingAllReduce start_all_reduce_sum_checked(Tensor& tensor, const Stream& stream) override;
   void all_gather_checked(const Tensor& piece, Tensor& whole, bool in_place, const Stream& stream) override;
   void broadcast_checked(Tensor& tensor, int root, const Stream& stream) override;
   void barrier_checked(const Stream& stream) override;
 
   std::unique_ptr<Handle> handle_;
   Tensor barrier_token_;  // one f32 on the device, summed by barrier()
+  Stream communication_;  // where start_all_reduce_sum's all-reduces run
 };
 
 }  // namespace spindle

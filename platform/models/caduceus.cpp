@@ -114,12 +114,17 @@ Caduceus::~Caduceus() = default;
 Caduceus::Caduceus(Caduceus&&) noexcept = default;
 Caduceus& Caduceus::operator=(Caduceus&&) noexcept = default;
 
+std::vector<Parameter*> Caduceus::layer_parameters(Layer& layer) {
+  std::vector<Parameter*> all = layer.mixer.parameters();
+  all.push_back(&layer.norm_weight);
+  if (layer.norm_bias.value.defined()) all.push_back(&layer.norm_bias);
+  return all;
+}
+
 std::vector<Parameter*> Caduceus::parameters() {
   std::vector<Parameter*> all{&embedding_};
   for (auto& layer : layers_) {
-    for (Parameter* parameter : layer->mixer.parameters()) all.push_back(parameter);
-    all.push_back(&layer->norm_weight);
-    if (layer->norm_bias.value.defined()) all.push_back(&layer->norm_bias);
+    for (Parameter* parameter : layer_parameters(*layer)) all.push_back(parameter);
   }
   all.push_back(&norm_f_weight_);
   if (norm_f_bias_.value.defined()) all.push_back(&norm_f_bias_);
@@ -270,7 +275,7 @@ Tensor Caduceus::complement_ids() const {
   return Tensor::from_vector(map, {static_cast<int64_t>(map.size())}).to(device_);
 }
 
-void Caduceus::backward(const Tensor& dlogits, const Stream* stream) {
+void Caduceus::backward(const Tensor& dlogits, const Stream* stream, const GradientsFinal& final) {
   SPINDLE_CHECK(saved_ != nullptr, "Caduceus::backward", "no saved forward", "a forward with training = true first");
   Saved& s = *saved_;
   const int64_t batch = s.batch, length = s.ids.size(1), d = config_.d_model;
@@ -312,6 +317,12 @@ void Caduceus::backward(const Tensor& dlogits, const Stream* stream) {
                               {norm_kind, config_.norm_epsilon, nullptr,
                                norm_f_bias_.value.defined() ? &norm_f_bias_.value : nullptr},
                               stream);
+  auto report = [&](const std::vector<Parameter*>& parameters) {
+    if (final) final(parameters);
+  };
+  std::vector<Parameter*> final_norm{&norm_f_weight_};
+  if (norm_f_bias_.value.defined()) final_norm.push_back(&norm_f_bias_);
+  report(final_norm);
   const bool exchange = config_.rcps && config_.fused_add_norm;
   // Recomputation: a layer's mixer input is norm(residual_out), residual_out being saved;
   // the norm runs on zeros + residual_out, which is residual_out exactly, so the mixer sees
@@ -344,10 +355,12 @@ void Caduceus::backward(const Tensor& dlogits, const Stream* stream) {
                                 layer.norm_weight.grad, layer.norm_bias.value.defined() ? &layer.norm_bias.grad : nullptr,
                                 norm_args, stream);
     s.residuals[static_cast<size_t>(i)] = Tensor();  // released as soon as used, like the mixers' activations
+    report(layer_parameters(layer));  // BiMamba's tied tensors: both directions are done
     dhidden = exchange ? exchanged_halves(dx, stream) : dx;
     if (!first) dresidual = exchange ? exchanged_halves(dr, stream) : dr;
   }
   ops::embedding_backward(s.ids, dhidden, embedding_.grad, stream);
+  report({&embedding_});  // only now: the tied LM head added to it first
   saved_.reset();
 }
 

@@ -23,7 +23,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -76,9 +78,17 @@ class Caduceus {
   // normed hidden state (batch, length, width()). With `training`, saves what backward needs.
   void forward(const Tensor& ids, DType activations, Tensor& logits, Tensor* last_hidden = nullptr,
                bool training = true, const Stream* stream = nullptr);
+  // Called by backward with parameters whose gradients it will not change again (in the
+  // order of `stream`: work queued there after the call sees their final values).
+  using GradientsFinal = std::function<void(std::span<Parameter* const>)>;
   // From the last training forward, whose saved activations it releases as it goes:
-  // accumulates every parameter's gradient.
-  void backward(const Tensor& dlogits, const Stream* stream = nullptr);
+  // accumulates every parameter's gradient. `final`, if given, hears of the parameters as
+  // their gradients become final: the final norm's, then each layer's from the last to the
+  // first (its mixer's, tied tensors included, and its norm's), and the embedding's last
+  // (the tied LM head adds to it at the start of backward, the embedding at the end).
+  // Together the calls name every parameter once, in groups that follow parameters()
+  // reversed: reversed parameters() is the order to bucket gradient sums in.
+  void backward(const Tensor& dlogits, const Stream* stream = nullptr, const GradientsFinal& final = {});
 
   // Activation recomputation for long sequences. When on, a training forward keeps only
   // each layer's residual stream (f32, d_model or 2 d_model channels per position), and
@@ -94,7 +104,7 @@ class Caduceus {
   // forward its own slice of the same rows (ring_slice: contiguous, in ring-rank order,
   // each at least config.min_slice_length() long) and gets that slice of the logits and hidden
   // states the whole rows give; backward leaves this slice's share of every parameter
-  // gradient, which the ranks sum (sum_gradients over the ring, or over the world with
+  // gradient, which the ranks sum (GradientBuckets over the ring, or over the world with
   // data parallelism). dlogits must be the whole loss's gradient: a mean over masked
   // positions divides by the count over the whole ring. `ring` must outlive its use.
   void set_sequence_parallel(Communicator* ring) { ring_ = ring; }
@@ -104,6 +114,8 @@ class Caduceus {
  private:
   struct Layer;
   struct Saved;
+  // A layer's trainable tensors: its mixer's, then its norm's.
+  static std::vector<Parameter*> layer_parameters(Layer& layer);
   // padded_complement_map() as an int64 tensor on the model's device.
   Tensor complement_ids() const;
   CaduceusConfig config_;

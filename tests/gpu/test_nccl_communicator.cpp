@@ -42,6 +42,10 @@ TEST_F(NcclCommunicatorTest, AllReduceSumEqualsTheSumOfEveryRanksInput) {
   }
 }
 
+TEST_F(NcclCommunicatorTest, StartedAllReduceSumsEqualTheSumOfEveryRanksInput) {
+  for (DType dtype : {DType::f32, DType::bf16}) testing::expect_started_all_reduce_sums(*comm, dtype, sum_tolerance(dtype));
+}
+
 TEST_F(NcclCommunicatorTest, AllGatherConcatenatesPiecesInRankOrder) {
   for (DType dtype : {DType::f32, DType::f64, DType::bf16}) {
     for (const Shape& shape : kAwkwardShapes) testing::expect_all_gather(*comm, dtype, shape);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <span>
 
 #include "platform/models/caduceus.h"
 #include "tests/support/gradcheck.h"
@@ -41,12 +42,19 @@ Tensor random_ids(int64_t batch, int64_t length, uint64_t seed) {
   return Tensor::from_vector(ids, {batch, length});
 }
 
+// The variant's f64 model on the CPU, initialized from seed 21.
+Caduceus initialized_model(const Variant& v, bool recompute = false) {
+  Caduceus model(tiny_config(v), Device::cpu(), DType::f64);
+  RandomStream random{21, 0};
+  model.initialize(random);
+  model.set_recompute(recompute);
+  return model;
+}
+
 class CaduceusVariants : public ::testing::TestWithParam<Variant> {};
 
 TEST_P(CaduceusVariants, GradientsMatchFiniteDifferences) {
-  Caduceus model(tiny_config(GetParam()), Device::cpu(), DType::f64);
-  RandomStream random{21, 0};
-  model.initialize(random);
+  Caduceus model = initialized_model(GetParam());
   const Tensor ids = random_ids(2, 9, 5);
   Tensor logits;
   model.forward(ids, DType::f64, logits);
@@ -68,10 +76,7 @@ TEST_P(CaduceusVariants, RecomputationGivesTheSameGradients) {
   const Tensor ids = random_ids(2, 9, 5);
   std::vector<std::vector<double>> outputs[2];
   for (const bool recompute : {false, true}) {
-    Caduceus model(tiny_config(GetParam()), Device::cpu(), DType::f64);
-    RandomStream random{21, 0};
-    model.initialize(random);
-    model.set_recompute(recompute);
+    Caduceus model = initialized_model(GetParam(), recompute);
     Tensor logits;
     model.forward(ids, DType::f64, logits);
     model.zero_grad();
@@ -94,6 +99,45 @@ TEST_P(CaduceusVariants, TiedTensorsShareStorageAndAreListedOnce) {
   for (const auto& [alias, listed] : model.tied_names()) {
     EXPECT_EQ(names.count(alias), 0u) << alias;
     EXPECT_EQ(names.count(listed), 1u) << listed;
+  }
+}
+
+// What backward reports final stays so: each parameter is reported once, with the gradient
+// it ends with (the embedding, tied to the LM head, only at the end), in groups following
+// parameters() reversed; with and without recomputation.
+TEST_P(CaduceusVariants, BackwardReportsEachGradientOnceWhenFinal) {
+  for (const bool recompute : {false, true}) {
+    Caduceus model = initialized_model(GetParam(), recompute);
+    Tensor logits;
+    model.forward(random_ids(2, 9, 5), DType::f64, logits);
+    model.zero_grad();
+    std::vector<Parameter*> backward_order = model.parameters();
+    std::reverse(backward_order.begin(), backward_order.end());
+    std::vector<std::vector<double>> reported(backward_order.size());
+    std::vector<int> times(backward_order.size(), 0);
+    int64_t previous_last = -1;  // the highest place in backward_order reported so far
+    model.backward(testing::random_tensor(logits.shape(), DType::f64, 6), nullptr,
+                   [&](std::span<Parameter* const> final) {
+                     ASSERT_FALSE(final.empty());
+                     int64_t first = static_cast<int64_t>(backward_order.size()), last = -1;
+                     for (Parameter* p : final) {
+                       const auto place = std::find(backward_order.begin(), backward_order.end(), p);
+                       ASSERT_NE(place, backward_order.end()) << p->name;
+                       const auto i = static_cast<int64_t>(place - backward_order.begin());
+                       first = std::min(first, i);
+                       last = std::max(last, i);
+                       times[static_cast<size_t>(i)] += 1;
+                       reported[static_cast<size_t>(i)] = testing::to_doubles(p->grad);
+                     }
+                     EXPECT_EQ(first, previous_last + 1) << final.front()->name << ": a group out of order";
+                     EXPECT_EQ(last - first + 1, static_cast<int64_t>(final.size())) << final.front()->name;
+                     previous_last = last;
+                   });
+    for (size_t i = 0; i < backward_order.size(); ++i) {
+      const Parameter& p = *backward_order[i];
+      EXPECT_EQ(times[i], 1) << p.name << ", recompute " << recompute;
+      EXPECT_EQ(reported[i], testing::to_doubles(p.grad)) << p.name << " changed after it was reported final";
+    }
   }
 }
 

@@ -6,7 +6,7 @@
 #include <iostream>
 #include <numeric>
 
-#include "platform/distributed/gradient_sum.h"
+#include "platform/distributed/gradient_buckets.h"
 #include "platform/distributed/sequence_slice.h"
 #include "platform/models/caduceus.h"
 #include "platform/ops/cross_entropy.h"
@@ -17,6 +17,7 @@ namespace {
 
 constexpr int64_t kIgnore = -100;
 constexpr int64_t kBatch = 2;
+constexpr int64_t kBucketBytes = 2048;
 
 // Host int64 values in [0, bound), the same on every rank.
 Tensor random_integers(const Shape& shape, int64_t bound, uint64_t seed) {
@@ -55,8 +56,10 @@ struct RunResult {
   double loss_sum = 0;    // cross-entropy summed over the masked positions
 };
 
-// Forward, cross-entropy divided by `masked` (the count over every rank), backward.
-RunResult run(Caduceus& model, const Tensor& ids, const Tensor& targets, int64_t masked) {
+// Forward, cross-entropy divided by `masked` (the count over every rank), backward (telling
+// `final` of the gradients it finishes).
+RunResult run(Caduceus& model, const Tensor& ids, const Tensor& targets, int64_t masked,
+              const Caduceus::GradientsFinal& final = {}) {
   const Device device = model.device();
   RunResult result;
   Tensor logits, hidden;
@@ -69,7 +72,7 @@ RunResult run(Caduceus& model, const Tensor& ids, const Tensor& targets, int64_t
   Tensor dflat = dlogits.reshape({rows, vocab});
   ops::cross_entropy(logits.reshape({rows, vocab}), targets.reshape({rows}).to(device), loss, &dflat, valid,
                      {.ignore_index = kIgnore, .dloss_scale = 1.0 / static_cast<double>(masked)});
-  model.backward(dlogits);
+  model.backward(dlogits, nullptr, final);
   const std::vector<float> per_row = loss.to(Device::cpu()).to_vector<float>();
   result.loss_sum = std::accumulate(per_row.begin(), per_row.end(), 0.0);
   result.logits = logits.to(Device::cpu());
@@ -131,8 +134,14 @@ void expect_sharded_run_equals_whole(const ShardingVariant& variant, ProcessGrid
     Tensor world_masked = Tensor::from_vector<int64_t>({count_masked(my_targets)}, {1}).to(device);
     world.all_reduce_sum(world_masked);
     ASSERT_EQ(world_masked.to(Device::cpu()).to_vector<int64_t>()[0], masked) << context;
-    const RunResult actual = run(sharded, part(ids, row_begin, row_end, slice.begin, slice.end), my_targets, masked);
-    sum_gradients(sharded.parameters(), world);
+    // Gradients summed over the world during backward, a few parameters per bucket (several
+    // all-reduces in flight while the ring exchanges halos and states), as training does.
+    std::vector<Parameter*> backward_order = sharded.parameters();
+    std::reverse(backward_order.begin(), backward_order.end());
+    GradientBuckets sums(backward_order, world, kBucketBytes);
+    const RunResult actual = run(sharded, part(ids, row_begin, row_end, slice.begin, slice.end), my_targets, masked,
+                                 [&](std::span<Parameter* const> ready) { sums.ready(ready); });
+    sums.finish();
     Tensor loss_sum = Tensor::from_vector<double>({actual.loss_sum}, {1}).to(device);
     world.all_reduce_sum(loss_sum);
 

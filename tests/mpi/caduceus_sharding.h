@@ -20,8 +20,9 @@ extern const std::vector<ShardingVariant> kShardingVariants;
 // The variant's model: 2 layers, d_model 8, d_state 4, d_conv 4.
 CaduceusConfig sharding_config(const ShardingVariant& variant);
 
-// For sequences of 13 and 29 positions in a batch of 2 rows: this rank's logits and last hidden state, the loss (mean over every rank's
-// masked positions) and every parameter gradient (summed over the grid's world) are within
+// For sequences of 13 and 29 positions in a batch of 2 rows: this rank's logits and last
+// hidden state, the loss (mean over every rank's masked positions) and every parameter
+// gradient (summed over the grid's world by GradientBuckets during backward) are within
 // `tolerance` (relative) of the whole batch's on one device. The grid's data size must
 // divide 2. Prints rank 0's worst gradient error.
 void expect_sharded_run_equals_whole(const ShardingVariant& variant, ProcessGrid& grid, double tolerance);

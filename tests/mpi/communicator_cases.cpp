@@ -45,18 +45,48 @@ double sum_tolerance(DType dtype) {
   }
 }
 
-void expect_all_reduce_sum(Communicator& comm, DType dtype, const Shape& shape, double tolerance) {
-  const Stream stream = Stream::create(comm.device());
-  Tensor tensor = rank_input(Case::all_reduce, comm.rank(), shape, dtype).to(comm.device(), &stream);
-  comm.all_reduce_sum(tensor, &stream);
-
+// The f64 sum of every rank's all_reduce input.
+Tensor sum_of_inputs(const Communicator& comm, DType dtype, const Shape& shape) {
   std::vector<double> sum(static_cast<size_t>(shape_numel(shape)), 0.0);
   for (int rank = 0; rank < comm.size(); ++rank) {
     const std::vector<double> input = to_doubles(rank_input(Case::all_reduce, rank, shape, dtype));
     for (size_t i = 0; i < sum.size(); ++i) sum[i] += input[i];
   }
-  EXPECT_LE(relative_error(tensor.to(Device::cpu(), &stream), Tensor::from_vector(sum, shape)), tolerance)
+  return Tensor::from_vector(sum, shape);
+}
+
+void expect_all_reduce_sum(Communicator& comm, DType dtype, const Shape& shape, double tolerance) {
+  const Stream stream = Stream::create(comm.device());
+  Tensor tensor = rank_input(Case::all_reduce, comm.rank(), shape, dtype).to(comm.device(), &stream);
+  comm.all_reduce_sum(tensor, &stream);
+  EXPECT_LE(relative_error(tensor.to(Device::cpu(), &stream), sum_of_inputs(comm, dtype, shape)), tolerance)
       << context(comm, dtype, shape);
+}
+
+void expect_started_all_reduce_sums(Communicator& comm, DType dtype, double tolerance) {
+  const Stream stream = Stream::create(comm.device());
+  std::vector<Tensor> tensors;
+  std::vector<PendingAllReduce> sums;
+  for (const Shape& shape : kAwkwardShapes) {
+    tensors.push_back(rank_input(Case::all_reduce, comm.rank(), shape, dtype).to(comm.device(), &stream));
+    sums.push_back(comm.start_all_reduce_sum(tensors.back(), &stream));
+  }
+  const Shape blocking_shape{5};
+  Tensor blocking = rank_input(Case::all_reduce, comm.rank(), blocking_shape, dtype).to(comm.device(), &stream);
+  comm.all_reduce_sum(blocking, &stream);
+  for (auto sum = sums.rbegin(); sum != sums.rend(); ++sum) {
+    EXPECT_TRUE(sum->pending());
+    sum->wait();
+    EXPECT_FALSE(sum->pending());
+    sum->wait();  // again: nothing
+  }
+  EXPECT_LE(relative_error(blocking.to(Device::cpu(), &stream), sum_of_inputs(comm, dtype, blocking_shape)), tolerance)
+      << "blocking, " << context(comm, dtype, blocking_shape);
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const Shape& shape = kAwkwardShapes[i];
+    EXPECT_LE(relative_error(tensors[i].to(Device::cpu(), &stream), sum_of_inputs(comm, dtype, shape)), tolerance)
+        << "started, " << context(comm, dtype, shape);
+  }
 }
 
 void expect_all_gather(Communicator& comm, DType dtype, const Shape& piece_shape) {
@@ -159,6 +189,8 @@ void expect_argument_errors(Communicator& comm) {
   Tensor narrowed = matrix.slice(-1, 0, 3);
   EXPECT_THAT([&] { comm.all_reduce_sum(narrowed); },
               ThrowsMessage<Error>(HasSubstr(where + "all_reduce_sum: tensor: non-contiguous")));
+  EXPECT_THAT([&] { comm.start_all_reduce_sum(narrowed); },
+              ThrowsMessage<Error>(HasSubstr(where + "start_all_reduce_sum: tensor: non-contiguous")));
   Tensor undefined;
   EXPECT_THAT([&] { comm.broadcast(undefined, 0); }, ThrowsMessage<Error>(HasSubstr(where + "broadcast: tensor: undefined")));
   EXPECT_THAT([&] { comm.broadcast(matrix, comm.size()); },

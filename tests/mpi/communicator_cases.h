@@ -18,6 +18,9 @@ double sum_tolerance(DType dtype);
 
 // Sum within `tolerance` (relative) of the f64 sum of every rank's input.
 void expect_all_reduce_sum(Communicator& comm, DType dtype, const Shape& shape, double tolerance);
+// One start_all_reduce_sum per awkward shape, all in flight while a blocking all_reduce_sum
+// runs, waited for in reverse order: each within `tolerance` of the f64 sum.
+void expect_started_all_reduce_sums(Communicator& comm, DType dtype, double tolerance);
 // Pieces in rank order, exactly; once into a separate tensor, once in place.
 void expect_all_gather(Communicator& comm, DType dtype, const Shape& piece_shape);
 // From every root in turn; the other ranks' tensors start as NaN.

@@ -27,6 +27,10 @@ TEST_F(MpiCommunicatorTest, AllReduceSumEqualsTheSumOfEveryRanksInput) {
   }
 }
 
+TEST_F(MpiCommunicatorTest, StartedAllReduceSumsEqualTheSumOfEveryRanksInput) {
+  for (DType dtype : {DType::f32, DType::f64}) testing::expect_started_all_reduce_sums(*world, dtype, sum_tolerance(dtype));
+}
+
 TEST_F(MpiCommunicatorTest, AllGatherConcatenatesPiecesInRankOrder) {
   for (DType dtype : {DType::f32, DType::f64}) {
     for (const Shape& shape : kAwkwardShapes) testing::expect_all_gather(*world, dtype, shape);
@@ -59,6 +63,9 @@ TEST_F(MpiCommunicatorTest, BadArgumentsAreRefusedBeforeAnythingIsSent) {
   Tensor half = Tensor::zeros({3}, DType::bf16);
   EXPECT_THAT([&] { world->all_reduce_sum(half); },
               ThrowsMessage<Error>(HasSubstr("world (MPI): all_reduce_sum: tensor: bf16[3] on cpu (expected dtype "
+                                             "f32, f64, i32, i64, u8")));
+  EXPECT_THAT([&] { world->start_all_reduce_sum(half); },
+              ThrowsMessage<Error>(HasSubstr("world (MPI): start_all_reduce_sum: tensor: bf16[3] on cpu (expected dtype "
                                              "f32, f64, i32, i64, u8")));
 }
 
