@@ -191,47 +191,56 @@ class Pretraining {
     ProgressMeter progress("train", (config_.steps - first) * tokens_per_step, "tokens");
     const Clock::time_point began = Clock::now();
     WindowBatch batch;
+    // Each step (its batch through validation, checkpoint and metrics) is a section of the
+    // world: one rank failing anywhere in it ends the job instead of leaving the others waiting
+    // in the step's next collective (platform/distributed/ring_section.h). A world of one
+    // throws as usual.
+    const Communicator* world = grid_.world().size() > 1 ? &grid_.host_world() : nullptr;
     for (int64_t step = first + 1; step <= config_.steps; ++step) {
-      SPINDLE_CHECK(windows.next(batch), config_.data.store, "the training windows ended", "endless random windows");
-      const MaskedBatch masked = mask_tokens(batch.data, config_.masking, config_.seed, MaskStream::training,
-                                             static_cast<uint32_t>(step));
-      const MaskedLmTotals part_totals = ring_masked_lm(masked, true, false);
-      if (gradient_sums_) gradient_sums_->finish();
-      const MaskedLmTotals totals = summed(part_totals, grid_.host_world());
-      std::vector<Tensor*> gradients;
-      for (Parameter* parameter : model_.parameters()) gradients.push_back(&parameter->grad);
-      const double grad_norm = ops::clip_grad_norm(gradients, config_.gradient_clip);
-      const double lr = config_.schedule.at(step);
-      optimizer_.step(lr);
-      model_.zero_grad();
+      const bool go_on = run_ring_section(world, "train", [&] {
+        SPINDLE_CHECK(windows.next(batch), config_.data.store, "the training windows ended", "endless random windows");
+        const MaskedBatch masked =
+            mask_tokens(batch.data, config_.masking, config_.seed, MaskStream::training, static_cast<uint32_t>(step));
+        const MaskedLmTotals part_totals = ring_masked_lm(masked, true, false);
+        if (gradient_sums_) gradient_sums_->finish();
+        const MaskedLmTotals totals = summed(part_totals, grid_.host_world());
+        std::vector<Tensor*> gradients;
+        for (Parameter* parameter : model_.parameters()) gradients.push_back(&parameter->grad);
+        const double grad_norm = ops::clip_grad_norm(gradients, config_.gradient_clip);
+        const double lr = config_.schedule.at(step);
+        optimizer_.step(lr);
+        model_.zero_grad();
 
-      const double seconds = std::chrono::duration<double>(Clock::now() - began).count();
-      const int64_t tokens = (step - first) * tokens_per_step;
-      const double loss = mean_loss(totals);
-      const bool last = step == config_.steps;
-      if (writer_) {
-        metrics_->append({{"kind", "train"},
-                          {"step", step},
-                          {"loss", loss},
-                          {"lr", lr},
-                          {"grad_norm", grad_norm},
-                          {"masked_tokens", totals.masked},
-                          {"tokens", tokens_per_step},
-                          {"tokens_per_s", tokens / seconds},
-                          {"elapsed_s", seconds}});
-        progress.update(tokens, fmt::format("step {}/{}, loss {:.4f}, lr {:.3g}", step, config_.steps, loss, lr));
-      }
-      if (step % config_.validation_every == 0 || last) validate(step);
-      if (writer_ && (step % config_.checkpoint_every == 0 || last)) {
-        save_training_checkpoint(config_.checkpoint_dir, config_.checkpoint_keep, model_, optimizer_,
-                                 {step, windows.cursor(), trajectory_settings(config_)});
-      }
-      if (step == config_.stop_after) {
+        const double seconds = std::chrono::duration<double>(Clock::now() - began).count();
+        const int64_t tokens = (step - first) * tokens_per_step;
+        const double loss = mean_loss(totals);
+        const bool last = step == config_.steps;
         if (writer_) {
-          spdlog::info("train: stopped after step {} as asked; --resume continues from the newest checkpoint", step);
+          metrics_->append({{"kind", "train"},
+                            {"step", step},
+                            {"loss", loss},
+                            {"lr", lr},
+                            {"grad_norm", grad_norm},
+                            {"masked_tokens", totals.masked},
+                            {"tokens", tokens_per_step},
+                            {"tokens_per_s", tokens / seconds},
+                            {"elapsed_s", seconds}});
+          progress.update(tokens, fmt::format("step {}/{}, loss {:.4f}, lr {:.3g}", step, config_.steps, loss, lr));
         }
-        break;
-      }
+        if (step % config_.validation_every == 0 || last) validate(step);
+        if (writer_ && (step % config_.checkpoint_every == 0 || last)) {
+          save_training_checkpoint(config_.checkpoint_dir, config_.checkpoint_keep, model_, optimizer_,
+                                   {step, windows.cursor(), trajectory_settings(config_)});
+        }
+        if (step == config_.stop_after) {
+          if (writer_) {
+            spdlog::info("train: stopped after step {} as asked; --resume continues from the newest checkpoint", step);
+          }
+          return false;
+        }
+        return true;
+      });
+      if (!go_on) break;
     }
     if (!writer_) return;
     write_curve();
@@ -266,16 +275,13 @@ class Pretraining {
     return 0;
   }
 
-  // masked_lm of this rank's part as a ring section: its forward and backward exchange halos
-  // and states with the ring, so an exception on one rank there ends the whole job instead
-  // of leaving the ring's other ranks waiting (platform/distributed/ring_section.h). A
-  // training backward starts the gradient sums' buckets as it goes.
+  // masked_lm of this rank's part (its forward and backward exchange halos and states with
+  // the ring; run() holds it in the step's section of the world). A training backward starts
+  // the gradient sums' buckets as it goes.
   MaskedLmTotals ring_masked_lm(const MaskedBatch& masked, bool train, bool accuracy) {
     Caduceus::GradientsFinal final;
     if (train && gradient_sums_) final = [this](std::span<Parameter* const> ready) { gradient_sums_->ready(ready); };
-    return run_ring_section(model_.sequence_parallel(), "train", [&] {
-      return masked_lm(model_, masked, part_, config_.activations, train, accuracy, final);
-    });
+    return masked_lm(model_, masked, part_, config_.activations, train, accuracy, final);
   }
 
   // Loss and accuracy over the same held-out batches (windows and masks) every time.

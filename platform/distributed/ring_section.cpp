@@ -42,9 +42,9 @@ std::string message_in_flight() {
 }  // namespace
 
 void before_section() {
-  static int64_t sections = 0;  // ring sections this process has entered
+  static int64_t sections = 0;  // sections (of groups of 2+ ranks) this process has entered
   ++sections;
-  // Test only (tests/mpi/check_ring_failure_aborts.py): "RANK:N" throws in world rank RANK's N-th ring section.
+  // Test only (tests/mpi/check_ring_failure_aborts.py): "RANK:N" throws in world rank RANK's N-th section.
   const char* plan = std::getenv("SPINDLE_TEST_RING_FAILURE");
   if (plan == nullptr) return;
   int rank = -1;
@@ -57,14 +57,14 @@ void before_section() {
   }
 }
 
-void abort_job(const Communicator& ring, std::string_view task) {
+void abort_job(const Communicator& group, std::string_view task) {
   const std::string message = message_in_flight();
   const WorldRank world = world_rank();
   spdlog::error("{}: rank {} of {} failed: {}", task, world.rank, world.size, message);
   spdlog::error(
-      "{}: ending the whole job (MPI_Abort): rank {} failed inside the forward or backward of {}, "
-      "whose other ranks would otherwise wait for it forever",
-      task, world.rank, ring.name());
+      "{}: ending the whole job (MPI_Abort): rank {} failed inside a section of {}, whose other ranks "
+      "would otherwise wait for it forever",
+      task, world.rank, group.name());
   spdlog::default_logger()->flush();
   std::fflush(stdout);
   std::fflush(stderr);

@@ -1,13 +1,15 @@
-"""A rank that fails inside a ring's forward or backward (between the ring's exchanges) must
-end the whole job, not leave its ring partner waiting forever: `mpirun -np 2` of
-`spindle score-variants --sequence-parallel 2` or of `spindle train` with
-`parallel: {sequence: 2}` on the CPU (tiny model, f32), rank 1 made to throw in one ring
-section by the test hook SPINDLE_TEST_RING_FAILURE (platform/distributed/ring_section.cpp).
-The job must end within 40 s, exit non-zero and print rank 1's error. score-variants also:
-the same command without the hook resumes from the progress files the abort left, and the
-hook never fires for one process (no ring: the run is as without it).
+"""A rank that fails inside a ring section (between its group's exchanges) must end the
+whole job, not leave its partners waiting forever: `mpirun -np 2` of
+`spindle score-variants --sequence-parallel 2`, of `spindle train` with
+`parallel: {sequence: 2}` (a ring of 2) and with `parallel: {sequence: 1, data: 2}` (no
+ring: each training step is a section of the world) on the CPU (tiny model, f32), rank 1
+made to throw in one section by the test hook SPINDLE_TEST_RING_FAILURE
+(platform/distributed/ring_section.cpp). The job must end within 40 s, exit non-zero and
+print rank 1's error. score-variants also: the same command without the hook resumes from
+the progress files the abort left; and the hook never fires for one process (no group: the
+run is as without it), for score-variants and train.
 
-usage: check_ring_failure_aborts.py SPINDLE MPIEXEC WORK_DIR (score-variants MODEL_DIR | train)
+usage: check_ring_failure_aborts.py SPINDLE MPIEXEC WORK_DIR (score-variants MODEL_DIR | train | train-data)
 Prints "ring failure aborts ok".
 """
 import os
@@ -94,11 +96,7 @@ def check_score_variants(spindle, mpiexec, folder, model):
     print("score-variants: one process (no ring) ignores the hook")
 
 
-def check_train(spindle, mpiexec, folder):
-    generator = random.Random(9)
-    fasta, store = os.path.join(folder, "g.fa"), os.path.join(folder, "g.h5")
-    write_fasta(fasta, {"chrA": random_bases(generator, 4000), "chrB": random_bases(generator, 1000)})
-    subprocess.run([spindle, "ingest", "fasta", fasta, "--out", store], check=True, capture_output=True)
+def write_train_config(folder, store, parallel):
     config = os.path.join(folder, "train.yaml")
     with open(config, "w") as out:
         out.write(f"""model:
@@ -120,10 +118,31 @@ output: {os.path.join(folder, "out")}
 validation:
   every: 4
   batches: 1
-parallel: {{sequence: 2}}
+{parallel}
 """)
-    # One ring section a training step (its forward and backward): the 3rd is step 3's.
-    expect_abort([mpiexec, "-np", "2", "--oversubscribe", spindle, "train", "--config", config], folder, "1:3", "train")
+    return config
+
+
+def check_train(spindle, mpiexec, folder, data_parallel):
+    generator = random.Random(9)
+    fasta, store = os.path.join(folder, "g.fa"), os.path.join(folder, "g.h5")
+    write_fasta(fasta, {"chrA": random_bases(generator, 4000), "chrB": random_bases(generator, 1000)})
+    subprocess.run([spindle, "ingest", "fasta", fasta, "--out", store], check=True, capture_output=True)
+    mpirun = [mpiexec, "-np", "2", "--oversubscribe", spindle, "train", "--config"]
+    # One section a training step (of the world, from reading its batch through validation,
+    # checkpoint and metrics), whether the ranks form a ring or two replicas.
+    if not data_parallel:
+        config = write_train_config(folder, store, "parallel: {sequence: 2}")
+        expect_abort([*mpirun, config], folder, "1:3", "train")
+        return
+    config = write_train_config(folder, store, "parallel: {sequence: 1, data: 2}")
+    expect_abort([*mpirun, config], folder, "1:2", "train")
+    alone = os.path.join(folder, "alone")
+    os.makedirs(alone)
+    status, output, _ = run([spindle, "train", "--config", write_train_config(alone, store, "")], alone, "0:1")
+    if status != 0 or not os.path.exists(os.path.join(alone, "out", "loss_curve.svg")):
+        fail("one process with the hook set did not run as without it (exit %d)\n%s" % (status, output[-4000:]))
+    print("train: one process (no group) ignores the hook")
 
 
 def main():
@@ -134,8 +153,8 @@ def main():
     os.makedirs(work)
     if job == "score-variants":
         check_score_variants(spindle, mpiexec, work, os.path.abspath(sys.argv[5]))
-    elif job == "train":
-        check_train(spindle, mpiexec, work)
+    elif job in ("train", "train-data"):
+        check_train(spindle, mpiexec, work, job == "train-data")
     else:
         sys.exit(__doc__)
     print("ring failure aborts ok")
