@@ -49,7 +49,7 @@ void residual_norm_forward_cuda(const T* x, const float* residual, const float* 
 
 // The backward sums the parameter gradients in two fixed-order stages (no atomics): each
 // of up to kNormBackwardBlocks blocks sums its rows into its own row of `workspace`, then
-// one pass adds those partial rows in order into dweight and dbias. workspace holds
+// those partial rows are added in order into dweight and dbias. workspace holds
 // residual_norm_backward_workspace(shape) floats of device memory (contents ignored).
 inline constexpr int64_t kNormBackwardBlocks = 512;
 inline int64_t residual_norm_backward_workspace(NormShape shape) {

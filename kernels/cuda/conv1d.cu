@@ -5,6 +5,7 @@
 #include "kernels/conv1d.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/numeric.cuh"
+#include "kernels/cuda/ordered_row_sums.h"
 #include "kernels/cuda/scratch.h"
 
 namespace spindle::kernels {
@@ -112,13 +113,13 @@ struct BackwardTiles {
 };
 
 // Grid: (segments, channels). Block (g, c) runs segment g of channel c and writes its sums
-// of the weight and bias gradients to partial[(c * segments + g) * (kMaxConvWidth + 1) + k]
-// (k < width: weight tap k, k = width: bias); add_segment_sums_kernel then adds each
-// channel's segments in order, so the sums are deterministic without atomics.
+// of the weight and bias gradients into row g of weight_partial (segments, channels x
+// width) and of bias_partial (segments, channels); the rows are then added in segment
+// order, so the sums are deterministic without atomics.
 template <typename T>
 __global__ void conv1d_backward_kernel(const T* x, const float* weight, const float* bias, const T* context,
-                                       const T* dy, T* dx, float* partial, T* dcontext, Conv1dShape shape,
-                                       BackwardTiles tiles, bool silu) {
+                                       const T* dy, T* dx, float* weight_partial, float* bias_partial, T* dcontext,
+                                       Conv1dShape shape, BackwardTiles tiles, bool silu) {
   __shared__ float dpre[kTile + kMaxConvWidth - 1];
   __shared__ float warp_partials[kMaxConvWidth + 1][kTile / 32];
   const int64_t c = blockIdx.y;
@@ -190,23 +191,10 @@ __global__ void conv1d_backward_kernel(const T* x, const float* weight, const fl
   if (threadIdx.x <= w) {
     float total = 0.0f;
     for (int i = 0; i < kTile / 32; ++i) total += warp_partials[threadIdx.x][i];
-    partial[(c * tiles.segments + blockIdx.x) * (kMaxConvWidth + 1) + threadIdx.x] = total;
-  }
-}
-
-// One thread per (channel, k <= width): adds the channel's segment sums in segment order.
-__global__ void add_segment_sums_kernel(const float* partial, int64_t segments, Conv1dShape shape, float* dweight,
-                                        float* dbias) {
-  const int w = shape.width;
-  for (int64_t i = grid_index(); i < shape.channels * (w + 1); i += grid_stride()) {
-    const int64_t c = i / (w + 1);
-    const int k = static_cast<int>(i % (w + 1));
-    float total = 0.0f;
-    for (int64_t g = 0; g < segments; ++g) total += partial[(c * segments + g) * (kMaxConvWidth + 1) + k];
-    if (k < w) {
-      dweight[c * w + k] += total;
-    } else if (dbias) {
-      dbias[c] += total;
+    if (threadIdx.x < w) {
+      weight_partial[(blockIdx.x * shape.channels + c) * w + threadIdx.x] = total;
+    } else {
+      bias_partial[blockIdx.x * shape.channels + c] = total;
     }
   }
 }
@@ -236,28 +224,27 @@ void causal_conv1d_backward_cuda(const T* x, const float* weight, const float* b
                                  T* dx, float* dweight, float* dbias, T* dcontext, Conv1dShape shape, bool silu,
                                  cudaStream_t stream) {
   if (shape.channels == 0 || shape.batch == 0) return;
-  int device = 0, multiprocessors = 0;
-  SPINDLE_CUDA_CHECK(cudaGetDevice(&device));
-  SPINDLE_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device));
   BackwardTiles tiles{};
   tiles.per_row = (shape.length + shape.width - 1 + kTile - 1) / kTile;
   const int64_t total = shape.batch * tiles.per_row;
   if (total == 0) return;  // no steps and no context (length 0, width 1)
-  const int64_t wanted = (kBackwardBlocksPerSm * multiprocessors + shape.channels - 1) / shape.channels;
+  const int64_t wanted = (kBackwardBlocksPerSm * multiprocessor_count() + shape.channels - 1) / shape.channels;
   const int64_t segments = std::clamp<int64_t>(wanted, 1, total);
   tiles.per_segment = (total + segments - 1) / segments;
   tiles.segments = (total + tiles.per_segment - 1) / tiles.per_segment;
-  Scratch partial(static_cast<size_t>(shape.channels * tiles.segments * (kMaxConvWidth + 1)) * sizeof(float), stream,
+  const int64_t weight_width = shape.channels * shape.width;
+  Scratch partial(static_cast<size_t>(tiles.segments * (weight_width + shape.channels)) * sizeof(float), stream,
                   "conv1d backward workspace");
+  float* weight_partial = partial.get();
+  float* bias_partial = weight_partial + tiles.segments * weight_width;
   const dim3 grid(static_cast<unsigned>(tiles.segments), static_cast<unsigned>(shape.channels));
   conv1d_backward_kernel<<<grid, kTile, 0, stream>>>(
       reinterpret_cast<const Device<T>*>(x), weight, bias, reinterpret_cast<const Device<T>*>(context),
-      reinterpret_cast<const Device<T>*>(dy), reinterpret_cast<Device<T>*>(dx), partial.get(),
-      reinterpret_cast<Device<T>*>(dcontext), shape, tiles, silu);
+      reinterpret_cast<const Device<T>*>(dy), reinterpret_cast<Device<T>*>(dx), weight_partial,
+      bias_partial, reinterpret_cast<Device<T>*>(dcontext), shape, tiles, silu);
   check_launch("conv1d_backward_kernel");
-  add_segment_sums_kernel<<<grid_for(shape.channels * (shape.width + 1)), kThreadsPerBlock, 0, stream>>>(
-      partial.get(), tiles.segments, shape, dweight, dbias);
-  check_launch("add_segment_sums_kernel");
+  add_ordered_row_sums_cuda(weight_partial, tiles.segments, weight_width, dweight, stream);
+  if (dbias) add_ordered_row_sums_cuda(bias_partial, tiles.segments, shape.channels, dbias, stream);
 }
 
 #define SPINDLE_INSTANTIATE(T)                                                                                    \

@@ -4,6 +4,7 @@
 
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/numeric.cuh"
+#include "kernels/cuda/ordered_row_sums.h"
 #include "kernels/cuda/scratch.h"
 #include "kernels/embedding.h"
 
@@ -28,7 +29,7 @@ __global__ void embedding_forward_kernel(const Id* ids, const float* table, T* o
 // Block (v, tile, g) sums, for table row v and columns tile * blockDim.x + threadIdx.x,
 // the dout rows of the ids in segment g (ids_per_segment consecutive ids, kIdTile at a
 // time through shared memory) into partial[(g * vocab + v) * dim + column];
-// add_segment_sums_kernel then adds the segments in order (deterministic, no atomics).
+// the segments are then added in order (deterministic, no atomics).
 template <typename T, typename Id>
 __global__ void embedding_backward_kernel(const Id* ids, const T* dout, float* partial, EmbeddingShape shape,
                                           int64_t ids_per_segment, int* bad_id_flag) {
@@ -57,15 +58,6 @@ __global__ void embedding_backward_kernel(const Id* ids, const T* dout, float* p
   if (j < shape.dim) partial[(blockIdx.z * shape.vocab + v) * shape.dim + j] = sum;
 }
 
-// dtable[e] += the segments' sums for element e, in segment order.
-__global__ void add_segment_sums_kernel(const float* partial, int64_t segments, int64_t elements, float* dtable) {
-  for (int64_t e = grid_index(); e < elements; e += grid_stride()) {
-    float total = 0.0f;
-    for (int64_t g = 0; g < segments; ++g) total += partial[g * elements + e];
-    dtable[e] += total;
-  }
-}
-
 template <typename T> using Device = typename DeviceType<T>::type;
 
 }  // namespace
@@ -87,9 +79,7 @@ template <typename T, typename Id>
 void embedding_backward_cuda(const Id* ids, const T* dout, float* dtable, EmbeddingShape shape, int* bad_id_flag,
                              cudaStream_t stream) {
   if (shape.n * shape.dim * shape.vocab == 0) return;
-  int device = 0, multiprocessors = 0;
-  SPINDLE_CUDA_CHECK(cudaGetDevice(&device));
-  SPINDLE_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device));
+  const int64_t multiprocessors = multiprocessor_count();
   const int64_t column_tiles = (shape.dim + kIdTile - 1) / kIdTile, id_tiles = (shape.n + kIdTile - 1) / kIdTile;
   const int64_t wanted = (kBackwardBlocksPerSm * multiprocessors + shape.vocab * column_tiles - 1) /
                          (shape.vocab * column_tiles);
@@ -104,9 +94,7 @@ void embedding_backward_cuda(const Id* ids, const T* dout, float* dtable, Embedd
   embedding_backward_kernel<<<grid, kIdTile, 0, stream>>>(ids, reinterpret_cast<const Device<T>*>(dout),
                                                           partial.get(), shape, ids_per_segment, bad_id_flag);
   check_launch("embedding_backward_kernel");
-  add_segment_sums_kernel<<<grid_for(elements), kThreadsPerBlock, 0, stream>>>(partial.get(), segments, elements,
-                                                                              dtable);
-  check_launch("add_segment_sums_kernel");
+  add_ordered_row_sums_cuda(partial.get(), segments, elements, dtable, stream);
 }
 
 #define SPINDLE_INSTANTIATE(T, Id)                                                                              \

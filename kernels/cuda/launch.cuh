@@ -16,6 +16,15 @@ inline int grid_for(int64_t n) {
   return static_cast<int>(blocks < 65536 ? (blocks > 0 ? blocks : 1) : 65536);
 }
 
+// Multiprocessors of the current device: launchers that split work over blocks size it
+// to fill them.
+inline int multiprocessor_count() {
+  int device = 0, multiprocessors = 0;
+  SPINDLE_CUDA_CHECK(cudaGetDevice(&device));
+  SPINDLE_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device));
+  return multiprocessors;
+}
+
 __device__ __forceinline__ int64_t grid_index() {
   return static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
 }

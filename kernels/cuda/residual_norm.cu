@@ -3,6 +3,7 @@
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/numeric.cuh"
+#include "kernels/cuda/ordered_row_sums.h"
 #include "kernels/residual_norm.h"
 
 namespace spindle::kernels {
@@ -94,20 +95,6 @@ __global__ void residual_norm_backward_kernel(const float* residual_out, const f
   }
 }
 
-// Column j adds the partial rows 0 .. blocks-1 in order.
-__global__ void add_partial_rows_kernel(const float* partial_dweight, const float* partial_dbias, int64_t blocks,
-                                        int64_t dim, float* dweight, float* dbias) {
-  for (int64_t j = grid_index(); j < dim; j += grid_stride()) {
-    float sum_w = 0.0f, sum_b = 0.0f;
-    for (int64_t b = 0; b < blocks; ++b) {
-      sum_w += partial_dweight[b * dim + j];
-      sum_b += partial_dbias[b * dim + j];
-    }
-    dweight[j] += sum_w;
-    if (dbias) dbias[j] += sum_b;
-  }
-}
-
 template <typename T> using Device = typename DeviceType<T>::type;
 
 }  // namespace
@@ -135,9 +122,8 @@ void residual_norm_backward_cuda(const float* residual_out, const float* weight,
       residual_out, weight, reinterpret_cast<const Device<T>*>(dy), dresidual_out, reinterpret_cast<Device<T>*>(dx),
       dresidual, partial_dweight, partial_dbias, shape);
   check_launch("residual_norm_backward_kernel");
-  add_partial_rows_kernel<<<grid_for(shape.dim), kThreadsPerBlock, 0, stream>>>(partial_dweight, partial_dbias,
-                                                                                 blocks, shape.dim, dweight, dbias);
-  check_launch("add_partial_rows_kernel");
+  add_ordered_row_sums_cuda(partial_dweight, blocks, shape.dim, dweight, stream);
+  if (dbias) add_ordered_row_sums_cuda(partial_dbias, blocks, shape.dim, dbias, stream);
 }
 
 #define SPINDLE_INSTANTIATE(T)                                                                                     \

@@ -917,11 +917,9 @@ constexpr int64_t kForwardBlocksPerSm = 16;
 
 int64_t forward_segments(const ScanShape& s, const ScanOptions& o, int64_t chunks) {
   if (o.forward_segments > 0) return std::min(o.forward_segments, chunks);
-  int device = 0, multiprocessors = 0;
-  SPINDLE_CUDA_CHECK(cudaGetDevice(&device));
-  SPINDLE_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device));
+  const int64_t multiprocessors = multiprocessor_count();
   const int64_t blocks = s.batch * ((s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock);
-  if (2 * blocks >= 3 * static_cast<int64_t>(multiprocessors)) return 1;
+  if (2 * blocks >= 3 * multiprocessors) return 1;
   const int64_t wanted = kForwardBlocksPerSm * multiprocessors;
   return std::clamp<int64_t>((wanted + blocks - 1) / blocks, 1, chunks);
 }
