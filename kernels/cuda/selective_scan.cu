@@ -17,6 +17,7 @@
 
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/numeric.cuh"
+#include "kernels/cuda/ordered_row_sums.h"
 #include "kernels/cuda/scratch.h"
 #include "kernels/selective_scan.h"
 
@@ -28,7 +29,6 @@ constexpr int kRow = kChunk + 1;  // padded tile row: threads reading one column
 constexpr int kChannelsPerBlock = 64;
 constexpr int kSplit = 4;  // threads per channel in the per-channel kernels, each with 1/kSplit of the states
 constexpr int kChannelThreads = kChannelsPerBlock * kSplit;
-constexpr int kGradientGroup = 32;  // channels per warp in the backward's gradient phase
 constexpr float kLog2e = 1.4426950408889634f;
 constexpr const char* kWorkspace = "selective scan workspace";
 
@@ -386,7 +386,8 @@ constexpr int kFoldChunks = 128;                      // chunks per tile
 // the adjoint flowing into each chunk (dh_final -> dh0).
 // One block per 8 (channel, state) pairs of one batch entry, whose summaries are 32 bytes
 // apart per chunk: tiles of kFoldChunks chunks are read in 32-byte rows into shared memory,
-// each warp scans its pair 32 chunks per step (warp_compose), and the tile is written back.
+// each warp scans its pair 32 chunks per step (warp_compose), and the tile is written back;
+// the next tile loads into registers meanwhile.
 __global__ void __launch_bounds__(kFoldThreads) fold_chunks_kernel(const float* A, const float* initial, ScanShape s,
                                                                    Workspace w, float* final_value, bool from_end) {
   __shared__ float p_tile[kFoldChunks][kFoldPairs + 1], q_tile[kFoldChunks][kFoldPairs + 1];
@@ -404,20 +405,33 @@ __global__ void __launch_bounds__(kFoldThreads) fold_chunks_kernel(const float* 
   // The warp's own pair (column `warp` of the tile) and its running value.
   const int64_t pair = pair0 + warp;
   float h = initial && pair < pairs ? initial[b * pairs + pair] : 0.0f;
-  for (int64_t c0 = 0; c0 < w.chunks; c0 += kFoldChunks) {
-    // Row i of the tile is the i-th chunk of this tile in fold order.
-    auto chunk_at = [&](int i) { return from_end ? w.chunks - 1 - (c0 + i) : c0 + i; };
-    for (int i = first_row; i < kFoldChunks; i += kFoldRows) {
-      float p = 1.0f, q = 0.0f;  // the identity map for chunks past the end
+  // Row i of the tile starting at chunk c0 (in fold order) is the chunk c0 + i in fold order.
+  auto chunk_at = [&](int64_t c0, int i) { return from_end ? w.chunks - 1 - (c0 + i) : c0 + i; };
+  // This thread's entries of the next tile (dt sum, summary), loaded while the current one is
+  // scanned.
+  constexpr int kRowsPerThread = kFoldChunks / kFoldRows;
+  float next_dt[kRowsPerThread], next_q[kRowsPerThread];
+  auto fetch = [&](int64_t c0) {
+#pragma unroll
+    for (int m = 0; m < kRowsPerThread; ++m) {
+      const int i = first_row + m * kFoldRows;
+      next_dt[m] = 0.0f, next_q[m] = 0.0f;  // the identity map for chunks past the end
       if (c0 + i < w.chunks && my_pair_real) {
-        const int64_t c = chunk_at(i);
-        p = __expf(my_a * dt_sums[c * s.channels + my_channel]);
-        q = summaries[c * pairs + my_pair];
+        const int64_t c = chunk_at(c0, i);
+        next_dt[m] = dt_sums[c * s.channels + my_channel];
+        next_q[m] = summaries[c * pairs + my_pair];
       }
-      p_tile[i][column] = p;
-      q_tile[i][column] = q;
+    }
+  };
+  fetch(0);
+  for (int64_t c0 = 0; c0 < w.chunks; c0 += kFoldChunks) {
+#pragma unroll
+    for (int m = 0; m < kRowsPerThread; ++m) {
+      p_tile[first_row + m * kFoldRows][column] = __expf(my_a * next_dt[m]);
+      q_tile[first_row + m * kFoldRows][column] = next_q[m];
     }
     __syncthreads();
+    if (c0 + kFoldChunks < w.chunks) fetch(c0 + kFoldChunks);
 #pragma unroll
     for (int i0 = 0; i0 < kFoldChunks; i0 += 32) {
       float p = p_tile[i0 + lane][warp], q = q_tile[i0 + lane][warp];
@@ -429,7 +443,7 @@ __global__ void __launch_bounds__(kFoldThreads) fold_chunks_kernel(const float* 
     }
     __syncthreads();
     for (int i = first_row; i < kFoldChunks; i += kFoldRows) {
-      if (c0 + i < w.chunks && my_pair_real) summaries[chunk_at(i) * pairs + my_pair] = q_tile[i][column];
+      if (c0 + i < w.chunks && my_pair_real) summaries[chunk_at(c0, i) * pairs + my_pair] = q_tile[i][column];
     }
     __syncthreads();
   }
@@ -554,6 +568,26 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCuda
 // ---------------------------------------------------------------------------------------
 // Backward.
 
+// The backward's per (channel, step) factors, once per tile entry instead of in every state
+// thread: delta -> dt, and d dt / d delta into sg_tile where given (sigmoid of the raw dt, or
+// 1); with z, dout -> dL/dy = dout * silu(z) and, with gate_gradient, z -> dout * silu'(z).
+__device__ void backward_step_factors(float* dt_tile, float* sg_tile, float* g_tile, float* z_tile,
+                                      bool gate_gradient, int valid, int count, const float* bias, int64_t d0,
+                                      const ScanOptions& o) {
+  for (int k = threadIdx.x; k < valid * count; k += blockDim.x) {
+    const int row = k / count, i = k % count, at = row * kRow + i;
+    const float raw = dt_tile[at] + (bias ? bias[d0 + row] : 0.0f);
+    dt_tile[at] = o.softplus ? softplus(raw) : raw;
+    if (sg_tile) sg_tile[at] = o.softplus ? sigmoid(raw) : 1.0f;
+    const float dout_t = g_tile[at];
+    if (z_tile) {
+      const float z = z_tile[at], sz = sigmoid(z);
+      g_tile[at] = dout_t * z * sz;
+      if (gate_gradient) z_tile[at] = dout_t * sz * (1.0f + z * (1.0f - sz));
+    }
+  }
+}
+
 // Phase B1: per chunk, the adjoint that flows out of the chunk's first step towards the
 // previous chunk when nothing flows in from the next one (a zero carry).
 template <typename T, int kN>
@@ -575,7 +609,7 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
   if (in.z) load_rows(z_tile, in.z, row0, kChannelsPerBlock, valid, s.length, ch);
   load_state_inputs<T, kN>(c_tile, in.C, b, s.state, s.length, ch);
   __syncthreads();
-  delta_to_dt(dt_tile, kChannelsPerBlock, ch.count, in.delta_bias, d0, s.channels, o.softplus);
+  backward_step_factors(dt_tile, nullptr, g_tile, in.z ? z_tile : nullptr, false, valid, ch.count, in.delta_bias, d0, o);
   __syncthreads();
   const int r = threadIdx.x / kSplit, part = threadIdx.x % kSplit;
   if (r >= valid) return;
@@ -587,11 +621,7 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
   for (int i = ch.count - 1; i >= 0; --i) {
     const int j = tile_column(i, ch.count, o.reverse);
     const float dt = dt_tile[r * kRow + j];
-    float g = g_tile[r * kRow + j];
-    if (in.z) {
-      const float z = z_tile[r * kRow + j];
-      g *= z * sigmoid(z);
-    }
+    const float g = g_tile[r * kRow + j];
     float Cn[kPer];
     load_run(Cn, c_tile + j * kN + part * kPer);
     dt_sum += dt;
@@ -603,189 +633,262 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
   store_channel_states(carry, adjoint.chunk_state + at * s.state, part, s);
 }
 
-// Phase B3: one warp per chunk; lanes are (channel, state) pairs, kLanes lanes per channel,
-// kStates states per lane. For each group of 32 / kLanes channels, each lane recomputes its
-// states over the chunk (kept in registers), then runs the adjoint backwards and produces
-// every gradient. Sums over states use shuffles among a channel's lanes; sums over channels
-// (dB, dC) shuffle across the warp's channels and accumulate in one shared row per chunk;
-// sums over chunks (dA, dD, ddelta_bias) are written per chunk and reduced afterwards by
-// reduce_parameter_gradients_kernel. Every sum has a fixed order.
-template <int kLanes>
-__device__ __forceinline__ float lane_group_sum(float v) {
-#pragma unroll
-  for (int offset = kLanes / 2; offset > 0; offset /= 2) v += __shfl_xor_sync(0xffffffffu, v, offset);
-  return v;
-}
-
+// Phase B3: rescans each chunk from its start state and runs the adjoint back through it,
+// producing every gradient. The layout is the forward's: kSplit threads per channel, each
+// with kPer consecutive states. A thread keeps its states and decays in registers for a
+// sub-chunk of kSub steps at a time: a first pass notes the state at each sub-chunk's start,
+// then the sub-chunks are visited last to first, each recomputed and walked backwards.
+// Sums over a channel's states (for du, ddelta, y) are reduce-scatters among its kSplit
+// threads, four steps at a time; sums over channels (dB, dC) are reduce-scatters over the
+// warp's channels per step, then over the block's warps in shared memory, giving one share
+// per block of channels, summed over blocks by reduce_state_gradients_kernel; sums over a
+// chunk's steps (dA, dD, ddelta_bias) are written per chunk and summed over chunks by
+// add_ordered_row_sums_cuda. Every sum has a fixed order.
 struct GradientPartials {
   float* dA;           // [batch][chunks][channels][state] (reuses the recomputed chunk states)
   float* dD;           // [batch][chunks][channels]
   float* ddelta_bias;  // [batch][chunks][channels]
 };
 
-template <int kLanes, int kStates>
+constexpr int kChannelsPerWarp = 32 / kSplit;
+constexpr int kChannelWarps = kChannelThreads / 32;
+
+// Steps per sub-chunk with kPer states per thread: about 32 states (and as many decays) in
+// registers per thread, and at least the four steps a reduce-scatter takes.
+constexpr int gradient_sub_steps(int per) { return per >= 8 ? 4 : kChunk / per; }
+
+template <int kN>
 struct GradientLayout {
-  static constexpr int kChannels = 32 / kLanes;  // channels per pass of the warp
-  static constexpr int kMaxN = kLanes * kStates;
-  static constexpr int kTiles = 5;  // dt, sigmoid(raw dt), u, dout * gate, dout * gate'(z)
-  // Tiles, then B, C, dB, dC rows, then each lane's recomputed states ([state][step][lane]).
-  static constexpr size_t kFloats = kTiles * kChannels * kRow + 4 * kChunk * kMaxN + kStates * kChunk * 32;
+  static constexpr int kTiles = 5;            // dt, sigmoid(raw dt), u, dout * gate, dout * gate'(z)
+  static constexpr int kSumRow = 2 * kN + 1;  // one warp's dB then dC terms of one step, padded
+  // Tiles, then the B and C tiles (time-major), then the warps' dB/dC sums per step.
+  static constexpr size_t kFloats = static_cast<size_t>(kTiles) * kChannelsPerBlock * kRow + 2 * kChunk * kN +
+                                    static_cast<size_t>(kChannelWarps) * kChunk * kSumRow;
   static constexpr size_t kBytes = kFloats * sizeof(float);
 };
 
-template <typename T, int kLanes, int kStates>
-__global__ void __launch_bounds__(32) chunk_gradients_kernel(ScanCudaInputs<T> in, const T* dout,
-                                                              ScanCudaGradients<T> grad, ScanShape s, ScanOptions o,
-                                                              Workspace states, Workspace adjoints,
-                                                              GradientPartials part, float* state_grads) {
-  using Layout = GradientLayout<kLanes, kStates>;
-  constexpr int kChannels = Layout::kChannels, kMaxN = Layout::kMaxN;
-  extern __shared__ float shared[];
-  float* dt_tile = shared;                       // delta -> dt; then ddelta
-  float* sg_tile = dt_tile + kChannels * kRow;   // d dt / d delta (sigmoid of the raw dt, or 1)
-  float* u_tile = sg_tile + kChannels * kRow;    // u; then du
-  float* g_tile = u_tile + kChannels * kRow;     // dout -> dL/dy = dout * silu(z)
-  float* z_tile = g_tile + kChannels * kRow;     // z -> dout * silu'(z); then dz
-  float* b_tile = z_tile + kChannels * kRow;
-  float* c_tile = b_tile + kChunk * kMaxN;
-  float* db_row = c_tile + kChunk * kMaxN;
-  float* dc_row = db_row + kChunk * kMaxN;
-  float* history = dc_row + kChunk * kMaxN;  // states kept in shared memory: compact code, no spills
-  const int64_t c = blockIdx.x, group = blockIdx.y, b = blockIdx.z;
-  const int64_t group_end = min(s.channels, (group + 1) * kGradientGroup);
-  const Chunk ch = chunk_of(c, s.length, o.reverse);
-  load_state_inputs<T, kMaxN>(b_tile, in.B, b, s.state, s.length, ch);
-  load_state_inputs<T, kMaxN>(c_tile, in.C, b, s.state, s.length, ch);
-  for (int k = threadIdx.x; k < kChunk * kMaxN; k += 32) db_row[k] = dc_row[k] = 0.0f;
-  const int r = threadIdx.x / kLanes, lane_n = threadIdx.x % kLanes;
-  const bool leads_channel = lane_n == 0;
-  const bool first_channel = r == 0;
-
-  for (int64_t d0 = group * kGradientGroup; d0 < group_end; d0 += kChannels) {
-    const int valid = static_cast<int>(min(static_cast<int64_t>(kChannels), group_end - d0));
-    const int64_t row0 = b * s.channels + d0;
-    __syncwarp();
-    load_rows(dt_tile, in.delta, row0, kChannels, valid, s.length, ch);
-    load_rows(u_tile, in.u, row0, kChannels, valid, s.length, ch);
-    load_rows(g_tile, dout, row0, kChannels, valid, s.length, ch);
-    if (in.z) load_rows(z_tile, in.z, row0, kChannels, valid, s.length, ch);
-    __syncwarp();
-    // Per (channel, step) factors, once instead of in every state lane.
-    for (int k = threadIdx.x; k < valid * ch.count; k += 32) {
-      const int row = k / ch.count, i = k % ch.count, at = row * kRow + i;
-      const float raw = dt_tile[at] + (in.delta_bias ? in.delta_bias[d0 + row] : 0.0f);
-      dt_tile[at] = o.softplus ? softplus(raw) : raw;
-      sg_tile[at] = o.softplus ? sigmoid(raw) : 1.0f;
-      float gate = 1.0f, gate_grad = 0.0f;
-      if (in.z) {
-        const float z = z_tile[at], sz = sigmoid(z);
-        gate = z * sz;
-        gate_grad = sz * (1.0f + z * (1.0f - sz));
-      }
-      const float dout_t = g_tile[at];
-      g_tile[at] = dout_t * gate;
-      z_tile[at] = dout_t * gate_grad;
-    }
-    __syncwarp();
-    const int64_t d = d0 + r;
-    const bool active = r < valid;
-    const float skip = active && in.D ? in.D[d] : 0.0f;
-    const int64_t at = chunk_index(b, c, active ? d : 0, s, states.chunks);
-    float A[kStates], A2[kStates], h_start[kStates], carry[kStates], dA[kStates];
-    auto state_at = [&](int q, int i) -> float& { return history[(q * kChunk + i) * 32 + threadIdx.x]; };
+// One level of a reduce-scatter between lanes `offset` apart over v[0..kCount): the lane with
+// the offset bit set keeps the upper half, its partner the lower, and each adds the partner's
+// copy of its half into v[0..kCount / 2). With one value left it is a plain sum.
+template <int kCount, int kSize>
+__device__ __forceinline__ void exchange_halves(float (&v)[kSize], int offset, bool upper) {
+  if constexpr (kCount == 1) {
+    v[0] += __shfl_xor_sync(0xffffffffu, v[0], offset);
+  } else {
 #pragma unroll
-    for (int q = 0; q < kStates; ++q) {
-      const int n = lane_n + q * kLanes;
-      const bool real = active && n < s.state;
-      A[q] = real ? in.A[d * s.state + n] : 0.0f;
-      A2[q] = A[q] * kLog2e;
-      h_start[q] = real ? states.chunk_state[at * s.state + n] : 0.0f;
-      carry[q] = real ? adjoints.chunk_state[at * s.state + n] : 0.0f;
-      dA[q] = 0.0f;
+    for (int k = 0; k < kCount / 2; ++k) {
+      const float keep = upper ? v[k + kCount / 2] : v[k], send = upper ? v[k] : v[k + kCount / 2];
+      v[k] = keep + __shfl_xor_sync(0xffffffffu, send, offset);
     }
-#pragma unroll
-    for (int q = 0; q < kStates; ++q) {
-      const int n = lane_n + q * kLanes;
-      float h = h_start[q];
-#pragma unroll 4
-      for (int i = 0; i < ch.count; ++i) {
-        const int j = tile_column(i, ch.count, o.reverse);
-        const float dt = dt_tile[r * kRow + j];
-        h = fast_exp2(dt * A2[q]) * h + dt * u_tile[r * kRow + j] * b_tile[j * kMaxN + n];
-        state_at(q, i) = h;
-      }
-    }
-    __syncwarp();
-    float dD = 0.0f, dbias = 0.0f;
-#pragma unroll 4
-    for (int i = ch.count - 1; i >= 0; --i) {
-      {
-        const int j = tile_column(i, ch.count, o.reverse);
-        const float dt = dt_tile[r * kRow + j];
-        const float u = u_tile[r * kRow + j];
-        const float g = g_tile[r * kRow + j];  // dL/dy
-        float y_part = 0.0f, ddt_part = 0.0f, du_part = 0.0f;
-#pragma unroll
-        for (int q = 0; q < kStates; ++q) {
-          const int n = lane_n + q * kLanes;
-          const float Bn = b_tile[j * kMaxN + n], Cn = c_tile[j * kMaxN + n];
-          const float h = state_at(q, i), h_prev = i > 0 ? state_at(q, i - 1) : h_start[q];
-          const float a = fast_exp2(dt * A2[q]);
-          const float lambda = carry[q] + Cn * g;
-          y_part += Cn * h;
-          ddt_part += lambda * (A[q] * a * h_prev + Bn * u);
-          du_part += lambda * dt * Bn;
-          dA[q] += lambda * dt * a * h_prev;
-          carry[q] = lambda * a;
-          float db = active ? lambda * dt * u : 0.0f, dc = active ? g * h : 0.0f;
-#pragma unroll
-          for (int offset = kLanes; offset < 32; offset *= 2) {
-            db += __shfl_xor_sync(0xffffffffu, db, offset);
-            dc += __shfl_xor_sync(0xffffffffu, dc, offset);
-          }
-          if (first_channel) {
-            db_row[j * kMaxN + n] += db;
-            dc_row[j * kMaxN + n] += dc;
-          }
-        }
-        y_part = lane_group_sum<kLanes>(y_part);
-        ddt_part = lane_group_sum<kLanes>(ddt_part);
-        du_part = lane_group_sum<kLanes>(du_part);
-        if (leads_channel && active) {
-          const float y = y_part + skip * u;
-          const float draw = ddt_part * sg_tile[r * kRow + j];
-          dD += g * u;
-          dbias += draw;
-          // This step's inputs are used up: the tiles now collect its gradients.
-          u_tile[r * kRow + j] = du_part + skip * g;
-          dt_tile[r * kRow + j] = draw;
-          if (in.z) z_tile[r * kRow + j] *= y;
-        }
-      }
-    }
-#pragma unroll
-    for (int q = 0; q < kStates; ++q) {
-      const int n = lane_n + q * kLanes;
-      if (active && n < s.state) part.dA[at * s.state + n] = dA[q];
-    }
-    if (leads_channel && active) {
-      part.dD[at] = dD;
-      part.ddelta_bias[at] = dbias;
-    }
-    __syncwarp();
-    store_rows(u_tile, grad.du, row0, valid, s.length, ch);
-    store_rows(dt_tile, grad.ddelta, row0, valid, s.length, ch);
-    if (in.z) store_rows(z_tile, grad.dz, row0, valid, s.length, ch);
   }
-  __syncwarp();
-  // This group's share of dB and dC: [batch][group][2][state][length], summed over groups later.
-  const int64_t groups = gridDim.y;
-  float* db_out = state_grads + ((b * groups + group) * 2) * s.state * s.length;
-  float* dc_out = db_out + s.state * s.length;
-  for (int k = threadIdx.x; k < s.state * ch.count; k += 32) {
-    const int n = k / ch.count, i = k % ch.count;
-    db_out[n * s.length + ch.first + i] = db_row[i * kMaxN + n];
-    dc_out[n * s.length + ch.first + i] = dc_row[i * kMaxN + n];
+}
+
+// Which of a thread's values it holds summed over the warp's channels: v[m] is value first + m.
+// Lanes that are not owners hold a copy some owner also holds.
+struct ChannelShare {
+  int first = 0;
+  bool owner = true;
+};
+
+template <int kCount, int kSize>
+__device__ __forceinline__ void channel_level(float (&v)[kSize], int offset, int lane, ChannelShare& share) {
+  const bool upper = lane & offset;
+  exchange_halves<kCount>(v, offset, upper);
+  if constexpr (kCount > 1) {
+    if (upper) share.first += kCount / 2;
+  } else {
+    share.owner = share.owner && !upper;
+  }
+}
+
+// Sums v over the warp's kChannelsPerWarp channels (lanes kSplit, 2 kSplit and 4 kSplit
+// apart): afterwards v[0..max(kSize / 8, 1)) holds sums.
+template <int kSize>
+__device__ __forceinline__ ChannelShare sum_over_warp_channels(float (&v)[kSize], int lane) {
+  static_assert(kChannelsPerWarp == 8, "three levels");
+  constexpr int kHalf = kSize / 2 > 1 ? kSize / 2 : 1, kQuarter = kSize / 4 > 1 ? kSize / 4 : 1;
+  ChannelShare share;
+  channel_level<kSize>(v, kSplit, lane, share);
+  channel_level<kHalf>(v, 2 * kSplit, lane, share);
+  channel_level<kQuarter>(v, 4 * kSplit, lane, share);
+  return share;
+}
+
+template <typename T, int kN>
+__global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 2 : 1) chunk_gradients_kernel(ScanCudaInputs<T> in, const T* dout,
+                                                                              ScanCudaGradients<T> grad, ScanShape s,
+                                                                              ScanOptions o, Workspace states,
+                                                                              Workspace adjoints,
+                                                                              GradientPartials partials,
+                                                                              float* state_grads) {
+  constexpr int kPer = kN / kSplit, kSub = gradient_sub_steps(kPer), kSubs = kChunk / kSub;
+  constexpr int kValues = 2 * kPer;  // a thread's dB then dC terms of one step
+  constexpr int kHeld = kValues > kChannelsPerWarp ? kValues / kChannelsPerWarp : 1;
+  constexpr int kSumRow = GradientLayout<kN>::kSumRow;
+  static_assert(kChunk % kSub == 0 && kSub % 4 == 0, "whole sub-chunks of four-step groups");
+  extern __shared__ float shared[];
+  float* dt_tile = shared;                              // delta -> dt; then ddelta
+  float* sg_tile = dt_tile + kChannelsPerBlock * kRow;  // d dt / d delta (sigmoid of the raw dt, or 1)
+  float* u_tile = sg_tile + kChannelsPerBlock * kRow;   // u; then du
+  float* g_tile = u_tile + kChannelsPerBlock * kRow;    // dout -> dL/dy = dout * silu(z)
+  float* z_tile = g_tile + kChannelsPerBlock * kRow;    // z -> dout * silu'(z); then dz
+  float* b_tile = z_tile + kChannelsPerBlock * kRow;
+  float* c_tile = b_tile + kChunk * kN;
+  float* warp_sums = c_tile + kChunk * kN;  // [warp][step][dB states, dC states]
+  const int64_t c = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
+  const Chunk ch = chunk_of(c, s.length, o.reverse);
+  const int valid = static_cast<int>(min(static_cast<int64_t>(kChannelsPerBlock), s.channels - d0));
+  const int64_t row0 = b * s.channels + d0;
+  load_rows(dt_tile, in.delta, row0, kChannelsPerBlock, valid, s.length, ch);
+  load_rows(u_tile, in.u, row0, kChannelsPerBlock, valid, s.length, ch);
+  load_rows(g_tile, dout, row0, kChannelsPerBlock, valid, s.length, ch);
+  if (in.z) load_rows(z_tile, in.z, row0, kChannelsPerBlock, valid, s.length, ch);
+  load_state_inputs<T, kN>(b_tile, in.B, b, s.state, s.length, ch);
+  load_state_inputs<T, kN>(c_tile, in.C, b, s.state, s.length, ch);
+  __syncthreads();
+  // Rows past `valid` stay zero: their threads walk the chunk with nothing to add.
+  backward_step_factors(dt_tile, sg_tile, g_tile, in.z ? z_tile : nullptr, true, valid, ch.count, in.delta_bias, d0, o);
+  __syncthreads();
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  const int r = threadIdx.x / kSplit, part = threadIdx.x % kSplit;
+  const bool active = r < valid;  // inactive threads still join the shuffles
+  const int64_t d = d0 + (active ? r : 0);
+  const int64_t at = chunk_index(b, c, d, s, states.chunks);
+  const float skip = active && in.D ? in.D[d] : 0.0f;
+  float A[kPer], A2[kPer], h[kPer], carry[kPer];
+  load_channel_states(A2, h, in.A, active ? states.chunk_state + at * s.state : nullptr, d, part, s);
+  load_channel_states(A2, carry, in.A, active ? adjoints.chunk_state + at * s.state : nullptr, d, part, s);
+#pragma unroll
+  for (int k = 0; k < kPer; ++k) {
+    const int n = part * kPer + k;
+    A[k] = n < s.state ? in.A[d * s.state + n] : 0.0f;
+  }
+  // Step t of the chunk (in scan order); steps past its end change nothing (dt = 0, u = 0,
+  // g = 0).
+  struct Step {
+    int column;
+    float dt, u, g;
+  };
+  auto step_at = [&](int t) -> Step {
+    if (t >= ch.count) return {0, 0.0f, 0.0f, 0.0f};
+    const int j = tile_column(t, ch.count, o.reverse);
+    return {j, dt_tile[r * kRow + j], u_tile[r * kRow + j], g_tile[r * kRow + j]};
+  };
+  float starts[kSubs][kPer];  // the states before each sub-chunk
+#pragma unroll
+  for (int q = 0; q < kSubs; ++q) {
+#pragma unroll
+    for (int k = 0; k < kPer; ++k) starts[q][k] = h[k];
+    if (q + 1 == kSubs) break;
+#pragma unroll
+    for (int i = 0; i < kSub; ++i) {
+      const Step st = step_at(q * kSub + i);
+      const float dtu = st.dt * st.u;
+      float Bn[kPer];
+      load_run(Bn, b_tile + st.column * kN + part * kPer);
+#pragma unroll
+      for (int k = 0; k < kPer; ++k) h[k] = fast_exp2(st.dt * A2[k]) * h[k] + dtu * Bn[k];
+    }
+  }
+  float dA[kPer] = {}, dD = 0.0f, dbias = 0.0f;
+#pragma unroll
+  for (int q = kSubs - 1; q >= 0; --q) {
+    float after[kSub][kPer], decay[kSub][kPer];  // each step's state and decay
+#pragma unroll
+    for (int i = 0; i < kSub; ++i) {
+      const Step st = step_at(q * kSub + i);
+      const float dtu = st.dt * st.u;
+      float Bn[kPer];
+      load_run(Bn, b_tile + st.column * kN + part * kPer);
+#pragma unroll
+      for (int k = 0; k < kPer; ++k) {
+        decay[i][k] = fast_exp2(st.dt * A2[k]);
+        after[i][k] = decay[i][k] * (i > 0 ? after[i - 1][k] : starts[q][k]) + dtu * Bn[k];
+      }
+    }
+#pragma unroll
+    for (int i0 = kSub - 4; i0 >= 0; i0 -= 4) {
+      // Per step, this thread's states' shares of sum lambda A a h_prev, sum lambda B and y.
+      float state_terms[4], input_terms[4], y[4];
+#pragma unroll
+      for (int e = 3; e >= 0; --e) {
+        const int i = i0 + e, t = q * kSub + i;
+        const Step st = step_at(t);
+        const float dtu = st.dt * st.u;
+        float Bn[kPer], Cn[kPer], terms[kValues];
+        load_run(Bn, b_tile + st.column * kN + part * kPer);
+        load_run(Cn, c_tile + st.column * kN + part * kPer);
+        state_terms[e] = input_terms[e] = y[e] = 0.0f;
+#pragma unroll
+        for (int k = 0; k < kPer; ++k) {
+          const float lambda = carry[k] + Cn[k] * st.g;
+          const float decayed = lambda * decay[i][k] * (i > 0 ? after[i - 1][k] : starts[q][k]);
+          state_terms[e] += A[k] * decayed;
+          dA[k] += st.dt * decayed;
+          input_terms[e] += lambda * Bn[k];
+          y[e] += Cn[k] * after[i][k];
+          carry[k] = lambda * decay[i][k];
+          terms[k] = lambda * dtu;               // dB
+          terms[kPer + k] = st.g * after[i][k];  // dC
+        }
+        const ChannelShare share = sum_over_warp_channels(terms, lane);
+        if (share.owner) {
+#pragma unroll
+          for (int m = 0; m < kHeld; ++m) {
+            const int value = share.first + m, kind = value / kPer;
+            warp_sums[(warp * kChunk + t) * kSumRow + kind * kN + part * kPer + value % kPer] = terms[m];
+          }
+        }
+      }
+      // Each of the channel's threads now finishes one of the four steps: the others have
+      // read that step's tile entries, so they become its gradients.
+      const int step = reduce_scatter_steps(state_terms, part);
+      reduce_scatter_steps(input_terms, part);
+      if (in.z) reduce_scatter_steps(y, part);
+      const int t = q * kSub + i0 + step;
+      if (active && t < ch.count) {
+        const int at_step = r * kRow + tile_column(t, ch.count, o.reverse);
+        const float dt = dt_tile[at_step], u = u_tile[at_step], g = g_tile[at_step];
+        const float draw = (state_terms[0] + u * input_terms[0]) * sg_tile[at_step];
+        dD += g * u;
+        dbias += draw;
+        u_tile[at_step] = dt * input_terms[0] + skip * g;
+        dt_tile[at_step] = draw;
+        if (in.z) z_tile[at_step] *= y[0] + skip * u;
+      }
+    }
+  }
+#pragma unroll
+  for (int offset = 1; offset < kSplit; offset *= 2) {
+    dD += __shfl_xor_sync(0xffffffffu, dD, offset);
+    dbias += __shfl_xor_sync(0xffffffffu, dbias, offset);
+  }
+  if (active) {
+#pragma unroll
+    for (int k = 0; k < kPer; ++k) {
+      const int n = part * kPer + k;
+      if (n < s.state) partials.dA[at * s.state + n] = dA[k];
+    }
+    if (part == 0) {
+      partials.dD[at] = dD;
+      partials.ddelta_bias[at] = dbias;
+    }
+  }
+  __syncthreads();
+  store_rows(u_tile, grad.du, row0, valid, s.length, ch);
+  store_rows(dt_tile, grad.ddelta, row0, valid, s.length, ch);
+  if (in.z) store_rows(z_tile, grad.dz, row0, valid, s.length, ch);
+  // This block's share of dB and dC: [batch][channel block][2][state][length], its warps
+  // summed in order; consecutive threads take consecutive steps.
+  const int64_t blocks = gridDim.y, per_kind = s.state * ch.count;
+  float* db_out = state_grads + ((b * blocks + blockIdx.y) * 2) * s.state * s.length;
+  for (int64_t k = threadIdx.x; k < 2 * per_kind; k += blockDim.x) {
+    const int kind = static_cast<int>(k / per_kind), n = static_cast<int>(k % per_kind / ch.count),
+              t = static_cast<int>(k % ch.count);
+    float sum = 0.0f;
+#pragma unroll
+    for (int w = 0; w < kChannelWarps; ++w) sum += warp_sums[(w * kChunk + t) * kSumRow + kind * kN + n];
+    db_out[(kind * s.state + n) * s.length + ch.first + tile_column(t, ch.count, o.reverse)] = sum;
   }
 }
 
@@ -804,32 +907,6 @@ __global__ void reduce_state_gradients_kernel(const float* state_grads, int64_t 
     dB[idx] = from_float<T>(db);
     dC[idx] = from_float<T>(dc);
   }
-}
-
-// Adds the per-chunk parameter gradients into dA, dD, ddelta_bias. One warp per (channel,
-// state): lane k sums chunks k, k + 32, ... in order, then a fixed shuffle tree adds lanes.
-__global__ void reduce_parameter_gradients_kernel(GradientPartials part, ScanShape s, int64_t chunks, float* dA,
-                                                  float* dD, float* ddelta_bias) {
-  const int64_t pair = grid_index() / 32;
-  const int lane = threadIdx.x % 32;
-  if (pair >= s.channels * s.state) return;
-  const int64_t d = pair / s.state, n = pair % s.state;
-  float sum_a = 0.0f, sum_d = 0.0f, sum_bias = 0.0f;
-  for (int64_t k = lane; k < s.batch * chunks; k += 32) {
-    const int64_t at = k * s.channels + d;  // k = b * chunks + c
-    sum_a += part.dA[at * s.state + n];
-    if (n == 0) {
-      sum_d += part.dD[at];
-      sum_bias += part.ddelta_bias[at];
-    }
-  }
-  sum_a = warp_sum(sum_a);
-  sum_d = warp_sum(sum_d);
-  sum_bias = warp_sum(sum_bias);
-  if (lane != 0) return;
-  dA[pair] += sum_a;
-  if (n == 0 && dD) dD[d] += sum_d;
-  if (n == 0 && ddelta_bias) ddelta_bias[d] += sum_bias;
 }
 
 template <typename T>
@@ -853,12 +930,6 @@ void launch_fold(const float* A, const float* initial, const ScanShape& s, const
                   static_cast<unsigned>(s.batch));
   fold_chunks_kernel<<<grid, kFoldThreads, 0, stream>>>(A, initial, s, w, final_value, from_end);
   check_launch("fold_chunks_kernel");
-}
-
-// Blocks for one warp per item.
-unsigned warps_grid(int64_t items) {
-  constexpr int kWarpsPerBlock = kThreadsPerBlock / 32;
-  return static_cast<unsigned>((items + kWarpsPerBlock - 1) / kWarpsPerBlock);
 }
 
 int64_t chunk_count(const ScanShape& s) { return (s.length + kChunk - 1) / kChunk; }
@@ -987,35 +1058,22 @@ void selective_scan_backward_cuda(const ScanCudaInputs<T>& in_host_types, const 
                                     reinterpret_cast<Dev<T>*>(grad.dC),  grad.dD,
                                     reinterpret_cast<Dev<T>*>(grad.dz),  grad.ddelta_bias,
                                     grad.dh0};
-  const int64_t groups = (s.channels + kGradientGroup - 1) / kGradientGroup;
+  const int64_t groups = (s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock;
   Scratch state_grads(s.batch * groups * 2 * s.state * s.length * sizeof(float), stream, kWorkspace);
   const dim3 gradient_grid(static_cast<unsigned>(chunks), static_cast<unsigned>(groups), static_cast<unsigned>(s.batch));
-  auto launch_gradients = [&](auto lanes, auto per_lane) {
-    constexpr int kLanes = decltype(lanes)::value, kStates = decltype(per_lane)::value;
-    auto* kernel = chunk_gradients_kernel<Dev<T>, kLanes, kStates>;
-    constexpr size_t bytes = GradientLayout<kLanes, kStates>::kBytes;
-    SPINDLE_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)));
-    kernel<<<gradient_grid, 32, bytes, stream>>>(in, dout_device, g, s, o, states, adjoints, part, state_grads.get());
-  };
-  using std::integral_constant;
-  if (s.state <= 4) {
-    launch_gradients(integral_constant<int, 4>{}, integral_constant<int, 1>{});
-  } else if (s.state <= 8) {
-    launch_gradients(integral_constant<int, 8>{}, integral_constant<int, 1>{});
-  } else if (s.state <= 16) {
-    launch_gradients(integral_constant<int, 16>{}, integral_constant<int, 1>{});
-  } else if (s.state <= 32) {
-    launch_gradients(integral_constant<int, 32>{}, integral_constant<int, 1>{});
-  } else {
-    launch_gradients(integral_constant<int, 32>{}, integral_constant<int, 2>{});
-  }
+  with_state_capacity(s.state, [&](auto capacity) {
+    constexpr int kN = decltype(capacity)::value;
+    launch_channel_kernel(chunk_gradients_kernel<Dev<T>, kN>, gradient_grid, GradientLayout<kN>::kBytes, stream, in,
+                          dout_device, g, s, o, states, adjoints, part, state_grads.get());
+  });
   check_launch("chunk_gradients_kernel");
   reduce_state_gradients_kernel<<<grid_for(s.batch * s.state * s.length), kThreadsPerBlock, 0, stream>>>(
       state_grads.get(), groups, s, g.dB, g.dC);
   check_launch("reduce_state_gradients_kernel");
-  reduce_parameter_gradients_kernel<<<warps_grid(s.channels * s.state), kThreadsPerBlock, 0, stream>>>(
-      part, s, chunks, grad.dA, grad.dD, grad.ddelta_bias);
-  check_launch("reduce_parameter_gradients_kernel");
+  const int64_t partial_rows = s.batch * chunks;  // row b * chunks + c
+  add_ordered_row_sums_cuda(part.dA, partial_rows, s.channels * s.state, grad.dA, stream);
+  if (grad.dD) add_ordered_row_sums_cuda(part.dD, partial_rows, s.channels, grad.dD, stream);
+  if (grad.ddelta_bias) add_ordered_row_sums_cuda(part.ddelta_bias, partial_rows, s.channels, grad.ddelta_bias, stream);
 }
 
 #define SPINDLE_INSTANTIATE(T)                                                                                   \

@@ -99,6 +99,7 @@ const RegisterOpCase kCases[] = {
     SCAN_CASES("b2_d3_l257_n1_minimal", 2, 3, 257, 1, false, false),
     SCAN_CASES("b1_d9_l4097_n8", 1, 9, 4097, 8, false, true),
     SCAN_CASES("b1_d3_l8300_n5_reverse", 1, 3, 8300, 5, true, true),
+    SCAN_CASES("b1_d130_l2051_n32", 1, 130, 2051, 32, false, true),
     SCAN_FORWARD_CASE("b2_d37_l1000_n16_one_segment", 2, 37, 1000, 16, false, true, 1),
     SCAN_FORWARD_CASE("b1_d3_l8300_n5_reverse_minimal_one_segment", 1, 3, 8300, 5, true, false, 1),
     SCAN_FORWARD_CASE("b1_d70_l1000_n64_reverse_3_segments", 1, 70, 1000, 64, true, true, 3),
