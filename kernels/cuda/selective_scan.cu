@@ -34,7 +34,15 @@ constexpr const char* kWorkspace = "selective scan workspace";
 
 template <typename T> using Dev = typename DeviceType<T>::type;
 
-__device__ __forceinline__ float softplus(float x) { return x > 20.0f ? x : log1pf(__expf(x)); }
+// softplus(x) = log(1 + y), y = e^x, in a few instructions instead of log1pf's long sequence:
+// below y = 1/16 a series (truncation under 2e-7 relative), above it log2(1 + y) on the
+// special-function unit (absolute error 2^-22 on a log2 of at least 0.087). Branch-free.
+__device__ __forceinline__ float softplus(float x) {
+  const float y = __expf(x);
+  const float series = y * (1.0f + y * (-0.5f + y * (1.0f / 3.0f + y * (-0.25f + y * 0.2f))));
+  const float log_form = __log2f(1.0f + y) * 0.6931471805599453f;
+  return x > 20.0f ? x : (y < 0.0625f ? series : log_form);
+}
 __device__ __forceinline__ float sigmoid(float x) { return __fdividef(1.0f, 1.0f + __expf(-x)); }
 
 // 2^x on the special-function unit, results below the normal range flushed to zero (a decay
@@ -47,17 +55,43 @@ __device__ __forceinline__ float fast_exp2(float x) {
 
 // The steps of chunk c occupy the contiguous times [first, first + count). In reverse
 // direction step i of the chunk is time first + count - 1 - i.
+//
+// In shared-memory tiles step t of a chunk sits in column t (kChunk - 1 - t in reverse), so
+// that every column is a compile-time constant in the unrolled step loops: time first + i is
+// column shift + i, and the columns of steps past a short chunk's end hold zeros (dt = 0
+// leaves a state unchanged, and zero inputs add nothing), so no step needs a bounds check.
 struct Chunk {
   int64_t first;
   int count;
+  int shift;  // tile column of time `first`
 };
 
 __device__ __forceinline__ Chunk chunk_of(int64_t c, int64_t length, bool reverse) {
   const int64_t s0 = c * kChunk, s1 = min(length, s0 + kChunk);
-  return {reverse ? length - s1 : s0, static_cast<int>(s1 - s0)};
+  const int count = static_cast<int>(s1 - s0);
+  return {reverse ? length - s1 : s0, count, reverse ? kChunk - count : 0};
 }
 
-__device__ __forceinline__ int tile_column(int step, int count, bool reverse) { return reverse ? count - 1 - step : step; }
+template <bool kReverse>
+__device__ __forceinline__ constexpr int step_column(int step) {
+  return kReverse ? kChunk - 1 - step : step;
+}
+
+// The time offset (from first) of tile column `column`, or -1 past the chunk's end.
+__device__ __forceinline__ int column_time(int column, Chunk ch) {
+  const int i = column - ch.shift;
+  return i >= 0 && i < ch.count ? i : -1;
+}
+
+// Calls f(r, column) for every tile entry holding chunk data (rows r < rows), spread over
+// the block's threads; the index split is by constants.
+template <typename F>
+__device__ __forceinline__ void for_each_data_entry(int rows, Chunk ch, F f) {
+  for (int k = threadIdx.x; k < rows * kChunk; k += blockDim.x) {
+    const int column = k % kChunk;
+    if (column_time(column, ch) >= 0) f(k / kChunk, column);
+  }
+}
 
 // Whether a full chunk of every row can move in 16-byte vectors.
 template <typename T>
@@ -67,7 +101,8 @@ __device__ __forceinline__ bool vector_rows(const T* x, int64_t length, Chunk ch
          reinterpret_cast<uintptr_t>(x) % 16 == 0;
 }
 
-// tile[r][i] = x[row0 + r][first + i] for r < rows (zero beyond `valid` rows).
+// tile[r][shift + i] = x[row0 + r][first + i] for r < rows (zero beyond `valid` rows and in
+// the columns past the chunk's end).
 template <typename T>
 __device__ void load_rows(float* tile, const T* x, int64_t row0, int rows, int valid, int64_t length, Chunk ch) {
   constexpr int kVec = 16 / sizeof(T), kPerRow = kChunk / kVec;
@@ -82,14 +117,14 @@ __device__ void load_rows(float* tile, const T* x, int64_t row0, int rows, int v
     }
     return;
   }
-  for (int k = threadIdx.x; k < rows * ch.count; k += blockDim.x) {
-    const int r = k / ch.count, i = k % ch.count;
-    tile[r * kRow + i] = r < valid ? to_float(x[(row0 + r) * length + ch.first + i]) : 0.0f;
+  for (int k = threadIdx.x; k < rows * kChunk; k += blockDim.x) {
+    const int r = k / kChunk, column = k % kChunk, i = column_time(column, ch);
+    tile[r * kRow + column] = r < valid && i >= 0 ? to_float(x[(row0 + r) * length + ch.first + i]) : 0.0f;
   }
 }
 
-// x[row0 + r][first + i] = value(r, i) for rows r < valid of a chunk, in 16-byte vectors
-// where the chunk allows.
+// x[row0 + r][first + i] = value(r, shift + i) (row, tile column) for rows r < valid of a
+// chunk, in 16-byte vectors where the chunk allows.
 template <typename T, typename Value>
 __device__ void store_chunk_rows(T* x, int64_t row0, int valid, int64_t length, Chunk ch, Value value) {
   constexpr int kVec = 16 / sizeof(T), kPerRow = kChunk / kVec;
@@ -104,24 +139,24 @@ __device__ void store_chunk_rows(T* x, int64_t row0, int valid, int64_t length, 
     }
     return;
   }
-  for (int k = threadIdx.x; k < valid * ch.count; k += blockDim.x) {
-    const int r = k / ch.count, i = k % ch.count;
-    x[(row0 + r) * length + ch.first + i] = from_float<T>(value(r, i));
-  }
+  for_each_data_entry(valid, ch, [&](int r, int column) {
+    x[(row0 + r) * length + ch.first + column - ch.shift] = from_float<T>(value(r, column));
+  });
 }
 
 template <typename T>
 __device__ void store_rows(const float* tile, T* x, int64_t row0, int valid, int64_t length, Chunk ch) {
-  store_chunk_rows(x, row0, valid, length, ch, [tile](int r, int i) { return tile[r * kRow + i]; });
+  store_chunk_rows(x, row0, valid, length, ch, [tile](int r, int column) { return tile[r * kRow + column]; });
 }
 
-// bc[i][n] = x[b][n][first + i] (time-major, so every channel thread reads it by broadcast).
-// Rows n >= state are zero: threads computing padding states then contribute nothing.
+// bc[shift + i][n] = x[b][n][first + i] (time-major, so every channel thread reads it by
+// broadcast). Rows n >= state and columns past the chunk's end are zero: threads computing
+// padding states then contribute nothing.
 template <typename T, int kN>
 __device__ void load_state_inputs(float* bc, const T* x, int64_t b, int64_t state, int64_t length, Chunk ch) {
-  for (int k = threadIdx.x; k < kN * ch.count; k += blockDim.x) {
-    const int n = k / ch.count, i = k % ch.count;
-    bc[i * kN + n] = n < state ? to_float(x[(b * state + n) * length + ch.first + i]) : 0.0f;
+  for (int k = threadIdx.x; k < kN * kChunk; k += blockDim.x) {
+    const int n = k / kChunk, column = k % kChunk, i = column_time(column, ch);
+    bc[column * kN + n] = n < state && i >= 0 ? to_float(x[(b * state + n) * length + ch.first + i]) : 0.0f;
   }
 }
 
@@ -156,15 +191,16 @@ constexpr size_t channel_kernel_bytes(int tiles, int state_tiles) {
          sizeof(float);
 }
 
-// dt tile from delta: softplus(delta + bias) where asked.
-__device__ void delta_to_dt(float* tile, int rows, int count, const float* bias, int64_t d0, int64_t channels,
+// dt tile from delta: softplus(delta + bias) where asked (columns past the chunk's end stay
+// zero).
+__device__ void delta_to_dt(float* tile, int rows, Chunk ch, const float* bias, int64_t d0, int64_t channels,
                             bool use_softplus) {
-  for (int k = threadIdx.x; k < rows * count; k += blockDim.x) {
-    const int r = k / count, i = k % count;
-    if (d0 + r >= channels) continue;
-    const float raw = tile[r * kRow + i] + (bias ? bias[d0 + r] : 0.0f);
-    tile[r * kRow + i] = use_softplus ? softplus(raw) : raw;
-  }
+  for_each_data_entry(rows, ch, [&](int r, int column) {
+    if (d0 + r >= channels) return;
+    const int at = r * kRow + column;
+    const float raw = tile[at] + (bias ? bias[d0 + r] : 0.0f);
+    tile[at] = use_softplus ? softplus(raw) : raw;
+  });
 }
 
 // Summaries per segment of segment_chunks consecutive chunks (the backward's segments are
@@ -296,7 +332,7 @@ __device__ __forceinline__ bool vector_chunk(const T* const (&inputs)[kCount], i
 }
 
 // Phase 1: the state each channel reaches over each segment from zero, and the segment's dt sum.
-template <typename T, int kN>
+template <typename T, int kN, bool kReverse>
 __global__ void __launch_bounds__(kChannelThreads) chunk_states_kernel(ScanCudaInputs<T> in, ScanShape s,
                                                                         ScanOptions o, Workspace w) {
   constexpr int kPer = kN / kSplit;
@@ -337,14 +373,14 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_states_kernel(ScanCudaI
       load_rows(u_tile, in.u, row0, kChannelsPerBlock, valid, s.length, ch);
       load_state_inputs<T, kN>(b_tile, in.B, b, s.state, s.length, ch);
       __syncthreads();
-      delta_to_dt(dt_tile, kChannelsPerBlock, ch.count, in.delta_bias, d0, s.channels, o.softplus);
+      delta_to_dt(dt_tile, kChannelsPerBlock, ch, in.delta_bias, d0, s.channels, o.softplus);
     }
     __syncthreads();
     if (c + 1 < chunks.end) fetch(c + 1);
     if (!active) continue;
-#pragma unroll 4
-    for (int i = 0; i < ch.count; ++i) {
-      const int j = tile_column(i, ch.count, o.reverse);
+#pragma unroll
+    for (int t = 0; t < kChunk; ++t) {
+      const int j = step_column<kReverse>(t);
       const float dt = dt_tile[r * kRow + j], dtu = dt * u_tile[r * kRow + j];
       float Bn[kPer];
       load_run(Bn, b_tile + j * kN + part * kPer);
@@ -470,10 +506,11 @@ __device__ __forceinline__ int reduce_scatter_steps(float (&y)[4], int part) {
 template <typename T>
 __device__ void store_outputs(const float* y_tile, const float* u_tile, const float* z_tile, const float* D, int64_t d0,
                               T* out, int64_t row0, int valid, int64_t length, Chunk ch) {
-  store_chunk_rows(out, row0, valid, length, ch, [=](int r, int i) {
-    float y = y_tile[r * kRow + i] + (D ? D[d0 + r] : 0.0f) * u_tile[r * kRow + i];
+  store_chunk_rows(out, row0, valid, length, ch, [=](int r, int column) {
+    const int at = r * kRow + column;
+    float y = y_tile[at] + (D ? D[d0 + r] : 0.0f) * u_tile[at];
     if (z_tile) {
-      const float z = z_tile[r * kRow + i];
+      const float z = z_tile[at];
       y *= z * sigmoid(z);
     }
     return y;
@@ -482,7 +519,7 @@ __device__ void store_outputs(const float* y_tile, const float* u_tile, const fl
 
 // Phase 3: rescans each segment from its start state and writes out. With one segment the
 // start state is h0 (or zero) and the state after the last step goes to h_final.
-template <typename T, int kN>
+template <typename T, int kN, bool kReverse>
 __global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCudaInputs<T> in, ScanShape s,
                                                                          ScanOptions o, Workspace w, Dev<T>* out,
                                                                          float* h_final) {
@@ -532,20 +569,20 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCuda
       load_state_inputs<T, kN>(b_tile, in.B, b, s.state, s.length, ch);
       load_state_inputs<T, kN>(c_tile, in.C, b, s.state, s.length, ch);
       __syncthreads();
-      delta_to_dt(dt_tile, kChannelsPerBlock, ch.count, in.delta_bias, d0, s.channels, o.softplus);
+      delta_to_dt(dt_tile, kChannelsPerBlock, ch, in.delta_bias, d0, s.channels, o.softplus);
     }
     __syncthreads();
     if (c + 1 < chunks.end) fetch(c + 1);
     // Four steps at a time: each of a channel's kSplit threads sums its states' share of y
     // for the four, then a reduce-scatter among the four threads (three shuffles) leaves
     // each thread the whole y of one step, which it writes over dt (read by then).
-    for (int i0 = 0; i0 < ch.count; i0 += 4) {
+#pragma unroll
+    for (int i0 = 0; i0 < kChunk; i0 += 4) {
       float y[4];
 #pragma unroll
       for (int q = 0; q < 4; ++q) {
-        const bool step = i0 + q < ch.count;  // past the chunk: dt = 0 leaves h as it is
-        const int j = step ? tile_column(i0 + q, ch.count, o.reverse) : 0;
-        const float dt = step ? dt_tile[r * kRow + j] : 0.0f, dtu = dt * u_tile[r * kRow + j];
+        const int j = step_column<kReverse>(i0 + q);
+        const float dt = dt_tile[r * kRow + j], dtu = dt * u_tile[r * kRow + j];
         float Bn[kPer], Cn[kPer];
         load_run(Bn, b_tile + j * kN + part * kPer);
         load_run(Cn, c_tile + j * kN + part * kPer);
@@ -557,7 +594,7 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCuda
         }
       }
       const int step = reduce_scatter_steps(y, part);
-      if (active && i0 + step < ch.count) dt_tile[r * kRow + tile_column(i0 + step, ch.count, o.reverse)] = y[0];
+      if (active) dt_tile[r * kRow + step_column<kReverse>(i0 + step)] = y[0];
     }
     __syncthreads();
     store_outputs(dt_tile, u_tile, in.z ? z_tile : nullptr, in.D, d0, out, row0, valid, s.length, ch);
@@ -571,11 +608,12 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCuda
 // The backward's per (channel, step) factors, once per tile entry instead of in every state
 // thread: delta -> dt, and d dt / d delta into sg_tile where given (sigmoid of the raw dt, or
 // 1); with z, dout -> dL/dy = dout * silu(z) and, with gate_gradient, z -> dout * silu'(z).
+// Columns past the chunk's end are left as they are (sg_tile's unset).
 __device__ void backward_step_factors(float* dt_tile, float* sg_tile, float* g_tile, float* z_tile,
-                                      bool gate_gradient, int valid, int count, const float* bias, int64_t d0,
+                                      bool gate_gradient, int valid, Chunk ch, const float* bias, int64_t d0,
                                       const ScanOptions& o) {
-  for (int k = threadIdx.x; k < valid * count; k += blockDim.x) {
-    const int row = k / count, i = k % count, at = row * kRow + i;
+  for_each_data_entry(valid, ch, [&](int row, int column) {
+    const int at = row * kRow + column;
     const float raw = dt_tile[at] + (bias ? bias[d0 + row] : 0.0f);
     dt_tile[at] = o.softplus ? softplus(raw) : raw;
     if (sg_tile) sg_tile[at] = o.softplus ? sigmoid(raw) : 1.0f;
@@ -585,12 +623,12 @@ __device__ void backward_step_factors(float* dt_tile, float* sg_tile, float* g_t
       g_tile[at] = dout_t * z * sz;
       if (gate_gradient) z_tile[at] = dout_t * sz * (1.0f + z * (1.0f - sz));
     }
-  }
+  });
 }
 
 // Phase B1: per chunk, the adjoint that flows out of the chunk's first step towards the
 // previous chunk when nothing flows in from the next one (a zero carry).
-template <typename T, int kN>
+template <typename T, int kN, bool kReverse>
 __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCudaInputs<T> in, const T* dout,
                                                                           ScanShape s, ScanOptions o,
                                                                           Workspace adjoint) {
@@ -609,7 +647,7 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
   if (in.z) load_rows(z_tile, in.z, row0, kChannelsPerBlock, valid, s.length, ch);
   load_state_inputs<T, kN>(c_tile, in.C, b, s.state, s.length, ch);
   __syncthreads();
-  backward_step_factors(dt_tile, nullptr, g_tile, in.z ? z_tile : nullptr, false, valid, ch.count, in.delta_bias, d0, o);
+  backward_step_factors(dt_tile, nullptr, g_tile, in.z ? z_tile : nullptr, false, valid, ch, in.delta_bias, d0, o);
   __syncthreads();
   const int r = threadIdx.x / kSplit, part = threadIdx.x % kSplit;
   if (r >= valid) return;
@@ -617,9 +655,9 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
   float A[kPer], carry[kPer];
   load_channel_states(A, carry, in.A, nullptr, d, part, s);
   float dt_sum = 0.0f;
-#pragma unroll 4
-  for (int i = ch.count - 1; i >= 0; --i) {
-    const int j = tile_column(i, ch.count, o.reverse);
+#pragma unroll
+  for (int t = kChunk - 1; t >= 0; --t) {
+    const int j = step_column<kReverse>(t);
     const float dt = dt_tile[r * kRow + j];
     const float g = g_tile[r * kRow + j];
     float Cn[kPer];
@@ -635,13 +673,16 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
 
 // Phase B3: rescans each chunk from its start state and runs the adjoint back through it,
 // producing every gradient. The layout is the forward's: kSplit threads per channel, each
-// with kPer consecutive states. A thread keeps its states and decays in registers for a
-// sub-chunk of kSub steps at a time: a first pass notes the state at each sub-chunk's start,
-// then the sub-chunks are visited last to first, each recomputed and walked backwards.
+// with kPer consecutive states. A thread keeps its states in registers for a sub-chunk of
+// kSub steps at a time: a first pass notes the state at each sub-chunk's start, then the
+// sub-chunks are visited last to first, each recomputed and walked backwards (the decays
+// are evaluated again there rather than kept: fewer registers, three blocks per
+// multiprocessor, measured faster on the H200).
 // Sums over a channel's states (for du, ddelta, y) are reduce-scatters among its kSplit
 // threads, four steps at a time; sums over channels (dB, dC) are reduce-scatters over the
-// warp's channels per step, then over the block's warps in shared memory, giving one share
-// per block of channels, summed over blocks by reduce_state_gradients_kernel; sums over a
+// warp's channels per step, then over the block's warps in shared memory after each
+// sub-chunk, giving one share per block of channels, summed over blocks by
+// reduce_state_gradients_kernel; sums over a
 // chunk's steps (dA, dD, ddelta_bias) are written per chunk and summed over chunks by
 // add_ordered_row_sums_cuda. Every sum has a fixed order.
 struct GradientPartials {
@@ -653,17 +694,18 @@ struct GradientPartials {
 constexpr int kChannelsPerWarp = 32 / kSplit;
 constexpr int kChannelWarps = kChannelThreads / 32;
 
-// Steps per sub-chunk with kPer states per thread: about 32 states (and as many decays) in
-// registers per thread, and at least the four steps a reduce-scatter takes.
+// Steps per sub-chunk with kPer states per thread: about 32 states in registers per thread,
+// and at least the four steps a reduce-scatter takes.
 constexpr int gradient_sub_steps(int per) { return per >= 8 ? 4 : kChunk / per; }
 
 template <int kN>
 struct GradientLayout {
   static constexpr int kTiles = 5;            // dt, sigmoid(raw dt), u, dout * gate, dout * gate'(z)
   static constexpr int kSumRow = 2 * kN + 1;  // one warp's dB then dC terms of one step, padded
-  // Tiles, then the B and C tiles (time-major), then the warps' dB/dC sums per step.
+  // Tiles, then the B and C tiles (time-major), then the warps' dB/dC sums per step of a
+  // sub-chunk.
   static constexpr size_t kFloats = static_cast<size_t>(kTiles) * kChannelsPerBlock * kRow + 2 * kChunk * kN +
-                                    static_cast<size_t>(kChannelWarps) * kChunk * kSumRow;
+                                    static_cast<size_t>(kChannelWarps) * gradient_sub_steps(kN / kSplit) * kSumRow;
   static constexpr size_t kBytes = kFloats * sizeof(float);
 };
 
@@ -714,8 +756,8 @@ __device__ __forceinline__ ChannelShare sum_over_warp_channels(float (&v)[kSize]
   return share;
 }
 
-template <typename T, int kN>
-__global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 2 : 1) chunk_gradients_kernel(ScanCudaInputs<T> in, const T* dout,
+template <typename T, int kN, bool kReverse>
+__global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 3 : 1) chunk_gradients_kernel(ScanCudaInputs<T> in, const T* dout,
                                                                               ScanCudaGradients<T> grad, ScanShape s,
                                                                               ScanOptions o, Workspace states,
                                                                               Workspace adjoints,
@@ -734,7 +776,7 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 2 : 1) chunk_gradi
   float* z_tile = g_tile + kChannelsPerBlock * kRow;    // z -> dout * silu'(z); then dz
   float* b_tile = z_tile + kChannelsPerBlock * kRow;
   float* c_tile = b_tile + kChunk * kN;
-  float* warp_sums = c_tile + kChunk * kN;  // [warp][step][dB states, dC states]
+  float* warp_sums = c_tile + kChunk * kN;  // [warp][step of the sub-chunk][dB states, dC states]
   const int64_t c = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
   const Chunk ch = chunk_of(c, s.length, o.reverse);
   const int valid = static_cast<int>(min(static_cast<int64_t>(kChannelsPerBlock), s.channels - d0));
@@ -747,7 +789,7 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 2 : 1) chunk_gradi
   load_state_inputs<T, kN>(c_tile, in.C, b, s.state, s.length, ch);
   __syncthreads();
   // Rows past `valid` stay zero: their threads walk the chunk with nothing to add.
-  backward_step_factors(dt_tile, sg_tile, g_tile, in.z ? z_tile : nullptr, true, valid, ch.count, in.delta_bias, d0, o);
+  backward_step_factors(dt_tile, sg_tile, g_tile, in.z ? z_tile : nullptr, true, valid, ch, in.delta_bias, d0, o);
   __syncthreads();
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   const int r = threadIdx.x / kSplit, part = threadIdx.x % kSplit;
@@ -763,16 +805,25 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 2 : 1) chunk_gradi
     const int n = part * kPer + k;
     A[k] = n < s.state ? in.A[d * s.state + n] : 0.0f;
   }
-  // Step t of the chunk (in scan order); steps past its end change nothing (dt = 0, u = 0,
-  // g = 0).
+  // The inputs of step t (in scan order); past the chunk's end they are zero.
   struct Step {
-    int column;
-    float dt, u, g;
+    float dt, u, g, B[kPer];
   };
-  auto step_at = [&](int t) -> Step {
-    if (t >= ch.count) return {0, 0.0f, 0.0f, 0.0f};
-    const int j = tile_column(t, ch.count, o.reverse);
-    return {j, dt_tile[r * kRow + j], u_tile[r * kRow + j], g_tile[r * kRow + j]};
+  auto step_at = [&](int t) {
+    const int j = step_column<kReverse>(t);
+    Step st{dt_tile[r * kRow + j], u_tile[r * kRow + j], g_tile[r * kRow + j], {}};
+    load_run(st.B, b_tile + j * kN + part * kPer);
+    return st;
+  };
+  // h after step t from h before it; each state's decay into `decay`.
+  auto advance = [&](int t, float (&h)[kPer], float (&decay)[kPer]) {
+    const Step st = step_at(t);
+    const float dtu = st.dt * st.u;
+#pragma unroll
+    for (int k = 0; k < kPer; ++k) {
+      decay[k] = fast_exp2(st.dt * A2[k]);
+      h[k] = decay[k] * h[k] + dtu * st.B[k];
+    }
   };
   float starts[kSubs][kPer];  // the states before each sub-chunk
 #pragma unroll
@@ -782,29 +833,22 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 2 : 1) chunk_gradi
     if (q + 1 == kSubs) break;
 #pragma unroll
     for (int i = 0; i < kSub; ++i) {
-      const Step st = step_at(q * kSub + i);
-      const float dtu = st.dt * st.u;
-      float Bn[kPer];
-      load_run(Bn, b_tile + st.column * kN + part * kPer);
-#pragma unroll
-      for (int k = 0; k < kPer; ++k) h[k] = fast_exp2(st.dt * A2[k]) * h[k] + dtu * Bn[k];
+      float unused[kPer];
+      advance(q * kSub + i, h, unused);
     }
   }
   float dA[kPer] = {}, dD = 0.0f, dbias = 0.0f;
+  const int64_t blocks = gridDim.y;
+  float* db_out = state_grads + ((b * blocks + blockIdx.y) * 2) * s.state * s.length;
 #pragma unroll
   for (int q = kSubs - 1; q >= 0; --q) {
-    float after[kSub][kPer], decay[kSub][kPer];  // each step's state and decay
+    float after[kSub][kPer];  // each step's state
 #pragma unroll
     for (int i = 0; i < kSub; ++i) {
-      const Step st = step_at(q * kSub + i);
-      const float dtu = st.dt * st.u;
-      float Bn[kPer];
-      load_run(Bn, b_tile + st.column * kN + part * kPer);
 #pragma unroll
-      for (int k = 0; k < kPer; ++k) {
-        decay[i][k] = fast_exp2(st.dt * A2[k]);
-        after[i][k] = decay[i][k] * (i > 0 ? after[i - 1][k] : starts[q][k]) + dtu * Bn[k];
-      }
+      for (int k = 0; k < kPer; ++k) after[i][k] = i > 0 ? after[i - 1][k] : starts[q][k];
+      float unused[kPer];
+      advance(q * kSub + i, after[i], unused);
     }
 #pragma unroll
     for (int i0 = kSub - 4; i0 >= 0; i0 -= 4) {
@@ -815,19 +859,19 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 2 : 1) chunk_gradi
         const int i = i0 + e, t = q * kSub + i;
         const Step st = step_at(t);
         const float dtu = st.dt * st.u;
-        float Bn[kPer], Cn[kPer], terms[kValues];
-        load_run(Bn, b_tile + st.column * kN + part * kPer);
-        load_run(Cn, c_tile + st.column * kN + part * kPer);
+        float Cn[kPer], terms[kValues];
+        load_run(Cn, c_tile + step_column<kReverse>(t) * kN + part * kPer);
         state_terms[e] = input_terms[e] = y[e] = 0.0f;
 #pragma unroll
         for (int k = 0; k < kPer; ++k) {
           const float lambda = carry[k] + Cn[k] * st.g;
-          const float decayed = lambda * decay[i][k] * (i > 0 ? after[i - 1][k] : starts[q][k]);
+          const float decay = fast_exp2(st.dt * A2[k]);
+          const float decayed = lambda * decay * (i > 0 ? after[i - 1][k] : starts[q][k]);
           state_terms[e] += A[k] * decayed;
           dA[k] += st.dt * decayed;
-          input_terms[e] += lambda * Bn[k];
+          input_terms[e] += lambda * st.B[k];
           y[e] += Cn[k] * after[i][k];
-          carry[k] = lambda * decay[i][k];
+          carry[k] = lambda * decay;
           terms[k] = lambda * dtu;               // dB
           terms[kPer + k] = st.g * after[i][k];  // dC
         }
@@ -836,7 +880,7 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 2 : 1) chunk_gradi
 #pragma unroll
           for (int m = 0; m < kHeld; ++m) {
             const int value = share.first + m, kind = value / kPer;
-            warp_sums[(warp * kChunk + t) * kSumRow + kind * kN + part * kPer + value % kPer] = terms[m];
+            warp_sums[(warp * kSub + i) * kSumRow + kind * kN + part * kPer + value % kPer] = terms[m];
           }
         }
       }
@@ -847,7 +891,7 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 2 : 1) chunk_gradi
       if (in.z) reduce_scatter_steps(y, part);
       const int t = q * kSub + i0 + step;
       if (active && t < ch.count) {
-        const int at_step = r * kRow + tile_column(t, ch.count, o.reverse);
+        const int at_step = r * kRow + step_column<kReverse>(t);
         const float dt = dt_tile[at_step], u = u_tile[at_step], g = g_tile[at_step];
         const float draw = (state_terms[0] + u * input_terms[0]) * sg_tile[at_step];
         dD += g * u;
@@ -857,6 +901,17 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 2 : 1) chunk_gradi
         if (in.z) z_tile[at_step] *= y[0] + skip * u;
       }
     }
+    __syncthreads();
+    for (int k = threadIdx.x; k < 2 * kN * kSub; k += blockDim.x) {
+      const int row = k / kSub, i = k % kSub, n = row % kN, column = step_column<kReverse>(q * kSub + i);
+      const int time = column_time(column, ch);
+      if (n >= s.state || time < 0) continue;
+      float sum = 0.0f;
+#pragma unroll
+      for (int w = 0; w < kChannelWarps; ++w) sum += warp_sums[(w * kSub + i) * kSumRow + row];
+      db_out[((row / kN) * s.state + n) * s.length + ch.first + time] = sum;
+    }
+    __syncthreads();
   }
 #pragma unroll
   for (int offset = 1; offset < kSplit; offset *= 2) {
@@ -878,18 +933,6 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 2 : 1) chunk_gradi
   store_rows(u_tile, grad.du, row0, valid, s.length, ch);
   store_rows(dt_tile, grad.ddelta, row0, valid, s.length, ch);
   if (in.z) store_rows(z_tile, grad.dz, row0, valid, s.length, ch);
-  // This block's share of dB and dC: [batch][channel block][2][state][length], its warps
-  // summed in order; consecutive threads take consecutive steps.
-  const int64_t blocks = gridDim.y, per_kind = s.state * ch.count;
-  float* db_out = state_grads + ((b * blocks + blockIdx.y) * 2) * s.state * s.length;
-  for (int64_t k = threadIdx.x; k < 2 * per_kind; k += blockDim.x) {
-    const int kind = static_cast<int>(k / per_kind), n = static_cast<int>(k % per_kind / ch.count),
-              t = static_cast<int>(k % ch.count);
-    float sum = 0.0f;
-#pragma unroll
-    for (int w = 0; w < kChannelWarps; ++w) sum += warp_sums[(w * kChunk + t) * kSumRow + kind * kN + n];
-    db_out[(kind * s.state + n) * s.length + ch.first + tile_column(t, ch.count, o.reverse)] = sum;
-  }
 }
 
 // dB, dC = the channel groups' shares summed in group order.
@@ -940,14 +983,19 @@ void check_shape(const ScanShape& s) {
   SPINDLE_CHECK(s.batch <= 65535, "selective_scan (CUDA)", "batch " + std::to_string(s.batch), "at most 65535");
 }
 
-// Runs `launch` with the register-array size kN fitting s.state.
+// Runs `launch` with the register-array size kN fitting `state` and the scan direction as
+// compile-time constants (integral_constant<int, kN>, bool_constant<kReverse>).
 template <typename Launch>
-void with_state_capacity(int64_t state, Launch&& launch) {
-  if (state <= 4) return launch(std::integral_constant<int, 4>{});
-  if (state <= 8) return launch(std::integral_constant<int, 8>{});
-  if (state <= 16) return launch(std::integral_constant<int, 16>{});
-  if (state <= 32) return launch(std::integral_constant<int, 32>{});
-  return launch(std::integral_constant<int, 64>{});
+void with_kernel_variant(int64_t state, bool reverse, Launch&& launch) {
+  auto with_direction = [&](auto capacity) {
+    if (reverse) return launch(capacity, std::true_type{});
+    return launch(capacity, std::false_type{});
+  };
+  if (state <= 4) return with_direction(std::integral_constant<int, 4>{});
+  if (state <= 8) return with_direction(std::integral_constant<int, 8>{});
+  if (state <= 16) return with_direction(std::integral_constant<int, 16>{});
+  if (state <= 32) return with_direction(std::integral_constant<int, 32>{});
+  return with_direction(std::integral_constant<int, 64>{});
 }
 
 template <typename T>
@@ -955,9 +1003,10 @@ void run_state_phases(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, cons
                       float* h_final, cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>(w.chunks), static_cast<unsigned>((s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock),
                   static_cast<unsigned>(s.batch));
-  with_state_capacity(s.state, [&](auto capacity) {
+  with_kernel_variant(s.state, o.reverse, [&](auto capacity, auto reverse) {
     constexpr int kN = decltype(capacity)::value;
-    launch_channel_kernel(chunk_states_kernel<Dev<T>, kN>, grid, channel_kernel_bytes<kN>(2, 1), stream, in, s, o, w);
+    constexpr bool kReverse = decltype(reverse)::value;
+    launch_channel_kernel(chunk_states_kernel<Dev<T>, kN, kReverse>, grid, channel_kernel_bytes<kN>(2, 1), stream, in, s, o, w);
   });
   check_launch("chunk_states_kernel");
   launch_fold(in.A, in.h0, s, w, h_final, false, stream);
@@ -971,9 +1020,10 @@ void run_adjoint_phases(const ScanCudaInputs<Dev<T>>& in, const Dev<T>* dout, co
   const dim3 grid(static_cast<unsigned>(adjoints.chunks),
                   static_cast<unsigned>((s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock),
                   static_cast<unsigned>(s.batch));
-  with_state_capacity(s.state, [&](auto capacity) {
+  with_kernel_variant(s.state, o.reverse, [&](auto capacity, auto reverse) {
     constexpr int kN = decltype(capacity)::value;
-    launch_channel_kernel(chunk_adjoints_kernel<Dev<T>, kN>, grid, channel_kernel_bytes<kN>(3, 1), stream, in, dout, s,
+    constexpr bool kReverse = decltype(reverse)::value;
+    launch_channel_kernel(chunk_adjoints_kernel<Dev<T>, kN, kReverse>, grid, channel_kernel_bytes<kN>(3, 1), stream, in, dout, s,
                           o, adjoints);
   });
   check_launch("chunk_adjoints_kernel");
@@ -1018,9 +1068,10 @@ void selective_scan_forward_cuda(const ScanCudaInputs<T>& in_host_types, T* out,
   if (segments > 1) run_state_phases<T>(in, s, o, w, h_final, stream);
   const dim3 grid(static_cast<unsigned>(segments), static_cast<unsigned>((s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock),
                   static_cast<unsigned>(s.batch));
-  with_state_capacity(s.state, [&](auto capacity) {
+  with_kernel_variant(s.state, o.reverse, [&](auto capacity, auto reverse) {
     constexpr int kN = decltype(capacity)::value;
-    launch_channel_kernel(chunk_outputs_kernel<Dev<T>, kN>, grid, channel_kernel_bytes<kN>(3, 2), stream, in, s, o, w,
+    constexpr bool kReverse = decltype(reverse)::value;
+    launch_channel_kernel(chunk_outputs_kernel<Dev<T>, kN, kReverse>, grid, channel_kernel_bytes<kN>(3, 2), stream, in, s, o, w,
                           reinterpret_cast<Dev<T>*>(out), segments > 1 ? nullptr : h_final);
   });
   check_launch("chunk_outputs_kernel");
@@ -1061,9 +1112,10 @@ void selective_scan_backward_cuda(const ScanCudaInputs<T>& in_host_types, const 
   const int64_t groups = (s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock;
   Scratch state_grads(s.batch * groups * 2 * s.state * s.length * sizeof(float), stream, kWorkspace);
   const dim3 gradient_grid(static_cast<unsigned>(chunks), static_cast<unsigned>(groups), static_cast<unsigned>(s.batch));
-  with_state_capacity(s.state, [&](auto capacity) {
+  with_kernel_variant(s.state, o.reverse, [&](auto capacity, auto reverse) {
     constexpr int kN = decltype(capacity)::value;
-    launch_channel_kernel(chunk_gradients_kernel<Dev<T>, kN>, gradient_grid, GradientLayout<kN>::kBytes, stream, in,
+    constexpr bool kReverse = decltype(reverse)::value;
+    launch_channel_kernel(chunk_gradients_kernel<Dev<T>, kN, kReverse>, gradient_grid, GradientLayout<kN>::kBytes, stream, in,
                           dout_device, g, s, o, states, adjoints, part, state_grads.get());
   });
   check_launch("chunk_gradients_kernel");
