@@ -5,9 +5,10 @@
 // chunk's inputs load into registers while one is scanned); phase 2 folds the segment
 // summaries in order into each segment's true start state (a warp scan over segments per
 // channel and state); phase 3 rescans each segment from its start state and writes the
-// output. Backward recomputes phases 1-2 over single-chunk segments, folds the adjoint the
-// same way from the other end, and rescans each chunk once more for the gradients. All sums
-// run in a fixed order: results are identical run to run.
+// output. Backward, per single chunk in one pass over its tiles, recomputes phase 1 and runs
+// the adjoint back from a zero carry; folds both (the adjoint from the other end), and
+// rescans each chunk once more for the gradients. All sums run in a fixed order: results are
+// identical run to run.
 #include <cuda_bf16.h>
 
 #include <algorithm>
@@ -331,6 +332,28 @@ __device__ __forceinline__ bool vector_chunk(const T* const (&inputs)[kCount], i
   return all;
 }
 
+// Advances a thread's kPer states (run `part`, A scaled for exp2) over one chunk of tiles:
+// h = e^(dt A) h + dt u B per step. dt_row and u_row are the channel's tile rows. Returns the
+// chunk's dt sum.
+template <int kN, bool kReverse>
+__device__ __forceinline__ float advance_over_chunk(float (&h)[kN / kSplit], const float (&A)[kN / kSplit],
+                                                    const float* dt_row, const float* u_row, const float* b_tile,
+                                                    int part) {
+  constexpr int kPer = kN / kSplit;
+  float dt_sum = 0.0f;
+#pragma unroll
+  for (int t = 0; t < kChunk; ++t) {
+    const int j = step_column<kReverse>(t);
+    const float dt = dt_row[j], dtu = dt * u_row[j];
+    float Bn[kPer];
+    load_run(Bn, b_tile + j * kN + part * kPer);
+    dt_sum += dt;
+#pragma unroll
+    for (int k = 0; k < kPer; ++k) h[k] = fast_exp2(dt * A[k]) * h[k] + dtu * Bn[k];
+  }
+  return dt_sum;
+}
+
 // Phase 1: the state each channel reaches over each segment from zero, and the segment's dt sum.
 template <typename T, int kN, bool kReverse>
 __global__ void __launch_bounds__(kChannelThreads) chunk_states_kernel(ScanCudaInputs<T> in, ScanShape s,
@@ -378,16 +401,7 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_states_kernel(ScanCudaI
     __syncthreads();
     if (c + 1 < chunks.end) fetch(c + 1);
     if (!active) continue;
-#pragma unroll
-    for (int t = 0; t < kChunk; ++t) {
-      const int j = step_column<kReverse>(t);
-      const float dt = dt_tile[r * kRow + j], dtu = dt * u_tile[r * kRow + j];
-      float Bn[kPer];
-      load_run(Bn, b_tile + j * kN + part * kPer);
-      dt_sum += dt;
-#pragma unroll
-      for (int k = 0; k < kPer; ++k) h[k] = fast_exp2(dt * A[k]) * h[k] + dtu * Bn[k];
-    }
+    dt_sum += advance_over_chunk<kN, kReverse>(h, A, dt_tile + r * kRow, u_tile + r * kRow, b_tile, part);
   }
   if (!active) return;
   const int64_t at = chunk_index(b, segment, d, s, w.chunks);
@@ -627,17 +641,21 @@ __device__ void backward_step_factors(float* dt_tile, float* sg_tile, float* g_t
 }
 
 // Phase B1: per chunk, the adjoint that flows out of the chunk's first step towards the
-// previous chunk when nothing flows in from the next one (a zero carry).
+// previous chunk when nothing flows in from the next one (a zero carry); with
+// `state_summaries`, also phase 1 for the same chunk (the state reached from zero), from the
+// same tiles and dt. Both summaries go with the chunk's dt sum in adjoint.chunk_dt.
 template <typename T, int kN, bool kReverse>
 __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCudaInputs<T> in, const T* dout,
                                                                           ScanShape s, ScanOptions o,
-                                                                          Workspace adjoint) {
+                                                                          Workspace adjoint, float* state_summaries) {
   constexpr int kPer = kN / kSplit;
   extern __shared__ float shared[];
   float* dt_tile = shared;
   float* g_tile = dt_tile + kChannelsPerBlock * kRow;
   float* z_tile = g_tile + kChannelsPerBlock * kRow;
-  float* c_tile = z_tile + kChannelsPerBlock * kRow;
+  float* u_tile = z_tile + kChannelsPerBlock * kRow;
+  float* c_tile = u_tile + kChannelsPerBlock * kRow;
+  float* b_tile = c_tile + kChunk * kN;
   const int64_t c = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
   const Chunk ch = chunk_of(c, s.length, o.reverse);
   const int valid = static_cast<int>(min(static_cast<int64_t>(kChannelsPerBlock), s.channels - d0));
@@ -646,14 +664,24 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
   load_rows(g_tile, dout, row0, kChannelsPerBlock, valid, s.length, ch);
   if (in.z) load_rows(z_tile, in.z, row0, kChannelsPerBlock, valid, s.length, ch);
   load_state_inputs<T, kN>(c_tile, in.C, b, s.state, s.length, ch);
+  if (state_summaries) {
+    load_rows(u_tile, in.u, row0, kChannelsPerBlock, valid, s.length, ch);
+    load_state_inputs<T, kN>(b_tile, in.B, b, s.state, s.length, ch);
+  }
   __syncthreads();
   backward_step_factors(dt_tile, nullptr, g_tile, in.z ? z_tile : nullptr, false, valid, ch, in.delta_bias, d0, o);
   __syncthreads();
   const int r = threadIdx.x / kSplit, part = threadIdx.x % kSplit;
   if (r >= valid) return;
   const int64_t d = d0 + r;
+  const int64_t at = chunk_index(b, c, d, s, adjoint.chunks);
   float A[kPer], carry[kPer];
   load_channel_states(A, carry, in.A, nullptr, d, part, s);
+  if (state_summaries) {
+    float h[kPer] = {};
+    advance_over_chunk<kN, kReverse>(h, A, dt_tile + r * kRow, u_tile + r * kRow, b_tile, part);
+    store_channel_states(h, state_summaries + at * s.state, part, s);
+  }
   float dt_sum = 0.0f;
 #pragma unroll
   for (int t = kChunk - 1; t >= 0; --t) {
@@ -666,7 +694,6 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
 #pragma unroll
     for (int k = 0; k < kPer; ++k) carry[k] = fast_exp2(dt * A[k]) * (carry[k] + Cn[k] * g);
   }
-  const int64_t at = chunk_index(b, c, d, s, adjoint.chunks);
   if (part == 0) adjoint.chunk_dt[at] = dt_sum;
   store_channel_states(carry, adjoint.chunk_state + at * s.state, part, s);
 }
@@ -1013,20 +1040,23 @@ void run_state_phases(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, cons
 }
 
 // Phases B1-B2: per chunk the adjoint flowing out of it from a zero carry, then the fold
-// from the last chunk (dh_final in, dh0 out).
+// from the last chunk (dh_final in, dh0 out). With `states` (over single chunks, sharing
+// the adjoints' dt sums), phases 1-2 as well: the true state before every chunk.
 template <typename T>
 void run_adjoint_phases(const ScanCudaInputs<Dev<T>>& in, const Dev<T>* dout, const float* dh_final, const ScanShape& s,
-                        const ScanOptions& o, const Workspace& adjoints, float* dh0, cudaStream_t stream) {
+                        const ScanOptions& o, const Workspace& adjoints, const Workspace* states, float* dh0,
+                        cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>(adjoints.chunks),
                   static_cast<unsigned>((s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock),
                   static_cast<unsigned>(s.batch));
   with_kernel_variant(s.state, o.reverse, [&](auto capacity, auto reverse) {
     constexpr int kN = decltype(capacity)::value;
     constexpr bool kReverse = decltype(reverse)::value;
-    launch_channel_kernel(chunk_adjoints_kernel<Dev<T>, kN, kReverse>, grid, channel_kernel_bytes<kN>(3, 1), stream, in, dout, s,
-                          o, adjoints);
+    launch_channel_kernel(chunk_adjoints_kernel<Dev<T>, kN, kReverse>, grid, channel_kernel_bytes<kN>(4, 2), stream, in,
+                          dout, s, o, adjoints, states ? states->chunk_state : nullptr);
   });
   check_launch("chunk_adjoints_kernel");
+  if (states) launch_fold(in.A, in.h0, s, *states, nullptr, false, stream);
   launch_fold(in.A, dh_final, s, adjoints, dh0, true, stream);
 }
 
@@ -1090,16 +1120,14 @@ void selective_scan_backward_cuda(const ScanCudaInputs<T>& in_host_types, const 
       adjoint_dt(summaries * sizeof(float), stream, kWorkspace);
   const Workspace adjoints{adjoint_buffer.get(), adjoint_dt.get(), chunks};
   if (!grad.du) {  // dh0 alone: the adjoint does not depend on the states
-    run_adjoint_phases<T>(in, dout_device, dh_final, s, o, adjoints, grad.dh0, stream);
+    run_adjoint_phases<T>(in, dout_device, dh_final, s, o, adjoints, nullptr, grad.dh0, stream);
     return;
   }
-  Scratch state_buffer(summaries * s.state * sizeof(float), stream, kWorkspace),
-      state_dt(summaries * sizeof(float), stream, kWorkspace);
+  Scratch state_buffer(summaries * s.state * sizeof(float), stream, kWorkspace);
   Scratch dD_partial(summaries * sizeof(float), stream, kWorkspace),
       bias_partial(summaries * sizeof(float), stream, kWorkspace);
-  const Workspace states{state_buffer.get(), state_dt.get(), chunks};
-  run_state_phases<T>(in, s, o, states, nullptr, stream);
-  run_adjoint_phases<T>(in, dout_device, dh_final, s, o, adjoints, grad.dh0, stream);
+  const Workspace states{state_buffer.get(), adjoint_dt.get(), chunks};  // the fold reads dt sums only
+  run_adjoint_phases<T>(in, dout_device, dh_final, s, o, adjoints, &states, grad.dh0, stream);
 
   // The chunk states are read once per (chunk, channel, state) before dA's partial is
   // written to the same place, so the buffer is reused for the partials.
