@@ -134,8 +134,7 @@ TEST(CudaStream, OwnStreamOrdersCopiesAndEventsTimeThem) {
 }
 
 TEST(CudaDevices, CopiesBetweenTwoGpus) {
-  SPINDLE_REQUIRE_GPUS(1);
-  if (testing::gpu_count() < 2) GTEST_SKIP() << "needs two GPUs";
+  SPINDLE_REQUIRE_GPUS(2);
   const Tensor source = random_host({300007}, 4);
   const Tensor on_second = source.to(kGpu).to(Device::cuda(1));
   EXPECT_EQ(on_second.device(), Device::cuda(1));
