@@ -20,6 +20,7 @@
 #include "pipelines/train/mlm_masking.h"
 #include "pipelines/train/training_checkpoint.h"
 #include "platform/distributed/gradient_buckets.h"
+#include "platform/distributed/rank_failures.h"
 #include "platform/distributed/ring_section.h"
 #include "platform/distributed/sequence_slice.h"
 #include "platform/models/caduceus.h"
@@ -184,8 +185,8 @@ class Pretraining {
     }
   }
 
-  void run() {
-    const int64_t first = start();
+  // Steps first + 1 .. config.steps; `first` from start().
+  void run(int64_t first) {
     const int64_t tokens_per_step = config_.data.window_tokens * config_.data.batch_windows;
     WindowReader windows(config_.data.store, window_options(config_, split_.training, true), windows_cursor_);
     ProgressMeter progress("train", (config_.steps - first) * tokens_per_step, "tokens");
@@ -247,7 +248,6 @@ class Pretraining {
     spdlog::info("train: metrics in {}, loss curve in {}", metrics_path_, curve_path_);
   }
 
- private:
   // Initializes or resumes; returns the number of steps already done.
   int64_t start() {
     const nlohmann::json settings = trajectory_settings(config_);
@@ -275,6 +275,7 @@ class Pretraining {
     return 0;
   }
 
+ private:
   // masked_lm of this rank's part (its forward and backward exchange halos and states with
   // the ring; run() holds it in the step's section of the world). A training backward starts
   // the gradient sums' buckets as it goes.
@@ -334,6 +335,21 @@ class Pretraining {
 
 }  // namespace
 
-void pretrain_caduceus(const TrainConfig& config, ProcessGrid& grid) { Pretraining(config, grid).run(); }
+void pretrain_caduceus(const TrainConfig& config, ProcessGrid& grid) {
+  // Setting up can fail on one rank alone (a store or checkpoint it cannot read, its
+  // device's memory), before any collective: every rank learns of it here and ends with its
+  // message, instead of the others waiting in the first step.
+  RankFailures setup(grid.host_world(), "train");
+  std::optional<Pretraining> training;
+  int64_t first = 0;
+  try {
+    training.emplace(config, grid);
+    first = training->start();
+  } catch (...) {
+    setup.fail();
+  }
+  setup.check();
+  training->run(first);
+}
 
 }  // namespace spindle

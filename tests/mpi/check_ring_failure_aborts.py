@@ -7,9 +7,12 @@ made to throw in one section by the test hook SPINDLE_TEST_RING_FAILURE
 (platform/distributed/ring_section.cpp). The job must end within 40 s, exit non-zero and
 print rank 1's error. score-variants also: the same command without the hook resumes from
 the progress files the abort left; and the hook never fires for one process (no group: the
-run is as without it), for score-variants and train.
+run is as without it), for score-variants and train. train-setup: setting up fails on rank 1
+alone (its config names a store that does not exist, rank 0's one that does; an MPMD
+mpirun): both ranks must end with rank 1's error, not rank 0 waiting in the first step.
 
-usage: check_ring_failure_aborts.py SPINDLE MPIEXEC WORK_DIR (score-variants MODEL_DIR | train | train-data)
+usage: check_ring_failure_aborts.py SPINDLE MPIEXEC WORK_DIR
+           (score-variants MODEL_DIR | train | train-data | train-setup)
 Prints "ring failure aborts ok".
 """
 import os
@@ -123,11 +126,34 @@ validation:
     return config
 
 
-def check_train(spindle, mpiexec, folder, data_parallel):
+def make_store(spindle, folder):
     generator = random.Random(9)
     fasta, store = os.path.join(folder, "g.fa"), os.path.join(folder, "g.h5")
     write_fasta(fasta, {"chrA": random_bases(generator, 4000), "chrB": random_bases(generator, 1000)})
     subprocess.run([spindle, "ingest", "fasta", fasta, "--out", store], check=True, capture_output=True)
+    return store
+
+
+def check_train_setup(spindle, mpiexec, folder):
+    store, missing = make_store(spindle, folder), os.path.join(folder, "missing.h5")
+    configs = []
+    for name, rank_store in (("rank0", store), ("rank1", missing)):
+        os.makedirs(os.path.join(folder, name))
+        configs.append(write_train_config(os.path.join(folder, name), rank_store, "parallel: {sequence: 2}"))
+    command = [mpiexec, "--oversubscribe", "-np", "1", spindle, "train", "--config", configs[0], ":",
+               "-np", "1", spindle, "train", "--config", configs[1]]
+    status, output, seconds = run(command, folder)
+    expected = "train: rank 1 of 2 failed: "
+    if status == 0:
+        fail("exit 0 although rank 1 could not set up\n%s" % output[-4000:])
+    if output.count(expected) < 2 or missing not in output:
+        fail("rank 1's error ('%s... %s') not printed by both ranks\n%s" % (expected, missing, output[-4000:]))
+    print("train-setup: rank 1 without its store: both ranks ended (exit %d after %.1f s) with '%s...'" %
+          (status, seconds, expected))
+
+
+def check_train(spindle, mpiexec, folder, data_parallel):
+    store = make_store(spindle, folder)
     mpirun = [mpiexec, "-np", "2", "--oversubscribe", spindle, "train", "--config"]
     # One section a training step (of the world, from reading its batch through validation,
     # checkpoint and metrics), whether the ranks form a ring or two replicas.
@@ -155,6 +181,8 @@ def main():
         check_score_variants(spindle, mpiexec, work, os.path.abspath(sys.argv[5]))
     elif job in ("train", "train-data"):
         check_train(spindle, mpiexec, work, job == "train-data")
+    elif job == "train-setup":
+        check_train_setup(spindle, mpiexec, work)
     else:
         sys.exit(__doc__)
     print("ring failure aborts ok")
