@@ -10,6 +10,7 @@ namespace {
 // count (0: automatic, which at these sizes gives one chunk per segment): one segment runs
 // from h0 without a fold; several walk many chunks per block, the last segment shorter, a
 // partial chunk last (length 1000) or every chunk unaligned for vector loads (length 1001).
+// Reverse at length 1000: full chunks aligned for vector loads, the short one at the start.
 struct ScanCase {
   int64_t batch, channels, length, state;
   bool reverse, full;
@@ -100,6 +101,7 @@ const RegisterOpCase kCases[] = {
     SCAN_CASES("b1_d9_l4097_n8", 1, 9, 4097, 8, false, true),
     SCAN_CASES("b1_d3_l8300_n5_reverse", 1, 3, 8300, 5, true, true),
     SCAN_CASES("b1_d130_l2051_n32", 1, 130, 2051, 32, false, true),
+    SCAN_CASES("b2_d70_l1000_n16_reverse", 2, 70, 1000, 16, true, true),
     SCAN_FORWARD_CASE("b2_d37_l1000_n16_one_segment", 2, 37, 1000, 16, false, true, 1),
     SCAN_FORWARD_CASE("b1_d3_l8300_n5_reverse_minimal_one_segment", 1, 3, 8300, 5, true, false, 1),
     SCAN_FORWARD_CASE("b1_d70_l1000_n64_reverse_3_segments", 1, 70, 1000, 64, true, true, 3),
