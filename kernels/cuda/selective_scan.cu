@@ -709,9 +709,9 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
 // threads, four steps at a time; sums over channels (dB, dC) are reduce-scatters over the
 // warp's channels per step, then over the block's warps in shared memory after each
 // sub-chunk, giving one share per block of channels, summed over blocks by
-// reduce_state_gradients_kernel; sums over a
-// chunk's steps (dA, dD, ddelta_bias) are written per chunk and summed over chunks by
-// add_ordered_row_sums_cuda. Every sum has a fixed order.
+// reduce_state_gradients_kernel; sums over a chunk's steps (dA, dD, ddelta_bias) are
+// written per chunk and summed over chunks by add_ordered_row_sums_cuda. Every sum has a
+// fixed order.
 struct GradientPartials {
   float* dA;           // [batch][chunks][channels][state] (reuses the recomputed chunk states)
   float* dD;           // [batch][chunks][channels]
@@ -842,15 +842,12 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 3 : 1) chunk_gradi
     load_run(st.B, b_tile + j * kN + part * kPer);
     return st;
   };
-  // h after step t from h before it; each state's decay into `decay`.
-  auto advance = [&](int t, float (&h)[kPer], float (&decay)[kPer]) {
+  // h after step t from h before it.
+  auto advance = [&](int t, float (&h)[kPer]) {
     const Step st = step_at(t);
     const float dtu = st.dt * st.u;
 #pragma unroll
-    for (int k = 0; k < kPer; ++k) {
-      decay[k] = fast_exp2(st.dt * A2[k]);
-      h[k] = decay[k] * h[k] + dtu * st.B[k];
-    }
+    for (int k = 0; k < kPer; ++k) h[k] = fast_exp2(st.dt * A2[k]) * h[k] + dtu * st.B[k];
   };
   float starts[kSubs][kPer];  // the states before each sub-chunk
 #pragma unroll
@@ -859,10 +856,7 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 3 : 1) chunk_gradi
     for (int k = 0; k < kPer; ++k) starts[q][k] = h[k];
     if (q + 1 == kSubs) break;
 #pragma unroll
-    for (int i = 0; i < kSub; ++i) {
-      float unused[kPer];
-      advance(q * kSub + i, h, unused);
-    }
+    for (int i = 0; i < kSub; ++i) advance(q * kSub + i, h);
   }
   float dA[kPer] = {}, dD = 0.0f, dbias = 0.0f;
   const int64_t blocks = gridDim.y;
@@ -874,8 +868,7 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 3 : 1) chunk_gradi
     for (int i = 0; i < kSub; ++i) {
 #pragma unroll
       for (int k = 0; k < kPer; ++k) after[i][k] = i > 0 ? after[i - 1][k] : starts[q][k];
-      float unused[kPer];
-      advance(q * kSub + i, after[i], unused);
+      advance(q * kSub + i, after[i]);
     }
 #pragma unroll
     for (int i0 = kSub - 4; i0 >= 0; i0 -= 4) {
