@@ -177,10 +177,10 @@ class Pretraining {
       // Summed over the world while backward runs, in the order backward finishes them.
       std::vector<Parameter*> backward_order = model_.parameters();
       std::reverse(backward_order.begin(), backward_order.end());
-      gradient_sums_.emplace(std::move(backward_order), grid.world());
+      gradient_sums_.emplace(std::move(backward_order), grid.world(), grid.shape().gradient_bucket_mib << 20);
       if (writer_) {
-        spdlog::info("train: gradients summed over {} ranks in {} buckets during backward", grid.world().size(),
-                     gradient_sums_->bucket_count());
+        spdlog::info("train: gradients summed over {} ranks in {} buckets (at most {} MiB) during backward",
+                     grid.world().size(), gradient_sums_->bucket_count(), grid.shape().gradient_bucket_mib);
       }
     }
   }

@@ -12,6 +12,7 @@ GridShape read_grid_shape(const ConfigMap& config) {
   GridShape shape;
   shape.sequence = static_cast<int>(parallel.integer("sequence", kRanks, 1));
   shape.data = static_cast<int>(parallel.integer("data", kRanks, 1));
+  shape.gradient_bucket_mib = parallel.integer("gradient_bucket_mib", {1, 1 << 20}, shape.gradient_bucket_mib);
   shape.where = config.location("parallel");
   return shape;
 }

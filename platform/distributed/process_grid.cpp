@@ -5,12 +5,13 @@
 namespace spindle {
 namespace {
 
-// Every rank gathers every rank's (sequence, data, device kind) and compares them with
-// rank 0's, so all ranks reach the same verdict and throw the same message.
+// Every rank gathers every rank's (sequence, data, device kind, gradient bucket size) and
+// compares them with rank 0's, so all ranks reach the same verdict and throw the same
+// message (ranks cutting gradients into different buckets would sum mismatched tensors).
 void check_ranks_agree(MpiCommunicator& world, const GridShape& shape, Device device) {
-  constexpr int64_t kFields = 3;
+  constexpr int64_t kFields = 4;
   const Tensor mine = Tensor::from_vector<int64_t>(
-      {shape.sequence, shape.data, static_cast<int64_t>(device.kind)}, {1, kFields});
+      {shape.sequence, shape.data, static_cast<int64_t>(device.kind), shape.gradient_bucket_mib}, {1, kFields});
   Tensor all = Tensor::empty({world.size(), kFields}, DType::i64);
   world.all_gather(mine, all);
   const int64_t* fields = all.data<int64_t>();
@@ -27,6 +28,10 @@ void check_ranks_agree(MpiCommunicator& world, const GridShape& shape, Device de
                   "ranks disagree on the device: rank 0 runs on " + std::string(kind_of(0)) + ", rank " +
                       std::to_string(rank) + " on " + kind_of(rank),
                   "every rank on the CPU or every rank on a GPU");
+    SPINDLE_CHECK(fields[rank * kFields + 3] == fields[3], shape.where,
+                  "ranks disagree on gradient_bucket_mib: rank 0 read " + std::to_string(fields[3]) + ", rank " +
+                      std::to_string(rank) + " read " + std::to_string(fields[rank * kFields + 3]),
+                  "the same parallel section on every rank (one config for the whole job)");
   }
 }
 

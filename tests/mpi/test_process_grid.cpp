@@ -45,6 +45,14 @@ TEST_F(ProcessGridTest, RanksReadingDifferentGridsFailTogether) {
                                              std::to_string(world->size()) + ", data: 1}, rank 1 read {sequence: 1")));
 }
 
+TEST_F(ProcessGridTest, RanksReadingDifferentBucketSizesFailTogether) {
+  if (world->size() < 2) GTEST_SKIP() << "needs two ranks";
+  GridShape shape{world->size(), 1, "a.yaml:1: parallel"};
+  shape.gradient_bucket_mib = world->rank() == 0 ? 25 : 50;
+  EXPECT_THAT([&] { ProcessGrid::create(*world, shape, Device::cpu()); },
+              ThrowsMessage<Error>(HasSubstr("ranks disagree on gradient_bucket_mib: rank 0 read 25, rank 1 read 50")));
+}
+
 TEST_F(ProcessGridTest, CommunicatorsStillWorkAfterARefusedGrid) {
   EXPECT_THROW(ProcessGrid::create(*world, {world->size(), 2}, Device::cpu()), Error);
   ProcessGrid grid = ProcessGrid::create(*world, {world->size(), 1}, Device::cpu());

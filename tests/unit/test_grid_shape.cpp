@@ -15,6 +15,16 @@ TEST(GridShape, ReadsTheParallelSection) {
   EXPECT_EQ(shape.ranks(), 8);
   EXPECT_EQ(shape.where, "train.yaml:2: parallel");
   EXPECT_EQ(shape.str(), "{sequence: 4, data: 2}");
+  EXPECT_EQ(shape.gradient_bucket_mib, 25);
+}
+
+TEST(GridShape, ReadsTheGradientBucketSize) {
+  const ConfigFile file = ConfigFile::parse("parallel: {data: 2, gradient_bucket_mib: 50}\n", "train.yaml");
+  EXPECT_EQ(read_grid_shape(file.root()).gradient_bucket_mib, 50);
+  const ConfigFile zero = ConfigFile::parse("parallel: {gradient_bucket_mib: 0}\n", "train.yaml");
+  EXPECT_THAT([&] { read_grid_shape(zero.root()); },
+              ::testing::ThrowsMessage<Error>(
+                  ::testing::HasSubstr("train.yaml:1: parallel.gradient_bucket_mib: got 0")));
 }
 
 TEST(GridShape, AbsentKeysAreOne) {
