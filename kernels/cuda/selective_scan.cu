@@ -500,19 +500,30 @@ __global__ void __launch_bounds__(kFoldThreads) fold_chunks_kernel(const float* 
   if (final_value && lane == 0 && pair < pairs) final_value[b * pairs + pair] = h;
 }
 
+// One level of a reduce-scatter between lanes `offset` apart over v[0..kCount): the lane with
+// the offset bit set keeps the upper half, its partner the lower, and each adds the partner's
+// copy of its half into v[0..kCount / 2). With one value left it is a plain sum.
+template <int kCount, int kSize>
+__device__ __forceinline__ void exchange_halves(float (&v)[kSize], int offset, bool upper) {
+  if constexpr (kCount == 1) {
+    v[0] += __shfl_xor_sync(0xffffffffu, v[0], offset);
+  } else {
+#pragma unroll
+    for (int k = 0; k < kCount / 2; ++k) {
+      const float keep = upper ? v[k + kCount / 2] : v[k], send = upper ? v[k] : v[k + kCount / 2];
+      v[k] = keep + __shfl_xor_sync(0xffffffffu, send, offset);
+    }
+  }
+}
+
 // The four threads of a channel (lanes 4c..4c+3) each hold partial sums y[0..3] of four
 // steps; afterwards y[0] of thread `part` is the full sum of step (part & 1) * 2 + (part >> 1),
 // which is returned. Three shuffles instead of two per step.
 __device__ __forceinline__ int reduce_scatter_steps(float (&y)[4], int part) {
   static_assert(kSplit == 4, "four threads per channel");
   const bool odd = part & 1, high = part & 2;
-  // Pairs of threads: keep steps 0-1 (even thread) or 2-3 (odd), send the other two.
-  const float send0 = odd ? y[0] : y[2], send1 = odd ? y[1] : y[3];
-  const float got0 = __shfl_xor_sync(0xffffffffu, send0, 1), got1 = __shfl_xor_sync(0xffffffffu, send1, 1);
-  const float pair0 = (odd ? y[2] : y[0]) + got0, pair1 = (odd ? y[3] : y[1]) + got1;
-  // Across the pairs: keep the first of the two steps (low thread) or the second (high).
-  const float got = __shfl_xor_sync(0xffffffffu, high ? pair0 : pair1, 2);
-  y[0] = (high ? pair1 : pair0) + got;
+  exchange_halves<4>(y, 1, odd);   // pairs of threads: steps 0-1 (even thread) or 2-3 (odd)
+  exchange_halves<2>(y, 2, high);  // across the pairs: the first of the two (low) or the second (high)
   return (odd ? 2 : 0) + (high ? 1 : 0);
 }
 
@@ -735,22 +746,6 @@ struct GradientLayout {
                                     static_cast<size_t>(kChannelWarps) * gradient_sub_steps(kN / kSplit) * kSumRow;
   static constexpr size_t kBytes = kFloats * sizeof(float);
 };
-
-// One level of a reduce-scatter between lanes `offset` apart over v[0..kCount): the lane with
-// the offset bit set keeps the upper half, its partner the lower, and each adds the partner's
-// copy of its half into v[0..kCount / 2). With one value left it is a plain sum.
-template <int kCount, int kSize>
-__device__ __forceinline__ void exchange_halves(float (&v)[kSize], int offset, bool upper) {
-  if constexpr (kCount == 1) {
-    v[0] += __shfl_xor_sync(0xffffffffu, v[0], offset);
-  } else {
-#pragma unroll
-    for (int k = 0; k < kCount / 2; ++k) {
-      const float keep = upper ? v[k + kCount / 2] : v[k], send = upper ? v[k] : v[k + kCount / 2];
-      v[k] = keep + __shfl_xor_sync(0xffffffffu, send, offset);
-    }
-  }
-}
 
 // Which of a thread's values it holds summed over the warp's channels: v[m] is value first + m.
 // Lanes that are not owners hold a copy some owner also holds.
