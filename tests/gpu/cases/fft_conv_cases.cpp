@@ -5,7 +5,8 @@ namespace spindle::testing {
 namespace {
 
 // Lengths that are not powers of two (1000 = 2^3 5^3, 4097 = 17 * 241) and a one-step
-// sequence; causal and bidirectional.
+// sequence; causal and bidirectional. Forward cases at transform lengths of 140,002,
+// 600,000 and 2^23 points (cuFFT's multi-pass plans) with odd and even channel counts.
 struct FftConvCase {
   int64_t batch, channels, length;
   bool bidirectional;
@@ -42,6 +43,9 @@ const RegisterOpCase kCases[] = {
     RegisterOpCase({"fft_conv_forward_b2_c3_l1000_bidir", [](const Backend& be) { return run_forward(be, {2, 3, 1000, true}); }}),
     RegisterOpCase({"fft_conv_forward_b2_c3_l4097_bidir", [](const Backend& be) { return run_forward(be, {2, 3, 4097, true}); }}),
     RegisterOpCase({"fft_conv_forward_b1_c2_l1_bidir", [](const Backend& be) { return run_forward(be, {1, 2, 1, true}); }}),
+    RegisterOpCase({"fft_conv_forward_b2_c5_l70001_bidir", [](const Backend& be) { return run_forward(be, {2, 5, 70001, true}); }}),
+    RegisterOpCase({"fft_conv_forward_b1_c4_l300000_causal", [](const Backend& be) { return run_forward(be, {1, 4, 300000, false}); }}),
+    RegisterOpCase({"fft_conv_forward_b1_c3_l4194304_bidir", [](const Backend& be) { return run_forward(be, {1, 3, 4194304, true}); }}),
     RegisterOpCase({"fft_conv_backward_b2_c3_l1000_causal", [](const Backend& be) { return run_backward(be, {2, 3, 1000, false}); }}),
     RegisterOpCase({"fft_conv_backward_b2_c3_l4097_causal", [](const Backend& be) { return run_backward(be, {2, 3, 4097, false}); }}),
     RegisterOpCase({"fft_conv_backward_b2_c3_l1000_bidir", [](const Backend& be) { return run_backward(be, {2, 3, 1000, true}); }}),
