@@ -20,6 +20,10 @@
 // computes h_final alone (no output: on CUDA phases 1-2 only); a backward with du, ddelta,
 // dA, dB, dC, dD, dz and ddelta_bias all null computes dh0 alone (on CUDA the adjoint's
 // chunk pass and fold only, without recomputing the states or the gradient phase).
+// Decay (selective_scan_decay_*): the state the whole sequence reaches from a unit state with
+// no input, decay_dn = exp(A_dn * sum_t dt_t) per (batch, channel, state), the other half of
+// a sequence-parallel slice's summary; it reads delta, A and delta_bias only, and the
+// direction does not change it.
 #pragma once
 
 #include <cstdint>
@@ -76,6 +80,8 @@ void selective_scan_forward_cpu(const ScanInputs<T>& in, T* out, T* h_final, Sca
 template <typename T>
 void selective_scan_backward_cpu(const ScanInputs<T>& in, const T* dout, const T* dh_final, const ScanGradients<T>& grad,
                                  ScanShape shape, ScanOptions options);
+template <typename T>
+void selective_scan_decay_cpu(const ScanInputs<T>& in, T* decay, ScanShape shape, ScanOptions options);
 
 #if SPINDLE_WITH_CUDA
 // CUDA: activations T (float or bfloat16); A, D, delta_bias and the states float.
@@ -103,6 +109,11 @@ template <typename T>
 void selective_scan_backward_cuda(const ScanCudaInputs<T>& in, const T* dout, const float* dh_final,
                                   const ScanCudaGradients<T>& grad, ScanShape shape, ScanOptions options,
                                   cudaStream_t stream);
+// One block per (batch, channel) row sums its dt in a fixed order, so the decay is the same
+// bit for bit from run to run.
+template <typename T>
+void selective_scan_decay_cuda(const ScanCudaInputs<T>& in, float* decay, ScanShape shape, ScanOptions options,
+                               cudaStream_t stream);
 #endif
 
 }  // namespace spindle::kernels

@@ -125,10 +125,23 @@ void selective_scan_backward_cpu(const ScanInputs<T>& in, const T* dout, const T
   }
 }
 
+template <typename T>
+void selective_scan_decay_cpu(const ScanInputs<T>& in, T* decay, ScanShape shape, ScanOptions options) {
+  for (int64_t b = 0; b < shape.batch; ++b) {
+    for (int64_t d = 0; d < shape.channels; ++d) {
+      const Row<T> row{in, shape, options, b, d};
+      T dt_sum = 0;
+      for (int64_t t = 0; t < shape.length; ++t) dt_sum += row.dt(t);
+      for (int64_t n = 0; n < shape.state; ++n) decay[(b * shape.channels + d) * shape.state + n] = std::exp(row.A(n) * dt_sum);
+    }
+  }
+}
+
 #define SPINDLE_INSTANTIATE(T)                                                                                      \
   template void selective_scan_forward_cpu<T>(const ScanInputs<T>&, T*, T*, ScanShape, ScanOptions);                \
   template void selective_scan_backward_cpu<T>(const ScanInputs<T>&, const T*, const T*, const ScanGradients<T>&,   \
-                                               ScanShape, ScanOptions);
+                                               ScanShape, ScanOptions);                                             \
+  template void selective_scan_decay_cpu<T>(const ScanInputs<T>&, T*, ScanShape, ScanOptions);
 SPINDLE_INSTANTIATE(float)
 SPINDLE_INSTANTIATE(double)
 #undef SPINDLE_INSTANTIATE

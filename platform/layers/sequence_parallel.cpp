@@ -150,23 +150,14 @@ ShardedScanState sharded_scan_forward(const ops::ScanTensors& in, Tensor& out, c
   const Tensor& A = *in.A;
   const Device device = in.u->device();
   const int64_t batch = in.u->size(0), channels = in.u->size(1), state = A.size(1), per_rank = batch * channels * state;
-  // [0]: the state this slice reaches from zero; [1]: its decay, the state it reaches
-  // from a unit state with no input (B = 0). Final states only: no output is written.
+  // [0]: the state this slice reaches from zero (the final state alone: no output is
+  // written); [1]: its decay, exp(A * the slice's dt sum), the state it would reach from a
+  // unit state with no input.
   Tensor summary = Tensor::empty({2, batch, channels, state}, A.dtype(), device, stream);
   Tensor reached = summary.slice(0, 0, 1).reshape({batch, channels, state});
   Tensor decay = summary.slice(0, 1, 2).reshape({batch, channels, state});
   ops::selective_scan_final_state(in, reached, kMambaScan, stream);
-  const Tensor no_input = Tensor::zeros(in.B->shape(), in.B->dtype(), device, stream);
-  const Tensor unit_state =
-      ops::converted(Tensor::from_vector(std::vector<double>(static_cast<size_t>(per_rank), 1.0), decay.shape()),
-                     A.dtype())
-          .to(device, stream);
-  ops::ScanTensors unit = in;
-  unit.B = &no_input;
-  unit.h0 = &unit_state;
-  unit.D = nullptr;
-  unit.z = nullptr;
-  ops::selective_scan_final_state(unit, decay, kMambaScan, stream);
+  ops::selective_scan_decay(in, decay, kMambaScan, stream);
 
   ShardedScanState saved;
   saved.summaries = gathered_on_host(summary, *sp.ring, stream);

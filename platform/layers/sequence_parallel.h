@@ -6,9 +6,9 @@
 // - The causal convolution reads the width-1 inputs before the slice: a halo from the
 //   neighbour rank (its gradient goes back the same way).
 // - The selective scan's state flows through the whole row. Each rank scans its slice from
-//   a zero state and from a unit state with no input; the first gives the state the slice
-//   reaches on its own, the second the slice's decay (the state entering the slice leaves
-//   it multiplied by exp(A sum dt)). One all-gather of these (batch x channels x state)
+//   a zero state, which gives the state the slice reaches on its own, and takes the slice's
+//   decay from its dt sum (the state entering the slice leaves it multiplied by
+//   exp(A sum dt)). One all-gather of these (batch x channels x state)
 //   pairs, a fold on the host in f64, and every rank has its slice's true initial state and
 //   scans again from it. Backward mirrors this: the gradient of each slice's initial state
 //   with nothing after it, one all-gather, a fold from the other end of the row, and the

@@ -9,6 +9,7 @@ constexpr const char* kForward = "selective_scan_forward";
 constexpr const char* kBackward = "selective_scan_backward";
 constexpr const char* kFinalState = "selective_scan_final_state";
 constexpr const char* kInitialStateGradient = "selective_scan_initial_state_gradient";
+constexpr const char* kDecay = "selective_scan_decay";
 
 struct Checked {
   kernels::ScanShape shape;
@@ -157,6 +158,29 @@ void selective_scan_forward(const ScanTensors& in, Tensor& out, Tensor* h_final,
 void selective_scan_final_state(const ScanTensors& in, Tensor& h_final, kernels::ScanOptions options,
                                 const Stream* stream) {
   run_forward(kFinalState, in, nullptr, &h_final, options, stream);
+}
+
+void selective_scan_decay(const ScanTensors& in, Tensor& decay, kernels::ScanOptions options, const Stream* stream) {
+  const Checked c = check_inputs(kDecay, in);
+  check_optional(kDecay, "decay", &decay, {c.shape.batch, c.shape.channels, c.shape.state}, c.device, c.parameters);
+  if (c.device.is_cpu()) {
+    if (c.activations == DType::f64) {
+      kernels::selective_scan_decay_cpu(scan_inputs<double, double>(in), decay.data<double>(), c.shape, options);
+    } else {
+      kernels::selective_scan_decay_cpu(scan_inputs<float, float>(in), decay.data<float>(), c.shape, options);
+    }
+    return;
+  }
+#if SPINDLE_WITH_CUDA
+  DeviceGuard guard(c.device);
+  const cudaStream_t cuda = op_stream(kDecay, c.device, stream).cuda();
+  auto run = [&]<typename T>(T) {
+    kernels::selective_scan_decay_cuda<T>(scan_inputs<T, float>(in), decay.data<float>(), c.shape, options, cuda);
+  };
+  c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
+#else
+  (void)stream;
+#endif
 }
 
 void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,

@@ -52,5 +52,10 @@ void selective_scan_final_state(const ScanTensors& in, Tensor& h_final, kernels:
                                 const Stream* stream = nullptr);
 void selective_scan_initial_state_gradient(const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,
                                            Tensor& dh0, kernels::ScanOptions options, const Stream* stream = nullptr);
+// The state the whole piece reaches from a unit state with no input, exp(A * sum of its dt)
+// per (batch, channel, state), from delta, A and delta_bias alone (one pass over delta, no
+// scan). decay: (batch, channels, state), the dtype of A.
+void selective_scan_decay(const ScanTensors& in, Tensor& decay, kernels::ScanOptions options,
+                          const Stream* stream = nullptr);
 
 }  // namespace spindle::ops

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <vector>
 
 #include "platform/ops/selective_scan.h"
 #include "tests/support/gradcheck.h"
@@ -191,6 +193,33 @@ TEST(SelectiveScan, FinalStateAloneEqualsTheForwards) {
       ops::selective_scan_forward(in.tensors(full), out, &h_final, options);
       ops::selective_scan_final_state(in.tensors(full), alone, options);
       EXPECT_EQ(testing::relative_error(alone, h_final), 0.0) << "reverse " << reverse << ", full " << full;
+    }
+  }
+}
+
+// The decay of a piece is the state it reaches from a unit state with no input.
+TEST(SelectiveScan, DecayIsTheUnitStateReachedWithoutInput) {
+  for (const bool reverse : {false, true}) {
+    for (const bool softplus : {false, true}) {
+      for (const bool bias : {false, true}) {
+        ScanProblem in(2, 3, 19, 5, 41);
+        if (!softplus) in.delta = random_tensor(in.delta.shape(), DType::f64, 42, 0.05, 0.5);
+        const ScanOptions options{.softplus = softplus, .reverse = reverse};
+        const Tensor no_input = Tensor::zeros(in.B.shape(), DType::f64);
+        const Tensor unit = Tensor::from_vector(std::vector<double>(static_cast<size_t>(in.h0.numel()), 1.0), in.h0.shape());
+        const ops::ScanTensors from_unit{&in.u, &in.delta, &in.A, &no_input, &in.C, nullptr, nullptr,
+                                         bias ? &in.delta_bias : nullptr, &unit};
+        Tensor reached = empty_like(in.h0), decay = empty_like(in.h0);
+        ops::selective_scan_final_state(from_unit, reached, options);
+        ops::ScanTensors plain = in.tensors(false);
+        plain.delta_bias = bias ? &in.delta_bias : nullptr;
+        ops::selective_scan_decay(plain, decay, options);
+        EXPECT_LT(testing::relative_error(decay, reached), 1e-13)
+            << "reverse " << reverse << ", softplus " << softplus << ", bias " << bias;
+        const std::vector<double> values = testing::to_doubles(decay);
+        EXPECT_TRUE(std::any_of(values.begin(), values.end(), [](double v) { return std::abs(v - 1.0) > 1e-3; }))
+            << "a decay this test cannot tell from none";
+      }
     }
   }
 }

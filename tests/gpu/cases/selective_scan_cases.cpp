@@ -80,11 +80,21 @@ std::vector<std::pair<std::string, Tensor>> run_initial_state_gradient(const Bac
   return {{"dh0", dh0}};
 }
 
+// A sequence-parallel slice's decay; `full` selects delta_bias (the other inputs are unread).
+std::vector<std::pair<std::string, Tensor>> run_decay(const Backend& be, ScanCase c, bool softplus) {
+  const Inputs in(be, c);
+  Tensor decay = be.parameter_output(in.h0.shape());
+  ops::selective_scan_decay(in.tensors(c.full), decay, {.softplus = softplus, .reverse = c.reverse});
+  return {{"decay", decay}};
+}
+
 #define SCAN_PARTIAL_CASES(name, ...)                                                                          \
   RegisterOpCase({"selective_scan_final_state_" name,                                                         \
                   [](const Backend& be) { return run_final_state(be, {__VA_ARGS__}); }}),                     \
       RegisterOpCase({"selective_scan_initial_state_gradient_" name,                                          \
-                      [](const Backend& be) { return run_initial_state_gradient(be, {__VA_ARGS__}); }})
+                      [](const Backend& be) { return run_initial_state_gradient(be, {__VA_ARGS__}); }}),      \
+      RegisterOpCase({"selective_scan_decay_" name,                                                           \
+                      [](const Backend& be) { return run_decay(be, {__VA_ARGS__}, true); }})
 
 #define SCAN_CASES(name, ...)                                                                              \
   RegisterOpCase({"selective_scan_forward_" name, [](const Backend& be) { return run_forward(be, {__VA_ARGS__}); }}), \
@@ -110,6 +120,9 @@ const RegisterOpCase kCases[] = {
     SCAN_PARTIAL_CASES("b2_d37_l1000_n16", 2, 37, 1000, 16, false, true),
     SCAN_PARTIAL_CASES("b1_d70_l130_n64_reverse_minimal", 1, 70, 130, 64, true, false),
     SCAN_PARTIAL_CASES("b1_d9_l4097_n8_one_segment", 1, 9, 4097, 8, false, true, 1),
+    // dt as given (no softplus): delta in [-2, 0.5] plus the bias sums to a decay of order 1.
+    RegisterOpCase({"selective_scan_decay_b3_d5_l70001_n16_no_softplus",
+                    [](const Backend& be) { return run_decay(be, {3, 5, 70001, 16, false, true}, false); }}),
 };
 
 }  // namespace
