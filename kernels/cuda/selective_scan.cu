@@ -46,6 +46,8 @@ __device__ __forceinline__ float softplus(float x) {
   return x > 20.0f ? x : (y < 0.0625f ? series : log_form);
 }
 __device__ __forceinline__ float sigmoid(float x) { return __fdividef(1.0f, 1.0f + __expf(-x)); }
+// A step's dt from its raw value delta + delta_bias.
+__device__ __forceinline__ float dt_of(float raw, bool use_softplus) { return use_softplus ? softplus(raw) : raw; }
 
 // 2^x on the special-function unit, results below the normal range flushed to zero (a decay
 // that small is zero to float precision anyway); exp2f adds denormal handling around it.
@@ -200,8 +202,7 @@ __device__ void delta_to_dt(float* tile, int rows, Chunk ch, const float* bias, 
   for_each_data_entry(rows, ch, [&](int r, int column) {
     if (d0 + r >= channels) return;
     const int at = r * kRow + column;
-    const float raw = tile[at] + (bias ? bias[d0 + r] : 0.0f);
-    tile[at] = use_softplus ? softplus(raw) : raw;
+    tile[at] = dt_of(tile[at] + (bias ? bias[d0 + r] : 0.0f), use_softplus);
   });
 }
 
@@ -305,7 +306,7 @@ struct ChunkPrefetch {
 #pragma unroll
         for (int e = 0; e < kVec; ++e) {
           float x = to_float(parts[e]);
-          if (to_dt) x = use_softplus ? softplus(x + add) : x + add;
+          if (to_dt) x = dt_of(x + add, use_softplus);
           tile[t][r * kRow + v * kVec + e] = x;
         }
       }
@@ -641,7 +642,7 @@ __device__ void backward_step_factors(float* dt_tile, float* sg_tile, float* g_t
   for_each_data_entry(valid, ch, [&](int row, int column) {
     const int at = row * kRow + column;
     const float raw = dt_tile[at] + (bias ? bias[d0 + row] : 0.0f);
-    dt_tile[at] = o.softplus ? softplus(raw) : raw;
+    dt_tile[at] = dt_of(raw, o.softplus);
     if (sg_tile) sg_tile[at] = o.softplus ? sigmoid(raw) : 1.0f;
     const float dout_t = g_tile[at];
     if (z_tile) {
@@ -1076,8 +1077,7 @@ __global__ void __launch_bounds__(kDecayThreads) decay_kernel(ScanCudaInputs<T> 
   const float bias = in.delta_bias ? in.delta_bias[d] : 0.0f;
   float sum = 0.0f;
   for (int64_t t = threadIdx.x; t < s.length; t += blockDim.x) {
-    const float raw = to_float(delta[t]) + bias;
-    sum += use_softplus ? softplus(raw) : raw;
+    sum += dt_of(to_float(delta[t]) + bias, use_softplus);
   }
   const float dt_sum = block_sum(sum);
   for (int n = threadIdx.x; n < s.state; n += blockDim.x) decay[row * s.state + n] = expf(in.A[d * s.state + n] * dt_sum);
