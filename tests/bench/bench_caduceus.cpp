@@ -16,12 +16,10 @@
 #include <vector>
 
 #include "kernels/error.h"
+#include "platform/memory.h"
 #include "platform/models/caduceus.h"
-#include "platform/ops/adamw.h"
-#include "platform/ops/clip_grad_norm.h"
-#include "platform/ops/cross_entropy.h"
 #include "tests/support/median_time.h"
-#include "tests/support/tensors.h"
+#include "tests/support/training_step.h"
 
 namespace spindle {
 namespace {
@@ -39,58 +37,6 @@ const Anchor kAnchors[] = {{false, 131072, 1, 444, 33.5}, {false, 131072, 2, 867
                            {false, 262144, 1, 884, 66.9}, {true, 131072, 1, 937, 67.8},
                            {true, 131072, 2, 0, 0},       {true, 262144, 1, 0, 0}};
 
-class TrainingStep {
- public:
-  TrainingStep(const CaduceusConfig& config, int64_t batch, int64_t length, bool recompute)
-      : model_(config, kGpu), batch_(batch), length_(length) {
-    RandomStream random{1, 0};
-    model_.initialize(random);
-    model_.set_recompute(recompute);
-    for (Parameter* p : model_.parameters()) {
-      m_.push_back(Tensor::zeros(p->value.shape(), DType::f32, kGpu));
-      v_.push_back(Tensor::zeros(p->value.shape(), DType::f32, kGpu));
-      gradients_.push_back(&p->grad);
-    }
-    // Bases 7..10; 15% of positions are targets, the rest ignored.
-    const std::vector<double> u = testing::to_doubles(testing::random_tensor({batch, length}, DType::f64, 2, 0, 1));
-    std::vector<int64_t> ids(u.size()), targets(u.size());
-    for (size_t i = 0; i < u.size(); ++i) {
-      ids[i] = 7 + static_cast<int64_t>(u[i] * 4) % 4;
-      targets[i] = (i * 2654435761u) % 100 < 15 ? ids[i] : -100;
-      masked_ += targets[i] >= 0;
-    }
-    ids_ = Tensor::from_vector(ids, {batch, length}).to(kGpu);
-    targets_ = Tensor::from_vector(targets, {batch * length}).to(kGpu);
-  }
-
-  void run(const Stream& stream) {
-    Tensor logits;
-    model_.forward(ids_, DType::bf16, logits, nullptr, true, &stream);
-    const int64_t vocab = logits.size(2);
-    Tensor flat_logits = logits.reshape({batch_ * length_, vocab});
-    Tensor dlogits = Tensor::empty(flat_logits.shape(), DType::bf16, kGpu, &stream);
-    Tensor loss = Tensor::empty({batch_ * length_}, DType::f32, kGpu, &stream);
-    Tensor valid = Tensor::empty({1}, DType::i64, kGpu, &stream);
-    ops::cross_entropy(flat_logits, targets_, loss, &dlogits, valid, {.dloss_scale = 1.0 / double(masked_)}, &stream);
-    model_.backward(dlogits.reshape(logits.shape()), &stream);
-    ops::clip_grad_norm(gradients_, 1.0, &stream);
-    ++step_;
-    std::vector<Parameter*> parameters = model_.parameters();
-    for (size_t i = 0; i < parameters.size(); ++i) {
-      ops::adamw_step(parameters[i]->value, parameters[i]->grad, m_[i], v_[i], nullptr,
-                      {.lr = 1e-4, .weight_decay = parameters[i]->weight_decay ? 0.1 : 0.0, .step = step_}, &stream);
-    }
-    model_.zero_grad(&stream);
-  }
-
- private:
-  Caduceus model_;
-  int64_t batch_, length_, masked_ = 0, step_ = 0;
-  Tensor ids_, targets_;
-  std::vector<Tensor> m_, v_;
-  std::vector<Tensor*> gradients_;
-};
-
 struct Result {
   bool fits;
   double ms, peak_gib;
@@ -99,7 +45,7 @@ struct Result {
 Result measure(const CaduceusConfig& config, int64_t batch, int64_t length, int repeats, bool recompute) {
   const Stream stream = Stream::per_thread(kGpu);
   try {
-    TrainingStep step(config, batch, length, recompute);
+    testing::TrainingStep step(config, kGpu, DType::bf16, batch, length, recompute);
     stream.synchronize();
     reset_peak_device_memory(0);
     const double ms = testing::median_ms([&] { step.run(stream); }, repeats, stream, 2);
