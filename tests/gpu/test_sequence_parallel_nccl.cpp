@@ -1,6 +1,7 @@
 // Sequence- and data-parallel Caduceus on GPUs through NCCL (one GPU per rank, mpirun on
-// 2 or 4 processes): on every grid the world allows, outputs, loss and every parameter
-// gradient equal those of the whole batch on one GPU, in f32.
+// 2 or 4 processes, or one process: a ring of one still runs the sharded path): on every
+// grid the world allows, outputs, loss and every parameter gradient equal those of the
+// whole batch on one GPU, in f32.
 #include <gtest/gtest.h>
 
 #include "platform/device.h"
