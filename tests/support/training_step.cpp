@@ -1,6 +1,7 @@
 #include "tests/support/training_step.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "platform/ops/adamw.h"
 #include "platform/ops/clip_grad_norm.h"
@@ -38,11 +39,9 @@ TrainingStep::TrainingStep(const CaduceusConfig& config, Device device, DType ac
     masked_ = masked.to(Device::cpu()).to_vector<int64_t>()[0];
     std::vector<Parameter*> backward_order = model_.parameters();
     std::reverse(backward_order.begin(), backward_order.end());
-    sums_ = std::make_unique<GradientBuckets>(backward_order, *ring);
+    sums_.emplace(std::move(backward_order), *ring);
   }
 }
-
-TrainingStep::~TrainingStep() = default;
 
 void TrainingStep::run(const Stream& stream) {
   const Device device = model_.device();

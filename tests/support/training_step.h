@@ -5,7 +5,7 @@
 // gradients then summed over the ring in buckets during backward, as training does.
 #pragma once
 
-#include <memory>
+#include <optional>
 #include <vector>
 
 #include "platform/distributed/communicator.h"
@@ -21,7 +21,6 @@ class TrainingStep {
   // (collective: every rank constructs together) must outlive the step.
   TrainingStep(const CaduceusConfig& config, Device device, DType activations, int64_t batch, int64_t length,
                bool recompute, Communicator* ring = nullptr);
-  ~TrainingStep();
 
   // Queues one step on `stream` (which must be the ring's stream order when sharded).
   void run(const Stream& stream);
@@ -33,7 +32,7 @@ class TrainingStep {
   Tensor ids_, targets_;
   std::vector<Tensor> m_, v_;
   std::vector<Tensor*> gradients_;
-  std::unique_ptr<GradientBuckets> sums_;
+  std::optional<GradientBuckets> sums_;  // with a ring
 };
 
 }  // namespace spindle::testing
