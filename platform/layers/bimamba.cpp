@@ -58,7 +58,20 @@ void BiMamba::forward(const Tensor& x, Tensor& out, bool training, const Stream*
 
 void BiMamba::backward(const Tensor& dout, Tensor& dx, const Stream* stream) {
   fwd_.backward(dout, dx, stream);
+  if (bidirectional_) reverse_backward(dout, dx, stream);
+}
+
+void BiMamba::backward_recomputing(const Tensor& x, const Tensor& dout, Tensor& dx, const Stream* stream,
+                                   const SequenceParallel* sp) {
+  fwd_.save_for_backward(x, stream, sp);
+  fwd_.backward(dout, dx, stream);
   if (!bidirectional_) return;
+  const std::optional<SequenceParallel> flipped = sp ? std::optional(sp->flipped()) : std::nullopt;
+  rev_[0].save_for_backward(flipped_length(x, stream), stream, flipped ? &*flipped : nullptr);
+  reverse_backward(dout, dx, stream);
+}
+
+void BiMamba::reverse_backward(const Tensor& dout, Tensor& dx, const Stream* stream) {
   Tensor dreversed_x = Tensor::empty(dout.shape(), dout.dtype(), dout.device(), stream);
   rev_[0].backward(flipped_length(dout, stream), dreversed_x, stream);
   ops::axpy(1.0, flipped_length(dreversed_x, stream), dx, stream);

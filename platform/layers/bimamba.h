@@ -35,8 +35,16 @@ class BiMamba {
                const SequenceParallel* sp = nullptr);
   // dx written, parameter gradients accumulated.
   void backward(const Tensor& dout, Tensor& dx, const Stream* stream = nullptr);
+  // The same for a forward that kept nothing (training = false): each direction reruns its
+  // forward from x just before its own backward, so one direction's activations are held at
+  // a time. Gradients are those of forward + backward, bit for bit.
+  void backward_recomputing(const Tensor& x, const Tensor& dout, Tensor& dx, const Stream* stream = nullptr,
+                            const SequenceParallel* sp = nullptr);
 
  private:
+  // The reverse direction's backward, its dx added to dx.
+  void reverse_backward(const Tensor& dout, Tensor& dx, const Stream* stream);
+
   static constexpr const char* kTiedNames[] = {"in_proj.weight", "out_proj.weight"};
   bool bidirectional_;
   MambaBlock fwd_;

@@ -133,6 +133,17 @@ Tensor MambaBlock::weight_for(const Parameter& parameter, DType activations, con
 
 void MambaBlock::forward(const Tensor& hidden, Tensor& out, bool training, const Stream* stream,
                          const SequenceParallel* sp) {
+  Saved s = run_forward(hidden, stream, sp);
+  const Tensor w_out = weight_for(parameter("out_proj.weight"), hidden.dtype(), stream);
+  ops::matmul(s.y, w_out, out, {.transpose_a = true, .transpose_b = true}, stream);
+  saved_ = training ? std::move(s) : Saved{};
+}
+
+void MambaBlock::save_for_backward(const Tensor& hidden, const Stream* stream, const SequenceParallel* sp) {
+  saved_ = run_forward(hidden, stream, sp);
+}
+
+MambaBlock::Saved MambaBlock::run_forward(const Tensor& hidden, const Stream* stream, const SequenceParallel* sp) {
   SPINDLE_CHECK(hidden.dim() == 3 && hidden.size(2) == config_.d_model && hidden.device() == device_,
                 "MambaBlock::forward: hidden", hidden.describe(),
                 "(batch, length, " + std::to_string(config_.d_model) + ") on " + device_.str());
@@ -143,7 +154,6 @@ void MambaBlock::forward(const Tensor& hidden, Tensor& out, bool training, const
   const Tensor w_in = weight_for(parameter("in_proj.weight"), act, stream);
   const Tensor w_x = weight_for(parameter("x_proj.weight"), act, stream);
   const Tensor w_dt = weight_for(parameter("dt_proj.weight"), act, stream);
-  const Tensor w_out = weight_for(parameter("out_proj.weight"), act, stream);
   const Tensor conv_weight = parameter("conv1d.weight").value.reshape({d, config_.d_conv});
 
   if (sp) {
@@ -182,8 +192,7 @@ void MambaBlock::forward(const Tensor& hidden, Tensor& out, bool training, const
   } else {
     ops::selective_scan_forward(scan, s.y, nullptr, {true, false}, stream);
   }
-  ops::matmul(s.y, w_out, out, {.transpose_a = true, .transpose_b = true}, stream);
-  saved_ = training ? std::move(s) : Saved{};
+  return s;
 }
 
 void MambaBlock::backward(const Tensor& dout, Tensor& dhidden, const Stream* stream) {
@@ -206,6 +215,7 @@ void MambaBlock::backward(const Tensor& dout, Tensor& dhidden, const Stream* str
   ops::matmul(w_out, dout, dy, {.transpose_a = true, .transpose_b = true}, stream);
   accumulate_over_batch(dout, s.y, parameter("out_proj.weight").grad, {.transpose_a = true, .transpose_b = true},
                         stream);
+  s.y = Tensor();  // not needed again: freed before the scan's workspaces are taken
 
   // y = selective_scan(xc, delta, A, B, C, D, z)
   Tensor dxc = activation({batch, d, length}), ddelta = activation({batch, d, length}), dz = activation({batch, d, length});

@@ -75,6 +75,9 @@ class MambaBlock {
   // and out is the same slice of what the whole rows give.
   void forward(const Tensor& hidden, Tensor& out, bool training = true, const Stream* stream = nullptr,
                const SequenceParallel* sp = nullptr);
+  // The training forward without its output (out_proj is skipped): only what backward
+  // needs, for recomputation just before backward.
+  void save_for_backward(const Tensor& hidden, const Stream* stream = nullptr, const SequenceParallel* sp = nullptr);
   // From the last training forward, whose saved activations it then releases: dhidden
   // written, parameter gradients accumulated (with sequence parallelism: this slice's
   // share, to be summed over the ring).
@@ -87,6 +90,8 @@ class MambaBlock {
     Tensor conv_context;                 // the halo (sharded, d_conv > 1)
     ShardedScanState scan;               // sharded
   };
+  // Everything up to out_proj's input y.
+  Saved run_forward(const Tensor& hidden, const Stream* stream, const SequenceParallel* sp);
   // The f32 master weight as the activations' dtype (a bf16 copy for bf16 activations).
   Tensor weight_for(const Parameter& parameter, DType activations, const Stream* stream) const;
 

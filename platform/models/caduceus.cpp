@@ -308,6 +308,7 @@ void Caduceus::backward(const Tensor& dlogits, const Stream* stream, const Gradi
                 {.transpose_a = true}, stream);
     ops::embedding_backward(complement, dcomplement_weight, embedding_.grad, stream);
   }
+  s.final_hidden = Tensor();  // each tensor freed once used: they would otherwise add to the layers' peak
 
   // Final add + norm: gradients reach the last mixer's output and the residual stream.
   Tensor dhidden = activation({stacked, length, d}, activations);
@@ -317,6 +318,8 @@ void Caduceus::backward(const Tensor& dlogits, const Stream* stream, const Gradi
                               {norm_kind, config_.norm_epsilon, nullptr,
                                norm_f_bias_.value.defined() ? &norm_f_bias_.value : nullptr},
                               stream);
+  s.final_residual = Tensor();
+  dfinal = Tensor();
   auto report = [&](const std::vector<Parameter*>& parameters) {
     if (final) final(parameters);
   };
@@ -338,16 +341,16 @@ void Caduceus::backward(const Tensor& dlogits, const Stream* stream, const Gradi
     const Tensor& residual_out = s.residuals[static_cast<size_t>(i)];
     const ops::ResidualNormArgs norm_args{norm_kind, config_.norm_epsilon, nullptr,
                                           layer.norm_bias.value.defined() ? &layer.norm_bias.value : nullptr};
+    Tensor dnormed = activation({stacked, length, d}, activations);
     if (recompute_) {
       Tensor normed = activation({stacked, length, d}, activations);
       ops::ResidualNormArgs args = norm_args;
       args.residual = &residual_out;
       ops::residual_norm_forward(zeros, layer.norm_weight.value, normed, recomputed_residual, args, stream);
-      Tensor out = activation({stacked, length, d}, activations);
-      layer.mixer.forward(normed, out, true, stream, s.sp ? &*s.sp : nullptr);
+      layer.mixer.backward_recomputing(normed, dhidden, dnormed, stream, s.sp ? &*s.sp : nullptr);
+    } else {
+      layer.mixer.backward(dhidden, dnormed, stream);
     }
-    Tensor dnormed = activation({stacked, length, d}, activations);
-    layer.mixer.backward(dhidden, dnormed, stream);
     const bool first = i == 0;
     Tensor dx = activation({stacked, length, d}, activations);
     Tensor dr = first ? Tensor() : activation({stacked, length, d}, residual_dtype);
