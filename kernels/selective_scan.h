@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "kernels/backend.h"
 #include "kernels/bfloat16.h"
@@ -109,6 +110,23 @@ template <typename T>
 void selective_scan_backward_cuda(const ScanCudaInputs<T>& in, const T* dout, const float* dh_final,
                                   const ScanCudaGradients<T>& grad, ScanShape shape, ScanOptions options,
                                   cudaStream_t stream);
+// A sequence-parallel piece with the exchange between ranks in the middle (see the ops
+// header). Forward: `reached` (the state the piece reaches from zero) is written, then
+// exchange() is called, which must leave the true initial state in in.h0, then out is
+// written from it; phase 1 runs once for both (the fold for `reached` leaves the segment
+// summaries in place for the second fold). Backward: dh0_alone (the initial state's gradient
+// with a zero dh_final) is written, then exchange() must leave the true dh_final, then the
+// gradients as selective_scan_backward_cuda writes them; the adjoint's chunk pass (with
+// phase 1's states) runs once for both. Work before and after exchange() is on `stream`.
+template <typename T>
+void selective_scan_forward_exchanging_cuda(const ScanCudaInputs<T>& in, T* out, float* reached,
+                                            const std::function<void()>& exchange, ScanShape shape,
+                                            ScanOptions options, cudaStream_t stream);
+template <typename T>
+void selective_scan_backward_exchanging_cuda(const ScanCudaInputs<T>& in, const T* dout, float* dh0_alone,
+                                             const float* dh_final, const std::function<void()>& exchange,
+                                             const ScanCudaGradients<T>& grad, ScanShape shape, ScanOptions options,
+                                             cudaStream_t stream);
 // One block per (batch, channel) row sums its dt in a fixed order, so the decay is the same
 // bit for bit from run to run.
 template <typename T>

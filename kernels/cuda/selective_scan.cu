@@ -12,6 +12,8 @@
 #include <cuda_bf16.h>
 
 #include <algorithm>
+#include <functional>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -432,8 +434,9 @@ constexpr int kFoldChunks = 128;                      // chunks per tile
 
 // Phases 2 and B2: folds the chunk summaries in chunk order (from the last chunk with
 // from_end). Chunk c maps the running value x to exp(A dt_sum_c) x + summary_c; the value
-// starts at `initial` (zero when null); each summary is replaced with the value before its
-// chunk, and `final_value` (when given) gets the value after the last. Forward this turns
+// starts at `initial` (zero when null); with `write_back` each summary is replaced with the
+// value before its chunk (without, the summaries stay for another fold), and `final_value`
+// (when given) gets the value after the last. Forward this turns
 // states from zero into true start states (h0 -> h_final); backward, adjoint outflows into
 // the adjoint flowing into each chunk (dh_final -> dh0).
 // One block per 8 (channel, state) pairs of one batch entry, whose summaries are 32 bytes
@@ -441,7 +444,8 @@ constexpr int kFoldChunks = 128;                      // chunks per tile
 // each warp scans its pair 32 chunks per step (warp_compose), and the tile is written back;
 // the next tile loads into registers meanwhile.
 __global__ void __launch_bounds__(kFoldThreads) fold_chunks_kernel(const float* A, const float* initial, ScanShape s,
-                                                                   Workspace w, float* final_value, bool from_end) {
+                                                                   Workspace w, float* final_value, bool from_end,
+                                                                   bool write_back) {
   __shared__ float p_tile[kFoldChunks][kFoldPairs + 1], q_tile[kFoldChunks][kFoldPairs + 1];
   const int64_t pairs = s.channels * s.state, b = blockIdx.y;
   const int64_t pair0 = static_cast<int64_t>(blockIdx.x) * kFoldPairs;
@@ -494,7 +498,7 @@ __global__ void __launch_bounds__(kFoldThreads) fold_chunks_kernel(const float* 
       h = __shfl_sync(0xffffffffu, after, 31);
     }
     __syncthreads();
-    for (int i = first_row; i < kFoldChunks; i += kFoldRows) {
+    for (int i = first_row; write_back && i < kFoldChunks; i += kFoldRows) {
       if (c0 + i < w.chunks && my_pair_real) summaries[chunk_at(c0, i) * pairs + my_pair] = q_tile[i][column];
     }
     __syncthreads();
@@ -985,10 +989,10 @@ void launch_channel_kernel(void (*kernel)(Params...), dim3 grid, size_t bytes, c
 }
 
 void launch_fold(const float* A, const float* initial, const ScanShape& s, const Workspace& w, float* final_value,
-                 bool from_end, cudaStream_t stream) {
+                 bool from_end, bool write_back, cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>((s.channels * s.state + kFoldPairs - 1) / kFoldPairs),
                   static_cast<unsigned>(s.batch));
-  fold_chunks_kernel<<<grid, kFoldThreads, 0, stream>>>(A, initial, s, w, final_value, from_end);
+  fold_chunks_kernel<<<grid, kFoldThreads, 0, stream>>>(A, initial, s, w, final_value, from_end, write_back);
   check_launch("fold_chunks_kernel");
 }
 
@@ -1015,39 +1019,52 @@ void with_kernel_variant(int64_t state, bool reverse, Launch&& launch) {
   return with_direction(std::integral_constant<int, 64>{});
 }
 
-template <typename T>
-void run_state_phases(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, const ScanOptions& o, const Workspace& w,
-                      float* h_final, cudaStream_t stream) {
-  const dim3 grid(static_cast<unsigned>(w.chunks), static_cast<unsigned>((s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock),
-                  static_cast<unsigned>(s.batch));
-  with_kernel_variant(s.state, o.reverse, [&](auto capacity, auto reverse) {
-    constexpr int kN = decltype(capacity)::value;
-    constexpr bool kReverse = decltype(reverse)::value;
-    launch_channel_kernel(chunk_states_kernel<Dev<T>, kN, kReverse>, grid, channel_kernel_bytes<kN>(2, 1), stream, in, s, o, w);
-  });
-  check_launch("chunk_states_kernel");
-  launch_fold(in.A, in.h0, s, w, h_final, false, stream);
+dim3 channel_grid(const ScanShape& s, int64_t segments) {
+  return {static_cast<unsigned>(segments), static_cast<unsigned>((s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock),
+          static_cast<unsigned>(s.batch)};
 }
 
-// Phases B1-B2: per chunk the adjoint flowing out of it from a zero carry, then the fold
-// from the last chunk (dh_final in, dh0 out). With `states` (over single chunks, sharing
-// the adjoints' dt sums), phases 1-2 as well: the true state before every chunk.
+// Phase 1: the state every segment of `w` reaches from zero, and its dt sum.
 template <typename T>
-void run_adjoint_phases(const ScanCudaInputs<Dev<T>>& in, const Dev<T>* dout, const float* dh_final, const ScanShape& s,
-                        const ScanOptions& o, const Workspace& adjoints, const Workspace* states, float* dh0,
-                        cudaStream_t stream) {
-  const dim3 grid(static_cast<unsigned>(adjoints.chunks),
-                  static_cast<unsigned>((s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock),
-                  static_cast<unsigned>(s.batch));
+void launch_chunk_states(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, const ScanOptions& o, const Workspace& w,
+                         cudaStream_t stream) {
   with_kernel_variant(s.state, o.reverse, [&](auto capacity, auto reverse) {
     constexpr int kN = decltype(capacity)::value;
     constexpr bool kReverse = decltype(reverse)::value;
-    launch_channel_kernel(chunk_adjoints_kernel<Dev<T>, kN, kReverse>, grid, channel_kernel_bytes<kN>(4, 2), stream, in,
-                          dout, s, o, adjoints, states ? states->chunk_state : nullptr);
+    launch_channel_kernel(chunk_states_kernel<Dev<T>, kN, kReverse>, channel_grid(s, w.chunks),
+                          channel_kernel_bytes<kN>(2, 1), stream, in, s, o, w);
+  });
+  check_launch("chunk_states_kernel");
+}
+
+// Phase 3: every segment rescanned from its start state (in.h0 when there is one segment,
+// which also writes h_final) to write the output.
+template <typename T>
+void launch_chunk_outputs(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, const ScanOptions& o, const Workspace& w,
+                          Dev<T>* out, float* h_final, cudaStream_t stream) {
+  with_kernel_variant(s.state, o.reverse, [&](auto capacity, auto reverse) {
+    constexpr int kN = decltype(capacity)::value;
+    constexpr bool kReverse = decltype(reverse)::value;
+    launch_channel_kernel(chunk_outputs_kernel<Dev<T>, kN, kReverse>, channel_grid(s, w.chunks),
+                          channel_kernel_bytes<kN>(3, 2), stream, in, s, o, w, out, h_final);
+  });
+  check_launch("chunk_outputs_kernel");
+}
+
+// Phase B1: per chunk the adjoint flowing out of it from a zero carry; with `states` (over
+// single chunks, sharing the adjoints' dt sums), phase 1 as well.
+template <typename T>
+void launch_chunk_adjoints(const ScanCudaInputs<Dev<T>>& in, const Dev<T>* dout, const ScanShape& s,
+                           const ScanOptions& o, const Workspace& adjoints, const Workspace* states,
+                           cudaStream_t stream) {
+  with_kernel_variant(s.state, o.reverse, [&](auto capacity, auto reverse) {
+    constexpr int kN = decltype(capacity)::value;
+    constexpr bool kReverse = decltype(reverse)::value;
+    launch_channel_kernel(chunk_adjoints_kernel<Dev<T>, kN, kReverse>, channel_grid(s, adjoints.chunks),
+                          channel_kernel_bytes<kN>(4, 2), stream, in, dout, s, o, adjoints,
+                          states ? states->chunk_state : nullptr);
   });
   check_launch("chunk_adjoints_kernel");
-  if (states) launch_fold(in.A, in.h0, s, *states, nullptr, false, stream);
-  launch_fold(in.A, dh_final, s, adjoints, dh0, true, stream);
 }
 
 // Forward segments. One segment (a single pass, half the exponentials) when batch x channel
@@ -1063,6 +1080,82 @@ int64_t forward_segments(const ScanShape& s, const ScanOptions& o, int64_t chunk
   if (2 * blocks >= 3 * multiprocessors) return 1;
   const int64_t wanted = kForwardBlocksPerSm * multiprocessors;
   return std::clamp<int64_t>((wanted + blocks - 1) / blocks, 1, chunks);
+}
+
+// The forward's segments and the phase-1 summaries they need, in stream-ordered scratch.
+class ForwardWorkspace {
+ public:
+  ForwardWorkspace(const ScanShape& s, const ScanOptions& o, cudaStream_t stream)
+      : segment_chunks_(per_segment(s, o)),
+        segments_((chunk_count(s) + segment_chunks_ - 1) / segment_chunks_),
+        state_(s.batch * segments_ * s.channels * s.state * sizeof(float), stream, kWorkspace),
+        dt_(s.batch * segments_ * s.channels * sizeof(float), stream, kWorkspace) {}
+  Workspace get() const { return {state_.get(), dt_.get(), segments_, segment_chunks_}; }
+
+ private:
+  static int64_t per_segment(const ScanShape& s, const ScanOptions& o) {
+    const int64_t chunks = chunk_count(s), wanted = forward_segments(s, o, chunks);
+    return (chunks + wanted - 1) / wanted;
+  }
+  int64_t segment_chunks_, segments_;
+  Scratch state_, dt_;
+};
+
+// The backward's per-chunk summaries (adjoints; with gradients, the states and the
+// per-chunk parameter-gradient partials too), in stream-ordered scratch.
+class BackwardWorkspace {
+ public:
+  BackwardWorkspace(const ScanShape& s, bool gradients, cudaStream_t stream)
+      : chunks_(chunk_count(s)),
+        summaries_(s.batch * chunks_ * s.channels),
+        adjoint_state_(summaries_ * s.state * sizeof(float), stream, kWorkspace),
+        dt_(summaries_ * sizeof(float), stream, kWorkspace) {
+    if (!gradients) return;
+    state_.emplace(summaries_ * s.state * sizeof(float), stream, kWorkspace);
+    dD_partial_.emplace(summaries_ * sizeof(float), stream, kWorkspace);
+    bias_partial_.emplace(summaries_ * sizeof(float), stream, kWorkspace);
+  }
+  Workspace adjoints() const { return {adjoint_state_.get(), dt_.get(), chunks_}; }
+  Workspace states() const { return {state_->get(), dt_.get(), chunks_}; }  // the fold reads dt sums only
+  // The chunk states are read once per (chunk, channel, state) before dA's partial is
+  // written to the same place, so their buffer is reused for the partials.
+  GradientPartials partials() const { return {state_->get(), dD_partial_->get(), bias_partial_->get()}; }
+
+ private:
+  int64_t chunks_, summaries_;
+  Scratch adjoint_state_, dt_;
+  std::optional<Scratch> state_, dD_partial_, bias_partial_;
+};
+
+// Phases B3 on: with the states and adjoints folded, each chunk rescanned for every gradient;
+// then the ordered sums over channel groups (dB, dC) and chunks (dA, dD, ddelta_bias).
+template <typename T>
+void run_gradient_phase(const ScanCudaInputs<Dev<T>>& in, const Dev<T>* dout, const ScanCudaGradients<T>& grad,
+                        const ScanShape& s, const ScanOptions& o, const BackwardWorkspace& workspace,
+                        cudaStream_t stream) {
+  const GradientPartials part = workspace.partials();
+  const ScanCudaGradients<Dev<T>> g{reinterpret_cast<Dev<T>*>(grad.du), reinterpret_cast<Dev<T>*>(grad.ddelta),
+                                    grad.dA,                             reinterpret_cast<Dev<T>*>(grad.dB),
+                                    reinterpret_cast<Dev<T>*>(grad.dC),  grad.dD,
+                                    reinterpret_cast<Dev<T>*>(grad.dz),  grad.ddelta_bias,
+                                    grad.dh0};
+  const int64_t chunks = chunk_count(s), groups = (s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock;
+  Scratch state_grads(s.batch * groups * 2 * s.state * s.length * sizeof(float), stream, kWorkspace);
+  with_kernel_variant(s.state, o.reverse, [&](auto capacity, auto reverse) {
+    constexpr int kN = decltype(capacity)::value;
+    constexpr bool kReverse = decltype(reverse)::value;
+    launch_channel_kernel(chunk_gradients_kernel<Dev<T>, kN, kReverse>, channel_grid(s, chunks),
+                          GradientLayout<kN>::kBytes, stream, in, dout, g, s, o, workspace.states(),
+                          workspace.adjoints(), part, state_grads.get());
+  });
+  check_launch("chunk_gradients_kernel");
+  reduce_state_gradients_kernel<<<grid_for(s.batch * s.state * s.length), kThreadsPerBlock, 0, stream>>>(
+      state_grads.get(), groups, s, g.dB, g.dC);
+  check_launch("reduce_state_gradients_kernel");
+  const int64_t partial_rows = s.batch * chunks;  // row b * chunks + c
+  add_ordered_row_sums_cuda(part.dA, partial_rows, s.channels * s.state, grad.dA, stream);
+  if (grad.dD) add_ordered_row_sums_cuda(part.dD, partial_rows, s.channels, grad.dD, stream);
+  if (grad.ddelta_bias) add_ordered_row_sums_cuda(part.ddelta_bias, partial_rows, s.channels, grad.ddelta_bias, stream);
 }
 
 constexpr int kDecayThreads = 256;
@@ -1091,28 +1184,28 @@ void selective_scan_forward_cuda(const ScanCudaInputs<T>& in_host_types, T* out,
   check_shape(s);
   if (s.batch * s.channels * s.length == 0) return;
   const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
-  const int64_t chunks = chunk_count(s);
-  const int64_t wanted_segments = forward_segments(s, o, chunks);
-  const int64_t segment_chunks = (chunks + wanted_segments - 1) / wanted_segments;
-  const int64_t segments = (chunks + segment_chunks - 1) / segment_chunks;
-  const int64_t summaries = s.batch * segments * s.channels;
-  Scratch chunk_state(summaries * s.state * sizeof(float), stream, kWorkspace),
-      chunk_dt(summaries * sizeof(float), stream, kWorkspace);
-  const Workspace w{chunk_state.get(), chunk_dt.get(), segments, segment_chunks};
-  if (!out) {
-    run_state_phases<T>(in, s, o, w, h_final, stream);  // the final state alone
-    return;
+  const ForwardWorkspace workspace(s, o, stream);
+  const Workspace w = workspace.get();
+  if (!out || w.chunks > 1) {
+    launch_chunk_states<T>(in, s, o, w, stream);
+    launch_fold(in.A, in.h0, s, w, h_final, false, out != nullptr, stream);  // without out: the final state alone
   }
-  if (segments > 1) run_state_phases<T>(in, s, o, w, h_final, stream);
-  const dim3 grid(static_cast<unsigned>(segments), static_cast<unsigned>((s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock),
-                  static_cast<unsigned>(s.batch));
-  with_kernel_variant(s.state, o.reverse, [&](auto capacity, auto reverse) {
-    constexpr int kN = decltype(capacity)::value;
-    constexpr bool kReverse = decltype(reverse)::value;
-    launch_channel_kernel(chunk_outputs_kernel<Dev<T>, kN, kReverse>, grid, channel_kernel_bytes<kN>(3, 2), stream, in, s, o, w,
-                          reinterpret_cast<Dev<T>*>(out), segments > 1 ? nullptr : h_final);
-  });
-  check_launch("chunk_outputs_kernel");
+  if (out) launch_chunk_outputs<T>(in, s, o, w, reinterpret_cast<Dev<T>*>(out), w.chunks > 1 ? nullptr : h_final, stream);
+}
+
+template <typename T>
+void selective_scan_forward_exchanging_cuda(const ScanCudaInputs<T>& in_host_types, T* out, float* reached,
+                                            const std::function<void()>& exchange, ScanShape s, ScanOptions o,
+                                            cudaStream_t stream) {
+  check_shape(s);
+  const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
+  const ForwardWorkspace workspace(s, o, stream);
+  const Workspace w = workspace.get();
+  launch_chunk_states<T>(in, s, o, w, stream);
+  launch_fold(in.A, nullptr, s, w, reached, false, false, stream);  // the summaries stay for the second fold
+  exchange();
+  if (w.chunks > 1) launch_fold(in.A, in.h0, s, w, nullptr, false, true, stream);
+  launch_chunk_outputs<T>(in, s, o, w, reinterpret_cast<Dev<T>*>(out), nullptr, stream);
 }
 
 template <typename T>
@@ -1122,46 +1215,31 @@ void selective_scan_backward_cuda(const ScanCudaInputs<T>& in_host_types, const 
   if (s.batch * s.channels * s.length == 0) return;
   const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
   const auto* dout_device = reinterpret_cast<const Dev<T>*>(dout);
-  const int64_t chunks = chunk_count(s);
-  const int64_t summaries = s.batch * chunks * s.channels;
-  Scratch adjoint_buffer(summaries * s.state * sizeof(float), stream, kWorkspace),
-      adjoint_dt(summaries * sizeof(float), stream, kWorkspace);
-  const Workspace adjoints{adjoint_buffer.get(), adjoint_dt.get(), chunks};
-  if (!grad.du) {  // dh0 alone: the adjoint does not depend on the states
-    run_adjoint_phases<T>(in, dout_device, dh_final, s, o, adjoints, nullptr, grad.dh0, stream);
-    return;
-  }
-  Scratch state_buffer(summaries * s.state * sizeof(float), stream, kWorkspace);
-  Scratch dD_partial(summaries * sizeof(float), stream, kWorkspace),
-      bias_partial(summaries * sizeof(float), stream, kWorkspace);
-  const Workspace states{state_buffer.get(), adjoint_dt.get(), chunks};  // the fold reads dt sums only
-  run_adjoint_phases<T>(in, dout_device, dh_final, s, o, adjoints, &states, grad.dh0, stream);
+  const bool gradients = grad.du != nullptr;  // else dh0 alone: the adjoint does not depend on the states
+  const BackwardWorkspace workspace(s, gradients, stream);
+  const Workspace states = gradients ? workspace.states() : Workspace{};
+  launch_chunk_adjoints<T>(in, dout_device, s, o, workspace.adjoints(), gradients ? &states : nullptr, stream);
+  if (gradients) launch_fold(in.A, in.h0, s, states, nullptr, false, true, stream);
+  launch_fold(in.A, dh_final, s, workspace.adjoints(), grad.dh0, true, gradients, stream);
+  if (gradients) run_gradient_phase<T>(in, dout_device, grad, s, o, workspace, stream);
+}
 
-  // The chunk states are read once per (chunk, channel, state) before dA's partial is
-  // written to the same place, so the buffer is reused for the partials.
-  const GradientPartials part{state_buffer.get(), dD_partial.get(), bias_partial.get()};
-  const ScanCudaGradients<Dev<T>> g{reinterpret_cast<Dev<T>*>(grad.du), reinterpret_cast<Dev<T>*>(grad.ddelta),
-                                    grad.dA,                             reinterpret_cast<Dev<T>*>(grad.dB),
-                                    reinterpret_cast<Dev<T>*>(grad.dC),  grad.dD,
-                                    reinterpret_cast<Dev<T>*>(grad.dz),  grad.ddelta_bias,
-                                    grad.dh0};
-  const int64_t groups = (s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock;
-  Scratch state_grads(s.batch * groups * 2 * s.state * s.length * sizeof(float), stream, kWorkspace);
-  const dim3 gradient_grid(static_cast<unsigned>(chunks), static_cast<unsigned>(groups), static_cast<unsigned>(s.batch));
-  with_kernel_variant(s.state, o.reverse, [&](auto capacity, auto reverse) {
-    constexpr int kN = decltype(capacity)::value;
-    constexpr bool kReverse = decltype(reverse)::value;
-    launch_channel_kernel(chunk_gradients_kernel<Dev<T>, kN, kReverse>, gradient_grid, GradientLayout<kN>::kBytes, stream, in,
-                          dout_device, g, s, o, states, adjoints, part, state_grads.get());
-  });
-  check_launch("chunk_gradients_kernel");
-  reduce_state_gradients_kernel<<<grid_for(s.batch * s.state * s.length), kThreadsPerBlock, 0, stream>>>(
-      state_grads.get(), groups, s, g.dB, g.dC);
-  check_launch("reduce_state_gradients_kernel");
-  const int64_t partial_rows = s.batch * chunks;  // row b * chunks + c
-  add_ordered_row_sums_cuda(part.dA, partial_rows, s.channels * s.state, grad.dA, stream);
-  if (grad.dD) add_ordered_row_sums_cuda(part.dD, partial_rows, s.channels, grad.dD, stream);
-  if (grad.ddelta_bias) add_ordered_row_sums_cuda(part.ddelta_bias, partial_rows, s.channels, grad.ddelta_bias, stream);
+template <typename T>
+void selective_scan_backward_exchanging_cuda(const ScanCudaInputs<T>& in_host_types, const T* dout, float* dh0_alone,
+                                             const float* dh_final, const std::function<void()>& exchange,
+                                             const ScanCudaGradients<T>& grad, ScanShape s, ScanOptions o,
+                                             cudaStream_t stream) {
+  check_shape(s);
+  const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
+  const auto* dout_device = reinterpret_cast<const Dev<T>*>(dout);
+  const BackwardWorkspace workspace(s, true, stream);
+  const Workspace states = workspace.states();
+  launch_chunk_adjoints<T>(in, dout_device, s, o, workspace.adjoints(), &states, stream);
+  launch_fold(in.A, nullptr, s, workspace.adjoints(), dh0_alone, true, false, stream);  // summaries kept
+  exchange();
+  launch_fold(in.A, in.h0, s, states, nullptr, false, true, stream);
+  launch_fold(in.A, dh_final, s, workspace.adjoints(), grad.dh0, true, true, stream);
+  run_gradient_phase<T>(in, dout_device, grad, s, o, workspace, stream);
 }
 
 template <typename T>
@@ -1179,7 +1257,13 @@ void selective_scan_decay_cuda(const ScanCudaInputs<T>& in, float* decay, ScanSh
                                                cudaStream_t);                                                    \
   template void selective_scan_backward_cuda<T>(const ScanCudaInputs<T>&, const T*, const float*,                \
                                                 const ScanCudaGradients<T>&, ScanShape, ScanOptions, cudaStream_t); \
-  template void selective_scan_decay_cuda<T>(const ScanCudaInputs<T>&, float*, ScanShape, ScanOptions, cudaStream_t);
+  template void selective_scan_decay_cuda<T>(const ScanCudaInputs<T>&, float*, ScanShape, ScanOptions, cudaStream_t); \
+  template void selective_scan_forward_exchanging_cuda<T>(const ScanCudaInputs<T>&, T*, float*,                   \
+                                                          const std::function<void()>&, ScanShape, ScanOptions,   \
+                                                          cudaStream_t);                                          \
+  template void selective_scan_backward_exchanging_cuda<T>(const ScanCudaInputs<T>&, const T*, float*, const float*, \
+                                                           const std::function<void()>&, const ScanCudaGradients<T>&, \
+                                                           ScanShape, ScanOptions, cudaStream_t);
 SPINDLE_INSTANTIATE(float)
 SPINDLE_INSTANTIATE(bfloat16)
 #undef SPINDLE_INSTANTIATE

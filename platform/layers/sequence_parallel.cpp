@@ -150,22 +150,25 @@ ShardedScanState sharded_scan_forward(const ops::ScanTensors& in, Tensor& out, c
   const Tensor& A = *in.A;
   const Device device = in.u->device();
   const int64_t batch = in.u->size(0), channels = in.u->size(1), state = A.size(1), per_rank = batch * channels * state;
-  // [0]: the state this slice reaches from zero (the final state alone: no output is
-  // written); [1]: its decay, exp(A * the slice's dt sum), the state it would reach from a
-  // unit state with no input.
+  // [0]: the state this slice reaches from zero; [1]: its decay, exp(A * the slice's dt
+  // sum), the state it would reach from a unit state with no input.
   Tensor summary = Tensor::empty({2, batch, channels, state}, A.dtype(), device, stream);
   Tensor reached = summary.slice(0, 0, 1).reshape({batch, channels, state});
   Tensor decay = summary.slice(0, 1, 2).reshape({batch, channels, state});
-  ops::selective_scan_final_state(in, reached, kMambaScan, stream);
   ops::selective_scan_decay(in, decay, kMambaScan, stream);
 
   ShardedScanState saved;
-  saved.summaries = gathered_on_host(summary, *sp.ring, stream);
-  const double* all = saved.summaries.data<double>();
-  saved.h0 = fold({all, 2 * per_rank}, {all + per_rank, 2 * per_rank}, sp, true, reached, stream);
+  saved.h0 = Tensor::empty({batch, channels, state}, A.dtype(), device, stream);
   ops::ScanTensors from_true_state = in;
   from_true_state.h0 = &saved.h0;
-  ops::selective_scan_forward(from_true_state, out, nullptr, kMambaScan, stream);
+  ops::selective_scan_forward_exchanging(
+      from_true_state, out, reached,
+      [&] {
+        saved.summaries = gathered_on_host(summary, *sp.ring, stream);
+        const double* all = saved.summaries.data<double>();
+        saved.h0.copy_from(fold({all, 2 * per_rank}, {all + per_rank, 2 * per_rank}, sp, true, reached, stream), stream);
+      },
+      kMambaScan, stream);
   return saved;
 }
 
@@ -177,16 +180,20 @@ void sharded_scan_backward(const ops::ScanTensors& in, const Tensor& dout, const
   const int64_t per_rank = h0.numel();
   ops::ScanTensors from_true_state = in;
   from_true_state.h0 = &h0;
-  // First pass: the gradient of this slice's initial state as if nothing after the slice
-  // used its final state (the adjoint alone: no other gradient is computed).
+  // dh0: the gradient of this slice's initial state as if nothing after the slice used its
+  // final state; dh_final: the true gradient of that final state, from the later slices'.
   Tensor dh0 = Tensor::empty(h0.shape(), h0.dtype(), h0.device(), stream);
-  ops::selective_scan_initial_state_gradient(from_true_state, dout, nullptr, dh0, kMambaScan, stream);
-
-  const Tensor all_dh0 = gathered_on_host(dh0, *sp.ring, stream);
-  const double* summaries = state.summaries.data<double>();
-  const Tensor dh_final =
-      fold({all_dh0.data<double>(), per_rank}, {summaries + per_rank, 2 * per_rank}, sp, false, h0, stream);
-  ops::selective_scan_backward(from_true_state, dout, &dh_final, grad, kMambaScan, stream);
+  Tensor dh_final = Tensor::empty(h0.shape(), h0.dtype(), h0.device(), stream);
+  ops::selective_scan_backward_exchanging(
+      from_true_state, dout, dh0, dh_final,
+      [&] {
+        const Tensor all_dh0 = gathered_on_host(dh0, *sp.ring, stream);
+        const double* summaries = state.summaries.data<double>();
+        dh_final.copy_from(
+            fold({all_dh0.data<double>(), per_rank}, {summaries + per_rank, 2 * per_rank}, sp, false, h0, stream),
+            stream);
+      },
+      grad, kMambaScan, stream);
 }
 
 }  // namespace spindle

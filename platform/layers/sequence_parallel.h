@@ -13,7 +13,9 @@
 //   scans again from it. Backward mirrors this: the gradient of each slice's initial state
 //   with nothing after it, one all-gather, a fold from the other end of the row, and the
 //   backward scan again with the true gradient of the final state. The bytes exchanged
-//   per layer do not depend on the length.
+//   per layer do not depend on the length. The exchange runs inside the scan ops
+//   (selective_scan_forward_exchanging / _backward_exchanging), so that on CUDA the second
+//   scan reuses the first's chunk summaries instead of recomputing them.
 //
 // A row's positions run in ring order (rank 0 holds its start) or against it: Caduceus-PS
 // keeps its reverse-complement half in RC coordinates, and BiMamba's reverse direction

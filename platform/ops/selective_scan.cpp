@@ -1,5 +1,7 @@
 #include "platform/ops/selective_scan.h"
 
+#include <string>
+
 #include "platform/ops/op_checks.h"
 
 namespace spindle::ops {
@@ -10,6 +12,8 @@ constexpr const char* kBackward = "selective_scan_backward";
 constexpr const char* kFinalState = "selective_scan_final_state";
 constexpr const char* kInitialStateGradient = "selective_scan_initial_state_gradient";
 constexpr const char* kDecay = "selective_scan_decay";
+constexpr const char* kForwardExchanging = "selective_scan_forward_exchanging";
+constexpr const char* kBackwardExchanging = "selective_scan_backward_exchanging";
 
 struct Checked {
   kernels::ScanShape shape;
@@ -106,9 +110,9 @@ void run_forward(const char* op, const ScanTensors& in, Tensor* out, Tensor* h_f
 #endif
 }
 
-// The backward for the gradients `grad` names (checked by the caller).
-void run_backward(const char* op, const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,
-                  const ScanGradientTensors& grad, kernels::ScanOptions options, const Stream* stream) {
+// The shapes, devices and dtypes of dout, dh_final and the gradients `grad` names.
+Checked check_backward(const char* op, const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,
+                       const ScanGradientTensors& grad) {
   const Checked c = check_inputs(op, in);
   const Shape sequence = in.u->shape();
   const Shape per_state{c.shape.batch, c.shape.state, c.shape.length};
@@ -124,6 +128,31 @@ void run_backward(const char* op, const ScanTensors& in, const Tensor& dout, con
   check_optional(op, "dD", grad.dD, {c.shape.channels}, c.device, c.parameters);
   check_optional(op, "ddelta_bias", grad.ddelta_bias, {c.shape.channels}, c.device, c.parameters);
   check_optional(op, "dh0", grad.dh0, states, c.device, c.parameters);
+  return c;
+}
+
+// Every gradient of a full backward: the five always, and each optional one iff its input.
+void check_gradient_set(const char* op, const ScanTensors& in, const ScanGradientTensors& grad) {
+  SPINDLE_CHECK(grad.du && grad.ddelta && grad.dA && grad.dB && grad.dC, op, "missing du, ddelta, dA, dB or dC",
+                "all five given");
+  SPINDLE_CHECK(!grad.dD == !in.D && !grad.dz == !in.z && !grad.ddelta_bias == !in.delta_bias, op,
+                "gradient of D, z or delta_bias given without its input, or missing",
+                "dD, dz and ddelta_bias given exactly when D, z and delta_bias are");
+  SPINDLE_CHECK(!grad.dh0 || in.h0, op, "dh0 given without h0", "h0 when its gradient is asked for");
+}
+
+// The exchanging passes need h0 (exchange() fills it) and at least one step.
+Checked check_exchanging(const char* op, const ScanTensors& in) {
+  const Checked c = check_inputs(op, in);
+  SPINDLE_CHECK(in.h0 != nullptr, op, "no h0", "h0, the tensor exchange() fills with the piece's initial state");
+  SPINDLE_CHECK(c.shape.length >= 1, op, "a piece of " + std::to_string(c.shape.length) + " steps", "at least one");
+  return c;
+}
+
+// The backward for the gradients `grad` names (checked by the caller for completeness).
+void run_backward(const char* op, const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,
+                  const ScanGradientTensors& grad, kernels::ScanOptions options, const Stream* stream) {
+  const Checked c = check_backward(op, in, dout, dh_final, grad);
   if (c.device.is_cpu()) {
     if (c.activations == DType::f64) {
       kernels::selective_scan_backward_cpu(scan_inputs<double, double>(in), dout.data<double>(), pointer<double>(dh_final),
@@ -185,13 +214,61 @@ void selective_scan_decay(const ScanTensors& in, Tensor& decay, kernels::ScanOpt
 
 void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,
                              const ScanGradientTensors& grad, kernels::ScanOptions options, const Stream* stream) {
-  SPINDLE_CHECK(grad.du && grad.ddelta && grad.dA && grad.dB && grad.dC, kBackward,
-                "missing du, ddelta, dA, dB or dC", "all five given");
-  SPINDLE_CHECK(!grad.dD == !in.D && !grad.dz == !in.z && !grad.ddelta_bias == !in.delta_bias, kBackward,
-                "gradient of D, z or delta_bias given without its input, or missing",
-                "dD, dz and ddelta_bias given exactly when D, z and delta_bias are");
-  SPINDLE_CHECK(!grad.dh0 || in.h0, kBackward, "dh0 given without h0", "h0 when its gradient is asked for");
+  check_gradient_set(kBackward, in, grad);
   run_backward(kBackward, in, dout, dh_final, grad, options, stream);
+}
+
+void selective_scan_forward_exchanging(const ScanTensors& in, Tensor& out, Tensor& reached,
+                                       const std::function<void()>& exchange, kernels::ScanOptions options,
+                                       const Stream* stream) {
+  const Checked c = check_exchanging(kForwardExchanging, in);
+  check_optional(kForwardExchanging, "out", &out, in.u->shape(), c.device, c.activations);
+  check_optional(kForwardExchanging, "reached", &reached, in.h0->shape(), c.device, c.parameters);
+  if (c.device.is_cpu()) {
+    ScanTensors from_zero = in;
+    from_zero.h0 = nullptr;
+    run_forward(kForwardExchanging, from_zero, nullptr, &reached, options, stream);
+    exchange();
+    run_forward(kForwardExchanging, in, &out, nullptr, options, stream);
+    return;
+  }
+#if SPINDLE_WITH_CUDA
+  DeviceGuard guard(c.device);
+  const cudaStream_t cuda = op_stream(kForwardExchanging, c.device, stream).cuda();
+  auto run = [&]<typename T>(T) {
+    kernels::selective_scan_forward_exchanging_cuda<T>(scan_inputs<T, float>(in), out.data<T>(), reached.data<float>(),
+                                                       exchange, c.shape, options, cuda);
+  };
+  c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
+#endif
+}
+
+void selective_scan_backward_exchanging(const ScanTensors& in, const Tensor& dout, Tensor& dh0_alone,
+                                        const Tensor& dh_final, const std::function<void()>& exchange,
+                                        const ScanGradientTensors& grad, kernels::ScanOptions options,
+                                        const Stream* stream) {
+  check_exchanging(kBackwardExchanging, in);
+  check_gradient_set(kBackwardExchanging, in, grad);
+  const Checked c = check_backward(kBackwardExchanging, in, dout, &dh_final, grad);
+  check_optional(kBackwardExchanging, "dh0_alone", &dh0_alone, in.h0->shape(), c.device, c.parameters);
+  if (c.device.is_cpu()) {
+    ScanGradientTensors initial_state_only;
+    initial_state_only.dh0 = &dh0_alone;
+    run_backward(kBackwardExchanging, in, dout, nullptr, initial_state_only, options, stream);
+    exchange();
+    run_backward(kBackwardExchanging, in, dout, &dh_final, grad, options, stream);
+    return;
+  }
+#if SPINDLE_WITH_CUDA
+  DeviceGuard guard(c.device);
+  const cudaStream_t cuda = op_stream(kBackwardExchanging, c.device, stream).cuda();
+  auto run = [&]<typename T>(T) {
+    kernels::selective_scan_backward_exchanging_cuda<T>(scan_inputs<T, float>(in), dout.data<T>(),
+                                                        dh0_alone.data<float>(), dh_final.data<float>(), exchange,
+                                                        scan_gradients<T, float>(grad), c.shape, options, cuda);
+  };
+  c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
+#endif
 }
 
 void selective_scan_initial_state_gradient(const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "platform/ops/selective_scan.h"
@@ -244,6 +245,53 @@ TEST(SelectiveScan, InitialStateGradientAloneEqualsTheBackwards) {
       EXPECT_GT(testing::relative_error(dh0, zeros(in.h0)), 0.0);  // non-zero: the comparison below means something
       EXPECT_EQ(testing::relative_error(alone, dh0), 0.0) << "reverse " << reverse << ", dh_final " << with_dh_final;
     }
+  }
+}
+
+// Sequence parallelism's exchanging passes give what the separate passes give, with
+// exchange() called once between them: h0 and dh_final hold NaN until it fills them.
+TEST(SelectiveScan, ExchangingPassesEqualTheSeparatePasses) {
+  for (const bool reverse : {false, true}) {
+    ScanProblem in(2, 3, 19, 5, 61);
+    const ScanOptions options{.softplus = true, .reverse = reverse};
+    auto nan_state = [&] {
+      return Tensor::from_vector(
+          std::vector<double>(static_cast<size_t>(in.h0.numel()), std::numeric_limits<double>::quiet_NaN()),
+          in.h0.shape());
+    };
+    const Tensor dout = random_tensor(in.u.shape(), DType::f64, 62);
+    const Tensor dh_final_value = random_tensor(in.h0.shape(), DType::f64, 63);
+
+    Tensor out = empty_like(in.u), reached = empty_like(in.h0), h0 = nan_state();
+    ops::ScanTensors exchanging = in.tensors();
+    exchanging.h0 = &h0;
+    int exchanges = 0;
+    ops::selective_scan_forward_exchanging(exchanging, out, reached, [&] { h0.copy_from(in.h0), ++exchanges; }, options);
+    Tensor expected_out = empty_like(in.u), expected_reached = empty_like(in.h0);
+    ops::selective_scan_forward(in.tensors(), expected_out, nullptr, options);
+    ops::ScanTensors from_zero = in.tensors();
+    from_zero.h0 = nullptr;
+    ops::selective_scan_final_state(from_zero, expected_reached, options);
+    EXPECT_EQ(testing::relative_error(out, expected_out), 0.0) << "reverse " << reverse;
+    EXPECT_EQ(testing::relative_error(reached, expected_reached), 0.0) << "reverse " << reverse;
+
+    auto zeros = [](const Tensor& like) { return Tensor::zeros(like.shape(), DType::f64); };
+    Tensor grads[2][8];
+    for (Tensor* g : grads) {
+      g[0] = zeros(in.u), g[1] = zeros(in.delta), g[2] = zeros(in.A), g[3] = zeros(in.B), g[4] = zeros(in.C),
+      g[5] = zeros(in.D), g[6] = zeros(in.z), g[7] = zeros(in.delta_bias);
+    }
+    auto set = [](Tensor* g) { return ops::ScanGradientTensors{&g[0], &g[1], &g[2], &g[3], &g[4], &g[5], &g[6], &g[7]}; };
+    Tensor dh0_alone = empty_like(in.h0), dh_final = nan_state();
+    ops::selective_scan_backward_exchanging(in.tensors(), dout, dh0_alone, dh_final,
+                                            [&] { dh_final.copy_from(dh_final_value), ++exchanges; }, set(grads[0]),
+                                            options);
+    Tensor expected_dh0 = empty_like(in.h0);
+    ops::selective_scan_initial_state_gradient(in.tensors(), dout, nullptr, expected_dh0, options);
+    ops::selective_scan_backward(in.tensors(), dout, &dh_final_value, set(grads[1]), options);
+    EXPECT_EQ(testing::relative_error(dh0_alone, expected_dh0), 0.0) << "reverse " << reverse;
+    for (int k = 0; k < 8; ++k) EXPECT_EQ(testing::relative_error(grads[0][k], grads[1][k]), 0.0) << "gradient " << k;
+    EXPECT_EQ(exchanges, 2);
   }
 }
 

@@ -82,6 +82,42 @@ std::vector<std::pair<std::string, Tensor>> run_initial_state_gradient(const Bac
   return {{"dh0", dh0}};
 }
 
+// The exchanging passes: h0 holds NaN until exchange() writes the initial state (and
+// dh_final NaN until it writes the final state's gradient), so a pass that read them before
+// the exchange fails the NaN check.
+std::vector<std::pair<std::string, Tensor>> run_forward_exchanging(const Backend& be, ScanCase c) {
+  Inputs in(be, c);
+  const Tensor h0 = in.h0;
+  in.h0 = be.parameter_output(h0.shape());
+  Tensor out = be.output(in.u.shape()), reached = be.parameter_output(h0.shape());
+  ops::ScanTensors tensors = in.tensors(c.full);
+  tensors.h0 = &in.h0;
+  ops::selective_scan_forward_exchanging(tensors, out, reached, [&] { in.h0.copy_from(h0); },
+                                         {.softplus = true, .reverse = c.reverse, .forward_segments = c.segments});
+  return {{"out", out}, {"reached", reached}};
+}
+
+std::vector<std::pair<std::string, Tensor>> run_backward_exchanging(const Backend& be, ScanCase c) {
+  const Inputs in(be, c);
+  const Tensor dout = be.input(in.u.shape(), 10);
+  const Tensor dh_final_value = be.parameter(in.h0.shape(), 11);
+  Tensor dh_final = be.parameter_output(in.h0.shape()), dh0_alone = be.parameter_output(in.h0.shape());
+  Tensor du = be.output(in.u.shape()), ddelta = be.output(in.u.shape()), dz = be.output(in.u.shape());
+  Tensor dB = be.output(in.B.shape()), dC = be.output(in.C.shape());
+  Tensor dA = be.parameter_gradient(in.A.shape(), 12), dD = be.parameter_gradient(in.D.shape(), 13),
+         dbias = be.parameter_gradient(in.D.shape(), 14);
+  ops::ScanTensors tensors = in.tensors(c.full);
+  tensors.h0 = &in.h0;
+  ops::ScanGradientTensors grad{&du, &ddelta, &dA, &dB, &dC};
+  if (c.full) grad = {&du, &ddelta, &dA, &dB, &dC, &dD, &dz, &dbias};
+  ops::selective_scan_backward_exchanging(tensors, dout, dh0_alone, dh_final, [&] { dh_final.copy_from(dh_final_value); },
+                                          grad, {.softplus = true, .reverse = c.reverse});
+  std::vector<std::pair<std::string, Tensor>> outputs{{"dh0_alone", dh0_alone}, {"du", du}, {"ddelta", ddelta},
+                                                      {"dA", dA}, {"dB", dB}, {"dC", dC}};
+  if (c.full) outputs.insert(outputs.end(), {{"dD", dD}, {"dz", dz}, {"ddelta_bias", dbias}});
+  return outputs;
+}
+
 // A sequence-parallel slice's decay; `full` selects delta_bias (the other inputs are unread).
 // delta is drawn so that the slice's dt sum is about 2 (decays of order 0.01 to 1, neither
 // underflowing to 0 nor overflowing): dt = softplus(delta + bias) ~ e^(delta + bias) around
@@ -103,6 +139,12 @@ std::vector<std::pair<std::string, Tensor>> run_decay(const Backend& be, ScanCas
                       [](const Backend& be) { return run_initial_state_gradient(be, {__VA_ARGS__}); }}),      \
       RegisterOpCase({"selective_scan_decay_" name,                                                           \
                       [](const Backend& be) { return run_decay(be, {__VA_ARGS__}, true); }})
+
+#define SCAN_EXCHANGING_CASES(name, ...)                                                                     \
+  RegisterOpCase({"selective_scan_forward_exchanging_" name,                                                  \
+                  [](const Backend& be) { return run_forward_exchanging(be, {__VA_ARGS__}); }}),              \
+      RegisterOpCase({"selective_scan_backward_exchanging_" name,                                             \
+                      [](const Backend& be) { return run_backward_exchanging(be, {__VA_ARGS__}); }})
 
 #define SCAN_CASES(name, ...)                                                                              \
   RegisterOpCase({"selective_scan_forward_" name, [](const Backend& be) { return run_forward(be, {__VA_ARGS__}); }}), \
@@ -128,6 +170,11 @@ const RegisterOpCase kCases[] = {
     SCAN_PARTIAL_CASES("b2_d37_l1000_n16", 2, 37, 1000, 16, false, true),
     SCAN_PARTIAL_CASES("b1_d70_l130_n64_reverse_minimal", 1, 70, 130, 64, true, false),
     SCAN_PARTIAL_CASES("b1_d9_l4097_n8_one_segment", 1, 9, 4097, 8, false, true, 1),
+    SCAN_EXCHANGING_CASES("b2_d37_l1000_n16", 2, 37, 1000, 16, false, true),
+    SCAN_EXCHANGING_CASES("b1_d70_l130_n64_reverse_minimal", 1, 70, 130, 64, true, false),
+    SCAN_EXCHANGING_CASES("b1_d9_l4097_n8_one_segment", 1, 9, 4097, 8, false, true, 1),
+    SCAN_EXCHANGING_CASES("b1_d130_l4097_n16_5_segments_reverse", 1, 130, 4097, 16, true, true, 5),
+    SCAN_EXCHANGING_CASES("b2_d9_l1001_n8_2_segments", 2, 9, 1001, 8, false, true, 2),
     RegisterOpCase({"selective_scan_decay_b3_d5_l70001_n16", [](const Backend& be) { return run_decay(be, {3, 5, 70001, 16, false, true}, true); }}),
     RegisterOpCase({"selective_scan_decay_b3_d5_l70001_n16_no_softplus",
                     [](const Backend& be) { return run_decay(be, {3, 5, 70001, 16, false, false}, false); }}),
