@@ -16,10 +16,11 @@
 // Backward: du, ddelta, dB, dC, dz and dh0 are written; dA, dD and ddelta_bias are
 // ACCUMULATED (+=, parameter gradients). dh_final (gradient of h_final) may be null (zero).
 // Optional inputs (D, z, delta_bias, h0) may be null; their gradients must then be null too.
-// Partial passes (what sequence parallelism needs from each slice): a forward with out null
-// computes h_final alone (no output: on CUDA phases 1-2 only); a backward with du, ddelta,
-// dA, dB, dC, dD, dz and ddelta_bias all null computes dh0 alone (on CUDA the adjoint's
-// chunk pass and fold only, without recomputing the states or the gradient phase).
+// Partial passes (what sequence parallelism needs from each slice, and the CPU reference of
+// the exchanging passes below): a forward with out null computes h_final alone (no output:
+// on CUDA phases 1-2 only); a backward with du, ddelta, dA, dB, dC, dD, dz and ddelta_bias
+// all null computes dh0 alone (on CUDA the adjoint's chunk pass and fold only, without
+// recomputing the states or the gradient phase).
 // Decay (selective_scan_decay_*): the state the whole sequence reaches from a unit state with
 // no input, decay_dn = exp(A_dn * sum_t dt_t) per (batch, channel, state), the other half of
 // a sequence-parallel slice's summary; it reads delta, A and delta_bias only, and the

@@ -4,7 +4,7 @@
 
 #include "kernels/error.h"
 #include "platform/ops/axpy.h"
-#include "platform/ops/convert.h"
+#include "platform/ops/ring_fold.h"
 
 namespace spindle {
 namespace {
@@ -44,45 +44,29 @@ Tensor rows_from(const std::array<Tensor, 2>& received, const Tensor& like, Comm
   return out;
 }
 
-// Every rank's values of one (batch, channels, state) tensor, gathered on the host: rank
-// k's at first + k * stride.
-struct RankValues {
-  const double* first;
-  int64_t stride;
-  const double* of(int rank) const { return first + rank * stride; }
-};
-
-// Per row: acc = 0, then acc = decay_k * acc + value_k over the ranks k from the row's
-// start (from_row_start) or end up to, not including, this rank. Forward, that is the
-// state entering this slice; backward, the gradient of the state leaving it.
-Tensor fold(RankValues values, RankValues decays, const SequenceParallel& sp, bool from_row_start,
-            const Tensor& like, const Stream* stream) {
-  const int rank = sp.ring->rank(), size = sp.ring->size();
-  Tensor acc = Tensor::zeros(like.shape(), DType::f64);
-  const int64_t per_row = like.numel() / like.size(0);
-  double* a = acc.data<double>();
-  for (int64_t row = 0; row < like.size(0); ++row) {
-    const int start = sp.reversed[static_cast<size_t>(row)] ? size - 1 : 0;
-    const int first = from_row_start ? start : size - 1 - start;
-    const int step = first < rank ? 1 : -1;
-    const int64_t offset = row * per_row;
-    for (int k = first; k != rank; k += step) {
-      const double* value = values.of(k) + offset;
-      const double* decay = decays.of(k) + offset;
-      for (int64_t e = 0; e < per_row; ++e) a[offset + e] = decay[e] * a[offset + e] + value[e];
-    }
+// Per row, the rank a fold starts from: the row's first slice in the row's own order
+// (from_row_start: forward, the state entering this slice) or its last (backward, the
+// gradient leaving it).
+std::vector<int> fold_starts(const SequenceParallel& sp, bool from_row_start) {
+  std::vector<int> starts;
+  for (const bool reversed : sp.reversed) {
+    const bool ring_order_start = from_row_start != reversed;
+    starts.push_back(ring_order_start ? 0 : sp.ring->size() - 1);
   }
-  return ops::converted(acc, like.dtype()).to(like.device(), stream);
+  return starts;
 }
 
-// `tensor` gathered over the ring, on the host in f64: (ring size x first axis, ...).
-Tensor gathered_on_host(const Tensor& tensor, Communicator& ring, const Stream* stream) {
+// `tensor` gathered over the ring: (ring size, tensor's elements), on its device.
+Tensor gathered(const Tensor& tensor, Communicator& ring, const Stream* stream) {
   Shape shape = tensor.shape();
   shape[0] *= ring.size();
   Tensor whole = Tensor::empty(shape, tensor.dtype(), tensor.device(), stream);
   ring.all_gather(tensor, whole, stream);
-  return ops::converted(whole.to(Device::cpu(), stream), DType::f64);
+  return whole.reshape({ring.size(), tensor.numel()});
 }
+
+// A (batch, channels, state) tensor as the (rows, width) that ring_fold writes.
+Tensor as_rows(const Tensor& states) { return states.reshape({states.size(0), states.numel() / states.size(0)}); }
 
 }  // namespace
 
@@ -164,9 +148,10 @@ ShardedScanState sharded_scan_forward(const ops::ScanTensors& in, Tensor& out, c
   ops::selective_scan_forward_exchanging(
       from_true_state, out, reached,
       [&] {
-        saved.summaries = gathered_on_host(summary, *sp.ring, stream);
-        const double* all = saved.summaries.data<double>();
-        saved.h0.copy_from(fold({all, 2 * per_rank}, {all + per_rank, 2 * per_rank}, sp, true, reached, stream), stream);
+        saved.summaries = gathered(summary, *sp.ring, stream);
+        Tensor h0_rows = as_rows(saved.h0);
+        ops::ring_fold(saved.summaries.slice(1, 0, per_rank), saved.summaries.slice(1, per_rank, 2 * per_rank),
+                       fold_starts(sp, true), sp.ring->rank(), h0_rows, stream);
       },
       kMambaScan, stream);
   return saved;
@@ -187,11 +172,9 @@ void sharded_scan_backward(const ops::ScanTensors& in, const Tensor& dout, const
   ops::selective_scan_backward_exchanging(
       from_true_state, dout, dh0, dh_final,
       [&] {
-        const Tensor all_dh0 = gathered_on_host(dh0, *sp.ring, stream);
-        const double* summaries = state.summaries.data<double>();
-        dh_final.copy_from(
-            fold({all_dh0.data<double>(), per_rank}, {summaries + per_rank, 2 * per_rank}, sp, false, h0, stream),
-            stream);
+        Tensor dh_final_rows = as_rows(dh_final);
+        ops::ring_fold(gathered(dh0, *sp.ring, stream), state.summaries.slice(1, per_rank, 2 * per_rank),
+                       fold_starts(sp, false), sp.ring->rank(), dh_final_rows, stream);
       },
       grad, kMambaScan, stream);
 }

@@ -8,9 +8,9 @@
 // - The selective scan's state flows through the whole row. Each rank scans its slice from
 //   a zero state, which gives the state the slice reaches on its own, and takes the slice's
 //   decay from its dt sum (the state entering the slice leaves it multiplied by
-//   exp(A sum dt)). One all-gather of these (batch x channels x state)
-//   pairs, a fold on the host in f64, and every rank has its slice's true initial state and
-//   scans again from it. Backward mirrors this: the gradient of each slice's initial state
+//   exp(A sum dt)). One all-gather of these (batch x channels x state) pairs, a fold where
+//   they are (ops::ring_fold: no host round trip), and every rank has its slice's true
+//   initial state and scans again from it. Backward mirrors this: the gradient of each slice's initial state
 //   with nothing after it, one all-gather, a fold from the other end of the row, and the
 //   backward scan again with the true gradient of the final state. The bytes exchanged
 //   per layer do not depend on the length. The exchange runs inside the scan ops
@@ -61,7 +61,7 @@ void return_conv_halo_gradient(const Tensor& dcontext, Tensor& dx, const Sequenc
 // What the backward scan needs from the forward.
 struct ShardedScanState {
   Tensor h0;         // this slice's true initial state (batch, channels, state), A's dtype and device
-  Tensor summaries;  // every rank's (reached state, decay): (ring size, 2, batch, channels, state), host f64
+  Tensor summaries;  // every rank's (reached state, decay): (ring size, 2 x batch x channels x state), as h0
 };
 
 // Mamba's scan (softplus, forward direction) of this rank's slices: out as the scan of
