@@ -29,7 +29,9 @@ template <typename T>
 void ring_fold_cpu(const T* values, const T* decays, const int32_t* first, T* out, RingFoldShape shape);
 
 #if SPINDLE_WITH_CUDA
-// f32, accumulated in f32; `first` in device memory.
+// f32, accumulated in f32. `first` is host memory of at most kRingFoldMaxRows entries,
+// passed with the launch (no upload, so no wait for the stream).
+inline constexpr int64_t kRingFoldMaxRows = 256;
 void ring_fold_cuda(const float* values, const float* decays, const int32_t* first, float* out, RingFoldShape shape,
                     cudaStream_t stream);
 #endif

@@ -39,11 +39,8 @@ void ring_fold(const Tensor& values, const Tensor& decays, const std::vector<int
   check_dtype(kOp, "values", values, {DType::f32});
 #if SPINDLE_WITH_CUDA
   DeviceGuard guard(values.device());
-  const Stream on = op_stream(kOp, values.device(), stream);
-  const Tensor first = Tensor::from_vector(std::vector<int32_t>(first_rank.begin(), first_rank.end()), {rows})
-                           .to(values.device(), &on);
-  kernels::ring_fold_cuda(values.data<float>(), decays.data<float>(), first.data<int32_t>(), out.data<float>(), shape,
-                          on.cuda());
+  kernels::ring_fold_cuda(values.data<float>(), decays.data<float>(), first_rank.data(), out.data<float>(), shape,
+                          op_stream(kOp, values.device(), stream).cuda());
 #else
   (void)stream;
 #endif
