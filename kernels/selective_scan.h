@@ -21,10 +21,10 @@
 // on CUDA phases 1-2 only); a backward with du, ddelta, dA, dB, dC, dD, dz and ddelta_bias
 // all null computes dh0 alone (on CUDA the adjoint's chunk pass and fold only, without
 // recomputing the states or the gradient phase).
-// Decay (selective_scan_decay_*): the state the whole sequence reaches from a unit state with
-// no input, decay_dn = exp(A_dn * sum_t dt_t) per (batch, channel, state), the other half of
-// a sequence-parallel slice's summary; it reads delta, A and delta_bias only, and the
-// direction does not change it.
+// Decay: the state the whole sequence reaches from a unit state with no input,
+// decay_dn = exp(A_dn * sum_t dt_t) per (batch, channel, state), the other half of a
+// sequence-parallel slice's summary; it depends on delta, A and delta_bias only, not on the
+// direction.
 #pragma once
 
 #include <cstdint>
@@ -112,15 +112,16 @@ void selective_scan_backward_cuda(const ScanCudaInputs<T>& in, const T* dout, co
                                   const ScanCudaGradients<T>& grad, ScanShape shape, ScanOptions options,
                                   cudaStream_t stream);
 // A sequence-parallel piece with the exchange between ranks in the middle (see the ops
-// header). Forward: `reached` (the state the piece reaches from zero) is written, then
-// exchange() is called, which must leave the true initial state in in.h0, then out is
-// written from it; phase 1 runs once for both (the fold for `reached` leaves the segment
-// summaries in place for the second fold). Backward: dh0_alone (the initial state's gradient
+// header). Forward: `reached` (the state the piece reaches from zero) and `decay` (from the
+// same fold: the product of the segments' exp(A x dt sum)) are written, then exchange() is
+// called, which must leave the true initial state in in.h0, then out is written from it;
+// phase 1 runs once for both (the fold for `reached` leaves the segment summaries in place
+// for the second fold). Backward: dh0_alone (the initial state's gradient
 // with a zero dh_final) is written, then exchange() must leave the true dh_final, then the
 // gradients as selective_scan_backward_cuda writes them; the adjoint's chunk pass (with
 // phase 1's states) runs once for both. Work before and after exchange() is on `stream`.
 template <typename T>
-void selective_scan_forward_exchanging_cuda(const ScanCudaInputs<T>& in, T* out, float* reached,
+void selective_scan_forward_exchanging_cuda(const ScanCudaInputs<T>& in, T* out, float* reached, float* decay,
                                             const std::function<void()>& exchange, ScanShape shape,
                                             ScanOptions options, cudaStream_t stream);
 template <typename T>
@@ -128,11 +129,6 @@ void selective_scan_backward_exchanging_cuda(const ScanCudaInputs<T>& in, const 
                                              const float* dh_final, const std::function<void()>& exchange,
                                              const ScanCudaGradients<T>& grad, ScanShape shape, ScanOptions options,
                                              cudaStream_t stream);
-// One block per (batch, channel) row sums its dt in a fixed order, so the decay is the same
-// bit for bit from run to run.
-template <typename T>
-void selective_scan_decay_cuda(const ScanCudaInputs<T>& in, float* decay, ScanShape shape, ScanOptions options,
-                               cudaStream_t stream);
 #endif
 
 }  // namespace spindle::kernels

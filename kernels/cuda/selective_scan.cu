@@ -18,7 +18,6 @@
 #include <type_traits>
 #include <utility>
 
-#include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/numeric.cuh"
 #include "kernels/cuda/ordered_row_sums.h"
@@ -432,11 +431,19 @@ constexpr int kFoldPairs = kFoldThreads / 32;  // (channel, state) pairs per blo
 constexpr int kFoldRows = kFoldThreads / kFoldPairs;  // tile rows (chunks) the block moves per pass
 constexpr int kFoldChunks = 128;                      // chunks per tile
 
+// What a fold writes: the value after the last chunk and the product of every chunk's
+// multiplier, exp(A x the whole dt sum) (each when not null); with write_back, each chunk's
+// summary replaced by the value before the chunk (without, the summaries stay for another
+// fold).
+struct FoldOutputs {
+  float* final_value = nullptr;
+  float* final_decay = nullptr;
+  bool write_back = true;
+};
+
 // Phases 2 and B2: folds the chunk summaries in chunk order (from the last chunk with
 // from_end). Chunk c maps the running value x to exp(A dt_sum_c) x + summary_c; the value
-// starts at `initial` (zero when null); with `write_back` each summary is replaced with the
-// value before its chunk (without, the summaries stay for another fold), and `final_value`
-// (when given) gets the value after the last. Forward this turns
+// starts at `initial` (zero when null); `out` says what is written. Forward this turns
 // states from zero into true start states (h0 -> h_final); backward, adjoint outflows into
 // the adjoint flowing into each chunk (dh_final -> dh0).
 // One block per 8 (channel, state) pairs of one batch entry, whose summaries are 32 bytes
@@ -444,8 +451,7 @@ constexpr int kFoldChunks = 128;                      // chunks per tile
 // each warp scans its pair 32 chunks per step (warp_compose), and the tile is written back;
 // the next tile loads into registers meanwhile.
 __global__ void __launch_bounds__(kFoldThreads) fold_chunks_kernel(const float* A, const float* initial, ScanShape s,
-                                                                   Workspace w, float* final_value, bool from_end,
-                                                                   bool write_back) {
+                                                                   Workspace w, bool from_end, FoldOutputs out) {
   __shared__ float p_tile[kFoldChunks][kFoldPairs + 1], q_tile[kFoldChunks][kFoldPairs + 1];
   const int64_t pairs = s.channels * s.state, b = blockIdx.y;
   const int64_t pair0 = static_cast<int64_t>(blockIdx.x) * kFoldPairs;
@@ -460,7 +466,7 @@ __global__ void __launch_bounds__(kFoldThreads) fold_chunks_kernel(const float* 
   const float* dt_sums = w.chunk_dt + b * w.chunks * s.channels;  // [chunk][channel]
   // The warp's own pair (column `warp` of the tile) and its running value.
   const int64_t pair = pair0 + warp;
-  float h = initial && pair < pairs ? initial[b * pairs + pair] : 0.0f;
+  float h = initial && pair < pairs ? initial[b * pairs + pair] : 0.0f, decay = 1.0f;
   // Row i of the tile starting at chunk c0 (in fold order) is the chunk c0 + i in fold order.
   auto chunk_at = [&](int64_t c0, int i) { return from_end ? w.chunks - 1 - (c0 + i) : c0 + i; };
   // This thread's entries of the next tile (dt sum, summary), loaded while the current one is
@@ -496,14 +502,18 @@ __global__ void __launch_bounds__(kFoldThreads) fold_chunks_kernel(const float* 
       const float before = __shfl_up_sync(0xffffffffu, after, 1);
       q_tile[i0 + lane][warp] = lane == 0 ? h : before;
       h = __shfl_sync(0xffffffffu, after, 31);
+      decay *= __shfl_sync(0xffffffffu, p, 31);
     }
     __syncthreads();
-    for (int i = first_row; write_back && i < kFoldChunks; i += kFoldRows) {
+    for (int i = first_row; out.write_back && i < kFoldChunks; i += kFoldRows) {
       if (c0 + i < w.chunks && my_pair_real) summaries[chunk_at(c0, i) * pairs + my_pair] = q_tile[i][column];
     }
     __syncthreads();
   }
-  if (final_value && lane == 0 && pair < pairs) final_value[b * pairs + pair] = h;
+  if (lane == 0 && pair < pairs) {
+    if (out.final_value) out.final_value[b * pairs + pair] = h;
+    if (out.final_decay) out.final_decay[b * pairs + pair] = decay;
+  }
 }
 
 // One level of a reduce-scatter between lanes `offset` apart over v[0..kCount): the lane with
@@ -988,11 +998,11 @@ void launch_channel_kernel(void (*kernel)(Params...), dim3 grid, size_t bytes, c
   kernel<<<grid, kChannelThreads, bytes, stream>>>(std::forward<Args>(args)...);
 }
 
-void launch_fold(const float* A, const float* initial, const ScanShape& s, const Workspace& w, float* final_value,
-                 bool from_end, bool write_back, cudaStream_t stream) {
+void launch_fold(const float* A, const float* initial, const ScanShape& s, const Workspace& w, bool from_end,
+                 FoldOutputs out, cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>((s.channels * s.state + kFoldPairs - 1) / kFoldPairs),
                   static_cast<unsigned>(s.batch));
-  fold_chunks_kernel<<<grid, kFoldThreads, 0, stream>>>(A, initial, s, w, final_value, from_end, write_back);
+  fold_chunks_kernel<<<grid, kFoldThreads, 0, stream>>>(A, initial, s, w, from_end, out);
   check_launch("fold_chunks_kernel");
 }
 
@@ -1158,24 +1168,6 @@ void run_gradient_phase(const ScanCudaInputs<Dev<T>>& in, const Dev<T>* dout, co
   if (grad.ddelta_bias) add_ordered_row_sums_cuda(part.ddelta_bias, partial_rows, s.channels, grad.ddelta_bias, stream);
 }
 
-constexpr int kDecayThreads = 256;
-
-// One block per (batch, channel) row: decay_n = exp(A_n * sum_t dt_t), dt as the scan
-// kernels form it, the sum in a fixed order.
-template <typename T>
-__global__ void __launch_bounds__(kDecayThreads) decay_kernel(ScanCudaInputs<T> in, ScanShape s, bool use_softplus,
-                                                              float* decay) {
-  const int64_t row = blockIdx.x, d = row % s.channels;
-  const T* delta = in.delta + row * s.length;
-  const float bias = in.delta_bias ? in.delta_bias[d] : 0.0f;
-  float sum = 0.0f;
-  for (int64_t t = threadIdx.x; t < s.length; t += blockDim.x) {
-    sum += dt_of(to_float(delta[t]) + bias, use_softplus);
-  }
-  const float dt_sum = block_sum(sum);
-  for (int n = threadIdx.x; n < s.state; n += blockDim.x) decay[row * s.state + n] = expf(in.A[d * s.state + n] * dt_sum);
-}
-
 }  // namespace
 
 template <typename T>
@@ -1188,23 +1180,23 @@ void selective_scan_forward_cuda(const ScanCudaInputs<T>& in_host_types, T* out,
   const Workspace w = workspace.get();
   if (!out || w.chunks > 1) {
     launch_chunk_states<T>(in, s, o, w, stream);
-    launch_fold(in.A, in.h0, s, w, h_final, false, out != nullptr, stream);  // without out: the final state alone
+    launch_fold(in.A, in.h0, s, w, false, {h_final, nullptr, out != nullptr}, stream);  // without out: h_final alone
   }
   if (out) launch_chunk_outputs<T>(in, s, o, w, reinterpret_cast<Dev<T>*>(out), w.chunks > 1 ? nullptr : h_final, stream);
 }
 
 template <typename T>
 void selective_scan_forward_exchanging_cuda(const ScanCudaInputs<T>& in_host_types, T* out, float* reached,
-                                            const std::function<void()>& exchange, ScanShape s, ScanOptions o,
-                                            cudaStream_t stream) {
+                                            float* decay, const std::function<void()>& exchange, ScanShape s,
+                                            ScanOptions o, cudaStream_t stream) {
   check_shape(s);
   const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
   const ForwardWorkspace workspace(s, o, stream);
   const Workspace w = workspace.get();
   launch_chunk_states<T>(in, s, o, w, stream);
-  launch_fold(in.A, nullptr, s, w, reached, false, false, stream);  // the summaries stay for the second fold
+  launch_fold(in.A, nullptr, s, w, false, {reached, decay, false}, stream);  // the summaries stay for the second fold
   exchange();
-  if (w.chunks > 1) launch_fold(in.A, in.h0, s, w, nullptr, false, true, stream);
+  if (w.chunks > 1) launch_fold(in.A, in.h0, s, w, false, {}, stream);
   launch_chunk_outputs<T>(in, s, o, w, reinterpret_cast<Dev<T>*>(out), nullptr, stream);
 }
 
@@ -1219,8 +1211,8 @@ void selective_scan_backward_cuda(const ScanCudaInputs<T>& in_host_types, const 
   const BackwardWorkspace workspace(s, gradients, stream);
   const Workspace states = gradients ? workspace.states() : Workspace{};
   launch_chunk_adjoints<T>(in, dout_device, s, o, workspace.adjoints(), gradients ? &states : nullptr, stream);
-  if (gradients) launch_fold(in.A, in.h0, s, states, nullptr, false, true, stream);
-  launch_fold(in.A, dh_final, s, workspace.adjoints(), grad.dh0, true, gradients, stream);
+  if (gradients) launch_fold(in.A, in.h0, s, states, false, {}, stream);
+  launch_fold(in.A, dh_final, s, workspace.adjoints(), true, {grad.dh0, nullptr, gradients}, stream);
   if (gradients) run_gradient_phase<T>(in, dout_device, grad, s, o, workspace, stream);
 }
 
@@ -1235,21 +1227,11 @@ void selective_scan_backward_exchanging_cuda(const ScanCudaInputs<T>& in_host_ty
   const BackwardWorkspace workspace(s, true, stream);
   const Workspace states = workspace.states();
   launch_chunk_adjoints<T>(in, dout_device, s, o, workspace.adjoints(), &states, stream);
-  launch_fold(in.A, nullptr, s, workspace.adjoints(), dh0_alone, true, false, stream);  // summaries kept
+  launch_fold(in.A, nullptr, s, workspace.adjoints(), true, {dh0_alone, nullptr, false}, stream);  // summaries kept
   exchange();
-  launch_fold(in.A, in.h0, s, states, nullptr, false, true, stream);
-  launch_fold(in.A, dh_final, s, workspace.adjoints(), grad.dh0, true, true, stream);
+  launch_fold(in.A, in.h0, s, states, false, {}, stream);
+  launch_fold(in.A, dh_final, s, workspace.adjoints(), true, {grad.dh0}, stream);
   run_gradient_phase<T>(in, dout_device, grad, s, o, workspace, stream);
-}
-
-template <typename T>
-void selective_scan_decay_cuda(const ScanCudaInputs<T>& in, float* decay, ScanShape s, ScanOptions o,
-                               cudaStream_t stream) {
-  check_shape(s);
-  if (s.batch * s.channels == 0) return;
-  decay_kernel<<<static_cast<unsigned>(s.batch * s.channels), kDecayThreads, 0, stream>>>(device_inputs(in), s,
-                                                                                          o.softplus, decay);
-  check_launch("decay_kernel");
 }
 
 #define SPINDLE_INSTANTIATE(T)                                                                                   \
@@ -1257,8 +1239,7 @@ void selective_scan_decay_cuda(const ScanCudaInputs<T>& in, float* decay, ScanSh
                                                cudaStream_t);                                                    \
   template void selective_scan_backward_cuda<T>(const ScanCudaInputs<T>&, const T*, const float*,                \
                                                 const ScanCudaGradients<T>&, ScanShape, ScanOptions, cudaStream_t); \
-  template void selective_scan_decay_cuda<T>(const ScanCudaInputs<T>&, float*, ScanShape, ScanOptions, cudaStream_t); \
-  template void selective_scan_forward_exchanging_cuda<T>(const ScanCudaInputs<T>&, T*, float*,                   \
+  template void selective_scan_forward_exchanging_cuda<T>(const ScanCudaInputs<T>&, T*, float*, float*,           \
                                                           const std::function<void()>&, ScanShape, ScanOptions,   \
                                                           cudaStream_t);                                          \
   template void selective_scan_backward_exchanging_cuda<T>(const ScanCudaInputs<T>&, const T*, float*, const float*, \

@@ -139,14 +139,13 @@ ShardedScanState sharded_scan_forward(const ops::ScanTensors& in, Tensor& out, c
   Tensor summary = Tensor::empty({2, batch, channels, state}, A.dtype(), device, stream);
   Tensor reached = summary.slice(0, 0, 1).reshape({batch, channels, state});
   Tensor decay = summary.slice(0, 1, 2).reshape({batch, channels, state});
-  ops::selective_scan_decay(in, decay, kMambaScan, stream);
 
   ShardedScanState saved;
   saved.h0 = Tensor::empty({batch, channels, state}, A.dtype(), device, stream);
   ops::ScanTensors from_true_state = in;
   from_true_state.h0 = &saved.h0;
   ops::selective_scan_forward_exchanging(
-      from_true_state, out, reached,
+      from_true_state, out, reached, decay,
       [&] {
         saved.summaries = gathered(summary, *sp.ring, stream);
         Tensor h0_rows = as_rows(saved.h0);

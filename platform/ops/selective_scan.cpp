@@ -11,7 +11,6 @@ constexpr const char* kForward = "selective_scan_forward";
 constexpr const char* kBackward = "selective_scan_backward";
 constexpr const char* kFinalState = "selective_scan_final_state";
 constexpr const char* kInitialStateGradient = "selective_scan_initial_state_gradient";
-constexpr const char* kDecay = "selective_scan_decay";
 constexpr const char* kForwardExchanging = "selective_scan_forward_exchanging";
 constexpr const char* kBackwardExchanging = "selective_scan_backward_exchanging";
 
@@ -189,45 +188,28 @@ void selective_scan_final_state(const ScanTensors& in, Tensor& h_final, kernels:
   run_forward(kFinalState, in, nullptr, &h_final, options, stream);
 }
 
-void selective_scan_decay(const ScanTensors& in, Tensor& decay, kernels::ScanOptions options, const Stream* stream) {
-  const Checked c = check_inputs(kDecay, in);
-  check_optional(kDecay, "decay", &decay, {c.shape.batch, c.shape.channels, c.shape.state}, c.device, c.parameters);
-  if (c.device.is_cpu()) {
-    if (c.activations == DType::f64) {
-      kernels::selective_scan_decay_cpu(scan_inputs<double, double>(in), decay.data<double>(), c.shape, options);
-    } else {
-      kernels::selective_scan_decay_cpu(scan_inputs<float, float>(in), decay.data<float>(), c.shape, options);
-    }
-    return;
-  }
-#if SPINDLE_WITH_CUDA
-  DeviceGuard guard(c.device);
-  const cudaStream_t cuda = op_stream(kDecay, c.device, stream).cuda();
-  auto run = [&]<typename T>(T) {
-    kernels::selective_scan_decay_cuda<T>(scan_inputs<T, float>(in), decay.data<float>(), c.shape, options, cuda);
-  };
-  c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
-#else
-  (void)stream;
-#endif
-}
-
 void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,
                              const ScanGradientTensors& grad, kernels::ScanOptions options, const Stream* stream) {
   check_gradient_set(kBackward, in, grad);
   run_backward(kBackward, in, dout, dh_final, grad, options, stream);
 }
 
-void selective_scan_forward_exchanging(const ScanTensors& in, Tensor& out, Tensor& reached,
+void selective_scan_forward_exchanging(const ScanTensors& in, Tensor& out, Tensor& reached, Tensor& decay,
                                        const std::function<void()>& exchange, kernels::ScanOptions options,
                                        const Stream* stream) {
   const Checked c = check_exchanging(kForwardExchanging, in);
   check_optional(kForwardExchanging, "out", &out, in.u->shape(), c.device, c.activations);
   check_optional(kForwardExchanging, "reached", &reached, in.h0->shape(), c.device, c.parameters);
+  check_optional(kForwardExchanging, "decay", &decay, in.h0->shape(), c.device, c.parameters);
   if (c.device.is_cpu()) {
     ScanTensors from_zero = in;
     from_zero.h0 = nullptr;
     run_forward(kForwardExchanging, from_zero, nullptr, &reached, options, stream);
+    if (c.activations == DType::f64) {
+      kernels::selective_scan_decay_cpu(scan_inputs<double, double>(in), decay.data<double>(), c.shape, options);
+    } else {
+      kernels::selective_scan_decay_cpu(scan_inputs<float, float>(in), decay.data<float>(), c.shape, options);
+    }
     exchange();
     run_forward(kForwardExchanging, in, &out, nullptr, options, stream);
     return;
@@ -237,7 +219,7 @@ void selective_scan_forward_exchanging(const ScanTensors& in, Tensor& out, Tenso
   const cudaStream_t cuda = op_stream(kForwardExchanging, c.device, stream).cuda();
   auto run = [&]<typename T>(T) {
     kernels::selective_scan_forward_exchanging_cuda<T>(scan_inputs<T, float>(in), out.data<T>(), reached.data<float>(),
-                                                       exchange, c.shape, options, cuda);
+                                                       decay.data<float>(), exchange, c.shape, options, cuda);
   };
   c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
 #endif

@@ -59,23 +59,20 @@ void selective_scan_initial_state_gradient(const ScanTensors& in, const Tensor& 
 // initial state into its storage (forward) or the true gradient of its final state into
 // dh_final's (backward), on `stream` or before returning.
 // Forward: reached (the state the piece reaches from zero, as selective_scan_final_state with
-// h0 null) is written, exchange() is called, then out from in.h0 (as selective_scan_forward).
+// h0 null) and decay (the state it reaches from a unit state with no input, exp(A x the
+// piece's dt sum) per (batch, channel, state); kernels/selective_scan.h) are written,
+// exchange() is called, then out from in.h0 (as selective_scan_forward).
 // Backward: dh0_alone (as selective_scan_initial_state_gradient with dh_final null) is
 // written, exchange() is called, then grad as selective_scan_backward(in, dout, &dh_final)
 // writes and accumulates it (every gradient of that op; dh0 optional). On CUDA each pair
 // shares its first pass: phase 1 runs once per forward, the adjoint's chunk pass once per
 // backward (kernels/selective_scan.h).
-void selective_scan_forward_exchanging(const ScanTensors& in, Tensor& out, Tensor& reached,
+void selective_scan_forward_exchanging(const ScanTensors& in, Tensor& out, Tensor& reached, Tensor& decay,
                                        const std::function<void()>& exchange, kernels::ScanOptions options,
                                        const Stream* stream = nullptr);
 void selective_scan_backward_exchanging(const ScanTensors& in, const Tensor& dout, Tensor& dh0_alone,
                                         const Tensor& dh_final, const std::function<void()>& exchange,
                                         const ScanGradientTensors& grad, kernels::ScanOptions options,
                                         const Stream* stream = nullptr);
-// The state the whole piece reaches from a unit state with no input, exp(A * sum of its dt)
-// per (batch, channel, state), from delta, A and delta_bias alone (one pass over delta, no
-// scan). decay: (batch, channels, state), the dtype of A.
-void selective_scan_decay(const ScanTensors& in, Tensor& decay, kernels::ScanOptions options,
-                          const Stream* stream = nullptr);
 
 }  // namespace spindle::ops

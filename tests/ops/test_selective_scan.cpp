@@ -198,7 +198,8 @@ TEST(SelectiveScan, FinalStateAloneEqualsTheForwards) {
   }
 }
 
-// The decay of a piece is the state it reaches from a unit state with no input.
+// The decay the exchanging forward writes is the state the piece reaches from a unit state
+// with no input.
 TEST(SelectiveScan, DecayIsTheUnitStateReachedWithoutInput) {
   for (const bool reverse : {false, true}) {
     for (const bool softplus : {false, true}) {
@@ -214,7 +215,9 @@ TEST(SelectiveScan, DecayIsTheUnitStateReachedWithoutInput) {
         ops::selective_scan_final_state(from_unit, reached, options);
         ops::ScanTensors plain = in.tensors(false);
         plain.delta_bias = bias ? &in.delta_bias : nullptr;
-        ops::selective_scan_decay(plain, decay, options);
+        plain.h0 = &in.h0;
+        Tensor out = empty_like(in.u), reached_from_zero = empty_like(in.h0);
+        ops::selective_scan_forward_exchanging(plain, out, reached_from_zero, decay, [] {}, options);
         EXPECT_LT(testing::relative_error(decay, reached), 1e-13)
             << "reverse " << reverse << ", softplus " << softplus << ", bias " << bias;
         const std::vector<double> values = testing::to_doubles(decay);
@@ -262,11 +265,12 @@ TEST(SelectiveScan, ExchangingPassesEqualTheSeparatePasses) {
     const Tensor dout = random_tensor(in.u.shape(), DType::f64, 62);
     const Tensor dh_final_value = random_tensor(in.h0.shape(), DType::f64, 63);
 
-    Tensor out = empty_like(in.u), reached = empty_like(in.h0), h0 = nan_state();
+    Tensor out = empty_like(in.u), reached = empty_like(in.h0), decay = empty_like(in.h0), h0 = nan_state();
     ops::ScanTensors exchanging = in.tensors();
     exchanging.h0 = &h0;
     int exchanges = 0;
-    ops::selective_scan_forward_exchanging(exchanging, out, reached, [&] { h0.copy_from(in.h0), ++exchanges; }, options);
+    ops::selective_scan_forward_exchanging(exchanging, out, reached, decay, [&] { h0.copy_from(in.h0), ++exchanges; },
+                                           options);
     Tensor expected_out = empty_like(in.u), expected_reached = empty_like(in.h0);
     ops::selective_scan_forward(in.tensors(), expected_out, nullptr, options);
     ops::ScanTensors from_zero = in.tensors();

@@ -17,6 +17,7 @@ struct ScanCase {
   int64_t batch, channels, length, state;
   bool reverse, full;
   int64_t segments = 0;
+  bool softplus = true;
 };
 
 struct Inputs {
@@ -84,17 +85,29 @@ std::vector<std::pair<std::string, Tensor>> run_initial_state_gradient(const Bac
 
 // The exchanging passes: h0 holds NaN until exchange() writes the initial state (and
 // dh_final NaN until it writes the final state's gradient), so a pass that read them before
-// the exchange fails the NaN check.
-std::vector<std::pair<std::string, Tensor>> run_forward_exchanging(const Backend& be, ScanCase c) {
+// the exchange fails the NaN check. At the random inputs' dt sums (hundreds) every decay
+// underflows to zero, so the decay is checked with `small_dt`: delta drawn so that the
+// piece's dt sum is about 2 (decays of order 0.01 to 1): dt = softplus(delta + bias) ~
+// e^(delta + bias) around 2 / length, or dt = delta in [0, 4 / length] without softplus
+// (and without a bias).
+std::vector<std::pair<std::string, Tensor>> run_forward_exchanging(const Backend& be, ScanCase c, bool small_dt) {
   Inputs in(be, c);
+  if (small_dt) {
+    const double typical = std::log(2.0 / static_cast<double>(c.length));
+    in.delta = c.softplus ? be.input(in.u.shape(), 2, typical - 1.0, typical + 1.0)
+                          : be.input(in.u.shape(), 2, 0.0, 4.0 / static_cast<double>(c.length));
+  }
   const Tensor h0 = in.h0;
   in.h0 = be.parameter_output(h0.shape());
-  Tensor out = be.output(in.u.shape()), reached = be.parameter_output(h0.shape());
+  Tensor out = be.output(in.u.shape()), reached = be.parameter_output(h0.shape()),
+         decay = be.parameter_output(h0.shape());
   ops::ScanTensors tensors = in.tensors(c.full);
   tensors.h0 = &in.h0;
-  ops::selective_scan_forward_exchanging(tensors, out, reached, [&] { in.h0.copy_from(h0); },
-                                         {.softplus = true, .reverse = c.reverse, .forward_segments = c.segments});
-  return {{"out", out}, {"reached", reached}};
+  ops::selective_scan_forward_exchanging(tensors, out, reached, decay, [&] { in.h0.copy_from(h0); },
+                                         {.softplus = c.softplus, .reverse = c.reverse, .forward_segments = c.segments});
+  std::vector<std::pair<std::string, Tensor>> outputs{{"out", out}, {"reached", reached}};
+  if (small_dt) outputs.emplace_back("decay", decay);
+  return outputs;
 }
 
 std::vector<std::pair<std::string, Tensor>> run_backward_exchanging(const Backend& be, ScanCase c) {
@@ -118,31 +131,17 @@ std::vector<std::pair<std::string, Tensor>> run_backward_exchanging(const Backen
   return outputs;
 }
 
-// A sequence-parallel slice's decay; `full` selects delta_bias (the other inputs are unread).
-// delta is drawn so that the slice's dt sum is about 2 (decays of order 0.01 to 1, neither
-// underflowing to 0 nor overflowing): dt = softplus(delta + bias) ~ e^(delta + bias) around
-// 2 / length, or dt = delta in [0, 4 / length] without softplus (and without a bias).
-std::vector<std::pair<std::string, Tensor>> run_decay(const Backend& be, ScanCase c, bool softplus) {
-  Inputs in(be, c);
-  const double typical = std::log(2.0 / static_cast<double>(c.length));
-  in.delta = softplus ? be.input(in.u.shape(), 2, typical - 1.0, typical + 1.0)
-                      : be.input(in.u.shape(), 2, 0.0, 4.0 / static_cast<double>(c.length));
-  Tensor decay = be.parameter_output(in.h0.shape());
-  ops::selective_scan_decay(in.tensors(c.full), decay, {.softplus = softplus, .reverse = c.reverse});
-  return {{"decay", decay}};
-}
-
 #define SCAN_PARTIAL_CASES(name, ...)                                                                          \
   RegisterOpCase({"selective_scan_final_state_" name,                                                         \
                   [](const Backend& be) { return run_final_state(be, {__VA_ARGS__}); }}),                     \
       RegisterOpCase({"selective_scan_initial_state_gradient_" name,                                          \
                       [](const Backend& be) { return run_initial_state_gradient(be, {__VA_ARGS__}); }}),      \
-      RegisterOpCase({"selective_scan_decay_" name,                                                           \
-                      [](const Backend& be) { return run_decay(be, {__VA_ARGS__}, true); }})
+      RegisterOpCase({"selective_scan_forward_exchanging_small_dt_" name,                                     \
+                      [](const Backend& be) { return run_forward_exchanging(be, {__VA_ARGS__}, true); }})
 
 #define SCAN_EXCHANGING_CASES(name, ...)                                                                     \
   RegisterOpCase({"selective_scan_forward_exchanging_" name,                                                  \
-                  [](const Backend& be) { return run_forward_exchanging(be, {__VA_ARGS__}); }}),              \
+                  [](const Backend& be) { return run_forward_exchanging(be, {__VA_ARGS__}, false); }}),              \
       RegisterOpCase({"selective_scan_backward_exchanging_" name,                                             \
                       [](const Backend& be) { return run_backward_exchanging(be, {__VA_ARGS__}); }})
 
@@ -175,9 +174,12 @@ const RegisterOpCase kCases[] = {
     SCAN_EXCHANGING_CASES("b1_d9_l4097_n8_one_segment", 1, 9, 4097, 8, false, true, 1),
     SCAN_EXCHANGING_CASES("b1_d130_l4097_n16_5_segments_reverse", 1, 130, 4097, 16, true, true, 5),
     SCAN_EXCHANGING_CASES("b2_d9_l1001_n8_2_segments", 2, 9, 1001, 8, false, true, 2),
-    RegisterOpCase({"selective_scan_decay_b3_d5_l70001_n16", [](const Backend& be) { return run_decay(be, {3, 5, 70001, 16, false, true}, true); }}),
-    RegisterOpCase({"selective_scan_decay_b3_d5_l70001_n16_no_softplus",
-                    [](const Backend& be) { return run_decay(be, {3, 5, 70001, 16, false, false}, false); }}),
+    RegisterOpCase({"selective_scan_forward_exchanging_small_dt_b3_d5_l70001_n16",
+                    [](const Backend& be) { return run_forward_exchanging(be, {3, 5, 70001, 16, false, true}, true); }}),
+    RegisterOpCase({"selective_scan_forward_exchanging_small_dt_b3_d5_l70001_n16_no_softplus",
+                    [](const Backend& be) {
+                      return run_forward_exchanging(be, {3, 5, 70001, 16, false, false, 0, false}, true);
+                    }}),
 };
 
 }  // namespace
