@@ -502,7 +502,7 @@ __global__ void __launch_bounds__(kFoldThreads) fold_chunks_kernel(const float* 
       const float before = __shfl_up_sync(0xffffffffu, after, 1);
       q_tile[i0 + lane][warp] = lane == 0 ? h : before;
       h = __shfl_sync(0xffffffffu, after, 31);
-      decay *= __shfl_sync(0xffffffffu, p, 31);
+      if (out.final_decay) decay *= __shfl_sync(0xffffffffu, p, 31);  // uniform: no shuffle in the scan's own folds
     }
     __syncthreads();
     for (int i = first_row; out.write_back && i < kFoldChunks; i += kFoldRows) {
