@@ -289,11 +289,14 @@ void Caduceus::backward(const Tensor& dlogits, const Stream* stream, const Gradi
   auto activation = [&](const Shape& shape, DType dtype) { return Tensor::empty(shape, dtype, device_, stream); };
   const ops::NormKind norm_kind = config_.rms_norm ? ops::NormKind::rms : ops::NormKind::layer;
 
-  // LM head (tied to the embedding).
-  const Tensor weight = as_dtype(embedding_.value, activations, stream);
+  // LM head (tied to the embedding). Its views of dfinal live in this scope only, so that
+  // dfinal is freed once the final norm has used it.
   Tensor dfinal = activation({stacked, length, d}, activations);
-  Tensor dfinal_forward = flat(rows(dfinal, 0, batch));
-  ops::matmul(flat(dlogits), weight, dfinal_forward, {}, stream);
+  {
+    const Tensor weight = as_dtype(embedding_.value, activations, stream);
+    Tensor dfinal_forward = flat(rows(dfinal, 0, batch));
+    ops::matmul(flat(dlogits), weight, dfinal_forward, {}, stream);
+  }
   ops::matmul(flat(dlogits), flat(rows(s.final_hidden, 0, batch)), embedding_.grad,
               {.transpose_a = true, .beta = 1.0}, stream);
   if (config_.rcps) {
