@@ -29,9 +29,8 @@ template <typename T>
 void ring_fold_cpu(const T* values, const T* decays, const int32_t* first, T* out, RingFoldShape shape);
 
 #if SPINDLE_WITH_CUDA
-// f32, accumulated in f32. `first` is host memory of at most kRingFoldMaxRows entries,
-// passed with the launch (no upload, so no wait for the stream).
-inline constexpr int64_t kRingFoldMaxRows = 256;
+// f32, accumulated in f32. `first` is host memory: the start ranks travel in the launches'
+// parameters (no upload, so no wait for the stream).
 void ring_fold_cuda(const float* values, const float* decays, const int32_t* first, float* out, RingFoldShape shape,
                     cudaStream_t stream);
 #endif

@@ -1,16 +1,16 @@
 // One thread per output element: a ring has few ranks, so each thread walks its terms in order.
 #include <algorithm>
-#include <string>
 
 #include "kernels/cuda/launch.cuh"
-#include "kernels/error.h"
 #include "kernels/ring_fold.h"
 
 namespace spindle::kernels {
 namespace {
 
+constexpr int64_t kRowsPerLaunch = 256;  // start ranks per launch, in its parameters
+
 struct FirstRanks {
-  int32_t of_row[kRingFoldMaxRows];
+  int32_t of_row[kRowsPerLaunch];
 };
 
 __global__ void ring_fold_kernel(const float* values, const float* decays, FirstRanks first, float* out,
@@ -27,14 +27,17 @@ __global__ void ring_fold_kernel(const float* values, const float* decays, First
 
 void ring_fold_cuda(const float* values, const float* decays, const int32_t* first, float* out, RingFoldShape shape,
                     cudaStream_t stream) {
-  SPINDLE_CHECK(shape.rows <= kRingFoldMaxRows, "ring_fold (CUDA)", std::to_string(shape.rows) + " rows",
-                "at most " + std::to_string(kRingFoldMaxRows));
-  if (shape.rows * shape.width == 0) return;
-  FirstRanks starts{};
-  std::copy(first, first + shape.rows, starts.of_row);
-  ring_fold_kernel<<<grid_for(shape.rows * shape.width), kThreadsPerBlock, 0, stream>>>(values, decays, starts, out,
-                                                                                      shape);
-  check_launch("ring_fold_kernel");
+  for (int64_t row0 = 0; row0 < shape.rows; row0 += kRowsPerLaunch) {
+    RingFoldShape part = shape;
+    part.rows = std::min(kRowsPerLaunch, shape.rows - row0);
+    if (part.rows * part.width == 0) continue;
+    FirstRanks starts{};
+    std::copy(first + row0, first + row0 + part.rows, starts.of_row);
+    const int64_t offset = row0 * shape.width;  // the same element offset in every rank's summary
+    ring_fold_kernel<<<grid_for(part.rows * part.width), kThreadsPerBlock, 0, stream>>>(
+        values + offset, decays + offset, starts, out + offset, part);
+    check_launch("ring_fold_kernel");
+  }
 }
 
 }  // namespace spindle::kernels

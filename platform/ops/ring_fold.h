@@ -1,8 +1,7 @@
 // Sequence parallelism's fold of the ranks' slice summaries (kernels/ring_fold.h defines it).
 // values, decays: (ranks, rows x width), rank k's summary in row k (views with a row pitch
 // allowed: two halves of one gathered tensor); first_rank: per row, the rank the fold starts
-// from; out: (rows, width) written, contiguous. CPU: f32 or f64; CUDA: f32 and at most
-// kernels::kRingFoldMaxRows rows (their start ranks travel with the launch). One dtype, one
+// from; out: (rows, width) written, contiguous. CPU: f32 or f64; CUDA: f32. One dtype, one
 // device.
 #pragma once
 

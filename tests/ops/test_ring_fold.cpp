@@ -9,7 +9,7 @@ namespace spindle {
 namespace {
 
 // Three ranks, two rows of two elements. Rank k's summary holds values 10k + e + 1 (e the
-// element of the row block) and decays 0.5 in row 0, 2 in row 1; gathered as one
+// element of the row block) and decays 0.5 in row 0, 2 in row 1, gathered as one
 // (ranks, values | decays) tensor, the way sequence parallelism gathers them.
 Tensor gathered_summaries() {
   std::vector<double> all;
@@ -20,9 +20,13 @@ Tensor gathered_summaries() {
   return Tensor::from_vector(all, {3, 8});
 }
 
+// The values again in a tensor of their own: its row pitch (4) differs from the decays' (8),
+// as the backward's gathered dh0 and the saved summaries do.
+Tensor values_alone() { return gathered_summaries().slice(1, 0, 4).contiguous(); }
+
 TEST(RingFold, ComposesTheRanksFromTheRowsFirstRankToThisOne) {
   const Tensor all = gathered_summaries();
-  const Tensor values = all.slice(1, 0, 4), decays = all.slice(1, 4, 8);
+  const Tensor values = values_alone(), decays = all.slice(1, 4, 8);
   Tensor out = Tensor::empty({2, 2}, DType::f64);
   // Rank 2: row 0 folds from rank 0 (ranks 0 and 1), row 1 from rank 2 itself (nothing).
   ops::ring_fold(values, decays, {0, 2}, 2, out);
