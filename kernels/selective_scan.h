@@ -16,11 +16,10 @@
 // Backward: du, ddelta, dB, dC, dz and dh0 are written; dA, dD and ddelta_bias are
 // ACCUMULATED (+=, parameter gradients). dh_final (gradient of h_final) may be null (zero).
 // Optional inputs (D, z, delta_bias, h0) may be null; their gradients must then be null too.
-// Partial passes (what sequence parallelism needs from each slice, and the CPU reference of
-// the exchanging passes below): a forward with out null computes h_final alone (no output:
-// on CUDA phases 1-2 only); a backward with du, ddelta, dA, dB, dC, dD, dz and ddelta_bias
-// all null computes dh0 alone (on CUDA the adjoint's chunk pass and fold only, without
-// recomputing the states or the gradient phase).
+// CPU partial passes (the CPU reference of sequence parallelism's exchanging passes): a
+// forward with out null computes h_final alone; a backward with du, ddelta, dA, dB, dC, dD,
+// dz and ddelta_bias all null computes dh0 alone. The CUDA forward always writes out and the
+// CUDA backward every gradient; its exchanging passes below do the sharded work.
 // Decay: the state the whole sequence reaches from a unit state with no input,
 // decay_dn = exp(A_dn * sum_t dt_t) per (batch, channel, state), the other half of a
 // sequence-parallel slice's summary; it depends on delta, A and delta_bias only, not on the
@@ -43,7 +42,8 @@ struct ScanOptions {
   bool softplus = true;
   bool reverse = false;
   // CUDA forward only: pieces of the sequence scanned in parallel (0: chosen from the shape
-  // and the device; 1: one pass from h0, no fold). Results agree to rounding for any value.
+  // and the device; 1: one pass from h0, no fold, except in the exchanging forward, which
+  // always runs phase 1 for the reached state). Results agree to rounding for any value.
   int64_t forward_segments = 0;
 };
 

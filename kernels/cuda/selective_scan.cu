@@ -13,7 +13,6 @@
 
 #include <algorithm>
 #include <functional>
-#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -668,9 +667,9 @@ __device__ void backward_step_factors(float* dt_tile, float* sg_tile, float* g_t
 }
 
 // Phase B1: per chunk, the adjoint that flows out of the chunk's first step towards the
-// previous chunk when nothing flows in from the next one (a zero carry); with
-// `state_summaries`, also phase 1 for the same chunk (the state reached from zero), from the
-// same tiles and dt. Both summaries go with the chunk's dt sum in adjoint.chunk_dt.
+// previous chunk when nothing flows in from the next one (a zero carry), and phase 1 for the
+// same chunk (the state reached from zero, into state_summaries), from the same tiles and
+// dt. Both summaries go with the chunk's dt sum in adjoint.chunk_dt.
 template <typename T, int kN, bool kReverse>
 __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCudaInputs<T> in, const T* dout,
                                                                           ScanShape s, ScanOptions o,
@@ -691,10 +690,8 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
   load_rows(g_tile, dout, row0, kChannelsPerBlock, valid, s.length, ch);
   if (in.z) load_rows(z_tile, in.z, row0, kChannelsPerBlock, valid, s.length, ch);
   load_state_inputs<T, kN>(c_tile, in.C, b, s.state, s.length, ch);
-  if (state_summaries) {
-    load_rows(u_tile, in.u, row0, kChannelsPerBlock, valid, s.length, ch);
-    load_state_inputs<T, kN>(b_tile, in.B, b, s.state, s.length, ch);
-  }
+  load_rows(u_tile, in.u, row0, kChannelsPerBlock, valid, s.length, ch);
+  load_state_inputs<T, kN>(b_tile, in.B, b, s.state, s.length, ch);
   __syncthreads();
   backward_step_factors(dt_tile, nullptr, g_tile, in.z ? z_tile : nullptr, false, valid, ch, in.delta_bias, d0, o);
   __syncthreads();
@@ -704,7 +701,7 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
   const int64_t at = chunk_index(b, c, d, s, adjoint.chunks);
   float A[kPer], carry[kPer];
   load_channel_states(A, carry, in.A, nullptr, d, part, s);
-  if (state_summaries) {
+  {
     float h[kPer] = {};
     advance_over_chunk<kN, kReverse>(h, A, dt_tile + r * kRow, u_tile + r * kRow, b_tile, part);
     store_channel_states(h, state_summaries + at * s.state, part, s);
@@ -1061,18 +1058,18 @@ void launch_chunk_outputs(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, 
   check_launch("chunk_outputs_kernel");
 }
 
-// Phase B1: per chunk the adjoint flowing out of it from a zero carry; with `states` (over
-// single chunks, sharing the adjoints' dt sums), phase 1 as well.
+// Phase B1: per chunk the adjoint flowing out of it from a zero carry and, into `states`
+// (over single chunks, sharing the adjoints' dt sums), phase 1.
 template <typename T>
 void launch_chunk_adjoints(const ScanCudaInputs<Dev<T>>& in, const Dev<T>* dout, const ScanShape& s,
-                           const ScanOptions& o, const Workspace& adjoints, const Workspace* states,
+                           const ScanOptions& o, const Workspace& adjoints, const Workspace& states,
                            cudaStream_t stream) {
   with_kernel_variant(s.state, o.reverse, [&](auto capacity, auto reverse) {
     constexpr int kN = decltype(capacity)::value;
     constexpr bool kReverse = decltype(reverse)::value;
     launch_channel_kernel(chunk_adjoints_kernel<Dev<T>, kN, kReverse>, channel_grid(s, adjoints.chunks),
                           channel_kernel_bytes<kN>(4, 2), stream, in, dout, s, o, adjoints,
-                          states ? states->chunk_state : nullptr);
+                          states.chunk_state);
   });
   check_launch("chunk_adjoints_kernel");
 }
@@ -1111,30 +1108,27 @@ class ForwardWorkspace {
   Scratch state_, dt_;
 };
 
-// The backward's per-chunk summaries (adjoints; with gradients, the states and the
-// per-chunk parameter-gradient partials too), in stream-ordered scratch.
+// The backward's per-chunk summaries (adjoints, states) and per-chunk parameter-gradient
+// partials, in stream-ordered scratch.
 class BackwardWorkspace {
  public:
-  BackwardWorkspace(const ScanShape& s, bool gradients, cudaStream_t stream)
+  BackwardWorkspace(const ScanShape& s, cudaStream_t stream)
       : chunks_(chunk_count(s)),
         summaries_(s.batch * chunks_ * s.channels),
         adjoint_state_(summaries_ * s.state * sizeof(float), stream, kWorkspace),
-        dt_(summaries_ * sizeof(float), stream, kWorkspace) {
-    if (!gradients) return;
-    state_.emplace(summaries_ * s.state * sizeof(float), stream, kWorkspace);
-    dD_partial_.emplace(summaries_ * sizeof(float), stream, kWorkspace);
-    bias_partial_.emplace(summaries_ * sizeof(float), stream, kWorkspace);
-  }
+        dt_(summaries_ * sizeof(float), stream, kWorkspace),
+        state_(summaries_ * s.state * sizeof(float), stream, kWorkspace),
+        dD_partial_(summaries_ * sizeof(float), stream, kWorkspace),
+        bias_partial_(summaries_ * sizeof(float), stream, kWorkspace) {}
   Workspace adjoints() const { return {adjoint_state_.get(), dt_.get(), chunks_}; }
-  Workspace states() const { return {state_->get(), dt_.get(), chunks_}; }  // the fold reads dt sums only
+  Workspace states() const { return {state_.get(), dt_.get(), chunks_}; }  // the fold reads dt sums only
   // The chunk states are read once per (chunk, channel, state) before dA's partial is
   // written to the same place, so their buffer is reused for the partials.
-  GradientPartials partials() const { return {state_->get(), dD_partial_->get(), bias_partial_->get()}; }
+  GradientPartials partials() const { return {state_.get(), dD_partial_.get(), bias_partial_.get()}; }
 
  private:
   int64_t chunks_, summaries_;
-  Scratch adjoint_state_, dt_;
-  std::optional<Scratch> state_, dD_partial_, bias_partial_;
+  Scratch adjoint_state_, dt_, state_, dD_partial_, bias_partial_;
 };
 
 // Phases B3 on: with the states and adjoints folded, each chunk rescanned for every gradient;
@@ -1178,11 +1172,11 @@ void selective_scan_forward_cuda(const ScanCudaInputs<T>& in_host_types, T* out,
   const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
   const ForwardWorkspace workspace(s, o, stream);
   const Workspace w = workspace.get();
-  if (!out || w.chunks > 1) {
+  if (w.chunks > 1) {
     launch_chunk_states<T>(in, s, o, w, stream);
-    launch_fold(in.A, in.h0, s, w, false, {h_final, nullptr, out != nullptr}, stream);  // without out: h_final alone
+    launch_fold(in.A, in.h0, s, w, false, {h_final}, stream);
   }
-  if (out) launch_chunk_outputs<T>(in, s, o, w, reinterpret_cast<Dev<T>*>(out), w.chunks > 1 ? nullptr : h_final, stream);
+  launch_chunk_outputs<T>(in, s, o, w, reinterpret_cast<Dev<T>*>(out), w.chunks > 1 ? nullptr : h_final, stream);
 }
 
 template <typename T>
@@ -1190,6 +1184,7 @@ void selective_scan_forward_exchanging_cuda(const ScanCudaInputs<T>& in_host_typ
                                             float* decay, const std::function<void()>& exchange, ScanShape s,
                                             ScanOptions o, cudaStream_t stream) {
   check_shape(s);
+  if (s.batch * s.channels == 0) return exchange();  // the other ranks still exchange
   const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
   const ForwardWorkspace workspace(s, o, stream);
   const Workspace w = workspace.get();
@@ -1207,13 +1202,12 @@ void selective_scan_backward_cuda(const ScanCudaInputs<T>& in_host_types, const 
   if (s.batch * s.channels * s.length == 0) return;
   const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
   const auto* dout_device = reinterpret_cast<const Dev<T>*>(dout);
-  const bool gradients = grad.du != nullptr;  // else dh0 alone: the adjoint does not depend on the states
-  const BackwardWorkspace workspace(s, gradients, stream);
-  const Workspace states = gradients ? workspace.states() : Workspace{};
-  launch_chunk_adjoints<T>(in, dout_device, s, o, workspace.adjoints(), gradients ? &states : nullptr, stream);
-  if (gradients) launch_fold(in.A, in.h0, s, states, false, {}, stream);
-  launch_fold(in.A, dh_final, s, workspace.adjoints(), true, {grad.dh0, nullptr, gradients}, stream);
-  if (gradients) run_gradient_phase<T>(in, dout_device, grad, s, o, workspace, stream);
+  const BackwardWorkspace workspace(s, stream);
+  const Workspace states = workspace.states();
+  launch_chunk_adjoints<T>(in, dout_device, s, o, workspace.adjoints(), states, stream);
+  launch_fold(in.A, in.h0, s, states, false, {}, stream);
+  launch_fold(in.A, dh_final, s, workspace.adjoints(), true, {grad.dh0}, stream);
+  run_gradient_phase<T>(in, dout_device, grad, s, o, workspace, stream);
 }
 
 template <typename T>
@@ -1222,11 +1216,12 @@ void selective_scan_backward_exchanging_cuda(const ScanCudaInputs<T>& in_host_ty
                                              const ScanCudaGradients<T>& grad, ScanShape s, ScanOptions o,
                                              cudaStream_t stream) {
   check_shape(s);
+  if (s.batch * s.channels == 0) return exchange();  // the other ranks still exchange
   const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
   const auto* dout_device = reinterpret_cast<const Dev<T>*>(dout);
-  const BackwardWorkspace workspace(s, true, stream);
+  const BackwardWorkspace workspace(s, stream);
   const Workspace states = workspace.states();
-  launch_chunk_adjoints<T>(in, dout_device, s, o, workspace.adjoints(), &states, stream);
+  launch_chunk_adjoints<T>(in, dout_device, s, o, workspace.adjoints(), states, stream);
   launch_fold(in.A, nullptr, s, workspace.adjoints(), true, {dh0_alone, nullptr, false}, stream);  // summaries kept
   exchange();
   launch_fold(in.A, in.h0, s, states, false, {}, stream);

@@ -78,9 +78,9 @@ class MambaBlock {
   // The training forward without its output (out_proj is skipped): only what backward
   // needs, for recomputation just before backward.
   void save_for_backward(const Tensor& hidden, const Stream* stream = nullptr, const SequenceParallel* sp = nullptr);
-  // From the last training forward, whose saved activations it then releases: dhidden
-  // written, parameter gradients accumulated (with sequence parallelism: this slice's
-  // share, to be summed over the ring).
+  // From the last training forward (or save_for_backward), whose saved activations it then
+  // releases: dhidden written, parameter gradients accumulated (with sequence parallelism:
+  // this slice's share, to be summed over the ring).
   void backward(const Tensor& dout, Tensor& dhidden, const Stream* stream = nullptr);
 
  private:

@@ -66,7 +66,7 @@ Tensor gathered(const Tensor& tensor, Communicator& ring, const Stream* stream) 
 }
 
 // A (batch, channels, state) tensor as the (rows, width) that ring_fold writes.
-Tensor as_rows(const Tensor& states) { return states.reshape({states.size(0), states.numel() / states.size(0)}); }
+Tensor as_rows(const Tensor& states) { return states.reshape({states.size(0), states.size(1) * states.size(2)}); }
 
 }  // namespace
 

@@ -9,8 +9,6 @@ namespace {
 
 constexpr const char* kForward = "selective_scan_forward";
 constexpr const char* kBackward = "selective_scan_backward";
-constexpr const char* kFinalState = "selective_scan_final_state";
-constexpr const char* kInitialStateGradient = "selective_scan_initial_state_gradient";
 constexpr const char* kForwardExchanging = "selective_scan_forward_exchanging";
 constexpr const char* kBackwardExchanging = "selective_scan_backward_exchanging";
 
@@ -80,7 +78,8 @@ kernels::ScanGradients<T, P> scan_gradients(const ScanGradientTensors& g) {
           mutable_pointer<T>(g.dz), mutable_pointer<P>(g.ddelta_bias), mutable_pointer<P>(g.dh0)};
 }
 
-// The forward with its output optional (null: the final state alone).
+// The forward with its output optional (null: the final state alone, which only the CPU
+// reference of the exchanging forward asks for).
 void run_forward(const char* op, const ScanTensors& in, Tensor* out, Tensor* h_final, kernels::ScanOptions options,
                  const Stream* stream) {
   const Checked c = check_inputs(op, in);
@@ -140,10 +139,10 @@ void check_gradient_set(const char* op, const ScanTensors& in, const ScanGradien
   SPINDLE_CHECK(!grad.dh0 || in.h0, op, "dh0 given without h0", "h0 when its gradient is asked for");
 }
 
-// The exchanging passes need h0 (exchange() fills it) and at least one step.
-Checked check_exchanging(const char* op, const ScanTensors& in) {
+// The exchanging passes need h0 (`role` says what it is to them) and at least one step.
+Checked check_exchanging(const char* op, const ScanTensors& in, const std::string& role) {
   const Checked c = check_inputs(op, in);
-  SPINDLE_CHECK(in.h0 != nullptr, op, "no h0", "h0, the tensor exchange() fills with the piece's initial state");
+  SPINDLE_CHECK(in.h0 != nullptr, op, "no h0", "h0, " + role);
   SPINDLE_CHECK(c.shape.length >= 1, op, "a piece of " + std::to_string(c.shape.length) + " steps", "at least one");
   return c;
 }
@@ -183,10 +182,6 @@ void selective_scan_forward(const ScanTensors& in, Tensor& out, Tensor* h_final,
   run_forward(kForward, in, &out, h_final, options, stream);
 }
 
-void selective_scan_final_state(const ScanTensors& in, Tensor& h_final, kernels::ScanOptions options,
-                                const Stream* stream) {
-  run_forward(kFinalState, in, nullptr, &h_final, options, stream);
-}
 
 void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,
                              const ScanGradientTensors& grad, kernels::ScanOptions options, const Stream* stream) {
@@ -197,7 +192,7 @@ void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Te
 void selective_scan_forward_exchanging(const ScanTensors& in, Tensor& out, Tensor& reached, Tensor& decay,
                                        const std::function<void()>& exchange, kernels::ScanOptions options,
                                        const Stream* stream) {
-  const Checked c = check_exchanging(kForwardExchanging, in);
+  const Checked c = check_exchanging(kForwardExchanging, in, "the tensor exchange() fills with the initial state");
   check_optional(kForwardExchanging, "out", &out, in.u->shape(), c.device, c.activations);
   check_optional(kForwardExchanging, "reached", &reached, in.h0->shape(), c.device, c.parameters);
   check_optional(kForwardExchanging, "decay", &decay, in.h0->shape(), c.device, c.parameters);
@@ -229,7 +224,7 @@ void selective_scan_backward_exchanging(const ScanTensors& in, const Tensor& dou
                                         const Tensor& dh_final, const std::function<void()>& exchange,
                                         const ScanGradientTensors& grad, kernels::ScanOptions options,
                                         const Stream* stream) {
-  check_exchanging(kBackwardExchanging, in);
+  check_exchanging(kBackwardExchanging, in, "the initial state the forward ran from");
   check_gradient_set(kBackwardExchanging, in, grad);
   const Checked c = check_backward(kBackwardExchanging, in, dout, &dh_final, grad);
   check_optional(kBackwardExchanging, "dh0_alone", &dh0_alone, in.h0->shape(), c.device, c.parameters);
@@ -251,13 +246,6 @@ void selective_scan_backward_exchanging(const ScanTensors& in, const Tensor& dou
   };
   c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
 #endif
-}
-
-void selective_scan_initial_state_gradient(const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,
-                                           Tensor& dh0, kernels::ScanOptions options, const Stream* stream) {
-  ScanGradientTensors grad;
-  grad.dh0 = &dh0;
-  run_backward(kInitialStateGradient, in, dout, dh_final, grad, options, stream);
 }
 
 }  // namespace spindle::ops

@@ -45,25 +45,16 @@ void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Te
                              const ScanGradientTensors& grad, kernels::ScanOptions options,
                              const Stream* stream = nullptr);
 
-// Partial passes, for the pieces of a sharded sequence (kernels/selective_scan.h): the state
-// after the last step, without the output (on CUDA the chunk-state pass and fold only); and
-// the gradient of the initial state for dout and dh_final (optional), without the other
-// gradients (the adjoint's pass and fold only; h0 need not be given: dh0 does not depend on
-// it).
-void selective_scan_final_state(const ScanTensors& in, Tensor& h_final, kernels::ScanOptions options,
-                                const Stream* stream = nullptr);
-void selective_scan_initial_state_gradient(const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,
-                                           Tensor& dh0, kernels::ScanOptions options, const Stream* stream = nullptr);
 // Sequence parallelism's passes over one piece of a sharded sequence, with the exchange
 // between the ranks in the middle. in.h0 must be given: exchange() writes the piece's true
 // initial state into its storage (forward) or the true gradient of its final state into
 // dh_final's (backward), on `stream` or before returning.
-// Forward: reached (the state the piece reaches from zero, as selective_scan_final_state with
-// h0 null) and decay (the state it reaches from a unit state with no input, exp(A x the
+// Forward: reached (the state the piece reaches from zero: h_final of the forward with h0
+// null) and decay (the state it reaches from a unit state with no input, exp(A x the
 // piece's dt sum) per (batch, channel, state); kernels/selective_scan.h) are written,
 // exchange() is called, then out from in.h0 (as selective_scan_forward).
-// Backward: dh0_alone (as selective_scan_initial_state_gradient with dh_final null) is
-// written, exchange() is called, then grad as selective_scan_backward(in, dout, &dh_final)
+// Backward: dh0_alone (the initial state's gradient with dh_final null, which does not
+// depend on h0) is written, exchange() is called, then grad as selective_scan_backward(in, dout, &dh_final)
 // writes and accumulates it (every gradient of that op; dh0 optional). On CUDA each pair
 // shares its first pass: phase 1 runs once per forward, the adjoint's chunk pass once per
 // backward (kernels/selective_scan.h).

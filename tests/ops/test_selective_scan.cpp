@@ -184,20 +184,6 @@ TEST(SelectiveScan, ReverseEqualsForwardOnFlippedInputs) {
   EXPECT_LT(testing::relative_error(h_final_flipped, h_final), 1e-15);
 }
 
-// The partial passes sequence parallelism uses give what the whole passes give.
-TEST(SelectiveScan, FinalStateAloneEqualsTheForwards) {
-  for (const bool reverse : {false, true}) {
-    for (const bool full : {false, true}) {
-      ScanProblem in(2, 3, 19, 5, 31);
-      const ScanOptions options{.softplus = true, .reverse = reverse};
-      Tensor out = empty_like(in.u), h_final = empty_like(in.h0), alone = empty_like(in.h0);
-      ops::selective_scan_forward(in.tensors(full), out, &h_final, options);
-      ops::selective_scan_final_state(in.tensors(full), alone, options);
-      EXPECT_EQ(testing::relative_error(alone, h_final), 0.0) << "reverse " << reverse << ", full " << full;
-    }
-  }
-}
-
 // The decay the exchanging forward writes is the state the piece reaches from a unit state
 // with no input.
 TEST(SelectiveScan, DecayIsTheUnitStateReachedWithoutInput) {
@@ -211,8 +197,8 @@ TEST(SelectiveScan, DecayIsTheUnitStateReachedWithoutInput) {
         const Tensor unit = Tensor::from_vector(std::vector<double>(static_cast<size_t>(in.h0.numel()), 1.0), in.h0.shape());
         const ops::ScanTensors from_unit{&in.u, &in.delta, &in.A, &no_input, &in.C, nullptr, nullptr,
                                          bias ? &in.delta_bias : nullptr, &unit};
-        Tensor reached = empty_like(in.h0), decay = empty_like(in.h0);
-        ops::selective_scan_final_state(from_unit, reached, options);
+        Tensor reached = empty_like(in.h0), decay = empty_like(in.h0), scratch = empty_like(in.u);
+        ops::selective_scan_forward(from_unit, scratch, &reached, options);
         ops::ScanTensors plain = in.tensors(false);
         plain.delta_bias = bias ? &in.delta_bias : nullptr;
         plain.h0 = &in.h0;
@@ -228,32 +214,10 @@ TEST(SelectiveScan, DecayIsTheUnitStateReachedWithoutInput) {
   }
 }
 
-TEST(SelectiveScan, InitialStateGradientAloneEqualsTheBackwards) {
-  for (const bool reverse : {false, true}) {
-    for (const bool with_dh_final : {false, true}) {
-      ScanProblem in(2, 3, 19, 5, 41);
-      const ScanOptions options{.softplus = true, .reverse = reverse};
-      const Tensor dout = random_tensor(in.u.shape(), DType::f64, 52);
-      const Tensor dh_final = random_tensor(in.h0.shape(), DType::f64, 53);
-      const Tensor* dh_final_given = with_dh_final ? &dh_final : nullptr;
-      auto zeros = [](const Tensor& like) { return Tensor::zeros(like.shape(), DType::f64); };
-      Tensor du = zeros(in.u), ddelta = zeros(in.delta), dA = zeros(in.A), dB = zeros(in.B), dC = zeros(in.C),
-             dD = zeros(in.D), dz = zeros(in.z), dbias = zeros(in.delta_bias), dh0 = zeros(in.h0);
-      ops::selective_scan_backward(in.tensors(), dout, dh_final_given,
-                                   {&du, &ddelta, &dA, &dB, &dC, &dD, &dz, &dbias, &dh0}, options);
-      Tensor alone = zeros(in.h0);
-      ops::ScanTensors without_h0 = in.tensors();
-      without_h0.h0 = nullptr;  // dh0 does not depend on h0
-      ops::selective_scan_initial_state_gradient(without_h0, dout, dh_final_given, alone, options);
-      EXPECT_GT(testing::relative_error(dh0, zeros(in.h0)), 0.0);  // non-zero: the comparison below means something
-      EXPECT_EQ(testing::relative_error(alone, dh0), 0.0) << "reverse " << reverse << ", dh_final " << with_dh_final;
-    }
-  }
-}
-
-// Sequence parallelism's exchanging passes give what the separate passes give, with
-// exchange() called once between them: h0 and dh_final hold NaN until it fills them.
-TEST(SelectiveScan, ExchangingPassesEqualTheSeparatePasses) {
+// Sequence parallelism's exchanging passes give what the whole passes give, with exchange()
+// called once in each, after reached, decay and dh0_alone are written (they are copied when
+// it runs) and before anything reads h0 or dh_final (which hold NaN until it fills them).
+TEST(SelectiveScan, ExchangingPassesEqualTheWholePasses) {
   for (const bool reverse : {false, true}) {
     ScanProblem in(2, 3, 19, 5, 61);
     const ScanOptions options{.softplus = true, .reverse = reverse};
@@ -266,36 +230,47 @@ TEST(SelectiveScan, ExchangingPassesEqualTheSeparatePasses) {
     const Tensor dh_final_value = random_tensor(in.h0.shape(), DType::f64, 63);
 
     Tensor out = empty_like(in.u), reached = empty_like(in.h0), decay = empty_like(in.h0), h0 = nan_state();
+    Tensor reached_at_exchange, decay_at_exchange;
     ops::ScanTensors exchanging = in.tensors();
     exchanging.h0 = &h0;
     int exchanges = 0;
-    ops::selective_scan_forward_exchanging(exchanging, out, reached, decay, [&] { h0.copy_from(in.h0), ++exchanges; },
-                                           options);
-    Tensor expected_out = empty_like(in.u), expected_reached = empty_like(in.h0);
+    ops::selective_scan_forward_exchanging(
+        exchanging, out, reached, decay,
+        [&] {
+          reached_at_exchange = reached.to(Device::cpu()), decay_at_exchange = decay.to(Device::cpu());
+          h0.copy_from(in.h0), ++exchanges;
+        },
+        options);
+    EXPECT_EQ(exchanges, 1);
+    Tensor expected_out = empty_like(in.u), expected_reached = empty_like(in.h0), scratch = empty_like(in.u);
     ops::selective_scan_forward(in.tensors(), expected_out, nullptr, options);
     ops::ScanTensors from_zero = in.tensors();
     from_zero.h0 = nullptr;
-    ops::selective_scan_final_state(from_zero, expected_reached, options);
+    ops::selective_scan_forward(from_zero, scratch, &expected_reached, options);
     EXPECT_EQ(testing::relative_error(out, expected_out), 0.0) << "reverse " << reverse;
-    EXPECT_EQ(testing::relative_error(reached, expected_reached), 0.0) << "reverse " << reverse;
+    EXPECT_EQ(testing::relative_error(reached_at_exchange, expected_reached), 0.0) << "reverse " << reverse;
+    EXPECT_EQ(testing::relative_error(decay_at_exchange, decay), 0.0) << "reverse " << reverse;
 
     auto zeros = [](const Tensor& like) { return Tensor::zeros(like.shape(), DType::f64); };
-    Tensor grads[2][8];
+    Tensor grads[3][9];
     for (Tensor* g : grads) {
       g[0] = zeros(in.u), g[1] = zeros(in.delta), g[2] = zeros(in.A), g[3] = zeros(in.B), g[4] = zeros(in.C),
-      g[5] = zeros(in.D), g[6] = zeros(in.z), g[7] = zeros(in.delta_bias);
+      g[5] = zeros(in.D), g[6] = zeros(in.z), g[7] = zeros(in.delta_bias), g[8] = zeros(in.h0);
     }
     auto set = [](Tensor* g) { return ops::ScanGradientTensors{&g[0], &g[1], &g[2], &g[3], &g[4], &g[5], &g[6], &g[7]}; };
-    Tensor dh0_alone = empty_like(in.h0), dh_final = nan_state();
-    ops::selective_scan_backward_exchanging(in.tensors(), dout, dh0_alone, dh_final,
-                                            [&] { dh_final.copy_from(dh_final_value), ++exchanges; }, set(grads[0]),
-                                            options);
-    Tensor expected_dh0 = empty_like(in.h0);
-    ops::selective_scan_initial_state_gradient(in.tensors(), dout, nullptr, expected_dh0, options);
-    ops::selective_scan_backward(in.tensors(), dout, &dh_final_value, set(grads[1]), options);
-    EXPECT_EQ(testing::relative_error(dh0_alone, expected_dh0), 0.0) << "reverse " << reverse;
-    for (int k = 0; k < 8; ++k) EXPECT_EQ(testing::relative_error(grads[0][k], grads[1][k]), 0.0) << "gradient " << k;
+    Tensor dh0_alone = empty_like(in.h0), dh_final = nan_state(), dh0_at_exchange;
+    ops::selective_scan_backward_exchanging(
+        in.tensors(), dout, dh0_alone, dh_final,
+        [&] { dh0_at_exchange = dh0_alone.to(Device::cpu()), dh_final.copy_from(dh_final_value), ++exchanges; },
+        set(grads[0]), options);
     EXPECT_EQ(exchanges, 2);
+    ops::ScanGradientTensors with_dh0 = set(grads[1]);
+    with_dh0.dh0 = &grads[1][8];
+    ops::selective_scan_backward(in.tensors(), dout, nullptr, with_dh0, options);  // dh0 with nothing after
+    ops::selective_scan_backward(in.tensors(), dout, &dh_final_value, set(grads[2]), options);
+    EXPECT_GT(testing::relative_error(grads[1][8], zeros(in.h0)), 0.0);  // non-zero: the comparison means something
+    EXPECT_EQ(testing::relative_error(dh0_at_exchange, grads[1][8]), 0.0) << "reverse " << reverse;
+    for (int k = 0; k < 8; ++k) EXPECT_EQ(testing::relative_error(grads[0][k], grads[2][k]), 0.0) << "gradient " << k;
   }
 }
 
@@ -312,6 +287,18 @@ TEST(SelectiveScan, BadArgumentsAreRefused) {
   EXPECT_THROW(ops::selective_scan_backward({&in.u, &in.delta, &in.A, &in.B, &in.C, nullptr, &in.z}, in.u, nullptr,
                                             {&du, &ddelta, &dA, &dB, &dC}, {}),
                Error);
+  // The exchanging passes: no h0 for exchange() to fill; an incomplete gradient set. Both are
+  // refused before exchange() runs.
+  Tensor state = empty_like(in.h0), decay = empty_like(in.h0);
+  bool exchanged = false;
+  EXPECT_THROW(ops::selective_scan_forward_exchanging({&in.u, &in.delta, &in.A, &in.B, &in.C}, out, state, decay,
+                                                      [&] { exchanged = true; }, {}),
+               Error);
+  const ops::ScanTensors with_h0{&in.u, &in.delta, &in.A, &in.B, &in.C, nullptr, nullptr, nullptr, &in.h0};
+  EXPECT_THROW(ops::selective_scan_backward_exchanging(with_h0, in.u, state, decay, [&] { exchanged = true; },
+                                                       {&du, &ddelta, &dA, &dB}, {}),
+               Error);
+  EXPECT_FALSE(exchanged);
 }
 
 }  // namespace

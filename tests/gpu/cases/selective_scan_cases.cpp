@@ -64,28 +64,10 @@ std::vector<std::pair<std::string, Tensor>> run_backward(const Backend& be, Scan
   return outputs;
 }
 
-// The partial passes of sequence parallelism: the final state alone, dh0 alone.
-std::vector<std::pair<std::string, Tensor>> run_final_state(const Backend& be, ScanCase c) {
-  const Inputs in(be, c);
-  Tensor h_final = be.parameter_output(in.h0.shape());
-  ops::selective_scan_final_state(in.tensors(c.full), h_final,
-                                  {.softplus = true, .reverse = c.reverse, .forward_segments = c.segments});
-  return {{"h_final", h_final}};
-}
-
-std::vector<std::pair<std::string, Tensor>> run_initial_state_gradient(const Backend& be, ScanCase c) {
-  const Inputs in(be, c);
-  const Tensor dout = be.input(in.u.shape(), 10);
-  const Tensor dh_final = be.parameter(in.h0.shape(), 11);
-  Tensor dh0 = be.parameter_output(in.h0.shape());
-  ops::selective_scan_initial_state_gradient(in.tensors(c.full), dout, c.full ? &dh_final : nullptr, dh0,
-                                             {.softplus = true, .reverse = c.reverse});
-  return {{"dh0", dh0}};
-}
-
 // The exchanging passes: h0 holds NaN until exchange() writes the initial state (and
 // dh_final NaN until it writes the final state's gradient), so a pass that read them before
-// the exchange fails the NaN check. At the random inputs' dt sums (hundreds) every decay
+// the exchange fails the NaN check; reached, decay and dh0_alone are compared as copied when
+// exchange() runs, so a pass that wrote them later fails too. At the random inputs' dt sums (hundreds) every decay
 // underflows to zero, so the decay is checked with `small_dt`: inputs drawn so that the
 // piece's dt sum is about 2 (decays of order 0.01 to 1): dt = softplus(delta + bias) ~
 // e^(delta + bias) around 2 / length, or dt = delta in [0, 4 / length] without softplus
@@ -112,10 +94,16 @@ std::vector<std::pair<std::string, Tensor>> run_forward_exchanging(const Backend
          decay = be.parameter_output(h0.shape());
   ops::ScanTensors tensors = in.tensors(c.full);
   tensors.h0 = &in.h0;
-  ops::selective_scan_forward_exchanging(tensors, out, reached, decay, [&] { in.h0.copy_from(h0); },
-                                         {.softplus = c.softplus, .reverse = c.reverse, .forward_segments = c.segments});
-  std::vector<std::pair<std::string, Tensor>> outputs{{"out", out}, {"reached", reached}};
-  if (small_dt) outputs.emplace_back("decay", decay);
+  Tensor reached_at_exchange = be.parameter_output(h0.shape()), decay_at_exchange = be.parameter_output(h0.shape());
+  ops::selective_scan_forward_exchanging(
+      tensors, out, reached, decay,
+      [&] {
+        reached_at_exchange.copy_from(reached), decay_at_exchange.copy_from(decay);
+        in.h0.copy_from(h0);
+      },
+      {.softplus = c.softplus, .reverse = c.reverse, .forward_segments = c.segments});
+  std::vector<std::pair<std::string, Tensor>> outputs{{"out", out}, {"reached", reached_at_exchange}};
+  if (small_dt) outputs.emplace_back("decay", decay_at_exchange);
   return outputs;
 }
 
@@ -132,21 +120,20 @@ std::vector<std::pair<std::string, Tensor>> run_backward_exchanging(const Backen
   tensors.h0 = &in.h0;
   ops::ScanGradientTensors grad{&du, &ddelta, &dA, &dB, &dC};
   if (c.full) grad = {&du, &ddelta, &dA, &dB, &dC, &dD, &dz, &dbias};
-  ops::selective_scan_backward_exchanging(tensors, dout, dh0_alone, dh_final, [&] { dh_final.copy_from(dh_final_value); },
-                                          grad, {.softplus = true, .reverse = c.reverse});
-  std::vector<std::pair<std::string, Tensor>> outputs{{"dh0_alone", dh0_alone}, {"du", du}, {"ddelta", ddelta},
+  Tensor dh0_at_exchange = be.parameter_output(in.h0.shape());
+  ops::selective_scan_backward_exchanging(
+      tensors, dout, dh0_alone, dh_final,
+      [&] { dh0_at_exchange.copy_from(dh0_alone), dh_final.copy_from(dh_final_value); }, grad,
+      {.softplus = true, .reverse = c.reverse});
+  std::vector<std::pair<std::string, Tensor>> outputs{{"dh0_alone", dh0_at_exchange}, {"du", du}, {"ddelta", ddelta},
                                                       {"dA", dA}, {"dB", dB}, {"dC", dC}};
   if (c.full) outputs.insert(outputs.end(), {{"dD", dD}, {"dz", dz}, {"ddelta_bias", dbias}});
   return outputs;
 }
 
-#define SCAN_PARTIAL_CASES(name, ...)                                                                          \
-  RegisterOpCase({"selective_scan_final_state_" name,                                                         \
-                  [](const Backend& be) { return run_final_state(be, {__VA_ARGS__}); }}),                     \
-      RegisterOpCase({"selective_scan_initial_state_gradient_" name,                                          \
-                      [](const Backend& be) { return run_initial_state_gradient(be, {__VA_ARGS__}); }}),      \
-      RegisterOpCase({"selective_scan_forward_exchanging_small_dt_" name,                                     \
-                      [](const Backend& be) { return run_forward_exchanging(be, {__VA_ARGS__}, true); }})
+#define SCAN_SMALL_DT_CASE(name, ...)                                  \
+  RegisterOpCase({"selective_scan_forward_exchanging_small_dt_" name, \
+                  [](const Backend& be) { return run_forward_exchanging(be, {__VA_ARGS__}, true); }})
 
 #define SCAN_EXCHANGING_CASES(name, ...)                                                                     \
   RegisterOpCase({"selective_scan_forward_exchanging_" name,                                                  \
@@ -175,9 +162,9 @@ const RegisterOpCase kCases[] = {
     SCAN_FORWARD_CASE("b1_d70_l1000_n64_reverse_3_segments", 1, 70, 1000, 64, true, true, 3),
     SCAN_FORWARD_CASE("b2_d9_l1001_n8_2_segments", 2, 9, 1001, 8, false, true, 2),
     SCAN_FORWARD_CASE("b1_d130_l4097_n16_5_segments", 1, 130, 4097, 16, false, true, 5),
-    SCAN_PARTIAL_CASES("b2_d37_l1000_n16", 2, 37, 1000, 16, false, true),
-    SCAN_PARTIAL_CASES("b1_d70_l130_n64_reverse_minimal", 1, 70, 130, 64, true, false),
-    SCAN_PARTIAL_CASES("b1_d9_l4097_n8_one_segment", 1, 9, 4097, 8, false, true, 1),
+    SCAN_SMALL_DT_CASE("b2_d37_l1000_n16", 2, 37, 1000, 16, false, true),
+    SCAN_SMALL_DT_CASE("b1_d70_l130_n64_reverse_minimal", 1, 70, 130, 64, true, false),
+    SCAN_SMALL_DT_CASE("b1_d9_l4097_n8_one_segment", 1, 9, 4097, 8, false, true, 1),
     SCAN_EXCHANGING_CASES("b2_d37_l1000_n16", 2, 37, 1000, 16, false, true),
     SCAN_EXCHANGING_CASES("b1_d70_l130_n64_reverse_minimal", 1, 70, 130, 64, true, false),
     SCAN_EXCHANGING_CASES("b1_d9_l4097_n8_one_segment", 1, 9, 4097, 8, false, true, 1),
