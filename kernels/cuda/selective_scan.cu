@@ -1027,8 +1027,8 @@ void with_kernel_variant(int64_t state, bool reverse, Launch&& launch) {
 }
 
 dim3 channel_grid(const ScanShape& s, int64_t segments) {
-  return {static_cast<unsigned>(segments), static_cast<unsigned>((s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock),
-          static_cast<unsigned>(s.batch)};
+  const int64_t channel_groups = (s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock;
+  return {static_cast<unsigned>(segments), static_cast<unsigned>(channel_groups), static_cast<unsigned>(s.batch)};
 }
 
 // Phase 1: the state every segment of `w` reaches from zero, and its dt sum.
@@ -1047,8 +1047,8 @@ void launch_chunk_states(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, c
 // Phase 3: every segment rescanned from its start state (in.h0 when there is one segment,
 // which also writes h_final) to write the output.
 template <typename T>
-void launch_chunk_outputs(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, const ScanOptions& o, const Workspace& w,
-                          Dev<T>* out, float* h_final, cudaStream_t stream) {
+void launch_chunk_outputs(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, const ScanOptions& o,
+                          const Workspace& w, Dev<T>* out, float* h_final, cudaStream_t stream) {
   with_kernel_variant(s.state, o.reverse, [&](auto capacity, auto reverse) {
     constexpr int kN = decltype(capacity)::value;
     constexpr bool kReverse = decltype(reverse)::value;
@@ -1162,71 +1162,90 @@ void run_gradient_phase(const ScanCudaInputs<Dev<T>>& in, const Dev<T>* dout, co
   if (grad.ddelta_bias) add_ordered_row_sums_cuda(part.ddelta_bias, partial_rows, s.channels, grad.ddelta_bias, stream);
 }
 
+// The exchanging forward's step between phase 1 and the rest: the segment summaries folded
+// (read only: they stay for the second fold) into the piece's reached state and decay, then
+// the exchange that fills in.h0.
+struct ForwardExchange {
+  float* reached;
+  float* decay;
+  const std::function<void()>& exchange;
+};
+
+// The forward; with `x`, the exchanging forward (h_final is then null).
+template <typename T>
+void scan_forward(const ScanCudaInputs<T>& in_host_types, T* out, float* h_final, const ForwardExchange* x,
+                  ScanShape s, ScanOptions o, cudaStream_t stream) {
+  check_shape(s);
+  if (s.batch * s.channels * s.length == 0) {
+    if (x) x->exchange();  // the other ranks still exchange
+    return;
+  }
+  const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
+  const ForwardWorkspace workspace(s, o, stream);
+  const Workspace w = workspace.get();
+  const bool segmented = w.chunks > 1;  // else phase 3 runs from in.h0 and writes h_final itself
+  if (x || segmented) launch_chunk_states<T>(in, s, o, w, stream);
+  if (x) {
+    launch_fold(in.A, nullptr, s, w, false, {x->reached, x->decay, false}, stream);
+    x->exchange();
+  }
+  if (segmented) launch_fold(in.A, in.h0, s, w, false, {h_final}, stream);
+  launch_chunk_outputs<T>(in, s, o, w, reinterpret_cast<Dev<T>*>(out), segmented ? nullptr : h_final, stream);
+}
+
+// The backward; with `exchange`, the exchanging backward: the adjoint summaries are folded
+// read-only into dh0_alone (they stay for the second fold), then exchange() fills dh_final.
+template <typename T>
+void scan_backward(const ScanCudaInputs<T>& in_host_types, const T* dout, const float* dh_final, float* dh0_alone,
+                   const std::function<void()>* exchange, const ScanCudaGradients<T>& grad, ScanShape s,
+                   ScanOptions o, cudaStream_t stream) {
+  check_shape(s);
+  if (s.batch * s.channels * s.length == 0) {
+    if (exchange) (*exchange)();  // the other ranks still exchange
+    return;
+  }
+  const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
+  const auto* dout_device = reinterpret_cast<const Dev<T>*>(dout);
+  const BackwardWorkspace workspace(s, stream);
+  const Workspace states = workspace.states();
+  launch_chunk_adjoints<T>(in, dout_device, s, o, workspace.adjoints(), states, stream);
+  if (exchange) {
+    launch_fold(in.A, nullptr, s, workspace.adjoints(), true, {dh0_alone, nullptr, false}, stream);
+    (*exchange)();
+  }
+  launch_fold(in.A, in.h0, s, states, false, {}, stream);
+  launch_fold(in.A, dh_final, s, workspace.adjoints(), true, {grad.dh0}, stream);
+  run_gradient_phase<T>(in, dout_device, grad, s, o, workspace, stream);
+}
+
 }  // namespace
 
 template <typename T>
-void selective_scan_forward_cuda(const ScanCudaInputs<T>& in_host_types, T* out, float* h_final, ScanShape s,
-                                 ScanOptions o, cudaStream_t stream) {
-  check_shape(s);
-  if (s.batch * s.channels * s.length == 0) return;
-  const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
-  const ForwardWorkspace workspace(s, o, stream);
-  const Workspace w = workspace.get();
-  if (w.chunks > 1) {
-    launch_chunk_states<T>(in, s, o, w, stream);
-    launch_fold(in.A, in.h0, s, w, false, {h_final}, stream);
-  }
-  launch_chunk_outputs<T>(in, s, o, w, reinterpret_cast<Dev<T>*>(out), w.chunks > 1 ? nullptr : h_final, stream);
+void selective_scan_forward_cuda(const ScanCudaInputs<T>& in, T* out, float* h_final, ScanShape s, ScanOptions o,
+                                 cudaStream_t stream) {
+  scan_forward(in, out, h_final, nullptr, s, o, stream);
 }
 
 template <typename T>
-void selective_scan_forward_exchanging_cuda(const ScanCudaInputs<T>& in_host_types, T* out, float* reached,
-                                            float* decay, const std::function<void()>& exchange, ScanShape s,
-                                            ScanOptions o, cudaStream_t stream) {
-  check_shape(s);
-  if (s.batch * s.channels == 0) return exchange();  // the other ranks still exchange
-  const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
-  const ForwardWorkspace workspace(s, o, stream);
-  const Workspace w = workspace.get();
-  launch_chunk_states<T>(in, s, o, w, stream);
-  launch_fold(in.A, nullptr, s, w, false, {reached, decay, false}, stream);  // the summaries stay for the second fold
-  exchange();
-  if (w.chunks > 1) launch_fold(in.A, in.h0, s, w, false, {}, stream);
-  launch_chunk_outputs<T>(in, s, o, w, reinterpret_cast<Dev<T>*>(out), nullptr, stream);
+void selective_scan_forward_exchanging_cuda(const ScanCudaInputs<T>& in, T* out, float* reached, float* decay,
+                                            const std::function<void()>& exchange, ScanShape s, ScanOptions o,
+                                            cudaStream_t stream) {
+  const ForwardExchange x{reached, decay, exchange};
+  scan_forward(in, out, nullptr, &x, s, o, stream);
 }
 
 template <typename T>
-void selective_scan_backward_cuda(const ScanCudaInputs<T>& in_host_types, const T* dout, const float* dh_final,
+void selective_scan_backward_cuda(const ScanCudaInputs<T>& in, const T* dout, const float* dh_final,
                                   const ScanCudaGradients<T>& grad, ScanShape s, ScanOptions o, cudaStream_t stream) {
-  check_shape(s);
-  if (s.batch * s.channels * s.length == 0) return;
-  const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
-  const auto* dout_device = reinterpret_cast<const Dev<T>*>(dout);
-  const BackwardWorkspace workspace(s, stream);
-  const Workspace states = workspace.states();
-  launch_chunk_adjoints<T>(in, dout_device, s, o, workspace.adjoints(), states, stream);
-  launch_fold(in.A, in.h0, s, states, false, {}, stream);
-  launch_fold(in.A, dh_final, s, workspace.adjoints(), true, {grad.dh0}, stream);
-  run_gradient_phase<T>(in, dout_device, grad, s, o, workspace, stream);
+  scan_backward(in, dout, dh_final, nullptr, nullptr, grad, s, o, stream);
 }
 
 template <typename T>
-void selective_scan_backward_exchanging_cuda(const ScanCudaInputs<T>& in_host_types, const T* dout, float* dh0_alone,
+void selective_scan_backward_exchanging_cuda(const ScanCudaInputs<T>& in, const T* dout, float* dh0_alone,
                                              const float* dh_final, const std::function<void()>& exchange,
                                              const ScanCudaGradients<T>& grad, ScanShape s, ScanOptions o,
                                              cudaStream_t stream) {
-  check_shape(s);
-  if (s.batch * s.channels == 0) return exchange();  // the other ranks still exchange
-  const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
-  const auto* dout_device = reinterpret_cast<const Dev<T>*>(dout);
-  const BackwardWorkspace workspace(s, stream);
-  const Workspace states = workspace.states();
-  launch_chunk_adjoints<T>(in, dout_device, s, o, workspace.adjoints(), states, stream);
-  launch_fold(in.A, nullptr, s, workspace.adjoints(), true, {dh0_alone, nullptr, false}, stream);  // summaries kept
-  exchange();
-  launch_fold(in.A, in.h0, s, states, false, {}, stream);
-  launch_fold(in.A, dh_final, s, workspace.adjoints(), true, {grad.dh0}, stream);
-  run_gradient_phase<T>(in, dout_device, grad, s, o, workspace, stream);
+  scan_backward(in, dout, dh_final, dh0_alone, &exchange, grad, s, o, stream);
 }
 
 #define SPINDLE_INSTANTIATE(T)                                                                                   \
