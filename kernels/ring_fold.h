@@ -21,7 +21,7 @@ namespace spindle::kernels {
 struct RingFoldShape {
   int64_t rows = 0, width = 0;
   int64_t values_pitch = 0, decays_pitch = 0;  // elements between consecutive ranks' summaries
-  int rank = 0;                                 // the rank whose entering value is folded
+  int rank = 0;                                // the rank whose entering value is folded
 };
 
 // CPU reference; T is float or double, accumulated in T.

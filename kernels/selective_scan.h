@@ -116,10 +116,10 @@ void selective_scan_backward_cuda(const ScanCudaInputs<T>& in, const T* dout, co
 // same fold: the product of the segments' exp(A x dt sum)) are written, then exchange() is
 // called, which must leave the true initial state in in.h0, then out is written from it;
 // phase 1 runs once for both (the fold for `reached` leaves the segment summaries in place
-// for the second fold). Backward: dh0_alone (the initial state's gradient
-// with a zero dh_final) is written, then exchange() must leave the true dh_final, then the
-// gradients as selective_scan_backward_cuda writes them; the adjoint's chunk pass (with
-// phase 1's states) runs once for both. Work before and after exchange() is on `stream`.
+// for the second fold). Backward: dh0_alone (the initial state's gradient with a zero
+// dh_final) is written, then exchange() must leave the true dh_final, then the gradients as
+// selective_scan_backward_cuda writes them; the adjoint's chunk pass (with phase 1's
+// states) runs once for both. Work before and after exchange() is on `stream`.
 template <typename T>
 void selective_scan_forward_exchanging_cuda(const ScanCudaInputs<T>& in, T* out, float* reached, float* decay,
                                             const std::function<void()>& exchange, ScanShape shape,

@@ -8,7 +8,8 @@ void ring_fold_cpu(const T* values, const T* decays, const int32_t* first, T* ou
     const int step = first[row] < s.rank ? 1 : -1;
     for (int64_t e = row * s.width; e < (row + 1) * s.width; ++e) {
       T acc = 0;
-      for (int k = first[row]; k != s.rank; k += step) acc = decays[k * s.decays_pitch + e] * acc + values[k * s.values_pitch + e];
+      for (int k = first[row]; k != s.rank; k += step)
+        acc = decays[k * s.decays_pitch + e] * acc + values[k * s.values_pitch + e];
       out[e] = acc;
     }
   }

@@ -18,7 +18,8 @@ __global__ void ring_fold_kernel(const float* values, const float* decays, First
   for (int64_t e = grid_index(); e < s.rows * s.width; e += grid_stride()) {
     const int from = first.of_row[e / s.width], step = from < s.rank ? 1 : -1;
     float acc = 0.0f;
-    for (int k = from; k != s.rank; k += step) acc = decays[k * s.decays_pitch + e] * acc + values[k * s.values_pitch + e];
+    for (int k = from; k != s.rank; k += step)
+      acc = decays[k * s.decays_pitch + e] * acc + values[k * s.values_pitch + e];
     out[e] = acc;
   }
 }

@@ -10,9 +10,9 @@
 //   decay from its dt sum (the state entering the slice leaves it multiplied by
 //   exp(A sum dt)). One all-gather of these (batch x channels x state) pairs, a fold where
 //   they are (ops::ring_fold: no host round trip), and every rank has its slice's true
-//   initial state and scans again from it. Backward mirrors this: the gradient of each slice's initial state
-//   with nothing after it, one all-gather, a fold from the other end of the row, and the
-//   backward scan again with the true gradient of the final state. The bytes exchanged
+//   initial state and scans again from it. Backward mirrors this: the gradient of each
+//   slice's initial state with nothing after it, one all-gather, a fold from the other end
+//   of the row, and the backward scan again with the true gradient of the final state. The bytes exchanged
 //   per layer do not depend on the length. The exchange runs inside the scan ops
 //   (selective_scan_forward_exchanging / _backward_exchanging), so that on CUDA the second
 //   scan reuses the first's chunk summaries instead of recomputing them.

@@ -140,11 +140,9 @@ void check_gradient_set(const char* op, const ScanTensors& in, const ScanGradien
 }
 
 // The exchanging passes need h0 (`role` says what it is to them) and at least one step.
-Checked check_exchanging(const char* op, const ScanTensors& in, const std::string& role) {
-  const Checked c = check_inputs(op, in);
+void check_exchanging(const char* op, const ScanTensors& in, const Checked& c, const std::string& role) {
   SPINDLE_CHECK(in.h0 != nullptr, op, "no h0", "h0, " + role);
   SPINDLE_CHECK(c.shape.length >= 1, op, "a piece of " + std::to_string(c.shape.length) + " steps", "at least one");
-  return c;
 }
 
 // The backward for the gradients `grad` names (checked by the caller for completeness).
@@ -182,7 +180,6 @@ void selective_scan_forward(const ScanTensors& in, Tensor& out, Tensor* h_final,
   run_forward(kForward, in, &out, h_final, options, stream);
 }
 
-
 void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,
                              const ScanGradientTensors& grad, kernels::ScanOptions options, const Stream* stream) {
   check_gradient_set(kBackward, in, grad);
@@ -192,7 +189,8 @@ void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Te
 void selective_scan_forward_exchanging(const ScanTensors& in, Tensor& out, Tensor& reached, Tensor& decay,
                                        const std::function<void()>& exchange, kernels::ScanOptions options,
                                        const Stream* stream) {
-  const Checked c = check_exchanging(kForwardExchanging, in, "the tensor exchange() fills with the initial state");
+  const Checked c = check_inputs(kForwardExchanging, in);
+  check_exchanging(kForwardExchanging, in, c, "the tensor exchange() fills with the initial state");
   check_optional(kForwardExchanging, "out", &out, in.u->shape(), c.device, c.activations);
   check_optional(kForwardExchanging, "reached", &reached, in.h0->shape(), c.device, c.parameters);
   check_optional(kForwardExchanging, "decay", &decay, in.h0->shape(), c.device, c.parameters);
@@ -224,9 +222,9 @@ void selective_scan_backward_exchanging(const ScanTensors& in, const Tensor& dou
                                         const Tensor& dh_final, const std::function<void()>& exchange,
                                         const ScanGradientTensors& grad, kernels::ScanOptions options,
                                         const Stream* stream) {
-  check_exchanging(kBackwardExchanging, in, "the initial state the forward ran from");
   check_gradient_set(kBackwardExchanging, in, grad);
   const Checked c = check_backward(kBackwardExchanging, in, dout, &dh_final, grad);
+  check_exchanging(kBackwardExchanging, in, c, "the initial state the forward ran from");
   check_optional(kBackwardExchanging, "dh0_alone", &dh0_alone, in.h0->shape(), c.device, c.parameters);
   if (c.device.is_cpu()) {
     ScanGradientTensors initial_state_only;

@@ -54,10 +54,10 @@ void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Te
 // piece's dt sum) per (batch, channel, state); kernels/selective_scan.h) are written,
 // exchange() is called, then out from in.h0 (as selective_scan_forward).
 // Backward: dh0_alone (the initial state's gradient with dh_final null, which does not
-// depend on h0) is written, exchange() is called, then grad as selective_scan_backward(in, dout, &dh_final)
-// writes and accumulates it (every gradient of that op; dh0 optional). On CUDA each pair
-// shares its first pass: phase 1 runs once per forward, the adjoint's chunk pass once per
-// backward (kernels/selective_scan.h).
+// depend on h0) is written, exchange() is called, then grad as
+// selective_scan_backward(in, dout, &dh_final) writes and accumulates it (every gradient of
+// that op; dh0 optional). On CUDA each pair shares its first pass: phase 1 runs once per
+// forward, the adjoint's chunk pass once per backward (kernels/selective_scan.h).
 void selective_scan_forward_exchanging(const ScanTensors& in, Tensor& out, Tensor& reached, Tensor& decay,
                                        const std::function<void()>& exchange, kernels::ScanOptions options,
                                        const Stream* stream = nullptr);
