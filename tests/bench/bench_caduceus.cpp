@@ -3,12 +3,14 @@
 // weights, zeroing the gradients), timed with CUDA events after warm-up, median of the
 // repeats. Peak device memory is the pool's high-water mark over the timed steps.
 //   bench_caduceus [--variant ph|ps]... [--length L]... [--batch B]... [--layers N]
-//                  [--d-model D] [--repeats R] [--longest] [--recompute]
+//                  [--d-model D] [--repeats R] [--longest] [--recompute] [--device-gib G]
 // Defaults: the published 131k configuration (d_model 256, 16 layers), both variants,
 // L 131,072, batch 1 and 2. --longest doubles L from the first length until a step no
 // longer fits, then bisects (to 16,384) and reports the longest that did. --recompute keeps
 // only each layer's residual stream in the forward and recomputes the layer in backward
-// (Caduceus::set_recompute).
+// (Caduceus::set_recompute). --device-gib G first takes all but G GiB of the device from
+// the pool and holds it, so the steps run in the memory of a smaller GPU (an H100 80GB has
+// 79.6 GiB: 81,559 MiB); the held bytes are left out of peakGiB.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -16,8 +18,10 @@
 #include <vector>
 
 #include "kernels/error.h"
+#include "platform/device.h"
 #include "platform/memory.h"
 #include "platform/models/caduceus.h"
+#include "platform/tensor.h"
 #include "tests/support/median_time.h"
 #include "tests/support/training_step.h"
 
@@ -42,14 +46,15 @@ struct Result {
   double ms, peak_gib;
 };
 
-Result measure(const CaduceusConfig& config, int64_t batch, int64_t length, int repeats, bool recompute) {
+Result measure(const CaduceusConfig& config, int64_t batch, int64_t length, int repeats, bool recompute,
+               size_t held_bytes) {
   const Stream stream = Stream::per_thread(kGpu);
   try {
     testing::TrainingStep step(config, kGpu, DType::bf16, batch, length, recompute);
     stream.synchronize();
     reset_peak_device_memory(0);
     const double ms = testing::median_ms([&] { step.run(stream); }, repeats, stream, 2);
-    return {true, ms, device_memory_stats(0).used_peak_bytes / double(1 << 30)};
+    return {true, ms, double(device_memory_stats(0).used_peak_bytes - held_bytes) / double(1 << 30)};
   } catch (const Error& error) {
     if (std::strstr(error.what(), "out of device memory") == nullptr) throw;
     stream.synchronize();
@@ -67,6 +72,7 @@ int main(int argc, char** argv) {
   int64_t layers = 16, d_model = 256;
   int repeats = 5;
   bool longest = false, recompute = false;
+  double device_gib = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--longest" || flag == "--recompute") {
@@ -84,6 +90,7 @@ int main(int argc, char** argv) {
     else if (flag == "--layers") layers = std::atoll(value.c_str());
     else if (flag == "--d-model") d_model = std::atoll(value.c_str());
     else if (flag == "--repeats") repeats = std::atoi(value.c_str());
+    else if (flag == "--device-gib") device_gib = std::atof(value.c_str());
     else {
       std::fprintf(stderr, "unknown option %s %s\n", flag.c_str(), value.c_str());
       return 2;
@@ -96,6 +103,19 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_caduceus: no GPU\n");
     return 1;
   }
+  Tensor held;
+  if (device_gib > 0) {
+    const size_t total = gpu_properties(0).total_memory_bytes, keep = static_cast<size_t>(device_gib * (1 << 30));
+    if (keep >= total) {
+      std::fprintf(stderr, "bench_caduceus: --device-gib %.1f is not below the device's %.1f GiB\n", device_gib,
+                   total / double(1 << 30));
+      return 2;
+    }
+    held = Tensor::empty({static_cast<int64_t>((total - keep) / sizeof(float))}, DType::f32, kGpu);
+    std::printf("holding %.1f GiB of the device's %.1f: the steps run in %.1f GiB\n", held.nbytes() / double(1 << 30),
+                total / double(1 << 30), device_gib);
+  }
+  const size_t held_bytes = held.defined() ? held.nbytes() : 0;
   std::printf("%-3s %9s %6s %10s %12s %9s %10s %9s %9s\n", "var", "length", "batch", "step ms", "tokens/s", "peakGiB",
               "ref ms", "speedup", "ref GiB");
   for (const std::string& variant : variants) {
@@ -104,7 +124,7 @@ int main(int argc, char** argv) {
     config.d_model = d_model;
     for (const int64_t batch : batches) {
       for (const int64_t length : lengths) {
-        const Result r = measure(config, batch, length, repeats, recompute);
+        const Result r = measure(config, batch, length, repeats, recompute, held_bytes);
         const Anchor* anchor = nullptr;
         for (const Anchor& a : kAnchors) {
           if (a.rcps == config.rcps && a.length == length && a.batch == batch && layers == 16 && d_model == 256 &&
@@ -135,7 +155,7 @@ int main(int argc, char** argv) {
       // Double from the first length until a step does not fit, then bisect to 16,384.
       int64_t fits = 0, fails = 0;
       auto try_length = [&](int64_t length) {
-        const Result r = measure(config, 1, length, 1, recompute);
+        const Result r = measure(config, 1, length, 1, recompute, held_bytes);
         if (r.fits) {
           std::printf("%-3s %9lld %6d %10.1f %12.0f %9.1f   (longest search)\n", variant.c_str(),
                       static_cast<long long>(length), 1, r.ms, double(length) / (r.ms * 1e-3), r.peak_gib);
