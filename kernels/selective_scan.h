@@ -104,6 +104,16 @@ using ScanCudaGradients = ScanGradients<T, float>;
 inline constexpr int kScanChunk = 32;
 inline constexpr int kScanMaxState = 64;
 
+// Blocks per multiprocessor that the current device holds of each of the scan's kernels for
+// `state` states (bf16 activations), by the CUDA occupancy calculator. Registers and shared
+// memory set them, and a change that costs blocks costs speed without failing a correctness
+// test (docs/performance.md: session 9's backward regression); tests/gpu/
+// test_scan_occupancy.cpp holds them to floors.
+struct ScanOccupancy {
+  int chunk_states = 0, fold = 0, chunk_outputs = 0, chunk_adjoints = 0, chunk_gradients = 0;
+};
+ScanOccupancy selective_scan_occupancy_cuda(int64_t state);
+
 template <typename T>
 void selective_scan_forward_cuda(const ScanCudaInputs<T>& in, T* out, float* h_final, ScanShape shape,
                                  ScanOptions options, cudaStream_t stream);

@@ -708,7 +708,7 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
   }
   // Keeps ptxas from interleaving phase 1's unrolled steps with the adjoint's (independent
   // chains): interleaved, they took 119 registers instead of 32 (kN 16), two blocks per
-  // multiprocessor instead of four, and the backward 10% longer (H200: 0.47 ms at 131k).
+  // multiprocessor instead of six, and the backward 10% longer (H200: 0.47 ms at 131k).
   __syncwarp();
   float dt_sum = 0.0f;
 #pragma unroll
@@ -991,12 +991,25 @@ ScanCudaInputs<Dev<T>> device_inputs(const ScanCudaInputs<T>& in) {
           reinterpret_cast<const Dev<T>*>(in.z), in.delta_bias, in.h0};
 }
 
-// Launches a per-channel kernel with `bytes` of dynamic shared memory (raising the limit
-// above the default 48 KB where needed).
+// Lets `kernel` take `bytes` of dynamic shared memory (above the default 48 KB where needed).
+template <typename... Params>
+void allow_shared_bytes(void (*kernel)(Params...), size_t bytes) {
+  SPINDLE_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)));
+}
+
+// Launches a per-channel kernel with `bytes` of dynamic shared memory.
 template <typename... Params, typename... Args>
 void launch_channel_kernel(void (*kernel)(Params...), dim3 grid, size_t bytes, cudaStream_t stream, Args&&... args) {
-  SPINDLE_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)));
+  allow_shared_bytes(kernel, bytes);
   kernel<<<grid, kChannelThreads, bytes, stream>>>(std::forward<Args>(args)...);
+}
+
+template <typename... Params>
+int blocks_per_multiprocessor(void (*kernel)(Params...), int threads, size_t bytes) {
+  allow_shared_bytes(kernel, bytes);
+  int blocks = 0;
+  SPINDLE_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, threads, bytes));
+  return blocks;
 }
 
 void launch_fold(const float* A, const float* initial, const ScanShape& s, const Workspace& w, bool from_end,
@@ -1223,6 +1236,25 @@ void scan_backward(const ScanCudaInputs<T>& in_host_types, const T* dout, const 
 }
 
 }  // namespace
+
+ScanOccupancy selective_scan_occupancy_cuda(int64_t state) {
+  check_shape({1, 1, 1, state});
+  using T = Dev<bfloat16>;
+  ScanOccupancy o;
+  with_kernel_variant(state, false, [&](auto capacity, auto) {
+    constexpr int kN = decltype(capacity)::value;
+    o.chunk_states =
+        blocks_per_multiprocessor(chunk_states_kernel<T, kN, false>, kChannelThreads, channel_kernel_bytes<kN>(2, 1));
+    o.fold = blocks_per_multiprocessor(fold_chunks_kernel, kFoldThreads, 0);
+    o.chunk_outputs =
+        blocks_per_multiprocessor(chunk_outputs_kernel<T, kN, false>, kChannelThreads, channel_kernel_bytes<kN>(3, 2));
+    o.chunk_adjoints =
+        blocks_per_multiprocessor(chunk_adjoints_kernel<T, kN, false>, kChannelThreads, channel_kernel_bytes<kN>(4, 2));
+    o.chunk_gradients =
+        blocks_per_multiprocessor(chunk_gradients_kernel<T, kN, false>, kChannelThreads, GradientLayout<kN>::kBytes);
+  });
+  return o;
+}
 
 template <typename T>
 void selective_scan_forward_cuda(const ScanCudaInputs<T>& in, T* out, float* h_final, ScanShape s, ScanOptions o,

@@ -1,0 +1,33 @@
+// The selective scan's kernels keep the blocks per multiprocessor their layouts were
+// measured with (docs/performance.md). A register or shared-memory change that costs blocks
+// costs speed without failing a correctness test: session 9 found the backward 10% slower
+// after chunk_adjoints_kernel went from 32 to 119 registers (two blocks per multiprocessor
+// instead of six). The floors are for sm_90 (H100, H200: 64K registers and 228 KB of shared
+// memory per multiprocessor) at d_state 16; each is what the layout gives there, or the
+// smallest count its design note asks for.
+#include <gtest/gtest.h>
+
+#include "platform/device.h"
+#include "tests/support/gpu.h"
+#if SPINDLE_WITH_CUDA
+#include "kernels/selective_scan.h"
+#endif
+
+namespace spindle {
+namespace {
+
+TEST(ScanOccupancy, KernelsKeepTheirBlocksPerMultiprocessor) {
+  SPINDLE_REQUIRE_GPUS(1);
+#if SPINDLE_WITH_CUDA
+  if (gpu_properties(0).compute_capability_major != 9) GTEST_SKIP() << "the floors are for sm_90";
+  const kernels::ScanOccupancy o = kernels::selective_scan_occupancy_cuda(16);
+  EXPECT_GE(o.chunk_states, 4);
+  EXPECT_GE(o.fold, 3);
+  EXPECT_GE(o.chunk_outputs, 4);
+  EXPECT_GE(o.chunk_adjoints, 4);
+  EXPECT_GE(o.chunk_gradients, 3);  // __launch_bounds__ asks for three
+#endif
+}
+
+}  // namespace
+}  // namespace spindle
