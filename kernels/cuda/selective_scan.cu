@@ -194,6 +194,11 @@ constexpr size_t channel_kernel_bytes(int tiles, int state_tiles) {
   return (static_cast<size_t>(tiles) * kChannelsPerBlock * kRow + static_cast<size_t>(state_tiles) * kChunk * kN) *
          sizeof(float);
 }
+// Per kernel (for the launch and the occupancy query alike): chunk_states (dt, u; B),
+// chunk_outputs (dt, u, z; B, C), chunk_adjoints (dt, dout, z, u; C, B).
+template <int kN> constexpr size_t kChunkStatesBytes = channel_kernel_bytes<kN>(2, 1);
+template <int kN> constexpr size_t kChunkOutputsBytes = channel_kernel_bytes<kN>(3, 2);
+template <int kN> constexpr size_t kChunkAdjointsBytes = channel_kernel_bytes<kN>(4, 2);
 
 // dt tile from delta: softplus(delta + bias) where asked (columns past the chunk's end stay
 // zero).
@@ -1056,7 +1061,7 @@ void launch_chunk_states(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, c
     constexpr int kN = decltype(capacity)::value;
     constexpr bool kReverse = decltype(reverse)::value;
     launch_channel_kernel(chunk_states_kernel<Dev<T>, kN, kReverse>, channel_grid(s, w.chunks),
-                          channel_kernel_bytes<kN>(2, 1), stream, in, s, o, w);
+                          kChunkStatesBytes<kN>, stream, in, s, o, w);
   });
   check_launch("chunk_states_kernel");
 }
@@ -1070,7 +1075,7 @@ void launch_chunk_outputs(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, 
     constexpr int kN = decltype(capacity)::value;
     constexpr bool kReverse = decltype(reverse)::value;
     launch_channel_kernel(chunk_outputs_kernel<Dev<T>, kN, kReverse>, channel_grid(s, w.chunks),
-                          channel_kernel_bytes<kN>(3, 2), stream, in, s, o, w, out, h_final);
+                          kChunkOutputsBytes<kN>, stream, in, s, o, w, out, h_final);
   });
   check_launch("chunk_outputs_kernel");
 }
@@ -1085,7 +1090,7 @@ void launch_chunk_adjoints(const ScanCudaInputs<Dev<T>>& in, const Dev<T>* dout,
     constexpr int kN = decltype(capacity)::value;
     constexpr bool kReverse = decltype(reverse)::value;
     launch_channel_kernel(chunk_adjoints_kernel<Dev<T>, kN, kReverse>, channel_grid(s, adjoints.chunks),
-                          channel_kernel_bytes<kN>(4, 2), stream, in, dout, s, o, adjoints,
+                          kChunkAdjointsBytes<kN>, stream, in, dout, s, o, adjoints,
                           states.chunk_state);
   });
   check_launch("chunk_adjoints_kernel");
@@ -1244,12 +1249,12 @@ ScanOccupancy selective_scan_occupancy_cuda(int64_t state) {
   with_kernel_variant(state, false, [&](auto capacity, auto) {
     constexpr int kN = decltype(capacity)::value;
     o.chunk_states =
-        blocks_per_multiprocessor(chunk_states_kernel<T, kN, false>, kChannelThreads, channel_kernel_bytes<kN>(2, 1));
+        blocks_per_multiprocessor(chunk_states_kernel<T, kN, false>, kChannelThreads, kChunkStatesBytes<kN>);
     o.fold = blocks_per_multiprocessor(fold_chunks_kernel, kFoldThreads, 0);
     o.chunk_outputs =
-        blocks_per_multiprocessor(chunk_outputs_kernel<T, kN, false>, kChannelThreads, channel_kernel_bytes<kN>(3, 2));
+        blocks_per_multiprocessor(chunk_outputs_kernel<T, kN, false>, kChannelThreads, kChunkOutputsBytes<kN>);
     o.chunk_adjoints =
-        blocks_per_multiprocessor(chunk_adjoints_kernel<T, kN, false>, kChannelThreads, channel_kernel_bytes<kN>(4, 2));
+        blocks_per_multiprocessor(chunk_adjoints_kernel<T, kN, false>, kChannelThreads, kChunkAdjointsBytes<kN>);
     o.chunk_gradients =
         blocks_per_multiprocessor(chunk_gradients_kernel<T, kN, false>, kChannelThreads, GradientLayout<kN>::kBytes);
   });
