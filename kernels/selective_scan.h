@@ -31,6 +31,7 @@
 
 #include "kernels/backend.h"
 #include "kernels/bfloat16.h"
+#include "kernels/host_device.h"
 
 namespace spindle::kernels {
 
@@ -85,6 +86,23 @@ void selective_scan_backward_cpu(const ScanInputs<T>& in, const T* dout, const T
 template <typename T>
 void selective_scan_decay_cpu(const ScanInputs<T>& in, T* decay, ScanShape shape, ScanOptions options);
 
+// The CUDA scan's chunk of steps (see below).
+inline constexpr int kScanChunk = 32;
+
+// Saved states (CUDA): a forward given `saved` writes there the state before every
+// kScanSavedChunks-th chunk (steps 0, 128, 256, ... in scan order), f32, [batch][segment]
+// [channel][state]; a backward given them starts its segments from them instead of running
+// that forward again (without its output) first. They are a quarter of a bf16 activation's
+// size at d_state 16.
+inline constexpr int kScanSavedChunks = 4;
+SPINDLE_HOST_DEVICE int64_t selective_scan_saved_segments(int64_t length) {
+  const int64_t chunks = (length + kScanChunk - 1) / kScanChunk;
+  return (chunks + kScanSavedChunks - 1) / kScanSavedChunks;
+}
+SPINDLE_HOST_DEVICE int64_t selective_scan_saved_floats(const ScanShape& shape) {
+  return shape.batch * selective_scan_saved_segments(shape.length) * shape.channels * shape.state;
+}
+
 #if SPINDLE_WITH_CUDA
 // CUDA: activations T (float or bfloat16); A, D, delta_bias and the states float.
 template <typename T>
@@ -98,10 +116,9 @@ using ScanCudaGradients = ScanGradients<T, float>;
 // segment, the state each channel reaches from zero (phase 1); a fold over segments gives
 // every segment's true start state (phase 2); each segment is rescanned from it to produce
 // the output (phase 3). With one segment, phases 1-2 are skipped. Backward mirrors it with
-// the adjoint over single-chunk segments. Workspace (from the stream-ordered pool): two
-// float arrays of batch x segments x channels x state (at most length/32 of the
-// activations' state size).
-inline constexpr int kScanChunk = 32;
+// the adjoint over single chunks, then walks segments of kScanSavedChunks chunks from
+// the states the forward saved at their starts to produce every gradient. Workspace (from the
+// stream-ordered pool): a few float arrays of batch x chunks x channels x state at most.
 inline constexpr int kScanMaxState = 64;
 
 // Blocks per multiprocessor that the current device holds of each of the scan's kernels for
@@ -114,13 +131,14 @@ struct ScanOccupancy {
 };
 ScanOccupancy selective_scan_occupancy_cuda(int64_t state);
 
+// saved (optional, selective_scan_saved_floats): written by the forward, read by the backward.
 template <typename T>
-void selective_scan_forward_cuda(const ScanCudaInputs<T>& in, T* out, float* h_final, ScanShape shape,
+void selective_scan_forward_cuda(const ScanCudaInputs<T>& in, T* out, float* h_final, float* saved, ScanShape shape,
                                  ScanOptions options, cudaStream_t stream);
 template <typename T>
 void selective_scan_backward_cuda(const ScanCudaInputs<T>& in, const T* dout, const float* dh_final,
-                                  const ScanCudaGradients<T>& grad, ScanShape shape, ScanOptions options,
-                                  cudaStream_t stream);
+                                  const float* saved, const ScanCudaGradients<T>& grad, ScanShape shape,
+                                  ScanOptions options, cudaStream_t stream);
 // A sequence-parallel piece with the exchange between ranks in the middle (see the ops
 // header). Forward: `reached` (the state the piece reaches from zero) and `decay` (from the
 // same fold: the product of the segments' exp(A x dt sum)) are written, then exchange() is
@@ -128,17 +146,17 @@ void selective_scan_backward_cuda(const ScanCudaInputs<T>& in, const T* dout, co
 // phase 1 runs once for both (the fold for `reached` leaves the segment summaries in place
 // for the second fold). Backward: dh0_alone (the initial state's gradient with a zero
 // dh_final) is written, then exchange() must leave the true dh_final, then the gradients as
-// selective_scan_backward_cuda writes them; the adjoint's chunk pass (with phase 1's
-// states) runs once for both. Work before and after exchange() is on `stream`.
+// selective_scan_backward_cuda writes them; the adjoint's chunk pass runs once for both. Work before and after exchange() is on `stream`. saved as
+// above (the forward's are from the true initial state).
 template <typename T>
 void selective_scan_forward_exchanging_cuda(const ScanCudaInputs<T>& in, T* out, float* reached, float* decay,
-                                            const std::function<void()>& exchange, ScanShape shape,
+                                            const std::function<void()>& exchange, float* saved, ScanShape shape,
                                             ScanOptions options, cudaStream_t stream);
 template <typename T>
 void selective_scan_backward_exchanging_cuda(const ScanCudaInputs<T>& in, const T* dout, float* dh0_alone,
                                              const float* dh_final, const std::function<void()>& exchange,
-                                             const ScanCudaGradients<T>& grad, ScanShape shape, ScanOptions options,
-                                             cudaStream_t stream);
+                                             const float* saved, const ScanCudaGradients<T>& grad, ScanShape shape,
+                                             ScanOptions options, cudaStream_t stream);
 #endif
 
 }  // namespace spindle::kernels

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -195,10 +196,10 @@ constexpr size_t channel_kernel_bytes(int tiles, int state_tiles) {
          sizeof(float);
 }
 // Per kernel (for the launch and the occupancy query alike): chunk_states (dt, u; B),
-// chunk_outputs (dt, u, z; B, C), chunk_adjoints (dt, dout, z, u; C, B).
+// chunk_outputs (dt, u, z; B, C), chunk_adjoints (dt, dout, z; C).
 template <int kN> constexpr size_t kChunkStatesBytes = channel_kernel_bytes<kN>(2, 1);
 template <int kN> constexpr size_t kChunkOutputsBytes = channel_kernel_bytes<kN>(3, 2);
-template <int kN> constexpr size_t kChunkAdjointsBytes = channel_kernel_bytes<kN>(4, 2);
+template <int kN> constexpr size_t kChunkAdjointsBytes = channel_kernel_bytes<kN>(3, 1);
 
 // dt tile from delta: softplus(delta + bias) where asked (columns past the chunk's end stay
 // zero).
@@ -210,6 +211,8 @@ __device__ void delta_to_dt(float* tile, int rows, Chunk ch, const float* bias, 
     tile[at] = dt_of(tile[at] + (bias ? bias[d0 + r] : 0.0f), use_softplus);
   });
 }
+
+__host__ __device__ __forceinline__ int64_t chunk_count(int64_t length) { return (length + kChunk - 1) / kChunk; }
 
 // Summaries per segment of segment_chunks consecutive chunks (the backward's segments are
 // single chunks).
@@ -226,7 +229,7 @@ struct SegmentChunks {
 };
 
 __device__ __forceinline__ SegmentChunks segment_chunks(int64_t segment, const Workspace& w, int64_t length) {
-  const int64_t chunks = (length + kChunk - 1) / kChunk, first = segment * w.segment_chunks;
+  const int64_t chunks = chunk_count(length), first = segment * w.segment_chunks;
   return {first, min(chunks, first + w.segment_chunks)};
 }
 
@@ -562,12 +565,14 @@ __device__ void store_outputs(const float* y_tile, const float* u_tile, const fl
   });
 }
 
-// Phase 3: rescans each segment from its start state and writes out. With one segment the
-// start state is h0 (or zero) and the state after the last step goes to h_final.
+// Phase 3: rescans each segment from its start state and writes out (when not null). With
+// one segment the start state is h0 (or zero) and the state after the last step goes to
+// h_final. With `saved`, the state before every kScanSavedChunks-th chunk is kept there for
+// the backward.
 template <typename T, int kN, bool kReverse>
 __global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCudaInputs<T> in, ScanShape s,
                                                                          ScanOptions o, Workspace w, Dev<T>* out,
-                                                                         float* h_final) {
+                                                                         float* h_final, float* saved) {
   constexpr int kPer = kN / kSplit;
   extern __shared__ float shared[];
   float* dt_tile = shared;
@@ -604,6 +609,10 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCuda
   fetch(chunks.first);
   for (int64_t c = chunks.first; c < chunks.end; ++c) {
     const Chunk ch = chunk_of(c, s.length, o.reverse);
+    if (saved && c % kScanSavedChunks == 0 && active) {
+      const int64_t at = chunk_index(b, c / kScanSavedChunks, d, s, selective_scan_saved_segments(s.length));
+      store_channel_states(h, saved + at * s.state, part, s);
+    }
     __syncthreads();  // the previous chunk's output is stored and its tiles no longer read
     if (next_vector) {
       next.store(tile_of, state_tile_of, in.delta_bias, d0, s.channels, o.softplus);
@@ -642,7 +651,7 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCuda
       if (active) dt_tile[r * kRow + step_column<kReverse>(i0 + step)] = y[0];
     }
     __syncthreads();
-    store_outputs(dt_tile, u_tile, in.z ? z_tile : nullptr, in.D, d0, out, row0, valid, s.length, ch);
+    if (out) store_outputs(dt_tile, u_tile, in.z ? z_tile : nullptr, in.D, d0, out, row0, valid, s.length, ch);
   }
   if (single && h_final && active) store_channel_states(h, h_final + (b * s.channels + d) * s.state, part, s);
 }
@@ -672,21 +681,18 @@ __device__ void backward_step_factors(float* dt_tile, float* sg_tile, float* g_t
 }
 
 // Phase B1: per chunk, the adjoint that flows out of the chunk's first step towards the
-// previous chunk when nothing flows in from the next one (a zero carry), and phase 1 for the
-// same chunk (the state reached from zero, into state_summaries), from the same tiles and
-// dt. Both summaries go with the chunk's dt sum in adjoint.chunk_dt.
+// previous chunk when nothing flows in from the next one (a zero carry), with the chunk's dt
+// sum.
 template <typename T, int kN, bool kReverse>
 __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCudaInputs<T> in, const T* dout,
                                                                           ScanShape s, ScanOptions o,
-                                                                          Workspace adjoint, float* state_summaries) {
+                                                                          Workspace adjoint) {
   constexpr int kPer = kN / kSplit;
   extern __shared__ float shared[];
   float* dt_tile = shared;
   float* g_tile = dt_tile + kChannelsPerBlock * kRow;
   float* z_tile = g_tile + kChannelsPerBlock * kRow;
-  float* u_tile = z_tile + kChannelsPerBlock * kRow;
-  float* c_tile = u_tile + kChannelsPerBlock * kRow;
-  float* b_tile = c_tile + kChunk * kN;
+  float* c_tile = z_tile + kChannelsPerBlock * kRow;
   const int64_t c = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
   const Chunk ch = chunk_of(c, s.length, o.reverse);
   const int valid = static_cast<int>(min(static_cast<int64_t>(kChannelsPerBlock), s.channels - d0));
@@ -695,8 +701,6 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
   load_rows(g_tile, dout, row0, kChannelsPerBlock, valid, s.length, ch);
   if (in.z) load_rows(z_tile, in.z, row0, kChannelsPerBlock, valid, s.length, ch);
   load_state_inputs<T, kN>(c_tile, in.C, b, s.state, s.length, ch);
-  load_rows(u_tile, in.u, row0, kChannelsPerBlock, valid, s.length, ch);
-  load_state_inputs<T, kN>(b_tile, in.B, b, s.state, s.length, ch);
   __syncthreads();
   backward_step_factors(dt_tile, nullptr, g_tile, in.z ? z_tile : nullptr, false, valid, ch, in.delta_bias, d0, o);
   __syncthreads();
@@ -706,15 +710,6 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
   const int64_t at = chunk_index(b, c, d, s, adjoint.chunks);
   float A[kPer], carry[kPer];
   load_channel_states(A, carry, in.A, nullptr, d, part, s);
-  {
-    float h[kPer] = {};
-    advance_over_chunk<kN, kReverse>(h, A, dt_tile + r * kRow, u_tile + r * kRow, b_tile, part);
-    store_channel_states(h, state_summaries + at * s.state, part, s);
-  }
-  // Keeps ptxas from interleaving phase 1's unrolled steps with the adjoint's (independent
-  // chains): interleaved, they took 119 registers instead of 32 (kN 16), two blocks per
-  // multiprocessor instead of six, and the backward 10% longer (H200: 0.47 ms at 131k).
-  __syncwarp();
   float dt_sum = 0.0f;
 #pragma unroll
   for (int t = kChunk - 1; t >= 0; --t) {
@@ -732,7 +727,9 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
 }
 
 // Phase B3: rescans each chunk from its start state and runs the adjoint back through it,
-// producing every gradient. The layout is the forward's: kSplit threads per channel, each
+// producing every gradient. One block per segment of kScanSavedChunks chunks and 64
+// channels walks its chunks in scan order from the state the forward saved, each chunk's
+// end state being the next one's start. The layout is the forward's: kSplit threads per channel, each
 // with kPer consecutive states. A thread keeps its states in registers for a sub-chunk of
 // kSub steps at a time: a first pass notes the state at each sub-chunk's start, then the
 // sub-chunks are visited last to first, each recomputed and walked backwards (the decays
@@ -742,13 +739,13 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
 // threads, four steps at a time; sums over channels (dB, dC) are reduce-scatters over the
 // warp's channels per step, then over the block's warps in shared memory after each
 // sub-chunk, giving one share per block of channels, summed over blocks by
-// reduce_state_gradients_kernel; sums over a chunk's steps (dA, dD, ddelta_bias) are
-// written per chunk and summed over chunks by add_ordered_row_sums_cuda. Every sum has a
+// reduce_state_gradients_kernel; sums over a segment's steps (dA, dD, ddelta_bias) are
+// written per segment and summed over segments by add_ordered_row_sums_cuda. Every sum has a
 // fixed order.
 struct GradientPartials {
-  float* dA;           // [batch][chunks][channels][state] (reuses the recomputed chunk states)
-  float* dD;           // [batch][chunks][channels]
-  float* ddelta_bias;  // [batch][chunks][channels]
+  float* dA;           // [batch][saved segments][channels][state]
+  float* dD;           // [batch][saved segments][channels]
+  float* ddelta_bias;  // [batch][saved segments][channels]
 };
 
 constexpr int kChannelsPerWarp = 32 / kSplit;
@@ -763,9 +760,11 @@ struct GradientLayout {
   static constexpr int kTiles = 5;            // dt, sigmoid(raw dt), u, dout * gate, dout * gate'(z)
   static constexpr int kSumRow = 2 * kN + 1;  // one warp's dB then dC terms of one step, padded
   // Tiles, then the B and C tiles (time-major), then the warps' dB/dC sums per step of a
-  // sub-chunk.
+  // sub-chunk, then each thread's states at the chunk's end (the next chunk's start: kept
+  // here rather than in registers through the walk back, which would spill).
+  static constexpr size_t kSumsFloats = static_cast<size_t>(kChannelWarps) * gradient_sub_steps(kN / kSplit) * kSumRow;
   static constexpr size_t kFloats = static_cast<size_t>(kTiles) * kChannelsPerBlock * kRow + 2 * kChunk * kN +
-                                    static_cast<size_t>(kChannelWarps) * gradient_sub_steps(kN / kSplit) * kSumRow;
+                                    kSumsFloats + static_cast<size_t>(kChannelThreads) * (kN / kSplit);
   static constexpr size_t kBytes = kFloats * sizeof(float);
 };
 
@@ -803,7 +802,7 @@ __device__ __forceinline__ ChannelShare sum_over_warp_channels(float (&v)[kSize]
 template <typename T, int kN, bool kReverse>
 __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 3 : 1) chunk_gradients_kernel(ScanCudaInputs<T> in, const T* dout,
                                                                               ScanCudaGradients<T> grad, ScanShape s,
-                                                                              ScanOptions o, Workspace states,
+                                                                              ScanOptions o, const float* saved,
                                                                               Workspace adjoints,
                                                                               GradientPartials partials,
                                                                               float* state_grads) {
@@ -821,34 +820,21 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 3 : 1) chunk_gradi
   float* b_tile = z_tile + kChannelsPerBlock * kRow;
   float* c_tile = b_tile + kChunk * kN;
   float* warp_sums = c_tile + kChunk * kN;  // [warp][step of the sub-chunk][dB states, dC states]
-  const int64_t c = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
-  const Chunk ch = chunk_of(c, s.length, o.reverse);
+  float* chunk_end = warp_sums + GradientLayout<kN>::kSumsFloats;  // [state k of the thread][thread]
+  const int64_t segment = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
+  const int64_t segments = selective_scan_saved_segments(s.length);
+  const int64_t first_chunk = segment * kScanSavedChunks;
+  const int64_t end_chunk = min(chunk_count(s.length), first_chunk + kScanSavedChunks);
   const int valid = static_cast<int>(min(static_cast<int64_t>(kChannelsPerBlock), s.channels - d0));
   const int64_t row0 = b * s.channels + d0;
-  load_rows(dt_tile, in.delta, row0, kChannelsPerBlock, valid, s.length, ch);
-  load_rows(u_tile, in.u, row0, kChannelsPerBlock, valid, s.length, ch);
-  load_rows(g_tile, dout, row0, kChannelsPerBlock, valid, s.length, ch);
-  if (in.z) load_rows(z_tile, in.z, row0, kChannelsPerBlock, valid, s.length, ch);
-  load_state_inputs<T, kN>(b_tile, in.B, b, s.state, s.length, ch);
-  load_state_inputs<T, kN>(c_tile, in.C, b, s.state, s.length, ch);
-  __syncthreads();
-  // Rows past `valid` stay zero: their threads walk the chunk with nothing to add.
-  backward_step_factors(dt_tile, sg_tile, g_tile, in.z ? z_tile : nullptr, true, valid, ch, in.delta_bias, d0, o);
-  __syncthreads();
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   const int r = threadIdx.x / kSplit, part = threadIdx.x % kSplit;
   const bool active = r < valid;  // inactive threads still join the shuffles
   const int64_t d = d0 + (active ? r : 0);
-  const int64_t at = chunk_index(b, c, d, s, states.chunks);
   const float skip = active && in.D ? in.D[d] : 0.0f;
-  float A[kPer], A2[kPer], h[kPer], carry[kPer];
-  load_channel_states(A2, h, in.A, active ? states.chunk_state + at * s.state : nullptr, d, part, s);
-  load_channel_states(A2, carry, in.A, active ? adjoints.chunk_state + at * s.state : nullptr, d, part, s);
-#pragma unroll
-  for (int k = 0; k < kPer; ++k) {
-    const int n = part * kPer + k;
-    A[k] = n < s.state ? in.A[d * s.state + n] : 0.0f;
-  }
+  float A2[kPer], h[kPer];  // A scaled for exp2: sums of A x terms are scaled back once per step
+  load_channel_states(A2, h, in.A, active ? saved + chunk_index(b, segment, d, s, segments) * s.state : nullptr, d,
+                      part, s);
   // The inputs of step t (in scan order); past the chunk's end they are zero.
   struct Step {
     float dt, u, g, B[kPer];
@@ -866,89 +852,121 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 3 : 1) chunk_gradi
 #pragma unroll
     for (int k = 0; k < kPer; ++k) h[k] = fast_exp2(st.dt * A2[k]) * h[k] + dtu * st.B[k];
   };
-  float starts[kSubs][kPer];  // the states before each sub-chunk
-#pragma unroll
-  for (int q = 0; q < kSubs; ++q) {
-#pragma unroll
-    for (int k = 0; k < kPer; ++k) starts[q][k] = h[k];
-    if (q + 1 == kSubs) break;
-#pragma unroll
-    for (int i = 0; i < kSub; ++i) advance(q * kSub + i, h);
-  }
   float dA[kPer] = {}, dD = 0.0f, dbias = 0.0f;
   const int64_t blocks = gridDim.y;
   float* db_out = state_grads + ((b * blocks + blockIdx.y) * 2) * s.state * s.length;
+  for (int64_t c = first_chunk; c < end_chunk; ++c) {
+    const Chunk ch = chunk_of(c, s.length, o.reverse);
+    if (c > first_chunk) __syncthreads();  // the previous chunk's gradients are stored
+    load_rows(dt_tile, in.delta, row0, kChannelsPerBlock, valid, s.length, ch);
+    load_rows(u_tile, in.u, row0, kChannelsPerBlock, valid, s.length, ch);
+    load_rows(g_tile, dout, row0, kChannelsPerBlock, valid, s.length, ch);
+    if (in.z) load_rows(z_tile, in.z, row0, kChannelsPerBlock, valid, s.length, ch);
+    load_state_inputs<T, kN>(b_tile, in.B, b, s.state, s.length, ch);
+    load_state_inputs<T, kN>(c_tile, in.C, b, s.state, s.length, ch);
+    __syncthreads();
+    // Rows past `valid` stay zero: their threads walk the chunk with nothing to add.
+    backward_step_factors(dt_tile, sg_tile, g_tile, in.z ? z_tile : nullptr, true, valid, ch, in.delta_bias, d0, o);
+    __syncthreads();
+    const float* carry_in = adjoints.chunk_state + chunk_index(b, c, d, s, adjoints.chunks) * s.state;
+    float carry[kPer];
 #pragma unroll
-  for (int q = kSubs - 1; q >= 0; --q) {
-    float after[kSub][kPer];  // each step's state
+    for (int k = 0; k < kPer; ++k) {
+      const int n = part * kPer + k;
+      carry[k] = active && n < s.state ? carry_in[n] : 0.0f;
+    }
+    if (c > first_chunk) {
 #pragma unroll
-    for (int i = 0; i < kSub; ++i) {
+      for (int k = 0; k < kPer; ++k) h[k] = chunk_end[k * kChannelThreads + threadIdx.x];
+    }
+    float starts[kSubs][kPer];  // the states before each sub-chunk
 #pragma unroll
-      for (int k = 0; k < kPer; ++k) after[i][k] = i > 0 ? after[i - 1][k] : starts[q][k];
-      advance(q * kSub + i, after[i]);
+    for (int q = 0; q < kSubs; ++q) {
+#pragma unroll
+      for (int k = 0; k < kPer; ++k) starts[q][k] = h[k];
+      if (q + 1 == kSubs) break;
+#pragma unroll
+      for (int i = 0; i < kSub; ++i) advance(q * kSub + i, h);
     }
 #pragma unroll
-    for (int i0 = kSub - 4; i0 >= 0; i0 -= 4) {
-      // Per step, this thread's states' shares of sum lambda A a h_prev, sum lambda B and y.
-      float state_terms[4], input_terms[4], y[4];
+    for (int q = kSubs - 1; q >= 0; --q) {
+      float after[kSub][kPer];  // each step's state
 #pragma unroll
-      for (int e = 3; e >= 0; --e) {
-        const int i = i0 + e, t = q * kSub + i;
-        const Step st = step_at(t);
-        const float dtu = st.dt * st.u;
-        float Cn[kPer], terms[kValues];
-        load_run(Cn, c_tile + step_column<kReverse>(t) * kN + part * kPer);
-        state_terms[e] = input_terms[e] = y[e] = 0.0f;
+      for (int i = 0; i < kSub; ++i) {
 #pragma unroll
-        for (int k = 0; k < kPer; ++k) {
-          const float lambda = carry[k] + Cn[k] * st.g;
-          const float decay = fast_exp2(st.dt * A2[k]);
-          const float decayed = lambda * decay * (i > 0 ? after[i - 1][k] : starts[q][k]);
-          state_terms[e] += A[k] * decayed;
-          dA[k] += st.dt * decayed;
-          input_terms[e] += lambda * st.B[k];
-          y[e] += Cn[k] * after[i][k];
-          carry[k] = lambda * decay;
-          terms[k] = lambda * dtu;               // dB
-          terms[kPer + k] = st.g * after[i][k];  // dC
-        }
-        const ChannelShare share = sum_over_warp_channels(terms, lane);
-        if (share.owner) {
+        for (int k = 0; k < kPer; ++k) after[i][k] = i > 0 ? after[i - 1][k] : starts[q][k];
+        advance(q * kSub + i, after[i]);
+      }
+      if (q == kSubs - 1) {  // the chunk's end state starts the next chunk
 #pragma unroll
-          for (int m = 0; m < kHeld; ++m) {
-            const int value = share.first + m, kind = value / kPer;
-            warp_sums[(warp * kSub + i) * kSumRow + kind * kN + part * kPer + value % kPer] = terms[m];
+        for (int k = 0; k < kPer; ++k) chunk_end[k * kChannelThreads + threadIdx.x] = after[kSub - 1][k];
+      }
+#pragma unroll
+      for (int i0 = kSub - 4; i0 >= 0; i0 -= 4) {
+        // Per step, this thread's states' shares of sum lambda A a h_prev, sum lambda B and y.
+        float state_terms[4], input_terms[4], y[4];
+#pragma unroll
+        for (int e = 3; e >= 0; --e) {
+          const int i = i0 + e, t = q * kSub + i;
+          const Step st = step_at(t);
+          const float dtu = st.dt * st.u;
+          float Cn[kPer], terms[kValues];
+          load_run(Cn, c_tile + step_column<kReverse>(t) * kN + part * kPer);
+          state_terms[e] = input_terms[e] = y[e] = 0.0f;
+#pragma unroll
+          for (int k = 0; k < kPer; ++k) {
+            const float lambda = carry[k] + Cn[k] * st.g;
+            const float decay = fast_exp2(st.dt * A2[k]);
+            const float decayed = lambda * decay * (i > 0 ? after[i - 1][k] : starts[q][k]);
+            state_terms[e] += A2[k] * decayed;
+            dA[k] += st.dt * decayed;
+            input_terms[e] += lambda * st.B[k];
+            y[e] += Cn[k] * after[i][k];
+            carry[k] = lambda * decay;
+            terms[k] = lambda * dtu;               // dB
+            terms[kPer + k] = st.g * after[i][k];  // dC
+          }
+          const ChannelShare share = sum_over_warp_channels(terms, lane);
+          if (share.owner) {
+#pragma unroll
+            for (int m = 0; m < kHeld; ++m) {
+              const int value = share.first + m, kind = value / kPer;
+              warp_sums[(warp * kSub + i) * kSumRow + kind * kN + part * kPer + value % kPer] = terms[m];
+            }
           }
         }
+        // Each of the channel's threads now finishes one of the four steps: the others have
+        // read that step's tile entries, so they become its gradients.
+        const int step = reduce_scatter_steps(state_terms, part);
+        reduce_scatter_steps(input_terms, part);
+        if (in.z) reduce_scatter_steps(y, part);
+        const int t = q * kSub + i0 + step;
+        if (active && t < ch.count) {
+          const int at_step = r * kRow + step_column<kReverse>(t);
+          const float dt = dt_tile[at_step], u = u_tile[at_step], g = g_tile[at_step];
+          const float draw = (state_terms[0] * (1.0f / kLog2e) + u * input_terms[0]) * sg_tile[at_step];
+          dD += g * u;
+          dbias += draw;
+          u_tile[at_step] = dt * input_terms[0] + skip * g;
+          dt_tile[at_step] = draw;
+          if (in.z) z_tile[at_step] *= y[0] + skip * u;
+        }
       }
-      // Each of the channel's threads now finishes one of the four steps: the others have
-      // read that step's tile entries, so they become its gradients.
-      const int step = reduce_scatter_steps(state_terms, part);
-      reduce_scatter_steps(input_terms, part);
-      if (in.z) reduce_scatter_steps(y, part);
-      const int t = q * kSub + i0 + step;
-      if (active && t < ch.count) {
-        const int at_step = r * kRow + step_column<kReverse>(t);
-        const float dt = dt_tile[at_step], u = u_tile[at_step], g = g_tile[at_step];
-        const float draw = (state_terms[0] + u * input_terms[0]) * sg_tile[at_step];
-        dD += g * u;
-        dbias += draw;
-        u_tile[at_step] = dt * input_terms[0] + skip * g;
-        dt_tile[at_step] = draw;
-        if (in.z) z_tile[at_step] *= y[0] + skip * u;
-      }
-    }
-    __syncthreads();
-    for (int k = threadIdx.x; k < 2 * kN * kSub; k += blockDim.x) {
-      const int row = k / kSub, i = k % kSub, n = row % kN, column = step_column<kReverse>(q * kSub + i);
-      const int time = column_time(column, ch);
-      if (n >= s.state || time < 0) continue;
-      float sum = 0.0f;
+      __syncthreads();
+      for (int k = threadIdx.x; k < 2 * kN * kSub; k += blockDim.x) {
+        const int row = k / kSub, i = k % kSub, n = row % kN, column = step_column<kReverse>(q * kSub + i);
+        const int time = column_time(column, ch);
+        if (n >= s.state || time < 0) continue;
+        float sum = 0.0f;
 #pragma unroll
-      for (int w = 0; w < kChannelWarps; ++w) sum += warp_sums[(w * kSub + i) * kSumRow + row];
-      db_out[((row / kN) * s.state + n) * s.length + ch.first + time] = sum;
+        for (int w = 0; w < kChannelWarps; ++w) sum += warp_sums[(w * kSub + i) * kSumRow + row];
+        db_out[((row / kN) * s.state + n) * s.length + ch.first + time] = sum;
+      }
+      __syncthreads();
     }
-    __syncthreads();
+    store_rows(u_tile, grad.du, row0, valid, s.length, ch);
+    store_rows(dt_tile, grad.ddelta, row0, valid, s.length, ch);
+    if (in.z) store_rows(z_tile, grad.dz, row0, valid, s.length, ch);
   }
 #pragma unroll
   for (int offset = 1; offset < kSplit; offset *= 2) {
@@ -956,20 +974,17 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 3 : 1) chunk_gradi
     dbias += __shfl_xor_sync(0xffffffffu, dbias, offset);
   }
   if (active) {
+    const int64_t at_segment = chunk_index(b, segment, d, s, segments);
 #pragma unroll
     for (int k = 0; k < kPer; ++k) {
       const int n = part * kPer + k;
-      if (n < s.state) partials.dA[at * s.state + n] = dA[k];
+      if (n < s.state) partials.dA[at_segment * s.state + n] = dA[k];
     }
     if (part == 0) {
-      partials.dD[at] = dD;
-      partials.ddelta_bias[at] = dbias;
+      partials.dD[at_segment] = dD;
+      partials.ddelta_bias[at_segment] = dbias;
     }
   }
-  __syncthreads();
-  store_rows(u_tile, grad.du, row0, valid, s.length, ch);
-  store_rows(dt_tile, grad.ddelta, row0, valid, s.length, ch);
-  if (in.z) store_rows(z_tile, grad.dz, row0, valid, s.length, ch);
 }
 
 // dB, dC = the channel groups' shares summed in group order.
@@ -1025,8 +1040,6 @@ void launch_fold(const float* A, const float* initial, const ScanShape& s, const
   check_launch("fold_chunks_kernel");
 }
 
-int64_t chunk_count(const ScanShape& s) { return (s.length + kChunk - 1) / kChunk; }
-
 void check_shape(const ScanShape& s) {
   SPINDLE_CHECK(s.state >= 1 && s.state <= kScanMaxState, "selective_scan (CUDA)",
                 "state size " + std::to_string(s.state), "1.." + std::to_string(kScanMaxState));
@@ -1067,31 +1080,29 @@ void launch_chunk_states(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, c
 }
 
 // Phase 3: every segment rescanned from its start state (in.h0 when there is one segment,
-// which also writes h_final) to write the output.
+// which also writes h_final) to write the output (when not null) and the saved states (when
+// not null).
 template <typename T>
 void launch_chunk_outputs(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, const ScanOptions& o,
-                          const Workspace& w, Dev<T>* out, float* h_final, cudaStream_t stream) {
+                          const Workspace& w, Dev<T>* out, float* h_final, float* saved, cudaStream_t stream) {
   with_kernel_variant(s.state, o.reverse, [&](auto capacity, auto reverse) {
     constexpr int kN = decltype(capacity)::value;
     constexpr bool kReverse = decltype(reverse)::value;
     launch_channel_kernel(chunk_outputs_kernel<Dev<T>, kN, kReverse>, channel_grid(s, w.chunks),
-                          kChunkOutputsBytes<kN>, stream, in, s, o, w, out, h_final);
+                          kChunkOutputsBytes<kN>, stream, in, s, o, w, out, h_final, saved);
   });
   check_launch("chunk_outputs_kernel");
 }
 
-// Phase B1: per chunk the adjoint flowing out of it from a zero carry and, into `states`
-// (over single chunks, sharing the adjoints' dt sums), phase 1.
+// Phase B1: per chunk the adjoint flowing out of it from a zero carry.
 template <typename T>
 void launch_chunk_adjoints(const ScanCudaInputs<Dev<T>>& in, const Dev<T>* dout, const ScanShape& s,
-                           const ScanOptions& o, const Workspace& adjoints, const Workspace& states,
-                           cudaStream_t stream) {
+                           const ScanOptions& o, const Workspace& adjoints, cudaStream_t stream) {
   with_kernel_variant(s.state, o.reverse, [&](auto capacity, auto reverse) {
     constexpr int kN = decltype(capacity)::value;
     constexpr bool kReverse = decltype(reverse)::value;
     launch_channel_kernel(chunk_adjoints_kernel<Dev<T>, kN, kReverse>, channel_grid(s, adjoints.chunks),
-                          kChunkAdjointsBytes<kN>, stream, in, dout, s, o, adjoints,
-                          states.chunk_state);
+                          kChunkAdjointsBytes<kN>, stream, in, dout, s, o, adjoints);
   });
   check_launch("chunk_adjoints_kernel");
 }
@@ -1116,69 +1127,69 @@ class ForwardWorkspace {
  public:
   ForwardWorkspace(const ScanShape& s, const ScanOptions& o, cudaStream_t stream)
       : segment_chunks_(per_segment(s, o)),
-        segments_((chunk_count(s) + segment_chunks_ - 1) / segment_chunks_),
+        segments_((chunk_count(s.length) + segment_chunks_ - 1) / segment_chunks_),
         state_(s.batch * segments_ * s.channels * s.state * sizeof(float), stream, kWorkspace),
         dt_(s.batch * segments_ * s.channels * sizeof(float), stream, kWorkspace) {}
   Workspace get() const { return {state_.get(), dt_.get(), segments_, segment_chunks_}; }
 
  private:
   static int64_t per_segment(const ScanShape& s, const ScanOptions& o) {
-    const int64_t chunks = chunk_count(s), wanted = forward_segments(s, o, chunks);
+    const int64_t chunks = chunk_count(s.length), wanted = forward_segments(s, o, chunks);
     return (chunks + wanted - 1) / wanted;
   }
   int64_t segment_chunks_, segments_;
   Scratch state_, dt_;
 };
 
-// The backward's per-chunk summaries (adjoints, states) and per-chunk parameter-gradient
-// partials, in stream-ordered scratch.
+// The backward's per-chunk adjoint summaries and per-segment parameter-gradient partials, in
+// stream-ordered scratch.
 class BackwardWorkspace {
  public:
   BackwardWorkspace(const ScanShape& s, cudaStream_t stream)
-      : chunks_(chunk_count(s)),
+      : chunks_(chunk_count(s.length)),
         summaries_(s.batch * chunks_ * s.channels),
+        partials_(s.batch * selective_scan_saved_segments(s.length) * s.channels),
         adjoint_state_(summaries_ * s.state * sizeof(float), stream, kWorkspace),
         dt_(summaries_ * sizeof(float), stream, kWorkspace),
-        state_(summaries_ * s.state * sizeof(float), stream, kWorkspace),
-        dD_partial_(summaries_ * sizeof(float), stream, kWorkspace),
-        bias_partial_(summaries_ * sizeof(float), stream, kWorkspace) {}
+        dA_partial_(partials_ * s.state * sizeof(float), stream, kWorkspace),
+        dD_partial_(partials_ * sizeof(float), stream, kWorkspace),
+        bias_partial_(partials_ * sizeof(float), stream, kWorkspace) {}
   Workspace adjoints() const { return {adjoint_state_.get(), dt_.get(), chunks_}; }
-  Workspace states() const { return {state_.get(), dt_.get(), chunks_}; }  // the fold reads dt sums only
-  // The chunk states are read once per (chunk, channel, state) before dA's partial is
-  // written to the same place, so their buffer is reused for the partials.
-  GradientPartials partials() const { return {state_.get(), dD_partial_.get(), bias_partial_.get()}; }
+  GradientPartials partials() const { return {dA_partial_.get(), dD_partial_.get(), bias_partial_.get()}; }
 
  private:
-  int64_t chunks_, summaries_;
-  Scratch adjoint_state_, dt_, state_, dD_partial_, bias_partial_;
+  int64_t chunks_, summaries_, partials_;
+  Scratch adjoint_state_, dt_, dA_partial_, dD_partial_, bias_partial_;
 };
 
-// Phases B3 on: with the states and adjoints folded, each chunk rescanned for every gradient;
-// then the ordered sums over channel groups (dB, dC) and chunks (dA, dD, ddelta_bias).
+// Phases B3 on: with the adjoints folded, each saved segment rescanned from its saved state
+// for every gradient; then the ordered sums over channel groups (dB, dC) and segments (dA,
+// dD, ddelta_bias).
 template <typename T>
 void run_gradient_phase(const ScanCudaInputs<Dev<T>>& in, const Dev<T>* dout, const ScanCudaGradients<T>& grad,
-                        const ScanShape& s, const ScanOptions& o, const BackwardWorkspace& workspace,
-                        cudaStream_t stream) {
+                        const ScanShape& s, const ScanOptions& o, const float* saved,
+                        const BackwardWorkspace& workspace, cudaStream_t stream) {
   const GradientPartials part = workspace.partials();
   const ScanCudaGradients<Dev<T>> g{reinterpret_cast<Dev<T>*>(grad.du), reinterpret_cast<Dev<T>*>(grad.ddelta),
                                     grad.dA,                             reinterpret_cast<Dev<T>*>(grad.dB),
                                     reinterpret_cast<Dev<T>*>(grad.dC),  grad.dD,
                                     reinterpret_cast<Dev<T>*>(grad.dz),  grad.ddelta_bias,
                                     grad.dh0};
-  const int64_t chunks = chunk_count(s), groups = (s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock;
+  const int64_t segments = selective_scan_saved_segments(s.length);
+  const int64_t groups = (s.channels + kChannelsPerBlock - 1) / kChannelsPerBlock;
   Scratch state_grads(s.batch * groups * 2 * s.state * s.length * sizeof(float), stream, kWorkspace);
   with_kernel_variant(s.state, o.reverse, [&](auto capacity, auto reverse) {
     constexpr int kN = decltype(capacity)::value;
     constexpr bool kReverse = decltype(reverse)::value;
-    launch_channel_kernel(chunk_gradients_kernel<Dev<T>, kN, kReverse>, channel_grid(s, chunks),
-                          GradientLayout<kN>::kBytes, stream, in, dout, g, s, o, workspace.states(),
-                          workspace.adjoints(), part, state_grads.get());
+    launch_channel_kernel(chunk_gradients_kernel<Dev<T>, kN, kReverse>, channel_grid(s, segments),
+                          GradientLayout<kN>::kBytes, stream, in, dout, g, s, o, saved, workspace.adjoints(), part,
+                          state_grads.get());
   });
   check_launch("chunk_gradients_kernel");
   reduce_state_gradients_kernel<<<grid_for(s.batch * s.state * s.length), kThreadsPerBlock, 0, stream>>>(
       state_grads.get(), groups, s, g.dB, g.dC);
   check_launch("reduce_state_gradients_kernel");
-  const int64_t partial_rows = s.batch * chunks;  // row b * chunks + c
+  const int64_t partial_rows = s.batch * segments;  // row b * segments + segment
   add_ordered_row_sums_cuda(part.dA, partial_rows, s.channels * s.state, grad.dA, stream);
   if (grad.dD) add_ordered_row_sums_cuda(part.dD, partial_rows, s.channels, grad.dD, stream);
   if (grad.ddelta_bias) add_ordered_row_sums_cuda(part.ddelta_bias, partial_rows, s.channels, grad.ddelta_bias, stream);
@@ -1193,10 +1204,11 @@ struct ForwardExchange {
   const std::function<void()>& exchange;
 };
 
-// The forward; with `x`, the exchanging forward (h_final is then null).
+// The forward; with `x`, the exchanging forward (h_final is then null). out and saved may
+// each be null.
 template <typename T>
-void scan_forward(const ScanCudaInputs<T>& in_host_types, T* out, float* h_final, const ForwardExchange* x,
-                  ScanShape s, ScanOptions o, cudaStream_t stream) {
+void scan_forward(const ScanCudaInputs<T>& in_host_types, T* out, float* h_final, float* saved,
+                  const ForwardExchange* x, ScanShape s, ScanOptions o, cudaStream_t stream) {
   check_shape(s);
   if (s.batch * s.channels * s.length == 0) {
     if (x) x->exchange();  // the other ranks still exchange
@@ -1212,15 +1224,17 @@ void scan_forward(const ScanCudaInputs<T>& in_host_types, T* out, float* h_final
     x->exchange();
   }
   if (segmented) launch_fold(in.A, in.h0, s, w, false, {h_final}, stream);
-  launch_chunk_outputs<T>(in, s, o, w, reinterpret_cast<Dev<T>*>(out), segmented ? nullptr : h_final, stream);
+  launch_chunk_outputs<T>(in, s, o, w, reinterpret_cast<Dev<T>*>(out), segmented ? nullptr : h_final, saved, stream);
 }
 
 // The backward; with `exchange`, the exchanging backward: the adjoint summaries are folded
 // read-only into dh0_alone (they stay for the second fold), then exchange() fills dh_final.
+// Without the forward's saved states, a forward pass from in.h0 (with no output) saves them
+// first.
 template <typename T>
 void scan_backward(const ScanCudaInputs<T>& in_host_types, const T* dout, const float* dh_final, float* dh0_alone,
-                   const std::function<void()>* exchange, const ScanCudaGradients<T>& grad, ScanShape s,
-                   ScanOptions o, cudaStream_t stream) {
+                   const std::function<void()>* exchange, const float* saved, const ScanCudaGradients<T>& grad,
+                   ScanShape s, ScanOptions o, cudaStream_t stream) {
   check_shape(s);
   if (s.batch * s.channels * s.length == 0) {
     if (exchange) (*exchange)();  // the other ranks still exchange
@@ -1228,16 +1242,21 @@ void scan_backward(const ScanCudaInputs<T>& in_host_types, const T* dout, const 
   }
   const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
   const auto* dout_device = reinterpret_cast<const Dev<T>*>(dout);
+  std::optional<Scratch> recomputed;
+  if (!saved) {
+    recomputed.emplace(selective_scan_saved_floats(s) * sizeof(float), stream, kWorkspace);
+    float* states = recomputed->get();
+    scan_forward<T>(in_host_types, nullptr, nullptr, states, nullptr, s, o, stream);
+    saved = states;
+  }
   const BackwardWorkspace workspace(s, stream);
-  const Workspace states = workspace.states();
-  launch_chunk_adjoints<T>(in, dout_device, s, o, workspace.adjoints(), states, stream);
+  launch_chunk_adjoints<T>(in, dout_device, s, o, workspace.adjoints(), stream);
   if (exchange) {
     launch_fold(in.A, nullptr, s, workspace.adjoints(), true, {dh0_alone, nullptr, false}, stream);
     (*exchange)();
   }
-  launch_fold(in.A, in.h0, s, states, false, {}, stream);
   launch_fold(in.A, dh_final, s, workspace.adjoints(), true, {grad.dh0}, stream);
-  run_gradient_phase<T>(in, dout_device, grad, s, o, workspace, stream);
+  run_gradient_phase<T>(in, dout_device, grad, s, o, saved, workspace, stream);
 }
 
 }  // namespace
@@ -1262,44 +1281,46 @@ ScanOccupancy selective_scan_occupancy_cuda(int64_t state) {
 }
 
 template <typename T>
-void selective_scan_forward_cuda(const ScanCudaInputs<T>& in, T* out, float* h_final, ScanShape s, ScanOptions o,
-                                 cudaStream_t stream) {
-  scan_forward(in, out, h_final, nullptr, s, o, stream);
+void selective_scan_forward_cuda(const ScanCudaInputs<T>& in, T* out, float* h_final, float* saved, ScanShape s,
+                                 ScanOptions o, cudaStream_t stream) {
+  scan_forward(in, out, h_final, saved, nullptr, s, o, stream);
 }
 
 template <typename T>
 void selective_scan_forward_exchanging_cuda(const ScanCudaInputs<T>& in, T* out, float* reached, float* decay,
-                                            const std::function<void()>& exchange, ScanShape s, ScanOptions o,
-                                            cudaStream_t stream) {
+                                            const std::function<void()>& exchange, float* saved, ScanShape s,
+                                            ScanOptions o, cudaStream_t stream) {
   const ForwardExchange x{reached, decay, exchange};
-  scan_forward(in, out, nullptr, &x, s, o, stream);
+  scan_forward(in, out, nullptr, saved, &x, s, o, stream);
 }
 
 template <typename T>
 void selective_scan_backward_cuda(const ScanCudaInputs<T>& in, const T* dout, const float* dh_final,
-                                  const ScanCudaGradients<T>& grad, ScanShape s, ScanOptions o, cudaStream_t stream) {
-  scan_backward(in, dout, dh_final, nullptr, nullptr, grad, s, o, stream);
+                                  const float* saved, const ScanCudaGradients<T>& grad, ScanShape s, ScanOptions o,
+                                  cudaStream_t stream) {
+  scan_backward(in, dout, dh_final, nullptr, nullptr, saved, grad, s, o, stream);
 }
 
 template <typename T>
 void selective_scan_backward_exchanging_cuda(const ScanCudaInputs<T>& in, const T* dout, float* dh0_alone,
                                              const float* dh_final, const std::function<void()>& exchange,
-                                             const ScanCudaGradients<T>& grad, ScanShape s, ScanOptions o,
-                                             cudaStream_t stream) {
-  scan_backward(in, dout, dh_final, dh0_alone, &exchange, grad, s, o, stream);
+                                             const float* saved, const ScanCudaGradients<T>& grad, ScanShape s,
+                                             ScanOptions o, cudaStream_t stream) {
+  scan_backward(in, dout, dh_final, dh0_alone, &exchange, saved, grad, s, o, stream);
 }
 
-#define SPINDLE_INSTANTIATE(T)                                                                                   \
-  template void selective_scan_forward_cuda<T>(const ScanCudaInputs<T>&, T*, float*, ScanShape, ScanOptions,     \
-                                               cudaStream_t);                                                    \
-  template void selective_scan_backward_cuda<T>(const ScanCudaInputs<T>&, const T*, const float*,                \
-                                                const ScanCudaGradients<T>&, ScanShape, ScanOptions, cudaStream_t); \
-  template void selective_scan_forward_exchanging_cuda<T>(const ScanCudaInputs<T>&, T*, float*, float*,           \
-                                                          const std::function<void()>&, ScanShape, ScanOptions,   \
-                                                          cudaStream_t);                                          \
+#define SPINDLE_INSTANTIATE(T)                                                                                      \
+  template void selective_scan_forward_cuda<T>(const ScanCudaInputs<T>&, T*, float*, float*, ScanShape, ScanOptions, \
+                                               cudaStream_t);                                                       \
+  template void selective_scan_backward_cuda<T>(const ScanCudaInputs<T>&, const T*, const float*, const float*,     \
+                                                const ScanCudaGradients<T>&, ScanShape, ScanOptions, cudaStream_t);   \
+  template void selective_scan_forward_exchanging_cuda<T>(const ScanCudaInputs<T>&, T*, float*, float*,              \
+                                                          const std::function<void()>&, float*, ScanShape,           \
+                                                          ScanOptions, cudaStream_t);                                \
   template void selective_scan_backward_exchanging_cuda<T>(const ScanCudaInputs<T>&, const T*, float*, const float*, \
-                                                           const std::function<void()>&, const ScanCudaGradients<T>&, \
-                                                           ScanShape, ScanOptions, cudaStream_t);
+                                                           const std::function<void()>&, const float*,              \
+                                                           const ScanCudaGradients<T>&, ScanShape, ScanOptions,      \
+                                                           cudaStream_t);
 SPINDLE_INSTANTIATE(float)
 SPINDLE_INSTANTIATE(bfloat16)
 #undef SPINDLE_INSTANTIATE

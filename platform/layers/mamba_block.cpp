@@ -133,17 +133,18 @@ Tensor MambaBlock::weight_for(const Parameter& parameter, DType activations, con
 
 void MambaBlock::forward(const Tensor& hidden, Tensor& out, bool training, const Stream* stream,
                          const SequenceParallel* sp) {
-  Saved s = run_forward(hidden, stream, sp);
+  Saved s = run_forward(hidden, training, stream, sp);
   const Tensor w_out = weight_for(parameter("out_proj.weight"), hidden.dtype(), stream);
   ops::matmul(s.y, w_out, out, {.transpose_a = true, .transpose_b = true}, stream);
   saved_ = training ? std::move(s) : Saved{};
 }
 
 void MambaBlock::save_for_backward(const Tensor& hidden, const Stream* stream, const SequenceParallel* sp) {
-  saved_ = run_forward(hidden, stream, sp);
+  saved_ = run_forward(hidden, true, stream, sp);
 }
 
-MambaBlock::Saved MambaBlock::run_forward(const Tensor& hidden, const Stream* stream, const SequenceParallel* sp) {
+MambaBlock::Saved MambaBlock::run_forward(const Tensor& hidden, bool for_backward, const Stream* stream,
+                                          const SequenceParallel* sp) {
   SPINDLE_CHECK(hidden.dim() == 3 && hidden.size(2) == config_.d_model && hidden.device() == device_,
                 "MambaBlock::forward: hidden", hidden.describe(),
                 "(batch, length, " + std::to_string(config_.d_model) + ") on " + device_.str());
@@ -187,10 +188,15 @@ MambaBlock::Saved MambaBlock::run_forward(const Tensor& hidden, const Stream* st
   s.y = activation({batch, d, length});
   const ops::ScanTensors scan{&s.xc, &s.delta, &s.A, &s.B, &s.C, &parameter("D").value, &s.z,
                               &parameter("dt_proj.bias").value, nullptr};
+  // The CUDA backward starts from the states the forward saves instead of running the
+  // forward's scan again (kernels/selective_scan.h).
+  const bool save_states = for_backward && device_.is_cuda();
   if (sp) {
-    s.scan = sharded_scan_forward(scan, s.y, *sp, stream);
+    s.scan = sharded_scan_forward(scan, s.y, *sp, save_states, stream);
   } else {
-    ops::selective_scan_forward(scan, s.y, nullptr, {true, false}, stream);
+    if (save_states) s.scan_states = Tensor::empty(ops::selective_scan_saved_shape(scan), DType::f32, device_, stream);
+    ops::selective_scan_forward(scan, s.y, nullptr, {true, false}, stream,
+                                s.scan_states.defined() ? &s.scan_states : nullptr);
   }
   return s;
 }
@@ -228,8 +234,11 @@ void MambaBlock::backward(const Tensor& dout, Tensor& dhidden, const Stream* str
   if (s.sp) {
     sharded_scan_backward(scan, dy, scan_grad, s.scan, *s.sp, stream);
   } else {
-    ops::selective_scan_backward(scan, dy, nullptr, scan_grad, {true, false}, stream);
+    ops::selective_scan_backward(scan, dy, nullptr, scan_grad, {true, false}, stream,
+                                 s.scan_states.defined() ? &s.scan_states : nullptr);
   }
+  s.scan_states = Tensor();
+  s.scan = ShardedScanState{};
   Tensor da_log = Tensor::empty({d, n}, dtype_, device_, stream);
   ops::activation_backward(parameter("A_log").value, dA, da_log, ops::Activation::negative_exp, stream);
   ops::axpy(1.0, da_log, parameter("A_log").grad, stream);

@@ -86,12 +86,13 @@ class MambaBlock {
  private:
   struct Saved {
     Tensor hidden, x, z, xc, dt_low, B, C, delta, A, y;
+    Tensor scan_states;                  // the scan's saved states (CUDA, unsharded)
     std::optional<SequenceParallel> sp;  // set when the forward was sharded
     Tensor conv_context;                 // the halo (sharded, d_conv > 1)
     ShardedScanState scan;               // sharded
   };
-  // Everything up to out_proj's input y.
-  Saved run_forward(const Tensor& hidden, const Stream* stream, const SequenceParallel* sp);
+  // Everything up to out_proj's input y; for_backward: with what only the backward needs.
+  Saved run_forward(const Tensor& hidden, bool for_backward, const Stream* stream, const SequenceParallel* sp);
   // The f32 master weight as the activations' dtype (a bf16 copy for bf16 activations).
   Tensor weight_for(const Parameter& parameter, DType activations, const Stream* stream) const;
 

@@ -128,7 +128,7 @@ void return_conv_halo_gradient(const Tensor& dcontext, Tensor& dx, const Sequenc
 }
 
 ShardedScanState sharded_scan_forward(const ops::ScanTensors& in, Tensor& out, const SequenceParallel& sp,
-                                      const Stream* stream) {
+                                      bool save_states, const Stream* stream) {
   SPINDLE_CHECK(in.h0 == nullptr, "sharded_scan_forward", "an initial state h0",
                 "none: the ranks' slices determine it");
   const Tensor& A = *in.A;
@@ -144,6 +144,9 @@ ShardedScanState sharded_scan_forward(const ops::ScanTensors& in, Tensor& out, c
   saved.h0 = Tensor::empty({batch, channels, state}, A.dtype(), device, stream);
   ops::ScanTensors from_true_state = in;
   from_true_state.h0 = &saved.h0;
+  if (save_states) {
+    saved.scan_states = Tensor::empty(ops::selective_scan_saved_shape(in), DType::f32, device, stream);
+  }
   ops::selective_scan_forward_exchanging(
       from_true_state, out, reached, decay,
       [&] {
@@ -152,7 +155,7 @@ ShardedScanState sharded_scan_forward(const ops::ScanTensors& in, Tensor& out, c
         ops::ring_fold(saved.summaries.slice(1, 0, per_rank), saved.summaries.slice(1, per_rank, 2 * per_rank),
                        fold_starts(sp, true), sp.ring->rank(), h0_rows, stream);
       },
-      kMambaScan, stream);
+      kMambaScan, stream, saved.scan_states.defined() ? &saved.scan_states : nullptr);
   return saved;
 }
 
@@ -175,7 +178,7 @@ void sharded_scan_backward(const ops::ScanTensors& in, const Tensor& dout, const
         ops::ring_fold(gathered(dh0, *sp.ring, stream), state.summaries.slice(1, per_rank, 2 * per_rank),
                        fold_starts(sp, false), sp.ring->rank(), dh_final_rows, stream);
       },
-      grad, kMambaScan, stream);
+      grad, kMambaScan, stream, state.scan_states.defined() ? &state.scan_states : nullptr);
 }
 
 }  // namespace spindle

@@ -62,12 +62,14 @@ void return_conv_halo_gradient(const Tensor& dcontext, Tensor& dx, const Sequenc
 struct ShardedScanState {
   Tensor h0;         // this slice's true initial state (batch, channels, state), A's dtype and device
   Tensor summaries;  // every rank's (reached state, decay): (ring size, 2 x batch x channels x state), as h0
+  Tensor scan_states;  // the scan's saved states when asked for (ops::selective_scan_saved_shape)
 };
 
 // Mamba's scan (softplus, forward direction) of this rank's slices: out as the scan of
-// the whole rows would write it. in.h0 must be null.
+// the whole rows would write it. in.h0 must be null. save_states (CUDA): keep the scan's
+// saved states for the backward.
 ShardedScanState sharded_scan_forward(const ops::ScanTensors& in, Tensor& out, const SequenceParallel& sp,
-                                      const Stream* stream = nullptr);
+                                      bool save_states, const Stream* stream = nullptr);
 // Its backward: grad as ops::selective_scan_backward of the whole rows writes and
 // accumulates it (grad.dh0 must be null).
 void sharded_scan_backward(const ops::ScanTensors& in, const Tensor& dout, const ops::ScanGradientTensors& grad,

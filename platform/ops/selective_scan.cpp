@@ -28,6 +28,10 @@ void check_optional(const char* op, const char* name, const Tensor* tensor, cons
                 "dtype " + std::string(dtype_name(dtype)));
 }
 
+Shape saved_shape(const kernels::ScanShape& s) {
+  return {s.batch, kernels::selective_scan_saved_segments(s.length), s.channels, s.state};
+}
+
 Checked check_inputs(const char* op, const ScanTensors& in) {
   SPINDLE_CHECK(in.u && in.delta && in.A && in.B && in.C, op, "missing u, delta, A, B or C", "all five given");
   SPINDLE_CHECK(in.u->dim() == 3, std::string(op) + ": u", in.u->describe(), "(batch, channels, length)");
@@ -55,6 +59,14 @@ Checked check_inputs(const char* op, const ScanTensors& in) {
   return {shape, device, activations, parameters};
 }
 
+// The forward's saved states (CUDA only): shape and dtype.
+void check_saved(const char* op, const Tensor* saved, const Checked& c) {
+  if (!saved) return;
+  SPINDLE_CHECK(!c.device.is_cpu(), std::string(op) + ": saved_states", saved->describe(),
+                "none on the CPU (only the CUDA scan saves states)");
+  check_optional(op, "saved_states", saved, saved_shape(c.shape), c.device, DType::f32);
+}
+
 template <typename P>
 const P* pointer(const Tensor* tensor) {
   return tensor ? static_cast<const P*>(tensor->raw_data()) : nullptr;
@@ -80,9 +92,10 @@ kernels::ScanGradients<T, P> scan_gradients(const ScanGradientTensors& g) {
 
 // The forward with its output optional (null: the final state alone, which only the CPU
 // reference of the exchanging forward asks for).
-void run_forward(const char* op, const ScanTensors& in, Tensor* out, Tensor* h_final, kernels::ScanOptions options,
-                 const Stream* stream) {
+void run_forward(const char* op, const ScanTensors& in, Tensor* out, Tensor* h_final, Tensor* saved,
+                 kernels::ScanOptions options, const Stream* stream) {
   const Checked c = check_inputs(op, in);
+  check_saved(op, saved, c);
   check_optional(op, "out", out, in.u->shape(), c.device, c.activations);
   check_optional(op, "h_final", h_final, {c.shape.batch, c.shape.channels, c.shape.state}, c.device, c.parameters);
   if (c.device.is_cpu()) {
@@ -100,7 +113,8 @@ void run_forward(const char* op, const ScanTensors& in, Tensor* out, Tensor* h_f
   const cudaStream_t cuda = op_stream(op, c.device, stream).cuda();
   auto run = [&]<typename T>(T) {
     kernels::selective_scan_forward_cuda<T>(scan_inputs<T, float>(in), mutable_pointer<T>(out),
-                                            mutable_pointer<float>(h_final), c.shape, options, cuda);
+                                            mutable_pointer<float>(h_final), mutable_pointer<float>(saved), c.shape,
+                                            options, cuda);
   };
   c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
 #else
@@ -147,8 +161,10 @@ void check_exchanging(const char* op, const ScanTensors& in, const Checked& c, c
 
 // The backward for the gradients `grad` names (checked by the caller for completeness).
 void run_backward(const char* op, const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,
-                  const ScanGradientTensors& grad, kernels::ScanOptions options, const Stream* stream) {
+                  const ScanGradientTensors& grad, const Tensor* saved, kernels::ScanOptions options,
+                  const Stream* stream) {
   const Checked c = check_backward(op, in, dout, dh_final, grad);
+  check_saved(op, saved, c);
   if (c.device.is_cpu()) {
     if (c.activations == DType::f64) {
       kernels::selective_scan_backward_cpu(scan_inputs<double, double>(in), dout.data<double>(), pointer<double>(dh_final),
@@ -164,8 +180,8 @@ void run_backward(const char* op, const ScanTensors& in, const Tensor& dout, con
   const cudaStream_t cuda = op_stream(op, c.device, stream).cuda();
   auto run = [&]<typename T>(T) {
     kernels::selective_scan_backward_cuda<T>(scan_inputs<T, float>(in), static_cast<const T*>(dout.raw_data()),
-                                             pointer<float>(dh_final), scan_gradients<T, float>(grad), c.shape,
-                                             options, cuda);
+                                             pointer<float>(dh_final), pointer<float>(saved),
+                                             scan_gradients<T, float>(grad), c.shape, options, cuda);
   };
   c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
 #else
@@ -175,21 +191,25 @@ void run_backward(const char* op, const ScanTensors& in, const Tensor& dout, con
 
 }  // namespace
 
+Shape selective_scan_saved_shape(const ScanTensors& in) { return saved_shape(check_inputs("selective_scan_saved_shape", in).shape); }
+
 void selective_scan_forward(const ScanTensors& in, Tensor& out, Tensor* h_final, kernels::ScanOptions options,
-                            const Stream* stream) {
-  run_forward(kForward, in, &out, h_final, options, stream);
+                            const Stream* stream, Tensor* saved_states) {
+  run_forward(kForward, in, &out, h_final, saved_states, options, stream);
 }
 
 void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,
-                             const ScanGradientTensors& grad, kernels::ScanOptions options, const Stream* stream) {
+                             const ScanGradientTensors& grad, kernels::ScanOptions options, const Stream* stream,
+                             const Tensor* saved_states) {
   check_gradient_set(kBackward, in, grad);
-  run_backward(kBackward, in, dout, dh_final, grad, options, stream);
+  run_backward(kBackward, in, dout, dh_final, grad, saved_states, options, stream);
 }
 
 void selective_scan_forward_exchanging(const ScanTensors& in, Tensor& out, Tensor& reached, Tensor& decay,
                                        const std::function<void()>& exchange, kernels::ScanOptions options,
-                                       const Stream* stream) {
+                                       const Stream* stream, Tensor* saved_states) {
   const Checked c = check_inputs(kForwardExchanging, in);
+  check_saved(kForwardExchanging, saved_states, c);
   check_exchanging(kForwardExchanging, in, c, "the tensor exchange() fills with the initial state");
   check_optional(kForwardExchanging, "out", &out, in.u->shape(), c.device, c.activations);
   check_optional(kForwardExchanging, "reached", &reached, in.h0->shape(), c.device, c.parameters);
@@ -197,14 +217,14 @@ void selective_scan_forward_exchanging(const ScanTensors& in, Tensor& out, Tenso
   if (c.device.is_cpu()) {
     ScanTensors from_zero = in;
     from_zero.h0 = nullptr;
-    run_forward(kForwardExchanging, from_zero, nullptr, &reached, options, stream);
+    run_forward(kForwardExchanging, from_zero, nullptr, &reached, nullptr, options, stream);
     if (c.activations == DType::f64) {
       kernels::selective_scan_decay_cpu(scan_inputs<double, double>(in), decay.data<double>(), c.shape, options);
     } else {
       kernels::selective_scan_decay_cpu(scan_inputs<float, float>(in), decay.data<float>(), c.shape, options);
     }
     exchange();
-    run_forward(kForwardExchanging, in, &out, nullptr, options, stream);
+    run_forward(kForwardExchanging, in, &out, nullptr, nullptr, options, stream);
     return;
   }
 #if SPINDLE_WITH_CUDA
@@ -212,7 +232,8 @@ void selective_scan_forward_exchanging(const ScanTensors& in, Tensor& out, Tenso
   const cudaStream_t cuda = op_stream(kForwardExchanging, c.device, stream).cuda();
   auto run = [&]<typename T>(T) {
     kernels::selective_scan_forward_exchanging_cuda<T>(scan_inputs<T, float>(in), out.data<T>(), reached.data<float>(),
-                                                       decay.data<float>(), exchange, c.shape, options, cuda);
+                                                       decay.data<float>(), exchange,
+                                                       mutable_pointer<float>(saved_states), c.shape, options, cuda);
   };
   c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
 #endif
@@ -221,17 +242,18 @@ void selective_scan_forward_exchanging(const ScanTensors& in, Tensor& out, Tenso
 void selective_scan_backward_exchanging(const ScanTensors& in, const Tensor& dout, Tensor& dh0_alone,
                                         const Tensor& dh_final, const std::function<void()>& exchange,
                                         const ScanGradientTensors& grad, kernels::ScanOptions options,
-                                        const Stream* stream) {
+                                        const Stream* stream, const Tensor* saved_states) {
   check_gradient_set(kBackwardExchanging, in, grad);
   const Checked c = check_backward(kBackwardExchanging, in, dout, &dh_final, grad);
+  check_saved(kBackwardExchanging, saved_states, c);
   check_exchanging(kBackwardExchanging, in, c, "the initial state the forward ran from");
   check_optional(kBackwardExchanging, "dh0_alone", &dh0_alone, in.h0->shape(), c.device, c.parameters);
   if (c.device.is_cpu()) {
     ScanGradientTensors initial_state_only;
     initial_state_only.dh0 = &dh0_alone;
-    run_backward(kBackwardExchanging, in, dout, nullptr, initial_state_only, options, stream);
+    run_backward(kBackwardExchanging, in, dout, nullptr, initial_state_only, nullptr, options, stream);
     exchange();
-    run_backward(kBackwardExchanging, in, dout, &dh_final, grad, options, stream);
+    run_backward(kBackwardExchanging, in, dout, &dh_final, grad, nullptr, options, stream);
     return;
   }
 #if SPINDLE_WITH_CUDA
@@ -240,7 +262,8 @@ void selective_scan_backward_exchanging(const ScanTensors& in, const Tensor& dou
   auto run = [&]<typename T>(T) {
     kernels::selective_scan_backward_exchanging_cuda<T>(scan_inputs<T, float>(in), dout.data<T>(),
                                                         dh0_alone.data<float>(), dh_final.data<float>(), exchange,
-                                                        scan_gradients<T, float>(grad), c.shape, options, cuda);
+                                                        pointer<float>(saved_states), scan_gradients<T, float>(grad),
+                                                        c.shape, options, cuda);
   };
   c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
 #endif

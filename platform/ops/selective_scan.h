@@ -38,12 +38,18 @@ struct ScanGradientTensors {
   Tensor* dh0 = nullptr;  // optional even when h0 is given
 };
 
+// saved_states (CUDA only, optional; f32 of selective_scan_saved_shape(in)): the forward
+// writes there the states its backward starts from (kernels/selective_scan.h), which a
+// backward given them reads instead of running the forward again (without its output) for
+// them. Their values are the scan's own, not part of its defined result.
+Shape selective_scan_saved_shape(const ScanTensors& in);
+
 void selective_scan_forward(const ScanTensors& in, Tensor& out, Tensor* h_final, kernels::ScanOptions options,
-                            const Stream* stream = nullptr);
+                            const Stream* stream = nullptr, Tensor* saved_states = nullptr);
 
 void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Tensor* dh_final,
                              const ScanGradientTensors& grad, kernels::ScanOptions options,
-                             const Stream* stream = nullptr);
+                             const Stream* stream = nullptr, const Tensor* saved_states = nullptr);
 
 // Sequence parallelism's passes over one piece of a sharded sequence, with the exchange
 // between the ranks in the middle. in.h0 must be given: exchange() writes the piece's true
@@ -58,12 +64,13 @@ void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Te
 // selective_scan_backward(in, dout, &dh_final) writes and accumulates it (every gradient of
 // that op; dh0 optional). On CUDA each pair shares its first pass: phase 1 runs once per
 // forward, the adjoint's chunk pass once per backward (kernels/selective_scan.h).
+// saved_states as above (the forward's from the true initial state).
 void selective_scan_forward_exchanging(const ScanTensors& in, Tensor& out, Tensor& reached, Tensor& decay,
                                        const std::function<void()>& exchange, kernels::ScanOptions options,
-                                       const Stream* stream = nullptr);
+                                       const Stream* stream = nullptr, Tensor* saved_states = nullptr);
 void selective_scan_backward_exchanging(const ScanTensors& in, const Tensor& dout, Tensor& dh0_alone,
                                         const Tensor& dh_final, const std::function<void()>& exchange,
                                         const ScanGradientTensors& grad, kernels::ScanOptions options,
-                                        const Stream* stream = nullptr);
+                                        const Stream* stream = nullptr, const Tensor* saved_states = nullptr);
 
 }  // namespace spindle::ops

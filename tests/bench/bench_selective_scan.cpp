@@ -2,10 +2,13 @@
 // D skip; Mamba's shapes (batch 1, d_inner 512, d_state 16) by default.
 //   bench_selective_scan [--length L]... [--channels D] [--state N] [--batch B] [--repeats R]
 //                        [--segments S]...
-// Prints per length: forward and forward+backward median times (CUDA events, after
-// warm-up), the bytes a minimal implementation must move, and the achieved fraction of the
-// device's copy bandwidth (measured here with a device-to-device copy). --segments forces the
-// forward's segment count (0, the default: automatic); several values compare them.
+// Prints per length median times (CUDA events, after warm-up) of: the forward alone (fwd, no
+// states saved: inference); forward + backward as training runs them (fwd+bwd: the forward
+// saves the states its backward starts from); and forward + backward with nothing saved
+// (fb-recomp: the backward runs the forward's scan again first). With each, the bytes a
+// minimal implementation must move and the achieved fraction of the device's copy bandwidth
+// (measured here with a device-to-device copy). --segments forces the forward's segment
+// count (0, the default: automatic); several values compare them.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -96,13 +99,18 @@ int main(int argc, char** argv) {
            dbias = Tensor::zeros({channels}, DType::f32, kGpu);
     const ops::ScanTensors in{&u, &delta, &A, &B, &C, &D, &z, &bias, nullptr};
     const ops::ScanGradientTensors grad{&du, &ddelta, &dA, &dB, &dC, &dD, &dz, &dbias, nullptr};
+    Tensor saved = Tensor::empty(ops::selective_scan_saved_shape(in), DType::f32, kGpu);
     for (const int64_t segments : segment_counts) {
       const kernels::ScanOptions options{.softplus = true, .reverse = false, .forward_segments = segments};
       stream.synchronize();
       reset_peak_device_memory(0);
       const double forward =
           median_ms([&] { ops::selective_scan_forward(in, out, nullptr, options, &stream); }, repeats, stream);
-      const double backward =
+      const double forward_saving = median_ms(
+          [&] { ops::selective_scan_forward(in, out, nullptr, options, &stream, &saved); }, repeats, stream);
+      const double backward_from_saved = median_ms(
+          [&] { ops::selective_scan_backward(in, dout, nullptr, grad, options, &stream, &saved); }, repeats, stream);
+      const double backward_recomputing =
           median_ms([&] { ops::selective_scan_backward(in, dout, nullptr, grad, options, &stream); }, repeats, stream);
       const double peak_gib = device_memory_stats(0).used_peak_bytes / double(1 << 30);
       const double element = 2.0;  // bf16
@@ -130,7 +138,8 @@ int main(int argc, char** argv) {
                     segments_text, ms, anchor_text, versus, bytes / 1e9, gbs, 100 * gbs / bandwidth, peak_gib);
       };
       row("fwd", forward, anchor_f, forward_bytes);
-      row("fwd+bwd", forward + backward, anchor_fb, forward_bytes + backward_bytes);
+      row("fwd+bwd", forward_saving + backward_from_saved, anchor_fb, forward_bytes + backward_bytes);
+      row("fb-recomp", forward + backward_recomputing, anchor_fb, forward_bytes + backward_bytes);
     }
   }
   std::printf("vs anch: anchor time / spindle time (above 1 is faster than mamba_ssm's kernel)\n");

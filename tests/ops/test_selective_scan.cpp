@@ -299,6 +299,9 @@ TEST(SelectiveScan, BadArgumentsAreRefused) {
                                                        {&du, &ddelta, &dA, &dB}, {}),
                Error);
   EXPECT_FALSE(exchanged);
+  // Saved states are the CUDA scan's: refused on the CPU, where no backward reads them.
+  Tensor saved = Tensor::empty(ops::selective_scan_saved_shape(in.tensors()), DType::f64);
+  EXPECT_THROW(ops::selective_scan_forward(in.tensors(), out, nullptr, {}, nullptr, &saved), Error);
 }
 
 }  // namespace

@@ -13,12 +13,26 @@ namespace {
 // from h0 without a fold; several walk many chunks per block, the last segment shorter, a
 // partial chunk last (length 1000) or every chunk unaligned for vector loads (length 1001).
 // Reverse at length 1000: full chunks aligned for vector loads, the short one at the start.
+// `saved`: on the GPU the backward starts from the states a forward saved (poisoned before
+// the forward writes them) instead of saving them itself; the CPU reference is the same.
 struct ScanCase {
   int64_t batch, channels, length, state;
   bool reverse, full;
   int64_t segments = 0;
   bool softplus = true;
+  bool saved = false;
 };
+
+// Where the GPU backward of `c` takes its saved states from: a forward of `tensors` saving
+// them (its output discarded), or null.
+template <typename Forward>
+Tensor saved_states(const Backend& be, ScanCase c, const ops::ScanTensors& tensors, Forward forward) {
+  if (!c.saved || be.device.is_cpu()) return {};
+  Tensor saved = be.parameter_output(ops::selective_scan_saved_shape(tensors));
+  Tensor out = be.output(tensors.u->shape());
+  forward(out, saved);
+  return saved;
+}
 
 struct Inputs {
   Tensor u, delta, A, B, C, D, z, delta_bias, h0;
@@ -58,7 +72,12 @@ std::vector<std::pair<std::string, Tensor>> run_backward(const Backend& be, Scan
   Tensor dh0 = be.parameter_output(in.h0.shape());
   ops::ScanGradientTensors grad{&du, &ddelta, &dA, &dB, &dC};
   if (c.full) grad = {&du, &ddelta, &dA, &dB, &dC, &dD, &dz, &dbias, &dh0};
-  ops::selective_scan_backward(in.tensors(c.full), dout, &dh_final, grad, {.softplus = true, .reverse = c.reverse});
+  const kernels::ScanOptions options{.softplus = true, .reverse = c.reverse, .forward_segments = c.segments};
+  const Tensor saved = saved_states(be, c, in.tensors(c.full), [&](Tensor& out, Tensor& states) {
+    ops::selective_scan_forward(in.tensors(c.full), out, nullptr, options, nullptr, &states);
+  });
+  ops::selective_scan_backward(in.tensors(c.full), dout, &dh_final, grad, options, nullptr,
+                               saved.defined() ? &saved : nullptr);
   std::vector<std::pair<std::string, Tensor>> outputs{{"du", du}, {"ddelta", ddelta}, {"dA", dA}, {"dB", dB}, {"dC", dC}};
   if (c.full) outputs.insert(outputs.end(), {{"dD", dD}, {"dz", dz}, {"ddelta_bias", dbias}, {"dh0", dh0}});
   return outputs;
@@ -121,10 +140,20 @@ std::vector<std::pair<std::string, Tensor>> run_backward_exchanging(const Backen
   ops::ScanGradientTensors grad{&du, &ddelta, &dA, &dB, &dC};
   if (c.full) grad = {&du, &ddelta, &dA, &dB, &dC, &dD, &dz, &dbias};
   Tensor dh0_at_exchange = be.parameter_output(in.h0.shape());
+  const kernels::ScanOptions options{.softplus = true, .reverse = c.reverse, .forward_segments = c.segments};
+  // Saved by the exchanging forward, whose exchange gives it the same h0.
+  const Tensor saved = saved_states(be, c, tensors, [&](Tensor& out, Tensor& states) {
+    Tensor h0 = be.parameter_output(in.h0.shape()), reached = be.parameter_output(in.h0.shape()),
+           decay = be.parameter_output(in.h0.shape());
+    ops::ScanTensors from_exchange = tensors;
+    from_exchange.h0 = &h0;
+    ops::selective_scan_forward_exchanging(from_exchange, out, reached, decay, [&] { h0.copy_from(in.h0); },
+                                           options, nullptr, &states);
+  });
   ops::selective_scan_backward_exchanging(
       tensors, dout, dh0_alone, dh_final,
-      [&] { dh0_at_exchange.copy_from(dh0_alone), dh_final.copy_from(dh_final_value); }, grad,
-      {.softplus = true, .reverse = c.reverse});
+      [&] { dh0_at_exchange.copy_from(dh0_alone), dh_final.copy_from(dh_final_value); }, grad, options, nullptr,
+      saved.defined() ? &saved : nullptr);
   std::vector<std::pair<std::string, Tensor>> outputs{{"dh0_alone", dh0_at_exchange}, {"du", du}, {"ddelta", ddelta},
                                                       {"dA", dA}, {"dB", dB}, {"dC", dC}};
   if (c.full) outputs.insert(outputs.end(), {{"dD", dD}, {"dz", dz}, {"ddelta_bias", dbias}});
@@ -144,6 +173,18 @@ std::vector<std::pair<std::string, Tensor>> run_backward_exchanging(const Backen
 #define SCAN_CASES(name, ...)                                                                              \
   RegisterOpCase({"selective_scan_forward_" name, [](const Backend& be) { return run_forward(be, {__VA_ARGS__}); }}), \
       RegisterOpCase({"selective_scan_backward_" name, [](const Backend& be) { return run_backward(be, {__VA_ARGS__}); }})
+
+#define SCAN_BACKWARD_SAVED_CASE(name, ...)                                                                 \
+  RegisterOpCase({"selective_scan_backward_saved_" name, [](const Backend& be) {                                \
+                    ScanCase c{__VA_ARGS__};                                                                   \
+                    c.saved = true;                                                                            \
+                    return run_backward(be, c);                                                                \
+                  }}),                                                                                         \
+      RegisterOpCase({"selective_scan_backward_exchanging_saved_" name, [](const Backend& be) {                \
+                        ScanCase c{__VA_ARGS__};                                                               \
+                        c.saved = true;                                                                        \
+                        return run_backward_exchanging(be, c);                                                 \
+                      }})
 
 #define SCAN_FORWARD_CASE(name, ...) \
   RegisterOpCase({"selective_scan_forward_" name, [](const Backend& be) { return run_forward(be, {__VA_ARGS__}); }})
@@ -170,6 +211,11 @@ const RegisterOpCase kCases[] = {
     SCAN_EXCHANGING_CASES("b1_d9_l4097_n8_one_segment", 1, 9, 4097, 8, false, true, 1),
     SCAN_EXCHANGING_CASES("b1_d130_l4097_n16_5_segments_reverse", 1, 130, 4097, 16, true, true, 5),
     SCAN_EXCHANGING_CASES("b2_d9_l1001_n8_2_segments", 2, 9, 1001, 8, false, true, 2),
+    SCAN_BACKWARD_SAVED_CASE("b2_d37_l1000_n16", 2, 37, 1000, 16, false, true),
+    SCAN_BACKWARD_SAVED_CASE("b1_d70_l130_n64_reverse_minimal", 1, 70, 130, 64, true, false),
+    SCAN_BACKWARD_SAVED_CASE("b1_d3_l8300_n5_reverse_one_segment", 1, 3, 8300, 5, true, true, 1),
+    SCAN_BACKWARD_SAVED_CASE("b2_d9_l1001_n8_3_segments", 2, 9, 1001, 8, false, true, 3),
+    SCAN_BACKWARD_SAVED_CASE("b1_d130_l4097_n32_reverse", 1, 130, 4097, 32, true, true),
     RegisterOpCase({"selective_scan_forward_exchanging_small_dt_b3_d5_l70001_n16",
                     [](const Backend& be) { return run_forward_exchanging(be, {3, 5, 70001, 16, false, true}, true); }}),
     RegisterOpCase({"selective_scan_forward_exchanging_small_dt_b3_d5_l70001_n16_no_softplus",
