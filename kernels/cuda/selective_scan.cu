@@ -47,6 +47,12 @@ __device__ __forceinline__ float softplus(float x) {
   return x > 20.0f ? x : (y < 0.0625f ? series : log_form);
 }
 __device__ __forceinline__ float sigmoid(float x) { return __fdividef(1.0f, 1.0f + __expf(-x)); }
+// d softplus(x) / dx = sigmoid(x) = 1 - e^-softplus(x), from dt = softplus(x): below dt = 1/16
+// a series (truncation under 2e-9 relative; 1 - e^-dt would lose bits there).
+__device__ __forceinline__ float softplus_slope(float dt) {
+  const float series = dt * (1.0f - dt * (0.5f - dt * (1.0f / 6.0f - dt * (1.0f / 24.0f - dt * (1.0f / 120.0f)))));
+  return dt < 0.0625f ? series : 1.0f - __expf(-dt);
+}
 // A step's dt from its raw value delta + delta_bias.
 __device__ __forceinline__ float dt_of(float raw, bool use_softplus) { return use_softplus ? softplus(raw) : raw; }
 
@@ -261,10 +267,22 @@ __device__ __forceinline__ void store_channel_states(const float (&values)[kPer]
   }
 }
 
+// 16-byte asynchronous copy from global to shared memory (cp.async, through L2 only); with
+// src_bytes 0 nothing is read and the 16 bytes are zero-filled.
+__device__ __forceinline__ void copy_async_16(void* shared_dst, const void* src, int src_bytes) {
+  const unsigned dst = static_cast<unsigned>(__cvta_generic_to_shared(shared_dst));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(dst), "l"(src), "r"(src_bytes) : "memory");
+}
+__device__ __forceinline__ void commit_async_copies() { asm volatile("cp.async.commit_group;" ::: "memory"); }
+// This thread's committed copies have landed (and are visible to it).
+__device__ __forceinline__ void wait_async_copies() { asm volatile("cp.async.wait_group 0;" ::: "memory"); }
+
 // One chunk's inputs held in registers while the previous chunk is scanned: kTiles
 // per-channel tiles (64 channels x kChunk steps) and kStateTiles B/C tiles (kN x kChunk), in
 // 16-byte vectors. Only chunks whose every row moves in vectors (vector_rows) take this path;
-// the others load synchronously.
+// the others load synchronously. Where registers are short, the vectors can wait in shared
+// memory instead (stage: asynchronous copies, each thread its own slots; unstage after
+// wait_async_copies: each thread reads back its own, so no barrier is needed either way).
 template <typename T, int kN, int kTiles, int kStateTiles>
 struct ChunkPrefetch {
   static constexpr int kVec = 16 / sizeof(T), kPerRow = kChunk / kVec;
@@ -274,6 +292,56 @@ struct ChunkPrefetch {
   static_assert(kTiles >= 1 && kStateTiles >= 1, "dt and B at least");
   uint4 rows[kTiles][kRowVectors];
   uint4 states[kStateTiles][kStateVectors];
+  // Shared-memory slots for stage / unstage: per tile, one per (row, vector); per B/C tile, one
+  // per (state, vector).
+  static constexpr int row_slots() { return kChannelsPerBlock * kPerRow; }
+  static constexpr int state_slots() { return kN * kPerRow; }
+  static constexpr size_t staged_bytes() {
+    return (static_cast<size_t>(kTiles) * row_slots() + kStateTiles * state_slots()) * sizeof(uint4);
+  }
+
+  __device__ static void stage(uint4* slots, const T* const (&tiles)[kTiles],
+                               const T* const (&state_tiles)[kStateTiles], int64_t row0, int valid, int64_t b,
+                               int64_t state, int64_t length, Chunk ch) {
+    const T* any = state_tiles[0];  // a valid address for the zero-filled copies (nothing read)
+#pragma unroll
+    for (int t = 0; t < kTiles; ++t) {
+#pragma unroll
+      for (int m = 0; m < kRowVectors; ++m) {
+        const int q = threadIdx.x + m * kChannelThreads, r = q / kPerRow, v = q % kPerRow;
+        const bool real = tiles[t] && r < valid;
+        copy_async_16(slots + t * row_slots() + q, real ? tiles[t] + (row0 + r) * length + ch.first + v * kVec : any,
+                      real ? 16 : 0);
+      }
+    }
+#pragma unroll
+    for (int t = 0; t < kStateTiles; ++t) {
+#pragma unroll
+      for (int m = 0; m < kStateVectors; ++m) {
+        const int q = threadIdx.x + m * kChannelThreads, n = q / kPerRow, v = q % kPerRow;
+        if (q >= state_slots()) continue;
+        const bool real = n < state;
+        copy_async_16(slots + kTiles * row_slots() + t * state_slots() + q,
+                      real ? state_tiles[t] + (b * state + n) * length + ch.first + v * kVec : any, real ? 16 : 0);
+      }
+    }
+  }
+
+  __device__ void unstage(const uint4* slots) {
+#pragma unroll
+    for (int t = 0; t < kTiles; ++t) {
+#pragma unroll
+      for (int m = 0; m < kRowVectors; ++m) rows[t][m] = slots[t * row_slots() + threadIdx.x + m * kChannelThreads];
+    }
+#pragma unroll
+    for (int t = 0; t < kStateTiles; ++t) {
+#pragma unroll
+      for (int m = 0; m < kStateVectors; ++m) {
+        const int q = threadIdx.x + m * kChannelThreads;
+        states[t][m] = q < state_slots() ? slots[kTiles * row_slots() + t * state_slots() + q] : make_uint4(0, 0, 0, 0);
+      }
+    }
+  }
 
   // Issues the loads of chunk ch: rows row0.. of `tiles`, rows of batch b of `state_tiles`.
   __device__ void load(const T* const (&tiles)[kTiles], const T* const (&state_tiles)[kStateTiles],
@@ -660,17 +728,15 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCuda
 // Backward.
 
 // The backward's per (channel, step) factors, once per tile entry instead of in every state
-// thread: delta -> dt, and d dt / d delta into sg_tile where given (sigmoid of the raw dt, or
-// 1); with z, dout -> dL/dy = dout * silu(z) and, with gate_gradient, z -> dout * silu'(z).
-// Columns past the chunk's end are left as they are (sg_tile's unset).
-__device__ void backward_step_factors(float* dt_tile, float* sg_tile, float* g_tile, float* z_tile,
-                                      bool gate_gradient, int valid, Chunk ch, const float* bias, int64_t d0,
-                                      const ScanOptions& o) {
+// thread: delta -> dt where dt_tile is given (null: it holds dt already); with z, dout ->
+// dL/dy = dout * silu(z) and, with gate_gradient, z -> dout * silu'(z). Columns past the
+// chunk's end are left as they are.
+__device__ void backward_step_factors(float* dt_tile, float* g_tile, float* z_tile, bool gate_gradient, int valid,
+                                      Chunk ch, const float* bias, int64_t d0, const ScanOptions& o) {
+  if (!dt_tile && !z_tile) return;
   for_each_data_entry(valid, ch, [&](int row, int column) {
     const int at = row * kRow + column;
-    const float raw = dt_tile[at] + (bias ? bias[d0 + row] : 0.0f);
-    dt_tile[at] = dt_of(raw, o.softplus);
-    if (sg_tile) sg_tile[at] = o.softplus ? sigmoid(raw) : 1.0f;
+    if (dt_tile) dt_tile[at] = dt_of(dt_tile[at] + (bias ? bias[d0 + row] : 0.0f), o.softplus);
     const float dout_t = g_tile[at];
     if (z_tile) {
       const float z = z_tile[at], sz = sigmoid(z);
@@ -702,7 +768,7 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
   if (in.z) load_rows(z_tile, in.z, row0, kChannelsPerBlock, valid, s.length, ch);
   load_state_inputs<T, kN>(c_tile, in.C, b, s.state, s.length, ch);
   __syncthreads();
-  backward_step_factors(dt_tile, nullptr, g_tile, in.z ? z_tile : nullptr, false, valid, ch, in.delta_bias, d0, o);
+  backward_step_factors(dt_tile, g_tile, in.z ? z_tile : nullptr, false, valid, ch, in.delta_bias, d0, o);
   __syncthreads();
   const int r = threadIdx.x / kSplit, part = threadIdx.x % kSplit;
   if (r >= valid) return;
@@ -755,17 +821,21 @@ constexpr int kChannelWarps = kChannelThreads / 32;
 // and at least the four steps a reduce-scatter takes.
 constexpr int gradient_sub_steps(int per) { return per >= 8 ? 4 : kChunk / per; }
 
-template <int kN>
+template <typename T, int kN>
 struct GradientLayout {
-  static constexpr int kTiles = 5;            // dt, sigmoid(raw dt), u, dout * gate, dout * gate'(z)
+  static constexpr int kTiles = 4;            // dt, u, dout * gate, dout * gate'(z)
   static constexpr int kSumRow = 2 * kN + 1;  // one warp's dB then dC terms of one step, padded
+  // The next chunk's delta, u, dout, z; B, C, copied in while one is walked.
+  using Staged = ChunkPrefetch<T, kN, 4, 2>;
   // Tiles, then the B and C tiles (time-major), then the warps' dB/dC sums per step of a
   // sub-chunk, then each thread's states at the chunk's end (the next chunk's start: kept
-  // here rather than in registers through the walk back, which would spill).
+  // here rather than in registers through the walk back, which would spill), then the
+  // staged next chunk.
   static constexpr size_t kSumsFloats = static_cast<size_t>(kChannelWarps) * gradient_sub_steps(kN / kSplit) * kSumRow;
   static constexpr size_t kFloats = static_cast<size_t>(kTiles) * kChannelsPerBlock * kRow + 2 * kChunk * kN +
                                     kSumsFloats + static_cast<size_t>(kChannelThreads) * (kN / kSplit);
-  static constexpr size_t kBytes = kFloats * sizeof(float);
+  static_assert(kFloats % 4 == 0, "the staged chunk's slots start 16-byte aligned");
+  static constexpr size_t kBytes = kFloats * sizeof(float) + Staged::staged_bytes();
 };
 
 // Which of a thread's values it holds summed over the warp's channels: v[m] is value first + m.
@@ -809,18 +879,19 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 3 : 1) chunk_gradi
   constexpr int kPer = kN / kSplit, kSub = gradient_sub_steps(kPer), kSubs = kChunk / kSub;
   constexpr int kValues = 2 * kPer;  // a thread's dB then dC terms of one step
   constexpr int kHeld = kValues > kChannelsPerWarp ? kValues / kChannelsPerWarp : 1;
-  constexpr int kSumRow = GradientLayout<kN>::kSumRow;
+  using Layout = GradientLayout<T, kN>;
+  constexpr int kSumRow = Layout::kSumRow;
   static_assert(kChunk % kSub == 0 && kSub % 4 == 0, "whole sub-chunks of four-step groups");
   extern __shared__ float shared[];
-  float* dt_tile = shared;                              // delta -> dt; then ddelta
-  float* sg_tile = dt_tile + kChannelsPerBlock * kRow;  // d dt / d delta (sigmoid of the raw dt, or 1)
-  float* u_tile = sg_tile + kChannelsPerBlock * kRow;   // u; then du
-  float* g_tile = u_tile + kChannelsPerBlock * kRow;    // dout -> dL/dy = dout * silu(z)
-  float* z_tile = g_tile + kChannelsPerBlock * kRow;    // z -> dout * silu'(z); then dz
+  float* dt_tile = shared;                             // delta -> dt; then ddelta
+  float* u_tile = dt_tile + kChannelsPerBlock * kRow;  // u; then du
+  float* g_tile = u_tile + kChannelsPerBlock * kRow;   // dout -> dL/dy = dout * silu(z)
+  float* z_tile = g_tile + kChannelsPerBlock * kRow;   // z -> dout * silu'(z); then dz
   float* b_tile = z_tile + kChannelsPerBlock * kRow;
   float* c_tile = b_tile + kChunk * kN;
   float* warp_sums = c_tile + kChunk * kN;  // [warp][step of the sub-chunk][dB states, dC states]
-  float* chunk_end = warp_sums + GradientLayout<kN>::kSumsFloats;  // [state k of the thread][thread]
+  float* chunk_end = warp_sums + Layout::kSumsFloats;  // [state k of the thread][thread]
+  uint4* staged_slots = reinterpret_cast<uint4*>(shared + Layout::kFloats);
   const int64_t segment = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
   const int64_t segments = selective_scan_saved_segments(s.length);
   const int64_t first_chunk = segment * kScanSavedChunks;
@@ -855,18 +926,44 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 3 : 1) chunk_gradi
   float dA[kPer] = {}, dD = 0.0f, dbias = 0.0f;
   const int64_t blocks = gridDim.y;
   float* db_out = state_grads + ((b * blocks + blockIdx.y) * 2) * s.state * s.length;
+  const T* const tiles[4] = {in.delta, in.u, dout, in.z};
+  const T* const state_tiles[2] = {in.B, in.C};
+  float* const tile_of[4] = {dt_tile, u_tile, g_tile, z_tile};
+  float* const state_tile_of[2] = {b_tile, c_tile};
+  bool next_staged = false;
+  auto fetch = [&](int64_t c) {
+    const Chunk ch = chunk_of(c, s.length, o.reverse);
+    next_staged = vector_chunk(tiles, s.length, ch) && vector_chunk(state_tiles, s.length, ch);
+    if (next_staged) {
+      Layout::Staged::stage(staged_slots, tiles, state_tiles, row0, valid, b, s.state, s.length, ch);
+      commit_async_copies();
+    }
+  };
+  fetch(first_chunk);
   for (int64_t c = first_chunk; c < end_chunk; ++c) {
     const Chunk ch = chunk_of(c, s.length, o.reverse);
     if (c > first_chunk) __syncthreads();  // the previous chunk's gradients are stored
-    load_rows(dt_tile, in.delta, row0, kChannelsPerBlock, valid, s.length, ch);
-    load_rows(u_tile, in.u, row0, kChannelsPerBlock, valid, s.length, ch);
-    load_rows(g_tile, dout, row0, kChannelsPerBlock, valid, s.length, ch);
-    if (in.z) load_rows(z_tile, in.z, row0, kChannelsPerBlock, valid, s.length, ch);
-    load_state_inputs<T, kN>(b_tile, in.B, b, s.state, s.length, ch);
-    load_state_inputs<T, kN>(c_tile, in.C, b, s.state, s.length, ch);
+    const bool staged = next_staged;
+    if (staged) {
+      wait_async_copies();
+      typename Layout::Staged chunk;
+      chunk.unstage(staged_slots);
+      chunk.store(tile_of, state_tile_of, in.delta_bias, d0, s.channels, o.softplus);
+    } else {
+      load_rows(dt_tile, in.delta, row0, kChannelsPerBlock, valid, s.length, ch);
+      load_rows(u_tile, in.u, row0, kChannelsPerBlock, valid, s.length, ch);
+      load_rows(g_tile, dout, row0, kChannelsPerBlock, valid, s.length, ch);
+      if (in.z) load_rows(z_tile, in.z, row0, kChannelsPerBlock, valid, s.length, ch);
+      load_state_inputs<T, kN>(b_tile, in.B, b, s.state, s.length, ch);
+      load_state_inputs<T, kN>(c_tile, in.C, b, s.state, s.length, ch);
+    }
+    // Each thread's slots are free once it has unstaged them: the next chunk's copies run
+    // while this one is walked.
+    if (c + 1 < end_chunk) fetch(c + 1);
     __syncthreads();
     // Rows past `valid` stay zero: their threads walk the chunk with nothing to add.
-    backward_step_factors(dt_tile, sg_tile, g_tile, in.z ? z_tile : nullptr, true, valid, ch, in.delta_bias, d0, o);
+    backward_step_factors(staged ? nullptr : dt_tile, g_tile, in.z ? z_tile : nullptr, true, valid, ch,
+                          in.delta_bias, d0, o);
     __syncthreads();
     const float* carry_in = adjoints.chunk_state + chunk_index(b, c, d, s, adjoints.chunks) * s.state;
     float carry[kPer];
@@ -944,7 +1041,8 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 3 : 1) chunk_gradi
         if (active && t < ch.count) {
           const int at_step = r * kRow + step_column<kReverse>(t);
           const float dt = dt_tile[at_step], u = u_tile[at_step], g = g_tile[at_step];
-          const float draw = (state_terms[0] * (1.0f / kLog2e) + u * input_terms[0]) * sg_tile[at_step];
+          const float slope = o.softplus ? softplus_slope(dt) : 1.0f;  // d dt / d delta
+          const float draw = (state_terms[0] * (1.0f / kLog2e) + u * input_terms[0]) * slope;
           dD += g * u;
           dbias += draw;
           u_tile[at_step] = dt * input_terms[0] + skip * g;
@@ -1182,7 +1280,7 @@ void run_gradient_phase(const ScanCudaInputs<Dev<T>>& in, const Dev<T>* dout, co
     constexpr int kN = decltype(capacity)::value;
     constexpr bool kReverse = decltype(reverse)::value;
     launch_channel_kernel(chunk_gradients_kernel<Dev<T>, kN, kReverse>, channel_grid(s, segments),
-                          GradientLayout<kN>::kBytes, stream, in, dout, g, s, o, saved, workspace.adjoints(), part,
+                          GradientLayout<Dev<T>, kN>::kBytes, stream, in, dout, g, s, o, saved, workspace.adjoints(), part,
                           state_grads.get());
   });
   check_launch("chunk_gradients_kernel");
@@ -1275,7 +1373,7 @@ ScanOccupancy selective_scan_occupancy_cuda(int64_t state) {
     o.chunk_adjoints =
         blocks_per_multiprocessor(chunk_adjoints_kernel<T, kN, false>, kChannelThreads, kChunkAdjointsBytes<kN>);
     o.chunk_gradients =
-        blocks_per_multiprocessor(chunk_gradients_kernel<T, kN, false>, kChannelThreads, GradientLayout<kN>::kBytes);
+        blocks_per_multiprocessor(chunk_gradients_kernel<T, kN, false>, kChannelThreads, GradientLayout<T, kN>::kBytes);
   });
   return o;
 }
