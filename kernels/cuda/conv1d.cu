@@ -11,8 +11,6 @@
 namespace spindle::kernels {
 namespace {
 
-constexpr int kTile = 256;  // time steps per block iteration (= threads per block)
-
 // Input at time t of one (batch, channel) row; negative t reads the context or zero.
 template <typename T>
 __device__ float input_at(const T* x_row, const T* context_row, int64_t t, int width) {
@@ -20,48 +18,37 @@ __device__ float input_at(const T* x_row, const T* context_row, int64_t t, int w
   return context_row ? to_float(context_row[t + width - 1]) : 0.0f;
 }
 
-template <typename T>
-__device__ float preactivation(const T* x_row, const T* context_row, const float* weight_row, float bias, int64_t t,
-                               int width) {
-  float sum = bias;
-#pragma unroll
-  for (int k = 0; k < kMaxConvWidth; ++k) {
-    if (k < width) sum += weight_row[k] * input_at(x_row, context_row, t - (width - 1) + k, width);
-  }
-  return sum;
-}
-
-// Forward tiles: each thread makes kStepsPerThread consecutive outputs, so rows whose tile
-// is 16-byte aligned are read and written in 16-byte pieces (8 bf16), and the inputs come
-// from shared memory once per block instead of width times per output.
-constexpr int kForwardThreads = 128;
+// Tiles of both passes: each thread handles kStepsPerThread consecutive times, so rows whose
+// tile is 16-byte aligned are read and written in 16-byte pieces (8 bf16), and the inputs
+// come from shared memory once per block instead of width times per output.
+constexpr int kTileThreads = 128;
 constexpr int kStepsPerThread = 8;
-constexpr int kForwardTile = kForwardThreads * kStepsPerThread;
+constexpr int kTileSteps = kTileThreads * kStepsPerThread;
 static_assert(kMaxConvWidth <= kStepsPerThread, "the halo fits one thread's run");
 
-// Grid: (time tiles of kForwardTile, batch * channels). window[i] holds the input at time
+// Grid: (time tiles of kTileSteps, batch * channels). window[i] holds the input at time
 // start - kStepsPerThread + i: the tile and, before it, the previous times (or context).
 template <typename T>
-__global__ void __launch_bounds__(kForwardThreads) conv1d_forward_kernel(const T* x, const float* weight,
+__global__ void __launch_bounds__(kTileThreads) conv1d_forward_kernel(const T* x, const float* weight,
                                                                          const float* bias, const T* context, T* y,
                                                                          Conv1dShape shape, bool silu) {
-  __shared__ __align__(16) float window[kStepsPerThread + kForwardTile];
+  __shared__ __align__(16) float window[kStepsPerThread + kTileSteps];
   const int64_t row = blockIdx.y;
   const int64_t c = row % shape.channels;
-  const int64_t start = static_cast<int64_t>(blockIdx.x) * kForwardTile;
+  const int64_t start = static_cast<int64_t>(blockIdx.x) * kTileSteps;
   const int w = shape.width;
   const T* x_row = x + row * shape.length;
   const T* context_row = context ? context + row * (w - 1) : nullptr;
   T* y_row = y + row * shape.length;
   const int64_t first = start + threadIdx.x * kStepsPerThread;  // this thread's outputs: first .. first + 7
-  const bool whole = start + kForwardTile <= shape.length && aligned16(x_row + start) && aligned16(y_row + start);
+  const bool whole = start + kTileSteps <= shape.length && aligned16(x_row + start) && aligned16(y_row + start);
 
   if (whole) {
     float v[kStepsPerThread];
     load8(x_row + first, v);
     store8(window + kStepsPerThread + threadIdx.x * kStepsPerThread, v);
   } else {
-    for (int i = threadIdx.x; i < kForwardTile; i += blockDim.x) {
+    for (int i = threadIdx.x; i < kTileSteps; i += blockDim.x) {
       window[kStepsPerThread + i] = start + i < shape.length ? to_float(x_row[start + i]) : 0.0f;
     }
   }
@@ -105,96 +92,155 @@ __global__ void __launch_bounds__(kForwardThreads) conv1d_forward_kernel(const T
   }
 }
 
-// The backward's work per channel: tiles of kTile steps over every batch row (a row's tiles
-// start at -(width-1), so its first tile also makes the context's gradient), split into
-// segments of consecutive tiles, one block each.
-struct BackwardTiles {
-  int64_t per_row, per_segment, segments;
-};
-
-// Grid: (segments, channels). Block (g, c) runs segment g of channel c and writes its sums
-// of the weight and bias gradients into row g of weight_partial (segments, channels x
-// width) and of bias_partial (segments, channels); the rows are then added in segment
-// order, so the sums are deterministic without atomics.
+// Backward tiles: a block per (time tile of kTileSteps, row), each thread owning
+// kStepsPerThread consecutive times, as in the forward. The block recomputes dpre = dy x
+// silu'(pre) for its times and the width-1 after them (the inputs it owns feed those
+// outputs), writes dx (and, in a row's first tile, the context's gradient), and sums its
+// weight and bias gradients into row (batch entry x tiles + tile) of the partials, which
+// are then added in row order (deterministic, no atomics).
 template <typename T>
-__global__ void conv1d_backward_kernel(const T* x, const float* weight, const float* bias, const T* context,
-                                       const T* dy, T* dx, float* weight_partial, float* bias_partial, T* dcontext,
-                                       Conv1dShape shape, BackwardTiles tiles, bool silu) {
-  __shared__ float dpre[kTile + kMaxConvWidth - 1];
-  __shared__ float warp_partials[kMaxConvWidth + 1][kTile / 32];
-  const int64_t c = blockIdx.y;
+__global__ void __launch_bounds__(kTileThreads) conv1d_backward_kernel(const T* x, const float* weight,
+                                                                          const float* bias, const T* context,
+                                                                          const T* dy, T* dx, float* weight_partial,
+                                                                          float* bias_partial, T* dcontext,
+                                                                          Conv1dShape shape, bool silu) {
+  // inputs[i]: x at time start - kStepsPerThread + i; dpre[i]: dpre at time start + i.
+  __shared__ __align__(16) float inputs[kTileSteps + 2 * kStepsPerThread];
+  __shared__ __align__(16) float dpre[kTileSteps + kStepsPerThread];
+  __shared__ float warp_partials[kMaxConvWidth + 1][kTileThreads / 32];
+  const int64_t row = blockIdx.y, c = row % shape.channels, b_index = row / shape.channels;
+  const int64_t start = static_cast<int64_t>(blockIdx.x) * kTileSteps;
   const int w = shape.width;
-  const float* weight_row = weight + c * w;
-  const float b = bias ? bias[c] : 0.0f;
-  float dweight_local[kMaxConvWidth] = {};
-  float dbias_local = 0.0f;
+  const T* x_row = x + row * shape.length;
+  const T* dy_row = dy + row * shape.length;
+  const T* context_row = context ? context + row * (w - 1) : nullptr;
+  T* dx_row = dx + row * shape.length;
+  const int64_t first = start + threadIdx.x * kStepsPerThread;  // this thread's times: first .. first + 7
+  const bool whole = start + kTileSteps <= shape.length && aligned16(x_row + start) && aligned16(dy_row + start) &&
+                     aligned16(dx_row + start);
 
-  const int64_t first_tile = blockIdx.x * tiles.per_segment;
-  const int64_t end_tile = min(first_tile + tiles.per_segment, shape.batch * tiles.per_row);
-  for (int64_t tile = first_tile; tile < end_tile; ++tile) {
-    const int64_t row = (tile / tiles.per_row) * shape.channels + c;
-    const int64_t start = -(w - 1) + (tile % tiles.per_row) * kTile;
-    const T* x_row = x + row * shape.length;
-    const T* dy_row = dy + row * shape.length;
-    const T* context_row = context ? context + row * (w - 1) : nullptr;
-    // dpre for times start .. start + kTile + w - 2 (what this tile's inputs feed).
-    for (int i = threadIdx.x; i < kTile + w - 1; i += blockDim.x) {
-      const int64_t t = start + i;
-      float grad = 0.0f;
-      if (t >= 0 && t < shape.length) {
-        grad = to_float(dy_row[t]);
-        if (silu) {
-          const float pre = preactivation(x_row, context_row, weight_row, b, t, w);
-          const float s = 1.0f / (1.0f + __expf(-pre));
-          grad *= s * (1.0f + pre * (1.0f - s));
-        }
-      }
-      dpre[i] = grad;
+  if (whole) {
+    float v[kStepsPerThread];
+    load8(x_row + first, v);
+    store8(inputs + kStepsPerThread + threadIdx.x * kStepsPerThread, v);
+  } else {
+    for (int i = threadIdx.x; i < kTileSteps; i += blockDim.x) {
+      inputs[kStepsPerThread + i] = start + i < shape.length ? to_float(x_row[start + i]) : 0.0f;
     }
-    __syncthreads();
-    // Input time s = start + threadIdx.x feeds outputs s + (w-1) - k.
-    const int64_t s = start + threadIdx.x;
-    if (s < shape.length) {
-      float sum = 0.0f;
-#pragma unroll
-      for (int k = 0; k < kMaxConvWidth; ++k) {
-        if (k < w) sum += weight_row[k] * dpre[threadIdx.x + (w - 1) - k];
-      }
-      if (s >= 0) {
-        dx[row * shape.length + s] = from_float<T>(sum);
-      } else if (dcontext) {
-        dcontext[row * (w - 1) + s + w - 1] = from_float<T>(sum);
-      }
-    }
-    // Output time t = start + (w-1) + threadIdx.x contributes to the parameter gradients.
-    const int64_t t = start + (w - 1) + threadIdx.x;
-    if (t < shape.length) {
-      const float grad = dpre[threadIdx.x + w - 1];
-      dbias_local += grad;
-#pragma unroll
-      for (int k = 0; k < kMaxConvWidth; ++k) {
-        if (k < w) dweight_local[k] += grad * input_at(x_row, context_row, t - (w - 1) + k, w);
-      }
-    }
-    __syncthreads();
   }
-  // Block reduction of the w + 1 parameter-gradient sums.
+  if (threadIdx.x < kStepsPerThread) {  // the times before the tile, and after it
+    const int64_t before = start - kStepsPerThread + threadIdx.x, after = start + kTileSteps + threadIdx.x;
+    inputs[threadIdx.x] = before >= -(w - 1) ? input_at(x_row, context_row, before, w) : 0.0f;
+    inputs[kStepsPerThread + kTileSteps + threadIdx.x] = after < shape.length ? to_float(x_row[after]) : 0.0f;
+  }
+  __syncthreads();
+
+  const float* weight_row = weight + c * w;
+  // tap[m]: weight m; lag_tap[q] = tap[w-1-q], the tap between an input and the output q later.
+  float tap[kMaxConvWidth], lag_tap[kMaxConvWidth];
+#pragma unroll
+  for (int m = 0; m < kMaxConvWidth; ++m) {
+    tap[m] = m < w ? weight_row[m] : 0.0f;
+    lag_tap[m] = m < w ? weight_row[w - 1 - m] : 0.0f;
+  }
+  const float b = bias ? bias[c] : 0.0f;
+  // dpre at time t from the inputs window (index of time t: t - start + kStepsPerThread) and dy.
+  auto dpre_at = [&](int at, float grad) {
+    if (!silu) return grad;
+    float pre = b;
+#pragma unroll
+    for (int m = 0; m < kMaxConvWidth; ++m) {
+      if (m < w) pre += tap[m] * inputs[at - (w - 1) + m];  // taps in the reference's order
+    }
+    const float s = 1.0f / (1.0f + __expf(-pre));
+    return grad * s * (1.0f + pre * (1.0f - s));
+  };
+  float grads[kStepsPerThread];
+  if (whole) {
+    load8(dy_row + first, grads);
+  } else {
+#pragma unroll
+    for (int j = 0; j < kStepsPerThread; ++j) grads[j] = first + j < shape.length ? to_float(dy_row[first + j]) : 0.0f;
+  }
+  const int own = threadIdx.x * kStepsPerThread;  // tile offset of this thread's first time
+#pragma unroll
+  for (int j = 0; j < kStepsPerThread; ++j) grads[j] = dpre_at(own + j + kStepsPerThread, grads[j]);
+  store8(dpre + own, grads);
+  if (threadIdx.x < kStepsPerThread) {  // dpre of the times after the tile that its inputs feed
+    const int64_t t = start + kTileSteps + threadIdx.x;
+    const bool fed = threadIdx.x < w - 1 && t < shape.length;
+    dpre[kTileSteps + threadIdx.x] =
+        fed ? dpre_at(kTileSteps + threadIdx.x + kStepsPerThread, to_float(dy_row[t])) : 0.0f;
+  }
+  __syncthreads();
+
+  // Input time s feeds outputs s + (w-1) - k for taps k: dx(s) = sum_k tap[k] dpre(s + w-1 - k),
+  // summed over the lag q = w-1 - k so that every register index is a constant.
+  float later[2 * kStepsPerThread];
+  load8(dpre + own, later);
+  load8(dpre + own + kStepsPerThread, later + kStepsPerThread);
+  float out[kStepsPerThread];
+#pragma unroll
+  for (int j = 0; j < kStepsPerThread; ++j) {
+    float sum = 0.0f;
+#pragma unroll
+    for (int q = kMaxConvWidth - 1; q >= 0; --q) {
+      if (q < w) sum += lag_tap[q] * later[j + q];
+    }
+    out[j] = sum;
+  }
+  if (whole) {
+    store8(dx_row + first, out);
+  } else {
+#pragma unroll
+    for (int j = 0; j < kStepsPerThread; ++j) {
+      if (first + j < shape.length) dx_row[first + j] = from_float<T>(out[j]);
+    }
+  }
+  // The context's gradient: input times -(w-1) .. -1, in the row's first tile.
+  if (dcontext && start == 0 && threadIdx.x < w - 1) {
+    const int s = threadIdx.x - (w - 1);
+    float sum = 0.0f;
+#pragma unroll
+    for (int k = 0; k < kMaxConvWidth; ++k) {
+      const int at = s + (w - 1) - k;
+      if (k < w && at >= 0) sum += tap[k] * dpre[at];
+    }
+    dcontext[row * (w - 1) + threadIdx.x] = from_float<T>(sum);
+  }
+
+  // Weight and bias gradients of the times this thread owns: dpre(t) x(t - (w-1) + m), kept
+  // per right-aligned tap q = m + kStepsPerThread - w (window[j + 1 + q]: constant indices).
+  float window[2 * kStepsPerThread];
+  load8(inputs + own, window);
+  load8(inputs + own + kStepsPerThread, window + kStepsPerThread);
+  float dweight_local[kStepsPerThread] = {}, dbias_local = 0.0f;
+#pragma unroll
+  for (int j = 0; j < kStepsPerThread; ++j) {
+    const float grad = later[j];  // zero past the row's end
+    dbias_local += grad;
+#pragma unroll
+    for (int q = 0; q < kStepsPerThread; ++q) {
+      if (q >= kStepsPerThread - w) dweight_local[q] += grad * window[j + 1 + q];
+    }
+  }
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
 #pragma unroll
-  for (int k = 0; k <= kMaxConvWidth; ++k) {
-    if (k <= w) {  // unrolled with constant indices: the local sums stay in registers
-      const float v = warp_sum(k < w ? dweight_local[k] : dbias_local);
-      if (lane == 0) warp_partials[k][warp] = v;
+  for (int q = 0; q <= kStepsPerThread; ++q) {
+    if (q == kStepsPerThread || q >= kStepsPerThread - w) {  // tap m = q - (kStepsPerThread - w), then the bias
+      const float v = warp_sum(q < kStepsPerThread ? dweight_local[q] : dbias_local);
+      if (lane == 0) warp_partials[q < kStepsPerThread ? q - (kStepsPerThread - w) : w][warp] = v;
     }
   }
   __syncthreads();
   if (threadIdx.x <= w) {
     float total = 0.0f;
-    for (int i = 0; i < kTile / 32; ++i) total += warp_partials[threadIdx.x][i];
+    for (int i = 0; i < kTileThreads / 32; ++i) total += warp_partials[threadIdx.x][i];
+    const int64_t partial_row = b_index * gridDim.x + blockIdx.x;
     if (threadIdx.x < w) {
-      weight_partial[(blockIdx.x * shape.channels + c) * w + threadIdx.x] = total;
+      weight_partial[(partial_row * shape.channels + c) * w + threadIdx.x] = total;
     } else {
-      bias_partial[blockIdx.x * shape.channels + c] = total;
+      bias_partial[partial_row * shape.channels + c] = total;
     }
   }
 }
@@ -207,44 +253,35 @@ template <typename T>
 void causal_conv1d_forward_cuda(const T* x, const float* weight, const float* bias, const T* context, T* y,
                                 Conv1dShape shape, bool silu, cudaStream_t stream) {
   if (shape.batch * shape.channels * shape.length == 0) return;
-  const dim3 grid(static_cast<unsigned>((shape.length + kForwardTile - 1) / kForwardTile),
+  const dim3 grid(static_cast<unsigned>((shape.length + kTileSteps - 1) / kTileSteps),
                   static_cast<unsigned>(shape.batch * shape.channels));
-  conv1d_forward_kernel<<<grid, kForwardThreads, 0, stream>>>(reinterpret_cast<const Device<T>*>(x), weight, bias,
+  conv1d_forward_kernel<<<grid, kTileThreads, 0, stream>>>(reinterpret_cast<const Device<T>*>(x), weight, bias,
                                                     reinterpret_cast<const Device<T>*>(context),
                                                     reinterpret_cast<Device<T>*>(y), shape, silu);
   check_launch("conv1d_forward_kernel");
 }
-
-// About kBackwardBlocksPerSm blocks per multiprocessor over all channels' segments: one
-// block per channel alone leaves the walk over a long sequence latency-bound.
-constexpr int64_t kBackwardBlocksPerSm = 8;
 
 template <typename T>
 void causal_conv1d_backward_cuda(const T* x, const float* weight, const float* bias, const T* context, const T* dy,
                                  T* dx, float* dweight, float* dbias, T* dcontext, Conv1dShape shape, bool silu,
                                  cudaStream_t stream) {
   if (shape.channels == 0 || shape.batch == 0) return;
-  BackwardTiles tiles{};
-  tiles.per_row = (shape.length + shape.width - 1 + kTile - 1) / kTile;
-  const int64_t total = shape.batch * tiles.per_row;
-  if (total == 0) return;  // no steps and no context (length 0, width 1)
-  const int64_t wanted = (kBackwardBlocksPerSm * multiprocessor_count() + shape.channels - 1) / shape.channels;
-  const int64_t segments = std::clamp<int64_t>(wanted, 1, total);
-  tiles.per_segment = (total + segments - 1) / segments;
-  tiles.segments = (total + tiles.per_segment - 1) / tiles.per_segment;
-  const int64_t weight_width = shape.channels * shape.width;
-  Scratch partial(static_cast<size_t>(tiles.segments * (weight_width + shape.channels)) * sizeof(float), stream,
+  if (shape.length == 0 && shape.width == 1) return;  // no steps and no context
+  // One tile at least: with no steps, the context's gradient (zero) is still written.
+  const int64_t tiles = std::max<int64_t>((shape.length + kTileSteps - 1) / kTileSteps, 1);
+  const int64_t partial_rows = shape.batch * tiles, weight_width = shape.channels * shape.width;
+  Scratch partial(static_cast<size_t>(partial_rows * (weight_width + shape.channels)) * sizeof(float), stream,
                   "conv1d backward workspace");
   float* weight_partial = partial.get();
-  float* bias_partial = weight_partial + tiles.segments * weight_width;
-  const dim3 grid(static_cast<unsigned>(tiles.segments), static_cast<unsigned>(shape.channels));
-  conv1d_backward_kernel<<<grid, kTile, 0, stream>>>(
+  float* bias_partial = weight_partial + partial_rows * weight_width;
+  const dim3 grid(static_cast<unsigned>(tiles), static_cast<unsigned>(shape.batch * shape.channels));
+  conv1d_backward_kernel<<<grid, kTileThreads, 0, stream>>>(
       reinterpret_cast<const Device<T>*>(x), weight, bias, reinterpret_cast<const Device<T>*>(context),
-      reinterpret_cast<const Device<T>*>(dy), reinterpret_cast<Device<T>*>(dx), weight_partial,
-      bias_partial, reinterpret_cast<Device<T>*>(dcontext), shape, tiles, silu);
+      reinterpret_cast<const Device<T>*>(dy), reinterpret_cast<Device<T>*>(dx), weight_partial, bias_partial,
+      reinterpret_cast<Device<T>*>(dcontext), shape, silu);
   check_launch("conv1d_backward_kernel");
-  add_ordered_row_sums_cuda(weight_partial, tiles.segments, weight_width, dweight, stream);
-  if (dbias) add_ordered_row_sums_cuda(bias_partial, tiles.segments, shape.channels, dbias, stream);
+  add_ordered_row_sums_cuda(weight_partial, partial_rows, weight_width, dweight, stream);
+  if (dbias) add_ordered_row_sums_cuda(bias_partial, partial_rows, shape.channels, dbias, stream);
 }
 
 #define SPINDLE_INSTANTIATE(T)                                                                                    \

@@ -4,7 +4,7 @@
 namespace spindle::testing {
 namespace {
 
-// Awkward sizes: length not a multiple of the 256-step tile, one-step sequences, width 3.
+// Awkward sizes: length not a multiple of the 1,024-step tile, one-step sequences, width 3.
 struct Conv1dCase {
   int64_t batch, channels, length;
   int width;
@@ -46,6 +46,10 @@ const RegisterOpCase kCases[] = {
     RegisterOpCase({"conv1d_backward_b2_c300_l2800_w4_silu", [](const Backend& be) { return run_backward(be, {2, 300, 2800, 4, true}); }}),
     RegisterOpCase({"conv1d_backward_b3_c7_l257_w8", [](const Backend& be) { return run_backward(be, {3, 7, 257, 8, false}); }}),
     RegisterOpCase({"conv1d_backward_b1_c4_l1_w4_silu", [](const Backend& be) { return run_backward(be, {1, 4, 1, 4, true}); }}),
+    // Whole tiles (16-byte pieces) over several tiles per row; a short last tile at width 8.
+    RegisterOpCase({"conv1d_backward_b2_c3_l4096_w4_silu", [](const Backend& be) { return run_backward(be, {2, 3, 4096, 4, true}); }}),
+    RegisterOpCase({"conv1d_backward_b1_c2_l2056_w8", [](const Backend& be) { return run_backward(be, {1, 2, 2056, 8, false}); }}),
+    RegisterOpCase({"conv1d_backward_b1_c5_l3000_w3_silu", [](const Backend& be) { return run_backward(be, {1, 5, 3000, 3, true}); }}),
 };
 
 }  // namespace
