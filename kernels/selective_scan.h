@@ -42,9 +42,10 @@ struct ScanShape {
 struct ScanOptions {
   bool softplus = true;
   bool reverse = false;
-  // CUDA forward only: pieces of the sequence scanned in parallel (0: chosen from the shape
-  // and the device; 1: one pass from h0, no fold, except in the exchanging forward, which
-  // always runs phase 1 for the reached state). Results agree to rounding for any value.
+  // CUDA forward (and the forward a backward without saved states runs): pieces of the
+  // sequence scanned in parallel (0: chosen from the shape and the device; 1: one pass from
+  // h0, no fold, except in the exchanging forward, which always runs phase 1 for the reached
+  // state). Results agree to rounding for any value.
   int64_t forward_segments = 0;
 };
 
@@ -92,8 +93,9 @@ inline constexpr int kScanChunk = 32;
 // Saved states (CUDA): a forward given `saved` writes there the state before every
 // kScanSavedChunks-th chunk (steps 0, 128, 256, ... in scan order), f32, [batch][segment]
 // [channel][state]; a backward given them starts its segments from them instead of running
-// that forward again (without its output) first. They are a quarter of a bf16 activation's
-// size at d_state 16.
+// that forward again (without its output) first. The backward must get the inputs, h0 and
+// options the saving forward had (only the shape is checked). They are a quarter of a bf16
+// activation's size at d_state 16.
 inline constexpr int kScanSavedChunks = 4;
 SPINDLE_HOST_DEVICE int64_t selective_scan_saved_segments(int64_t length) {
   const int64_t chunks = (length + kScanChunk - 1) / kScanChunk;
@@ -118,7 +120,9 @@ using ScanCudaGradients = ScanGradients<T, float>;
 // the output (phase 3). With one segment, phases 1-2 are skipped. Backward mirrors it with
 // the adjoint over single chunks, then walks segments of kScanSavedChunks chunks from
 // the states the forward saved at their starts to produce every gradient. Workspace (from the
-// stream-ordered pool): a few float arrays of batch x chunks x channels x state at most.
+// stream-ordered pool): float arrays of batch x chunks x channels x state at most, and in the
+// backward the per-group dB/dC shares, batch x ceil(channels / 64) x 2 x state x length
+// floats (plus the saved states when it recomputes them).
 inline constexpr int kScanMaxState = 64;
 
 // Blocks per multiprocessor that the current device holds of each of the scan's kernels for
@@ -146,8 +150,9 @@ void selective_scan_backward_cuda(const ScanCudaInputs<T>& in, const T* dout, co
 // phase 1 runs once for both (the fold for `reached` leaves the segment summaries in place
 // for the second fold). Backward: dh0_alone (the initial state's gradient with a zero
 // dh_final) is written, then exchange() must leave the true dh_final, then the gradients as
-// selective_scan_backward_cuda writes them; the adjoint's chunk pass runs once for both. Work before and after exchange() is on `stream`. saved as
-// above (the forward's are from the true initial state).
+// selective_scan_backward_cuda writes them; the adjoint's chunk pass runs once for both.
+// Work before and after exchange() is on `stream`. saved as above (the forward's are from
+// the true initial state).
 template <typename T>
 void selective_scan_forward_exchanging_cuda(const ScanCudaInputs<T>& in, T* out, float* reached, float* decay,
                                             const std::function<void()>& exchange, float* saved, ScanShape shape,

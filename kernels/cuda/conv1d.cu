@@ -1,8 +1,10 @@
 #include <cuda_bf16.h>
 
 #include <algorithm>
+#include <string>
 
 #include "kernels/conv1d.h"
+#include "kernels/error.h"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/numeric.cuh"
 #include "kernels/cuda/ordered_row_sums.h"
@@ -247,12 +249,20 @@ __global__ void __launch_bounds__(kTileThreads) conv1d_backward_kernel(const T* 
 
 template <typename T> using Device = typename DeviceType<T>::type;
 
+// Both kernels take a (batch, channel) row per grid y index.
+void check_rows(const Conv1dShape& shape) {
+  SPINDLE_CHECK(shape.batch * shape.channels <= 65535, "causal_conv1d (CUDA)",
+                "batch x channels = " + std::to_string(shape.batch * shape.channels) + " rows",
+                "at most 65535 (the grid's y dimension)");
+}
+
 }  // namespace
 
 template <typename T>
 void causal_conv1d_forward_cuda(const T* x, const float* weight, const float* bias, const T* context, T* y,
                                 Conv1dShape shape, bool silu, cudaStream_t stream) {
   if (shape.batch * shape.channels * shape.length == 0) return;
+  check_rows(shape);
   const dim3 grid(static_cast<unsigned>((shape.length + kTileSteps - 1) / kTileSteps),
                   static_cast<unsigned>(shape.batch * shape.channels));
   conv1d_forward_kernel<<<grid, kTileThreads, 0, stream>>>(reinterpret_cast<const Device<T>*>(x), weight, bias,
@@ -267,6 +277,7 @@ void causal_conv1d_backward_cuda(const T* x, const float* weight, const float* b
                                  cudaStream_t stream) {
   if (shape.channels == 0 || shape.batch == 0) return;
   if (shape.length == 0 && shape.width == 1) return;  // no steps and no context
+  check_rows(shape);
   // One tile at least: with no steps, the context's gradient (zero) is still written.
   const int64_t tiles = std::max<int64_t>((shape.length + kTileSteps - 1) / kTileSteps, 1);
   const int64_t partial_rows = shape.batch * tiles, weight_width = shape.channels * shape.width;

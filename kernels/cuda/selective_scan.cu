@@ -5,10 +5,12 @@
 // chunk's inputs load into registers while one is scanned); phase 2 folds the segment
 // summaries in order into each segment's true start state (a warp scan over segments per
 // channel and state); phase 3 rescans each segment from its start state and writes the
-// output. Backward, per single chunk in one pass over its tiles, recomputes phase 1 and runs
-// the adjoint back from a zero carry; folds both (the adjoint from the other end), and
-// rescans each chunk once more for the gradients. All sums run in a fixed order: results are
-// identical run to run.
+// output, and where asked saves the state before every kScanSavedChunks-th chunk. Backward:
+// per single chunk the adjoint back from a zero carry, a fold of those from the other end,
+// then per segment of kScanSavedChunks chunks a rescan from the saved state (the next chunk's
+// inputs staged in shared memory meanwhile) for every gradient; without saved states the
+// forward runs first for them. All sums run in a fixed order: results are identical run to
+// run.
 #include <cuda_bf16.h>
 
 #include <algorithm>
@@ -1280,8 +1282,8 @@ void run_gradient_phase(const ScanCudaInputs<Dev<T>>& in, const Dev<T>* dout, co
     constexpr int kN = decltype(capacity)::value;
     constexpr bool kReverse = decltype(reverse)::value;
     launch_channel_kernel(chunk_gradients_kernel<Dev<T>, kN, kReverse>, channel_grid(s, segments),
-                          GradientLayout<Dev<T>, kN>::kBytes, stream, in, dout, g, s, o, saved, workspace.adjoints(), part,
-                          state_grads.get());
+                          GradientLayout<Dev<T>, kN>::kBytes, stream, in, dout, g, s, o, saved,
+                          workspace.adjoints(), part, state_grads.get());
   });
   check_launch("chunk_gradients_kernel");
   reduce_state_gradients_kernel<<<grid_for(s.batch * s.state * s.length), kThreadsPerBlock, 0, stream>>>(

@@ -191,7 +191,9 @@ void run_backward(const char* op, const ScanTensors& in, const Tensor& dout, con
 
 }  // namespace
 
-Shape selective_scan_saved_shape(const ScanTensors& in) { return saved_shape(check_inputs("selective_scan_saved_shape", in).shape); }
+Shape selective_scan_saved_shape(const ScanTensors& in) {
+  return saved_shape(check_inputs("selective_scan_saved_shape", in).shape);
+}
 
 void selective_scan_forward(const ScanTensors& in, Tensor& out, Tensor* h_final, kernels::ScanOptions options,
                             const Stream* stream, Tensor* saved_states) {

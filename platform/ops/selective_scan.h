@@ -41,7 +41,9 @@ struct ScanGradientTensors {
 // saved_states (CUDA only, optional; f32 of selective_scan_saved_shape(in)): the forward
 // writes there the states its backward starts from (kernels/selective_scan.h), which a
 // backward given them reads instead of running the forward again (without its output) for
-// them. Their values are the scan's own, not part of its defined result.
+// them. That backward must get the inputs, h0 and options of the forward that saved them
+// (only their shape is checked). Their values are the scan's own, not part of its defined
+// result.
 Shape selective_scan_saved_shape(const ScanTensors& in);
 
 void selective_scan_forward(const ScanTensors& in, Tensor& out, Tensor* h_final, kernels::ScanOptions options,

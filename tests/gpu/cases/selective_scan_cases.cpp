@@ -62,7 +62,9 @@ std::vector<std::pair<std::string, Tensor>> run_forward(const Backend& be, ScanC
 }
 
 std::vector<std::pair<std::string, Tensor>> run_backward(const Backend& be, ScanCase c) {
-  const Inputs in(be, c);
+  Inputs in(be, c);
+  // Without softplus dt is delta itself: drawn positive and small, so that no state grows.
+  if (!c.softplus) in.delta = be.input(in.u.shape(), 2, 0.0, 0.1);
   const Tensor dout = be.input(in.u.shape(), 10);
   const Tensor dh_final = be.parameter(in.h0.shape(), 11);
   Tensor du = be.output(in.u.shape()), ddelta = be.output(in.u.shape()), dz = be.output(in.u.shape());
@@ -72,7 +74,7 @@ std::vector<std::pair<std::string, Tensor>> run_backward(const Backend& be, Scan
   Tensor dh0 = be.parameter_output(in.h0.shape());
   ops::ScanGradientTensors grad{&du, &ddelta, &dA, &dB, &dC};
   if (c.full) grad = {&du, &ddelta, &dA, &dB, &dC, &dD, &dz, &dbias, &dh0};
-  const kernels::ScanOptions options{.softplus = true, .reverse = c.reverse, .forward_segments = c.segments};
+  const kernels::ScanOptions options{.softplus = c.softplus, .reverse = c.reverse, .forward_segments = c.segments};
   const Tensor saved = saved_states(be, c, in.tensors(c.full), [&](Tensor& out, Tensor& states) {
     ops::selective_scan_forward(in.tensors(c.full), out, nullptr, options, nullptr, &states);
   });
@@ -216,6 +218,13 @@ const RegisterOpCase kCases[] = {
     SCAN_BACKWARD_SAVED_CASE("b1_d3_l8300_n5_reverse_one_segment", 1, 3, 8300, 5, true, true, 1),
     SCAN_BACKWARD_SAVED_CASE("b2_d9_l1001_n8_3_segments", 2, 9, 1001, 8, false, true, 3),
     SCAN_BACKWARD_SAVED_CASE("b1_d130_l4097_n32_reverse", 1, 130, 4097, 32, true, true),
+    // Lengths of whole 8-step groups: the gradient phase stages its next chunk (cp.async) at
+    // the largest and smallest state sizes; and the backward without softplus (minimal
+    // inputs, so dt = delta > 0).
+    SCAN_BACKWARD_SAVED_CASE("b1_d70_l1024_n64_reverse", 1, 70, 1024, 64, true, true),
+    SCAN_BACKWARD_SAVED_CASE("b2_d9_l1024_n3", 2, 9, 1024, 3, false, true),
+    RegisterOpCase({"selective_scan_backward_b1_d37_l1000_n16_minimal_no_softplus",
+                    [](const Backend& be) { return run_backward(be, {1, 37, 1000, 16, false, false, 0, false}); }}),
     RegisterOpCase({"selective_scan_forward_exchanging_small_dt_b3_d5_l70001_n16",
                     [](const Backend& be) { return run_forward_exchanging(be, {3, 5, 70001, 16, false, true}, true); }}),
     RegisterOpCase({"selective_scan_forward_exchanging_small_dt_b3_d5_l70001_n16_no_softplus",
