@@ -4,7 +4,7 @@
 // after chunk_adjoints_kernel went from 32 to 119 registers (two blocks per multiprocessor
 // instead of six). The floors are for sm_90 (H100, H200: 64K registers and 228 KB of shared
 // memory per multiprocessor) at d_state 16, at or below what the layouts give there
-// (computed from ptxas's registers and the shared memory: 6, 3, 4, 6, 3).
+// (computed from ptxas's registers and the shared memory, session 10: 6, 3, 4, 8, 3).
 #include <gtest/gtest.h>
 
 #include "platform/device.h"
