@@ -47,11 +47,13 @@ template <typename T>
 void residual_norm_forward_cuda(const T* x, const float* residual, const float* weight, const float* bias, T* y,
                                 float* residual_out, NormShape shape, cudaStream_t stream);
 
-// The backward sums the parameter gradients in two fixed-order stages (no atomics): each
-// of up to kNormBackwardBlocks blocks sums its rows into its own row of `workspace`, then
-// those partial rows are added in order into dweight and dbias. workspace holds
+// The backward sums the parameter gradients in fixed-order stages (no atomics): one warp
+// per row sums its rows in shared memory, each of up to kNormBackwardBlocks blocks adds its
+// warps' sums into its own row of `workspace`, then those rows are added in order into
+// dweight and dbias. dim may be at most the GPU's shared memory per block / 8 bytes
+// (29,056 on an H100). workspace holds
 // residual_norm_backward_workspace(shape) floats of device memory (contents ignored).
-inline constexpr int64_t kNormBackwardBlocks = 512;
+inline constexpr int64_t kNormBackwardBlocks = 6 * 132;  // one wave on a 132-multiprocessor GPU
 inline int64_t residual_norm_backward_workspace(NormShape shape) {
   return 2 * (shape.rows < kNormBackwardBlocks ? shape.rows : kNormBackwardBlocks) * shape.dim;
 }

@@ -7,8 +7,9 @@ namespace {
 
 using ops::NormKind;
 
-// Awkward sizes: dims not multiples of the 256-thread block, one-element rows, more rows
-// than the backward's 512 partial-sum blocks.
+// Awkward sizes: dims not multiples of a warp, one-element rows, more rows than the
+// backward's 792 blocks of 8 warps (several rows per warp), and a dim whose gradient sums
+// need more than the default 48 KB of shared memory (one warp per block).
 struct NormCase {
   NormKind kind;
   int64_t rows, dim;
@@ -45,6 +46,8 @@ const RegisterOpCase kCases[] = {
     RegisterOpCase({"layer_norm_backward_r1000_d257", [](const Backend& be) { return run_backward(be, {NormKind::layer, 1000, 257}); }}),
     RegisterOpCase({"rms_norm_backward_r1000_d257", [](const Backend& be) { return run_backward(be, {NormKind::rms, 1000, 257}); }}),
     RegisterOpCase({"layer_norm_backward_r3_d17", [](const Backend& be) { return run_backward(be, {NormKind::layer, 3, 17}); }}),
+    RegisterOpCase({"rms_norm_backward_r20000_d256", [](const Backend& be) { return run_backward(be, {NormKind::rms, 20000, 256}); }}),
+    RegisterOpCase({"layer_norm_backward_r9_d7000", [](const Backend& be) { return run_backward(be, {NormKind::layer, 9, 7000}); }}),
     RegisterOpCase({"rms_norm_backward_r1_d3", [](const Backend& be) { return run_backward(be, {NormKind::rms, 1, 3}); }}),
 };
 
