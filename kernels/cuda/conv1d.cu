@@ -28,6 +28,27 @@ constexpr int kStepsPerThread = 8;
 constexpr int kTileSteps = kTileThreads * kStepsPerThread;
 static_assert(kMaxConvWidth <= kStepsPerThread, "the halo fits one thread's run");
 
+// window[i] = the input at time start - kStepsPerThread + i for i < kStepsPerThread +
+// kTileSteps: a tile and the times before it (context, or zero before the row's start; zero
+// past the row's end). whole: the tile lies in the row and is 16-byte aligned.
+template <typename T>
+__device__ void load_tile_window(float* window, const T* x_row, const T* context_row, int64_t start, bool whole,
+                                 const Conv1dShape& shape) {
+  if (whole) {
+    float v[kStepsPerThread];
+    load8(x_row + start + threadIdx.x * kStepsPerThread, v);
+    store8(window + kStepsPerThread + threadIdx.x * kStepsPerThread, v);
+  } else {
+    for (int i = threadIdx.x; i < kTileSteps; i += blockDim.x) {
+      window[kStepsPerThread + i] = start + i < shape.length ? to_float(x_row[start + i]) : 0.0f;
+    }
+  }
+  if (threadIdx.x < kStepsPerThread) {
+    const int64_t t = start - kStepsPerThread + threadIdx.x;
+    window[threadIdx.x] = t >= -(shape.width - 1) ? input_at(x_row, context_row, t, shape.width) : 0.0f;
+  }
+}
+
 // Grid: (time tiles of kTileSteps, batch * channels). window[i] holds the input at time
 // start - kStepsPerThread + i: the tile and, before it, the previous times (or context).
 template <typename T>
@@ -45,19 +66,7 @@ __global__ void __launch_bounds__(kTileThreads) conv1d_forward_kernel(const T* x
   const int64_t first = start + threadIdx.x * kStepsPerThread;  // this thread's outputs: first .. first + 7
   const bool whole = start + kTileSteps <= shape.length && aligned16(x_row + start) && aligned16(y_row + start);
 
-  if (whole) {
-    float v[kStepsPerThread];
-    load8(x_row + first, v);
-    store8(window + kStepsPerThread + threadIdx.x * kStepsPerThread, v);
-  } else {
-    for (int i = threadIdx.x; i < kTileSteps; i += blockDim.x) {
-      window[kStepsPerThread + i] = start + i < shape.length ? to_float(x_row[start + i]) : 0.0f;
-    }
-  }
-  if (threadIdx.x < kStepsPerThread) {
-    const int64_t t = start - kStepsPerThread + threadIdx.x;
-    window[threadIdx.x] = t >= -(w - 1) ? input_at(x_row, context_row, t, w) : 0.0f;
-  }
+  load_tile_window(window, x_row, context_row, start, whole, shape);
   __syncthreads();
 
   // in[m] is the input at time first - kStepsPerThread + m; output first + j reads
@@ -121,18 +130,9 @@ __global__ void __launch_bounds__(kTileThreads) conv1d_backward_kernel(const T* 
   const bool whole = start + kTileSteps <= shape.length && aligned16(x_row + start) && aligned16(dy_row + start) &&
                      aligned16(dx_row + start);
 
-  if (whole) {
-    float v[kStepsPerThread];
-    load8(x_row + first, v);
-    store8(inputs + kStepsPerThread + threadIdx.x * kStepsPerThread, v);
-  } else {
-    for (int i = threadIdx.x; i < kTileSteps; i += blockDim.x) {
-      inputs[kStepsPerThread + i] = start + i < shape.length ? to_float(x_row[start + i]) : 0.0f;
-    }
-  }
-  if (threadIdx.x < kStepsPerThread) {  // the times before the tile, and after it
-    const int64_t before = start - kStepsPerThread + threadIdx.x, after = start + kTileSteps + threadIdx.x;
-    inputs[threadIdx.x] = before >= -(w - 1) ? input_at(x_row, context_row, before, w) : 0.0f;
+  load_tile_window(inputs, x_row, context_row, start, whole, shape);
+  if (threadIdx.x < kStepsPerThread) {  // and the times after the tile
+    const int64_t after = start + kTileSteps + threadIdx.x;
     inputs[kStepsPerThread + kTileSteps + threadIdx.x] = after < shape.length ? to_float(x_row[after]) : 0.0f;
   }
   __syncthreads();
