@@ -87,8 +87,9 @@ void selective_scan_backward_cpu(const ScanInputs<T>& in, const T* dout, const T
 template <typename T>
 void selective_scan_decay_cpu(const ScanInputs<T>& in, T* decay, ScanShape shape, ScanOptions options);
 
-// The CUDA scan's chunk of steps (see below).
+// The CUDA scan's chunk of steps (see below), and the chunks of a sequence.
 inline constexpr int kScanChunk = 32;
+SPINDLE_HOST_DEVICE int64_t selective_scan_chunks(int64_t length) { return (length + kScanChunk - 1) / kScanChunk; }
 
 // Saved states (CUDA): a forward given `saved` writes there the state before every
 // kScanSavedChunks-th chunk (steps 0, 128, 256, ... in scan order), f32, [batch][segment]
@@ -98,8 +99,7 @@ inline constexpr int kScanChunk = 32;
 // activation's size at d_state 16.
 inline constexpr int kScanSavedChunks = 4;
 SPINDLE_HOST_DEVICE int64_t selective_scan_saved_segments(int64_t length) {
-  const int64_t chunks = (length + kScanChunk - 1) / kScanChunk;
-  return (chunks + kScanSavedChunks - 1) / kScanSavedChunks;
+  return (selective_scan_chunks(length) + kScanSavedChunks - 1) / kScanSavedChunks;
 }
 SPINDLE_HOST_DEVICE int64_t selective_scan_saved_floats(const ScanShape& shape) {
   return shape.batch * selective_scan_saved_segments(shape.length) * shape.channels * shape.state;

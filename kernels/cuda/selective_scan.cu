@@ -220,8 +220,6 @@ __device__ void delta_to_dt(float* tile, int rows, Chunk ch, const float* bias, 
   });
 }
 
-__host__ __device__ __forceinline__ int64_t chunk_count(int64_t length) { return (length + kChunk - 1) / kChunk; }
-
 // Summaries per segment of segment_chunks consecutive chunks (the backward's segments are
 // single chunks).
 struct Workspace {
@@ -237,7 +235,7 @@ struct SegmentChunks {
 };
 
 __device__ __forceinline__ SegmentChunks segment_chunks(int64_t segment, const Workspace& w, int64_t length) {
-  const int64_t chunks = chunk_count(length), first = segment * w.segment_chunks;
+  const int64_t chunks = selective_scan_chunks(length), first = segment * w.segment_chunks;
   return {first, min(chunks, first + w.segment_chunks)};
 }
 
@@ -897,7 +895,7 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 3 : 1) chunk_gradi
   const int64_t segment = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
   const int64_t segments = selective_scan_saved_segments(s.length);
   const int64_t first_chunk = segment * kScanSavedChunks;
-  const int64_t end_chunk = min(chunk_count(s.length), first_chunk + kScanSavedChunks);
+  const int64_t end_chunk = min(selective_scan_chunks(s.length), first_chunk + kScanSavedChunks);
   const int valid = static_cast<int>(min(static_cast<int64_t>(kChannelsPerBlock), s.channels - d0));
   const int64_t row0 = b * s.channels + d0;
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
@@ -1227,14 +1225,14 @@ class ForwardWorkspace {
  public:
   ForwardWorkspace(const ScanShape& s, const ScanOptions& o, cudaStream_t stream)
       : segment_chunks_(per_segment(s, o)),
-        segments_((chunk_count(s.length) + segment_chunks_ - 1) / segment_chunks_),
+        segments_((selective_scan_chunks(s.length) + segment_chunks_ - 1) / segment_chunks_),
         state_(s.batch * segments_ * s.channels * s.state * sizeof(float), stream, kWorkspace),
         dt_(s.batch * segments_ * s.channels * sizeof(float), stream, kWorkspace) {}
   Workspace get() const { return {state_.get(), dt_.get(), segments_, segment_chunks_}; }
 
  private:
   static int64_t per_segment(const ScanShape& s, const ScanOptions& o) {
-    const int64_t chunks = chunk_count(s.length), wanted = forward_segments(s, o, chunks);
+    const int64_t chunks = selective_scan_chunks(s.length), wanted = forward_segments(s, o, chunks);
     return (chunks + wanted - 1) / wanted;
   }
   int64_t segment_chunks_, segments_;
@@ -1246,7 +1244,7 @@ class ForwardWorkspace {
 class BackwardWorkspace {
  public:
   BackwardWorkspace(const ScanShape& s, cudaStream_t stream)
-      : chunks_(chunk_count(s.length)),
+      : chunks_(selective_scan_chunks(s.length)),
         summaries_(s.batch * chunks_ * s.channels),
         partials_(s.batch * selective_scan_saved_segments(s.length) * s.channels),
         adjoint_state_(summaries_ * s.state * sizeof(float), stream, kWorkspace),
