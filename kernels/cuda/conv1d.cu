@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "kernels/conv1d.h"
 #include "kernels/error.h"
@@ -49,9 +51,31 @@ __device__ void load_tile_window(float* window, const T* x_row, const T* context
   }
 }
 
-// Grid: (time tiles of kTileSteps, batch * channels). window[i] holds the input at time
-// start - kStepsPerThread + i: the tile and, before it, the previous times (or context).
-template <typename T>
+// Taps of one channel, right-aligned to a thread's run: tap[q] is weight m = q -
+// (kStepsPerThread - kWidth) for q >= kStepsPerThread - kWidth (zero below), so that with a
+// run's window in[i] (the input at time first - kStepsPerThread + i) output first + j reads
+// in[j + 1 + q] at tap q: constant register indices throughout.
+template <int kWidth>
+__device__ __forceinline__ void load_taps(const float* weight_row, float (&tap)[kStepsPerThread]) {
+#pragma unroll
+  for (int q = 0; q < kStepsPerThread; ++q) tap[q] = q >= kStepsPerThread - kWidth ? weight_row[q - (kStepsPerThread - kWidth)] : 0.0f;
+}
+
+// The preactivation of output j of a run, taps in the reference's order.
+template <int kWidth>
+__device__ __forceinline__ float preactivation(const float (&in)[2 * kStepsPerThread],
+                                               const float (&tap)[kStepsPerThread], float bias, int j) {
+  float sum = bias;
+#pragma unroll
+  for (int q = kStepsPerThread - kWidth; q < kStepsPerThread; ++q) sum += tap[q] * in[j + 1 + q];
+  return sum;
+}
+
+__device__ __forceinline__ float sigmoid(float x) { return __fdividef(1.0f, 1.0f + __expf(-x)); }
+
+// Grid: (time tiles of kTileSteps, batch * channels); the width is a template argument
+// (launch_for_width) so that every tap loop has constant bounds.
+template <typename T, int kWidth>
 __global__ void __launch_bounds__(kTileThreads) conv1d_forward_kernel(const T* x, const float* weight,
                                                                          const float* bias, const T* context, T* y,
                                                                          Conv1dShape shape, bool silu) {
@@ -59,9 +83,8 @@ __global__ void __launch_bounds__(kTileThreads) conv1d_forward_kernel(const T* x
   const int64_t row = blockIdx.y;
   const int64_t c = row % shape.channels;
   const int64_t start = static_cast<int64_t>(blockIdx.x) * kTileSteps;
-  const int w = shape.width;
   const T* x_row = x + row * shape.length;
-  const T* context_row = context ? context + row * (w - 1) : nullptr;
+  const T* context_row = context ? context + row * (kWidth - 1) : nullptr;
   T* y_row = y + row * shape.length;
   const int64_t first = start + threadIdx.x * kStepsPerThread;  // this thread's outputs: first .. first + 7
   const bool whole = start + kTileSteps <= shape.length && aligned16(x_row + start) && aligned16(y_row + start);
@@ -69,29 +92,17 @@ __global__ void __launch_bounds__(kTileThreads) conv1d_forward_kernel(const T* x
   load_tile_window(window, x_row, context_row, start, whole, shape);
   __syncthreads();
 
-  // in[m] is the input at time first - kStepsPerThread + m; output first + j reads
-  // in[j + m + kStepsPerThread - (w - 1)] for taps m = 0 .. w-1, i.e. in[j + 1 + q] for
-  // the right-aligned taps q = m + kStepsPerThread - w (constant register indices).
   float in[2 * kStepsPerThread];
   load8(window + threadIdx.x * kStepsPerThread, in);
   load8(window + threadIdx.x * kStepsPerThread + kStepsPerThread, in + kStepsPerThread);
-  const float* weight_row = weight + c * w;
   float tap[kStepsPerThread];
-#pragma unroll
-  for (int q = 0; q < kStepsPerThread; ++q) {
-    const int m = q - (kStepsPerThread - w);
-    tap[q] = m >= 0 ? weight_row[m] : 0.0f;
-  }
+  load_taps<kWidth>(weight + c * kWidth, tap);
   const float b = bias ? bias[c] : 0.0f;
   float out[kStepsPerThread];
 #pragma unroll
   for (int j = 0; j < kStepsPerThread; ++j) {
-    float sum = b;
-#pragma unroll
-    for (int q = 0; q < kStepsPerThread; ++q) {
-      if (q >= kStepsPerThread - w) sum += tap[q] * in[j + 1 + q];  // taps in the reference's order
-    }
-    out[j] = silu ? sum / (1.0f + __expf(-sum)) : sum;
+    const float pre = preactivation<kWidth>(in, tap, b, j);
+    out[j] = silu ? pre * sigmoid(pre) : pre;
   }
   if (whole) {
     store8(y_row + first, out);
@@ -109,19 +120,19 @@ __global__ void __launch_bounds__(kTileThreads) conv1d_forward_kernel(const T* x
 // outputs), writes dx (and, in a row's first tile, the context's gradient), and sums its
 // weight and bias gradients into row (batch entry x tiles + tile) of the partials, which
 // are then added in row order (deterministic, no atomics).
-template <typename T>
+template <typename T, int kWidth>
 __global__ void __launch_bounds__(kTileThreads) conv1d_backward_kernel(const T* x, const float* weight,
                                                                           const float* bias, const T* context,
                                                                           const T* dy, T* dx, float* weight_partial,
                                                                           float* bias_partial, T* dcontext,
                                                                           Conv1dShape shape, bool silu) {
+  constexpr int w = kWidth, kFirstTap = kStepsPerThread - kWidth;
   // inputs[i]: x at time start - kStepsPerThread + i; dpre[i]: dpre at time start + i.
   __shared__ __align__(16) float inputs[kTileSteps + 2 * kStepsPerThread];
   __shared__ __align__(16) float dpre[kTileSteps + kStepsPerThread];
-  __shared__ float warp_partials[kMaxConvWidth + 1][kTileThreads / 32];
+  __shared__ float warp_partials[kWidth + 1][kTileThreads / 32];
   const int64_t row = blockIdx.y, c = row % shape.channels, b_index = row / shape.channels;
   const int64_t start = static_cast<int64_t>(blockIdx.x) * kTileSteps;
-  const int w = shape.width;
   const T* x_row = x + row * shape.length;
   const T* dy_row = dy + row * shape.length;
   const T* context_row = context ? context + row * (w - 1) : nullptr;
@@ -137,26 +148,23 @@ __global__ void __launch_bounds__(kTileThreads) conv1d_backward_kernel(const T* 
   }
   __syncthreads();
 
-  const float* weight_row = weight + c * w;
-  // tap[m]: weight m; lag_tap[q] = tap[w-1-q], the tap between an input and the output q later.
-  float tap[kMaxConvWidth], lag_tap[kMaxConvWidth];
-#pragma unroll
-  for (int m = 0; m < kMaxConvWidth; ++m) {
-    tap[m] = m < w ? weight_row[m] : 0.0f;
-    lag_tap[m] = m < w ? weight_row[w - 1 - m] : 0.0f;
-  }
+  float tap[kStepsPerThread];
+  load_taps<kWidth>(weight + c * w, tap);
   const float b = bias ? bias[c] : 0.0f;
-  // dpre at time t from the inputs window (index of time t: t - start + kStepsPerThread) and dy.
-  auto dpre_at = [&](int at, float grad) {
+  auto dpre_of = [&](float pre, float grad) {
     if (!silu) return grad;
-    float pre = b;
-#pragma unroll
-    for (int m = 0; m < kMaxConvWidth; ++m) {
-      if (m < w) pre += tap[m] * inputs[at - (w - 1) + m];  // taps in the reference's order
-    }
-    const float s = 1.0f / (1.0f + __expf(-pre));
+    const float s = sigmoid(pre);
     return grad * s * (1.0f + pre * (1.0f - s));
   };
+  const int own = threadIdx.x * kStepsPerThread;  // tile offset of this thread's first time
+  // x at times first - kStepsPerThread ..: read here and again for the weight gradients
+  // (two shared-memory reads instead of 16 registers held across the dx pass).
+  auto load_window = [&](float (&window)[2 * kStepsPerThread]) {
+    load8(inputs + own, window);
+    load8(inputs + own + kStepsPerThread, window + kStepsPerThread);
+  };
+  float window[2 * kStepsPerThread];
+  load_window(window);
   float grads[kStepsPerThread];
   if (whole) {
     load8(dy_row + first, grads);
@@ -164,20 +172,20 @@ __global__ void __launch_bounds__(kTileThreads) conv1d_backward_kernel(const T* 
 #pragma unroll
     for (int j = 0; j < kStepsPerThread; ++j) grads[j] = first + j < shape.length ? to_float(dy_row[first + j]) : 0.0f;
   }
-  const int own = threadIdx.x * kStepsPerThread;  // tile offset of this thread's first time
 #pragma unroll
-  for (int j = 0; j < kStepsPerThread; ++j) grads[j] = dpre_at(own + j + kStepsPerThread, grads[j]);
+  for (int j = 0; j < kStepsPerThread; ++j) grads[j] = dpre_of(preactivation<kWidth>(window, tap, b, j), grads[j]);
   store8(dpre + own, grads);
   if (threadIdx.x < kStepsPerThread) {  // dpre of the times after the tile that its inputs feed
     const int64_t t = start + kTileSteps + threadIdx.x;
-    const bool fed = threadIdx.x < w - 1 && t < shape.length;
-    dpre[kTileSteps + threadIdx.x] =
-        fed ? dpre_at(kTileSteps + threadIdx.x + kStepsPerThread, to_float(dy_row[t])) : 0.0f;
+    float pre = b;
+#pragma unroll
+    for (int q = kFirstTap; q < kStepsPerThread; ++q) pre += tap[q] * inputs[kTileSteps + threadIdx.x + 1 + q];
+    dpre[kTileSteps + threadIdx.x] = static_cast<int>(threadIdx.x) < w - 1 && t < shape.length ? dpre_of(pre, to_float(dy_row[t])) : 0.0f;
   }
   __syncthreads();
 
-  // Input time s feeds outputs s + (w-1) - k for taps k: dx(s) = sum_k tap[k] dpre(s + w-1 - k),
-  // summed over the lag q = w-1 - k so that every register index is a constant.
+  // Input time s feeds outputs s + q (q = 0 .. w-1) through weight w-1-q, i.e. right-aligned
+  // tap kStepsPerThread-1-q: dx(s) = sum_q tap[kStepsPerThread-1-q] dpre(s + q).
   float later[2 * kStepsPerThread];
   load8(dpre + own, later);
   load8(dpre + own + kStepsPerThread, later + kStepsPerThread);
@@ -186,9 +194,7 @@ __global__ void __launch_bounds__(kTileThreads) conv1d_backward_kernel(const T* 
   for (int j = 0; j < kStepsPerThread; ++j) {
     float sum = 0.0f;
 #pragma unroll
-    for (int q = kMaxConvWidth - 1; q >= 0; --q) {
-      if (q < w) sum += lag_tap[q] * later[j + q];
-    }
+    for (int q = w - 1; q >= 0; --q) sum += tap[kStepsPerThread - 1 - q] * later[j + q];
     out[j] = sum;
   }
   if (whole) {
@@ -200,39 +206,33 @@ __global__ void __launch_bounds__(kTileThreads) conv1d_backward_kernel(const T* 
     }
   }
   // The context's gradient: input times -(w-1) .. -1, in the row's first tile.
-  if (dcontext && start == 0 && threadIdx.x < w - 1) {
+  if (dcontext && start == 0 && static_cast<int>(threadIdx.x) < w - 1) {
     const int s = threadIdx.x - (w - 1);
     float sum = 0.0f;
 #pragma unroll
-    for (int k = 0; k < kMaxConvWidth; ++k) {
+    for (int k = 0; k < w; ++k) {
       const int at = s + (w - 1) - k;
-      if (k < w && at >= 0) sum += tap[k] * dpre[at];
+      if (at >= 0) sum += tap[kFirstTap + k] * dpre[at];
     }
     dcontext[row * (w - 1) + threadIdx.x] = from_float<T>(sum);
   }
 
   // Weight and bias gradients of the times this thread owns: dpre(t) x(t - (w-1) + m), kept
-  // per right-aligned tap q = m + kStepsPerThread - w (window[j + 1 + q]: constant indices).
-  float window[2 * kStepsPerThread];
-  load8(inputs + own, window);
-  load8(inputs + own + kStepsPerThread, window + kStepsPerThread);
+  // per right-aligned tap q = m + kFirstTap (window[j + 1 + q]: constant indices).
+  load_window(window);
   float dweight_local[kStepsPerThread] = {}, dbias_local = 0.0f;
 #pragma unroll
   for (int j = 0; j < kStepsPerThread; ++j) {
     const float grad = later[j];  // zero past the row's end
     dbias_local += grad;
 #pragma unroll
-    for (int q = 0; q < kStepsPerThread; ++q) {
-      if (q >= kStepsPerThread - w) dweight_local[q] += grad * window[j + 1 + q];
-    }
+    for (int q = kFirstTap; q < kStepsPerThread; ++q) dweight_local[q] += grad * window[j + 1 + q];
   }
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
 #pragma unroll
-  for (int q = 0; q <= kStepsPerThread; ++q) {
-    if (q == kStepsPerThread || q >= kStepsPerThread - w) {  // tap m = q - (kStepsPerThread - w), then the bias
-      const float v = warp_sum(q < kStepsPerThread ? dweight_local[q] : dbias_local);
-      if (lane == 0) warp_partials[q < kStepsPerThread ? q - (kStepsPerThread - w) : w][warp] = v;
-    }
+  for (int m = 0; m <= w; ++m) {  // tap m, then the bias
+    const float v = warp_sum(m < w ? dweight_local[kFirstTap + m] : dbias_local);
+    if (lane == 0) warp_partials[m][warp] = v;
   }
   __syncthreads();
   if (threadIdx.x <= w) {
@@ -256,6 +256,19 @@ void check_rows(const Conv1dShape& shape) {
                 "at most 65535 (the grid's y dimension)");
 }
 
+// Calls launch(std::integral_constant<int, width>{}) for a width of 1 .. kMaxConvWidth (the
+// ops check it).
+template <typename Launch, int... kWidths>
+void launch_for_width(int width, Launch&& launch, std::integer_sequence<int, kWidths...>) {
+  ((width == kWidths + 1 ? (launch(std::integral_constant<int, kWidths + 1>{}), true) : false) || ...);
+}
+template <typename Launch>
+void launch_for_width(int width, Launch&& launch) {
+  SPINDLE_CHECK(width >= 1 && width <= kMaxConvWidth, "causal_conv1d (CUDA)", "width " + std::to_string(width),
+                "1 to " + std::to_string(kMaxConvWidth));
+  launch_for_width(width, launch, std::make_integer_sequence<int, kMaxConvWidth>{});
+}
+
 }  // namespace
 
 template <typename T>
@@ -265,9 +278,11 @@ void causal_conv1d_forward_cuda(const T* x, const float* weight, const float* bi
   check_rows(shape);
   const dim3 grid(static_cast<unsigned>((shape.length + kTileSteps - 1) / kTileSteps),
                   static_cast<unsigned>(shape.batch * shape.channels));
-  conv1d_forward_kernel<<<grid, kTileThreads, 0, stream>>>(reinterpret_cast<const Device<T>*>(x), weight, bias,
-                                                    reinterpret_cast<const Device<T>*>(context),
-                                                    reinterpret_cast<Device<T>*>(y), shape, silu);
+  launch_for_width(shape.width, [&](auto width) {
+    conv1d_forward_kernel<Device<T>, width()><<<grid, kTileThreads, 0, stream>>>(
+        reinterpret_cast<const Device<T>*>(x), weight, bias, reinterpret_cast<const Device<T>*>(context),
+        reinterpret_cast<Device<T>*>(y), shape, silu);
+  });
   check_launch("conv1d_forward_kernel");
 }
 
@@ -286,10 +301,12 @@ void causal_conv1d_backward_cuda(const T* x, const float* weight, const float* b
   float* weight_partial = partial.get();
   float* bias_partial = weight_partial + partial_rows * weight_width;
   const dim3 grid(static_cast<unsigned>(tiles), static_cast<unsigned>(shape.batch * shape.channels));
-  conv1d_backward_kernel<<<grid, kTileThreads, 0, stream>>>(
-      reinterpret_cast<const Device<T>*>(x), weight, bias, reinterpret_cast<const Device<T>*>(context),
-      reinterpret_cast<const Device<T>*>(dy), reinterpret_cast<Device<T>*>(dx), weight_partial, bias_partial,
-      reinterpret_cast<Device<T>*>(dcontext), shape, silu);
+  launch_for_width(shape.width, [&](auto width) {
+    conv1d_backward_kernel<Device<T>, width()><<<grid, kTileThreads, 0, stream>>>(
+        reinterpret_cast<const Device<T>*>(x), weight, bias, reinterpret_cast<const Device<T>*>(context),
+        reinterpret_cast<const Device<T>*>(dy), reinterpret_cast<Device<T>*>(dx), weight_partial, bias_partial,
+        reinterpret_cast<Device<T>*>(dcontext), shape, silu);
+  });
   check_launch("conv1d_backward_kernel");
   add_ordered_row_sums_cuda(weight_partial, partial_rows, weight_width, dweight, stream);
   if (dbias) add_ordered_row_sums_cuda(bias_partial, partial_rows, shape.channels, dbias, stream);

@@ -4,7 +4,8 @@
 namespace spindle::testing {
 namespace {
 
-// Awkward sizes: length not a multiple of the 1,024-step tile, one-step sequences, width 3.
+// Awkward sizes: length not a multiple of the 1,024-step tile, one-step sequences; every
+// width (the CUDA kernels are compiled per width). Width 1 has no context.
 struct Conv1dCase {
   int64_t batch, channels, length;
   int width;
@@ -17,7 +18,7 @@ std::vector<std::pair<std::string, Tensor>> run_forward(const Backend& be, Conv1
   const Tensor bias = be.parameter({c.channels}, 3);
   const Tensor context = be.input({c.batch, c.channels, c.width - 1}, 4);
   Tensor y = be.output(x.shape());
-  ops::causal_conv1d_forward(x, weight, y, {&bias, &context, c.silu});
+  ops::causal_conv1d_forward(x, weight, y, {&bias, c.width > 1 ? &context : nullptr, c.silu});
   return {{"y", y}};
 }
 
@@ -31,6 +32,10 @@ std::vector<std::pair<std::string, Tensor>> run_backward(const Backend& be, Conv
   Tensor dcontext = be.output(context.shape());
   Tensor dweight = be.parameter_gradient(weight.shape(), 6);
   Tensor dbias = be.parameter_gradient(bias.shape(), 7);
+  if (c.width == 1) {
+    ops::causal_conv1d_backward(x, weight, dy, dx, dweight, &dbias, nullptr, {&bias, nullptr, c.silu});
+    return {{"dx", dx}, {"dweight", dweight}, {"dbias", dbias}};
+  }
   ops::causal_conv1d_backward(x, weight, dy, dx, dweight, &dbias, &dcontext, {&bias, &context, c.silu});
   return {{"dx", dx}, {"dweight", dweight}, {"dbias", dbias}, {"dcontext", dcontext}};
 }
@@ -50,6 +55,17 @@ const RegisterOpCase kCases[] = {
     RegisterOpCase({"conv1d_backward_b2_c3_l4096_w4_silu", [](const Backend& be) { return run_backward(be, {2, 3, 4096, 4, true}); }}),
     RegisterOpCase({"conv1d_backward_b1_c2_l2056_w8", [](const Backend& be) { return run_backward(be, {1, 2, 2056, 8, false}); }}),
     RegisterOpCase({"conv1d_backward_b1_c5_l3000_w3_silu", [](const Backend& be) { return run_backward(be, {1, 5, 3000, 3, true}); }}),
+    // The remaining widths, forward and backward.
+    RegisterOpCase({"conv1d_forward_b2_c3_l1500_w1_silu", [](const Backend& be) { return run_forward(be, {2, 3, 1500, 1, true}); }}),
+    RegisterOpCase({"conv1d_forward_b1_c3_l1500_w2", [](const Backend& be) { return run_forward(be, {1, 3, 1500, 2, false}); }}),
+    RegisterOpCase({"conv1d_forward_b1_c3_l1500_w5_silu", [](const Backend& be) { return run_forward(be, {1, 3, 1500, 5, true}); }}),
+    RegisterOpCase({"conv1d_forward_b1_c3_l1500_w6", [](const Backend& be) { return run_forward(be, {1, 3, 1500, 6, false}); }}),
+    RegisterOpCase({"conv1d_forward_b1_c3_l1500_w7_silu", [](const Backend& be) { return run_forward(be, {1, 3, 1500, 7, true}); }}),
+    RegisterOpCase({"conv1d_backward_b2_c3_l1500_w1_silu", [](const Backend& be) { return run_backward(be, {2, 3, 1500, 1, true}); }}),
+    RegisterOpCase({"conv1d_backward_b1_c3_l1500_w2", [](const Backend& be) { return run_backward(be, {1, 3, 1500, 2, false}); }}),
+    RegisterOpCase({"conv1d_backward_b1_c3_l1500_w5_silu", [](const Backend& be) { return run_backward(be, {1, 3, 1500, 5, true}); }}),
+    RegisterOpCase({"conv1d_backward_b1_c3_l1500_w6", [](const Backend& be) { return run_backward(be, {1, 3, 1500, 6, false}); }}),
+    RegisterOpCase({"conv1d_backward_b1_c3_l1500_w7_silu", [](const Backend& be) { return run_backward(be, {1, 3, 1500, 7, true}); }}),
 };
 
 }  // namespace
