@@ -117,9 +117,10 @@ using ScanCudaGradients = ScanGradients<T, float>;
 // order (the next chunk's inputs load while the current one is scanned). Forward: per
 // segment, the state each channel reaches from zero (phase 1); a fold over segments gives
 // every segment's true start state (phase 2); each segment is rescanned from it to produce
-// the output (phase 3). With one segment, phases 1-2 are skipped. Backward mirrors it with
-// the adjoint over single chunks, then walks segments of kScanSavedChunks chunks from
-// the states the forward saved at their starts to produce every gradient. Workspace (from the
+// the output (phase 3). With one segment, phases 1-2 are skipped. Backward mirrors it over
+// segments of kScanSavedChunks chunks: the adjoint over each segment from zero, a fold over
+// segments, then each segment walked from the state the forward saved at its start to
+// produce every gradient. Workspace (from the
 // stream-ordered pool): float arrays of batch x chunks x channels x state at most, and in the
 // backward the per-group dB/dC shares, batch x ceil(channels / 64) x 2 x state x length
 // floats (plus the saved states when it recomputes them).

@@ -5,11 +5,11 @@
 // chunk's inputs load into registers while one is scanned); phase 2 folds the segment
 // summaries in order into each segment's true start state (a warp scan over segments per
 // channel and state); phase 3 rescans each segment from its start state and writes the
-// output, and where asked saves the state before every kScanSavedChunks-th chunk. Backward:
-// per single chunk the adjoint back from a zero carry, a fold of those from the other end,
-// then per segment of kScanSavedChunks chunks a rescan from the saved state (the next chunk's
-// inputs staged in shared memory meanwhile) for every gradient; without saved states the
-// forward runs first for them. All sums run in a fixed order: results are identical run to
+// output, and where asked saves the state before every kScanSavedChunks-th chunk. Backward,
+// over segments of kScanSavedChunks chunks: per segment the adjoint back from a zero carry
+// at its end (kept for every chunk), a fold of the segments' from the other end, then per
+// segment a rescan from the saved state (the next chunk's inputs staged in shared memory
+// meanwhile) for every gradient; without saved states the forward runs first for them. All sums run in a fixed order: results are identical run to
 // run.
 #include <cuda_bf16.h>
 
@@ -220,8 +220,8 @@ __device__ void delta_to_dt(float* tile, int rows, Chunk ch, const float* bias, 
   });
 }
 
-// Summaries per segment of segment_chunks consecutive chunks (the backward's segments are
-// single chunks).
+// Summaries per segment of segment_chunks consecutive chunks (the backward's: the adjoint
+// flowing out of the segment).
 struct Workspace {
   float* chunk_state;  // [batch][chunks][channels][state]: state reached over the segment from zero
   float* chunk_dt;     // [batch][chunks][channels]: sum of dt over the segment
@@ -746,50 +746,70 @@ __device__ void backward_step_factors(float* dt_tile, float* g_tile, float* z_ti
   });
 }
 
-// Phase B1: per chunk, the adjoint that flows out of the chunk's first step towards the
-// previous chunk when nothing flows in from the next one (a zero carry), with the chunk's dt
-// sum.
+// The backward's adjoints within segments of kScanSavedChunks chunks: for every chunk, the
+// adjoint reaching its end from the later chunks of its segment when none reaches the
+// segment's end (a zero carry there), and the dt sum of those later chunks. With the
+// adjoint reaching the segment's end (the fold's), the chunk's true one is
+// carry + exp(A later_dt) x that.
+struct ChunkAdjoints {
+  float* carry;     // [batch][chunks][channels][state]
+  float* later_dt;  // [batch][chunks][channels]
+  int64_t chunks;
+};
+
+// Phase B1: per segment, walked back chunk by chunk from a zero carry at its end: the chunks'
+// ChunkAdjoints, and the segment's summary (the adjoint flowing out of its first step
+// towards the previous segment, and its dt sum) for the fold.
 template <typename T, int kN, bool kReverse>
 __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCudaInputs<T> in, const T* dout,
                                                                           ScanShape s, ScanOptions o,
-                                                                          Workspace adjoint) {
+                                                                          ChunkAdjoints within, Workspace segments) {
   constexpr int kPer = kN / kSplit;
   extern __shared__ float shared[];
   float* dt_tile = shared;
   float* g_tile = dt_tile + kChannelsPerBlock * kRow;
   float* z_tile = g_tile + kChannelsPerBlock * kRow;
   float* c_tile = z_tile + kChannelsPerBlock * kRow;
-  const int64_t c = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
-  const Chunk ch = chunk_of(c, s.length, o.reverse);
+  const int64_t segment = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
+  const SegmentChunks chunks = segment_chunks(segment, segments, s.length);
   const int valid = static_cast<int>(min(static_cast<int64_t>(kChannelsPerBlock), s.channels - d0));
   const int64_t row0 = b * s.channels + d0;
-  load_rows(dt_tile, in.delta, row0, kChannelsPerBlock, valid, s.length, ch);
-  load_rows(g_tile, dout, row0, kChannelsPerBlock, valid, s.length, ch);
-  if (in.z) load_rows(z_tile, in.z, row0, kChannelsPerBlock, valid, s.length, ch);
-  load_state_inputs<T, kN>(c_tile, in.C, b, s.state, s.length, ch);
-  __syncthreads();
-  backward_step_factors(dt_tile, g_tile, in.z ? z_tile : nullptr, false, valid, ch, in.delta_bias, d0, o);
-  __syncthreads();
   const int r = threadIdx.x / kSplit, part = threadIdx.x % kSplit;
-  if (r >= valid) return;
-  const int64_t d = d0 + r;
-  const int64_t at = chunk_index(b, c, d, s, adjoint.chunks);
+  const bool active = r < valid;  // inactive threads still load tiles and meet the barriers
+  const int64_t d = d0 + (active ? r : 0);
   float A[kPer], carry[kPer];
   load_channel_states(A, carry, in.A, nullptr, d, part, s);
   float dt_sum = 0.0f;
+  for (int64_t c = chunks.end - 1; c >= chunks.first; --c) {
+    const Chunk ch = chunk_of(c, s.length, o.reverse);
+    __syncthreads();  // the previous chunk's tiles are no longer read
+    load_rows(dt_tile, in.delta, row0, kChannelsPerBlock, valid, s.length, ch);
+    load_rows(g_tile, dout, row0, kChannelsPerBlock, valid, s.length, ch);
+    if (in.z) load_rows(z_tile, in.z, row0, kChannelsPerBlock, valid, s.length, ch);
+    load_state_inputs<T, kN>(c_tile, in.C, b, s.state, s.length, ch);
+    __syncthreads();
+    backward_step_factors(dt_tile, g_tile, in.z ? z_tile : nullptr, false, valid, ch, in.delta_bias, d0, o);
+    __syncthreads();
+    if (!active) continue;
+    const int64_t at = chunk_index(b, c, d, s, within.chunks);
+    if (part == 0) within.later_dt[at] = dt_sum;
+    store_channel_states(carry, within.carry + at * s.state, part, s);
 #pragma unroll
-  for (int t = kChunk - 1; t >= 0; --t) {
-    const int j = step_column<kReverse>(t);
-    const float dt = dt_tile[r * kRow + j];
-    const float g = g_tile[r * kRow + j];
-    float Cn[kPer];
-    load_run(Cn, c_tile + j * kN + part * kPer);
-    dt_sum += dt;
+    for (int t = kChunk - 1; t >= 0; --t) {
+      const int j = step_column<kReverse>(t);
+      const float dt = dt_tile[r * kRow + j];
+      const float g = g_tile[r * kRow + j];
+      float Cn[kPer];
+      load_run(Cn, c_tile + j * kN + part * kPer);
+      dt_sum += dt;
 #pragma unroll
-    for (int k = 0; k < kPer; ++k) carry[k] = fast_exp2(dt * A[k]) * (carry[k] + Cn[k] * g);
+      for (int k = 0; k < kPer; ++k) carry[k] = fast_exp2(dt * A[k]) * (carry[k] + Cn[k] * g);
+    }
   }
-  if (part == 0) adjoint.chunk_dt[at] = dt_sum;
-  store_channel_states(carry, adjoint.chunk_state + at * s.state, part, s);
+  if (!active) return;
+  const int64_t at = chunk_index(b, segment, d, s, segments.chunks);
+  if (part == 0) segments.chunk_dt[at] = dt_sum;
+  store_channel_states(carry, segments.chunk_state + at * s.state, part, s);
 }
 
 // Phase B3: rescans each chunk from its start state and runs the adjoint back through it,
@@ -873,6 +893,7 @@ template <typename T, int kN, bool kReverse>
 __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 3 : 1) chunk_gradients_kernel(ScanCudaInputs<T> in, const T* dout,
                                                                               ScanCudaGradients<T> grad, ScanShape s,
                                                                               ScanOptions o, const float* saved,
+                                                                              ChunkAdjoints within,
                                                                               Workspace adjoints,
                                                                               GradientPartials partials,
                                                                               float* state_grads) {
@@ -965,13 +986,6 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 3 : 1) chunk_gradi
     backward_step_factors(staged ? nullptr : dt_tile, g_tile, in.z ? z_tile : nullptr, true, valid, ch,
                           in.delta_bias, d0, o);
     __syncthreads();
-    const float* carry_in = adjoints.chunk_state + chunk_index(b, c, d, s, adjoints.chunks) * s.state;
-    float carry[kPer];
-#pragma unroll
-    for (int k = 0; k < kPer; ++k) {
-      const int n = part * kPer + k;
-      carry[k] = active && n < s.state ? carry_in[n] : 0.0f;
-    }
     if (c > first_chunk) {
 #pragma unroll
       for (int k = 0; k < kPer; ++k) h[k] = chunk_end[k * kChannelThreads + threadIdx.x];
@@ -984,6 +998,18 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 3 : 1) chunk_gradi
       if (q + 1 == kSubs) break;
 #pragma unroll
       for (int i = 0; i < kSub; ++i) advance(q * kSub + i, h);
+    }
+    // The adjoint reaching the chunk's end: from the segment's later chunks, and from the
+    // later segments (folded) decayed over those chunks.
+    const int64_t at_chunk = chunk_index(b, c, d, s, within.chunks);
+    const float* later = within.carry + at_chunk * s.state;
+    const float* segment_end = adjoints.chunk_state + chunk_index(b, segment, d, s, adjoints.chunks) * s.state;
+    const float later_dt = active ? within.later_dt[at_chunk] : 0.0f;
+    float carry[kPer];
+#pragma unroll
+    for (int k = 0; k < kPer; ++k) {
+      const int n = part * kPer + k;
+      carry[k] = active && n < s.state ? later[n] + fast_exp2(later_dt * A2[k]) * segment_end[n] : 0.0f;
     }
 #pragma unroll
     for (int q = kSubs - 1; q >= 0; --q) {
@@ -1192,15 +1218,16 @@ void launch_chunk_outputs(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, 
   check_launch("chunk_outputs_kernel");
 }
 
-// Phase B1: per chunk the adjoint flowing out of it from a zero carry.
+// Phase B1: per segment, its chunks' adjoints from a zero carry at its end and its summary.
 template <typename T>
 void launch_chunk_adjoints(const ScanCudaInputs<Dev<T>>& in, const Dev<T>* dout, const ScanShape& s,
-                           const ScanOptions& o, const Workspace& adjoints, cudaStream_t stream) {
+                           const ScanOptions& o, const ChunkAdjoints& within, const Workspace& segments,
+                           cudaStream_t stream) {
   with_kernel_variant(s.state, o.reverse, [&](auto capacity, auto reverse) {
     constexpr int kN = decltype(capacity)::value;
     constexpr bool kReverse = decltype(reverse)::value;
-    launch_channel_kernel(chunk_adjoints_kernel<Dev<T>, kN, kReverse>, channel_grid(s, adjoints.chunks),
-                          kChunkAdjointsBytes<kN>, stream, in, dout, s, o, adjoints);
+    launch_channel_kernel(chunk_adjoints_kernel<Dev<T>, kN, kReverse>, channel_grid(s, segments.chunks),
+                          kChunkAdjointsBytes<kN>, stream, in, dout, s, o, within, segments);
   });
   check_launch("chunk_adjoints_kernel");
 }
@@ -1239,25 +1266,30 @@ class ForwardWorkspace {
   Scratch state_, dt_;
 };
 
-// The backward's per-chunk adjoint summaries and per-segment parameter-gradient partials, in
-// stream-ordered scratch.
+// The backward's adjoints within segments, per-segment adjoint summaries and per-segment
+// parameter-gradient partials, in stream-ordered scratch. Its segments are the forward's
+// saved ones (kScanSavedChunks chunks).
 class BackwardWorkspace {
  public:
   BackwardWorkspace(const ScanShape& s, cudaStream_t stream)
       : chunks_(selective_scan_chunks(s.length)),
-        summaries_(s.batch * chunks_ * s.channels),
-        partials_(s.batch * selective_scan_saved_segments(s.length) * s.channels),
-        adjoint_state_(summaries_ * s.state * sizeof(float), stream, kWorkspace),
-        dt_(summaries_ * sizeof(float), stream, kWorkspace),
-        dA_partial_(partials_ * s.state * sizeof(float), stream, kWorkspace),
-        dD_partial_(partials_ * sizeof(float), stream, kWorkspace),
-        bias_partial_(partials_ * sizeof(float), stream, kWorkspace) {}
-  Workspace adjoints() const { return {adjoint_state_.get(), dt_.get(), chunks_}; }
+        segments_(selective_scan_saved_segments(s.length)),
+        per_chunk_(s.batch * chunks_ * s.channels),
+        per_segment_(s.batch * segments_ * s.channels),
+        carry_(per_chunk_ * s.state * sizeof(float), stream, kWorkspace),
+        later_dt_(per_chunk_ * sizeof(float), stream, kWorkspace),
+        adjoint_state_(per_segment_ * s.state * sizeof(float), stream, kWorkspace),
+        dt_(per_segment_ * sizeof(float), stream, kWorkspace),
+        dA_partial_(per_segment_ * s.state * sizeof(float), stream, kWorkspace),
+        dD_partial_(per_segment_ * sizeof(float), stream, kWorkspace),
+        bias_partial_(per_segment_ * sizeof(float), stream, kWorkspace) {}
+  ChunkAdjoints within() const { return {carry_.get(), later_dt_.get(), chunks_}; }
+  Workspace adjoints() const { return {adjoint_state_.get(), dt_.get(), segments_, kScanSavedChunks}; }
   GradientPartials partials() const { return {dA_partial_.get(), dD_partial_.get(), bias_partial_.get()}; }
 
  private:
-  int64_t chunks_, summaries_, partials_;
-  Scratch adjoint_state_, dt_, dA_partial_, dD_partial_, bias_partial_;
+  int64_t chunks_, segments_, per_chunk_, per_segment_;
+  Scratch carry_, later_dt_, adjoint_state_, dt_, dA_partial_, dD_partial_, bias_partial_;
 };
 
 // Phases B3 on: with the adjoints folded, each saved segment rescanned from its saved state
@@ -1281,7 +1313,7 @@ void run_gradient_phase(const ScanCudaInputs<Dev<T>>& in, const Dev<T>* dout, co
     constexpr bool kReverse = decltype(reverse)::value;
     launch_channel_kernel(chunk_gradients_kernel<Dev<T>, kN, kReverse>, channel_grid(s, segments),
                           GradientLayout<Dev<T>, kN>::kBytes, stream, in, dout, g, s, o, saved,
-                          workspace.adjoints(), part, state_grads.get());
+                          workspace.within(), workspace.adjoints(), part, state_grads.get());
   });
   check_launch("chunk_gradients_kernel");
   reduce_state_gradients_kernel<<<grid_for(s.batch * s.state * s.length), kThreadsPerBlock, 0, stream>>>(
@@ -1348,7 +1380,7 @@ void scan_backward(const ScanCudaInputs<T>& in_host_types, const T* dout, const 
     saved = states;
   }
   const BackwardWorkspace workspace(s, stream);
-  launch_chunk_adjoints<T>(in, dout_device, s, o, workspace.adjoints(), stream);
+  launch_chunk_adjoints<T>(in, dout_device, s, o, workspace.within(), workspace.adjoints(), stream);
   if (exchange) {
     launch_fold(in.A, nullptr, s, workspace.adjoints(), true, {dh0_alone, nullptr, false}, stream);
     (*exchange)();
