@@ -120,10 +120,10 @@ using ScanCudaGradients = ScanGradients<T, float>;
 // the output (phase 3). With one segment, phases 1-2 are skipped. Backward mirrors it over
 // segments of kScanSavedChunks chunks: the adjoint over each segment from zero, a fold over
 // segments, then each segment walked from the state the forward saved at its start to
-// produce every gradient. Workspace (from the
-// stream-ordered pool): float arrays of batch x chunks x channels x state at most, and in the
-// backward the per-group dB/dC shares, batch x ceil(channels / 64) x 2 x state x length
-// floats (plus the saved states when it recomputes them).
+// produce every gradient. Workspace (from the stream-ordered pool): float arrays of batch x
+// chunks x channels x state at most, and in the backward the per-group dB/dC shares, batch
+// x ceil(channels / 64) x 2 x state x length floats (plus the saved states when it
+// recomputes them).
 inline constexpr int kScanMaxState = 64;
 
 // Blocks per multiprocessor that the current device holds of each of the scan's kernels for

@@ -61,7 +61,8 @@ int norm_backward_warps(int64_t dim) {
 }
 
 // Blocks of the backward resident per multiprocessor (40 registers a thread; at 7 or 8 it
-// spills): kNormBackwardBlocks fill an H100 or H200 in one wave.
+// spills): kNormBackwardBlocks fill an H100 or H200 in one wave while dim <= 590 (beyond,
+// shared memory holds fewer blocks, and above 768 channels a block has fewer warps).
 constexpr int kNormBackwardBlocksPerMultiprocessor = 6;
 
 // One warp per row: warp w of the grid handles rows w, w + warps, ... in order, its lanes

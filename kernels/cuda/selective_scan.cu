@@ -9,8 +9,8 @@
 // over segments of kScanSavedChunks chunks: per segment the adjoint back from a zero carry
 // at its end (kept for every chunk), a fold of the segments' from the other end, then per
 // segment a rescan from the saved state (the next chunk's inputs staged in shared memory
-// meanwhile) for every gradient; without saved states the forward runs first for them. All sums run in a fixed order: results are identical run to
-// run.
+// meanwhile) for every gradient; without saved states the forward runs first for them.
+// All sums run in a fixed order: results are identical run to run.
 #include <cuda_bf16.h>
 
 #include <algorithm>
@@ -223,7 +223,7 @@ __device__ void delta_to_dt(float* tile, int rows, Chunk ch, const float* bias, 
 // Summaries per segment of segment_chunks consecutive chunks (the backward's: the adjoint
 // flowing out of the segment).
 struct Workspace {
-  float* chunk_state;  // [batch][chunks][channels][state]: state reached over the segment from zero
+  float* chunk_state;  // [batch][chunks][channels][state]: state (adjoint) reached over the segment from zero
   float* chunk_dt;     // [batch][chunks][channels]: sum of dt over the segment
   int64_t chunks;      // segments
   int64_t segment_chunks = 1;

@@ -5,7 +5,7 @@ namespace spindle::testing {
 namespace {
 
 // Awkward sizes: length not a multiple of the 1,024-step tile, one-step sequences; every
-// width (the CUDA kernels are compiled per width). Width 1 has no context.
+// width (the CUDA kernels are compiled per width). The width-1 cases pass no context.
 struct Conv1dCase {
   int64_t batch, channels, length;
   int width;
@@ -66,6 +66,9 @@ const RegisterOpCase kCases[] = {
     RegisterOpCase({"conv1d_backward_b1_c3_l1500_w5_silu", [](const Backend& be) { return run_backward(be, {1, 3, 1500, 5, true}); }}),
     RegisterOpCase({"conv1d_backward_b1_c3_l1500_w6", [](const Backend& be) { return run_backward(be, {1, 3, 1500, 6, false}); }}),
     RegisterOpCase({"conv1d_backward_b1_c3_l1500_w7_silu", [](const Backend& be) { return run_backward(be, {1, 3, 1500, 7, true}); }}),
+    // Batch 2 at width 6; a row shorter than the context at width 7.
+    RegisterOpCase({"conv1d_forward_b2_c3_l1500_w6", [](const Backend& be) { return run_forward(be, {2, 3, 1500, 6, false}); }}),
+    RegisterOpCase({"conv1d_backward_b2_c5_l3_w7_silu", [](const Backend& be) { return run_backward(be, {2, 5, 3, 7, true}); }}),
 };
 
 }  // namespace

@@ -8,7 +8,8 @@ namespace {
 
 // Awkward sizes: lengths not multiples of the 32-step chunk, one
 // step, state 1..64, both directions, with and without the optional inputs; 8300 steps fold
-// more than one tile of 128 chunks in both passes. `segments` forces the forward's segment
+// more than one tile of 128 chunks in the forward, 16500 (129 segments of 4 chunks) in the
+// backward; segments of 2 and 3 chunks last (lengths 1100 and 200). `segments` forces the forward's segment
 // count (0: automatic, which at these sizes gives one chunk per segment): one segment runs
 // from h0 without a fold; several walk many chunks per block, the last segment shorter, a
 // partial chunk last (length 1000) or every chunk unaligned for vector loads (length 1001).
@@ -218,6 +219,10 @@ const RegisterOpCase kCases[] = {
     SCAN_BACKWARD_SAVED_CASE("b1_d3_l8300_n5_reverse_one_segment", 1, 3, 8300, 5, true, true, 1),
     SCAN_BACKWARD_SAVED_CASE("b2_d9_l1001_n8_3_segments", 2, 9, 1001, 8, false, true, 3),
     SCAN_BACKWARD_SAVED_CASE("b1_d130_l4097_n32_reverse", 1, 130, 4097, 32, true, true),
+    SCAN_CASES("b2_d9_l16500_n8_reverse", 2, 9, 16500, 8, true, true),
+    SCAN_BACKWARD_SAVED_CASE("b2_d9_l16500_n8_reverse", 2, 9, 16500, 8, true, true),
+    SCAN_CASES("b2_d70_l200_n16_reverse", 2, 70, 200, 16, true, true),
+    SCAN_BACKWARD_SAVED_CASE("b2_d9_l1100_n3", 2, 9, 1100, 3, false, true),
     // Lengths of whole 8-step groups: the gradient phase stages its next chunk (cp.async) at
     // the largest and smallest state sizes; and the backward without softplus (minimal
     // inputs, so dt = delta > 0).
