@@ -51,6 +51,32 @@ __device__ void load_tile_window(float* window, const T* x_row, const T* context
   }
 }
 
+// A thread's run of kStepsPerThread times from `first` of a row: in one 16-byte access where
+// the tile is whole, else element by element (zero past the row's end when loading).
+template <typename T>
+__device__ __forceinline__ void load_run(const T* row, int64_t first, bool whole, int64_t length,
+                                         float (&v)[kStepsPerThread]) {
+  if (whole) {
+    load8(row + first, v);
+  } else {
+#pragma unroll
+    for (int j = 0; j < kStepsPerThread; ++j) v[j] = first + j < length ? to_float(row[first + j]) : 0.0f;
+  }
+}
+
+template <typename T>
+__device__ __forceinline__ void store_run(T* row, int64_t first, bool whole, int64_t length,
+                                          const float (&v)[kStepsPerThread]) {
+  if (whole) {
+    store8(row + first, v);
+  } else {
+#pragma unroll
+    for (int j = 0; j < kStepsPerThread; ++j) {
+      if (first + j < length) row[first + j] = from_float<T>(v[j]);
+    }
+  }
+}
+
 // Taps of one channel, right-aligned to a thread's run: tap[q] is weight m = q -
 // (kStepsPerThread - kWidth) for q >= kStepsPerThread - kWidth (zero below), so that with a
 // run's window in[i] (the input at time first - kStepsPerThread + i) output first + j reads
@@ -104,14 +130,7 @@ __global__ void __launch_bounds__(kTileThreads) conv1d_forward_kernel(const T* x
     const float pre = preactivation<kWidth>(in, tap, b, j);
     out[j] = silu ? pre * sigmoid(pre) : pre;
   }
-  if (whole) {
-    store8(y_row + first, out);
-  } else {
-#pragma unroll
-    for (int j = 0; j < kStepsPerThread; ++j) {
-      if (first + j < shape.length) y_row[first + j] = from_float<T>(out[j]);
-    }
-  }
+  store_run(y_row, first, whole, shape.length, out);
 }
 
 // Backward tiles: a block per (time tile of kTileSteps, row), each thread owning
@@ -166,12 +185,7 @@ __global__ void __launch_bounds__(kTileThreads) conv1d_backward_kernel(const T* 
   float window[2 * kStepsPerThread];
   load_window(window);
   float grads[kStepsPerThread];
-  if (whole) {
-    load8(dy_row + first, grads);
-  } else {
-#pragma unroll
-    for (int j = 0; j < kStepsPerThread; ++j) grads[j] = first + j < shape.length ? to_float(dy_row[first + j]) : 0.0f;
-  }
+  load_run(dy_row, first, whole, shape.length, grads);
 #pragma unroll
   for (int j = 0; j < kStepsPerThread; ++j) grads[j] = dpre_of(preactivation<kWidth>(window, tap, b, j), grads[j]);
   store8(dpre + own, grads);
@@ -197,14 +211,7 @@ __global__ void __launch_bounds__(kTileThreads) conv1d_backward_kernel(const T* 
     for (int q = w - 1; q >= 0; --q) sum += tap[kStepsPerThread - 1 - q] * later[j + q];
     out[j] = sum;
   }
-  if (whole) {
-    store8(dx_row + first, out);
-  } else {
-#pragma unroll
-    for (int j = 0; j < kStepsPerThread; ++j) {
-      if (first + j < shape.length) dx_row[first + j] = from_float<T>(out[j]);
-    }
-  }
+  store_run(dx_row, first, whole, shape.length, out);
   // The context's gradient: input times -(w-1) .. -1, in the row's first tile.
   if (dcontext && start == 0 && static_cast<int>(threadIdx.x) < w - 1) {
     const int s = threadIdx.x - (w - 1);
