@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <span>
 
 #include "kernels/backend.h"
 #include "kernels/bfloat16.h"
@@ -60,9 +61,19 @@ template <typename T>
 void adamw_cpu(T* param, const T* grad, T* m, T* v, bfloat16* working, int64_t n, AdamWArgs args);
 
 #if SPINDLE_WITH_CUDA
-// Master weights, gradients and moments in float.
-void adamw_cuda(float* param, const float* grad, float* m, float* v, bfloat16* working, int64_t n, AdamWArgs args,
-                cudaStream_t stream);
+// One tensor of a CUDA step: master weights, gradient and moments in float, n elements each;
+// working as above (or null). args.weight_decay applies where decayed (0 elsewhere).
+struct AdamWTensor {
+  float* param;
+  const float* grad;
+  float* m;
+  float* v;
+  bfloat16* working;
+  int64_t n;
+  bool decayed;
+};
+// Every tensor of the list stepped, a few launches for the whole list (cuda/tensor_list.cuh).
+void adamw_cuda(std::span<const AdamWTensor> tensors, AdamWArgs args, cudaStream_t stream);
 #endif
 
 }  // namespace spindle::kernels

@@ -3,11 +3,12 @@
 //   factor = min(1, max_norm / (norm + 1e-6))      (torch.nn.utils.clip_grad_norm_)
 //   g     *= factor, for every tensor
 // The sum is taken in a fixed order on both backends: on the CPU in double with Kahan
-// compensation, tensor by tensor; on CUDA in double, each tensor into kSumOfSquaresBlocks
-// block partials (fixed-order block reductions), then those partials added in order.
+// compensation, tensor by tensor; on CUDA in double, each tensor into block partials
+// (fixed-order block reductions over a fixed share each), then those partials added in order.
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "kernels/backend.h"
 #include "kernels/host_device.h"
@@ -32,16 +33,23 @@ template <typename T>
 void scale_cpu(T* g, int64_t n, double factor);
 
 #if SPINDLE_WITH_CUDA
-inline constexpr int kSumOfSquaresBlocks = 256;
-// partials[b] = sum of g[i]^2 over block b's share of the n elements (written; device
-// memory for kSumOfSquaresBlocks doubles).
-void sum_of_squares_partials_cuda(const float* g, int64_t n, double* partials, cudaStream_t stream);
+// One gradient of the list: n floats.
+struct GradientRef {
+  float* data;
+  int64_t n;
+};
+// Block partials of the sum of g^2 over the list, each tensor's blocks in turn (fixed-order
+// block reductions over a fixed share each): sum_of_squares_partial_count(gradients) doubles
+// written to partials (device memory).
+int64_t sum_of_squares_partial_count(std::span<const GradientRef> gradients);
+void sum_of_squares_partials_cuda(std::span<const GradientRef> gradients, double* partials, cudaStream_t stream);
 // Adds the count partials in order: norm_and_factor[0] = sqrt(sum), [1] = clip_factor
 // (written, device memory).
 void clip_factor_cuda(const double* partials, int64_t count, double max_norm, double* norm_and_factor,
                       cudaStream_t stream);
-// g *= *factor (a device double, such as norm_and_factor + 1).
-void scale_by_device_factor_cuda(float* g, int64_t n, const double* factor, cudaStream_t stream);
+// g *= *factor for every gradient of the list (factor: a device double, such as
+// norm_and_factor + 1).
+void scale_by_device_factor_cuda(std::span<const GradientRef> gradients, const double* factor, cudaStream_t stream);
 #endif
 
 }  // namespace spindle::kernels

@@ -1,14 +1,39 @@
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/tensor_list.cuh"
 #include "kernels/grad_norm.h"
 
 namespace spindle::kernels {
 namespace {
 
-// Grid kSumOfSquaresBlocks: block b sums a fixed grid-stride share, in double.
-__global__ void sum_of_squares_kernel(const float* g, int64_t n, double* partials) {
+// At most this many blocks (and partials) per gradient.
+constexpr int kMaxBlocksPerGradient = 256;
+
+struct GradientList {
+  float* data[kTensorListSize];
+  int64_t n[kTensorListSize];
+  TensorBlocks blocks;
+};
+
+GradientList gradient_list(std::span<const GradientRef> gradients, int64_t first, int count) {
+  GradientList list{};
+  for (int i = 0; i < count; ++i) {
+    list.data[i] = gradients[first + i].data;
+    list.n[i] = gradients[first + i].n;
+  }
+  list.blocks = tensor_blocks(count, kMaxBlocksPerGradient, [&](int i) { return list.n[i]; });
+  return list;
+}
+
+// Block b sums a fixed strided share of its gradient, in double, into partials[b].
+__global__ void sum_of_squares_kernel(GradientList list, double* partials) {
+  const BlockOfTensor at = block_of_tensor(list.blocks);
+  const float* g = list.data[at.tensor];
+  const int64_t n = list.n[at.tensor], stride = static_cast<int64_t>(at.blocks) * blockDim.x;
   double sum = 0.0;
-  for (int64_t i = grid_index(); i < n; i += grid_stride()) sum += static_cast<double>(g[i]) * g[i];
+  for (int64_t e = static_cast<int64_t>(at.block) * blockDim.x + threadIdx.x; e < n; e += stride) {
+    sum += static_cast<double>(g[e]) * g[e];
+  }
   sum = block_sum(sum);
   if (threadIdx.x == 0) partials[blockIdx.x] = sum;
 }
@@ -25,16 +50,31 @@ __global__ void clip_factor_kernel(const double* partials, int64_t count, double
   }
 }
 
-__global__ void scale_kernel(float* g, int64_t n, const double* factor) {
+__global__ void scale_kernel(GradientList list, const double* factor) {
+  const BlockOfTensor at = block_of_tensor(list.blocks);
+  float* g = list.data[at.tensor];
   const float f = static_cast<float>(*factor);
-  for (int64_t i = grid_index(); i < n; i += grid_stride()) g[i] *= f;
+  const int64_t n = list.n[at.tensor], stride = static_cast<int64_t>(at.blocks) * blockDim.x;
+  for (int64_t e = static_cast<int64_t>(at.block) * blockDim.x + threadIdx.x; e < n; e += stride) g[e] *= f;
 }
 
 }  // namespace
 
-void sum_of_squares_partials_cuda(const float* g, int64_t n, double* partials, cudaStream_t stream) {
-  sum_of_squares_kernel<<<kSumOfSquaresBlocks, kThreadsPerBlock, 0, stream>>>(g, n, partials);
-  check_launch("sum_of_squares_kernel");
+int64_t sum_of_squares_partial_count(std::span<const GradientRef> gradients) {
+  int64_t count = 0;
+  for_each_tensor_group(static_cast<int64_t>(gradients.size()), [&](int64_t first, int group) {
+    count += gradient_list(gradients, first, group).blocks.grid();
+  });
+  return count;
+}
+
+void sum_of_squares_partials_cuda(std::span<const GradientRef> gradients, double* partials, cudaStream_t stream) {
+  for_each_tensor_group(static_cast<int64_t>(gradients.size()), [&](int64_t first, int count) {
+    const GradientList list = gradient_list(gradients, first, count);
+    sum_of_squares_kernel<<<list.blocks.grid(), kThreadsPerBlock, 0, stream>>>(list, partials);
+    check_launch("sum_of_squares_kernel");
+    partials += list.blocks.grid();
+  });
 }
 
 void clip_factor_cuda(const double* partials, int64_t count, double max_norm, double* norm_and_factor,
@@ -43,10 +83,12 @@ void clip_factor_cuda(const double* partials, int64_t count, double max_norm, do
   check_launch("clip_factor_kernel");
 }
 
-void scale_by_device_factor_cuda(float* g, int64_t n, const double* factor, cudaStream_t stream) {
-  if (n == 0) return;
-  scale_kernel<<<grid_for(n), kThreadsPerBlock, 0, stream>>>(g, n, factor);
-  check_launch("scale_kernel");
+void scale_by_device_factor_cuda(std::span<const GradientRef> gradients, const double* factor, cudaStream_t stream) {
+  for_each_tensor_group(static_cast<int64_t>(gradients.size()), [&](int64_t first, int count) {
+    const GradientList list = gradient_list(gradients, first, count);
+    scale_kernel<<<list.blocks.grid(), kThreadsPerBlock, 0, stream>>>(list, factor);
+    check_launch("scale_kernel");
+  });
 }
 
 }  // namespace spindle::kernels

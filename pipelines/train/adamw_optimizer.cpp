@@ -1,5 +1,7 @@
 #include "pipelines/train/adamw_optimizer.h"
 
+#include <vector>
+
 #include "platform/ops/adamw.h"
 
 namespace spindle {
@@ -15,16 +17,19 @@ AdamWOptimizer::AdamWOptimizer(std::vector<Parameter*> parameters, const AdamWSe
 
 void AdamWOptimizer::step(double lr, const Stream* stream) {
   ++steps_taken_;
+  std::vector<ops::AdamWParameter> list;
+  list.reserve(moments_.size());
   for (Moments& moments : moments_) {
     Parameter& parameter = *moments.parameter;
-    const ops::AdamWArgs args{.lr = lr,
-                              .beta1 = settings_.beta1,
-                              .beta2 = settings_.beta2,
-                              .eps = settings_.eps,
-                              .weight_decay = parameter.weight_decay ? settings_.weight_decay : 0.0,
-                              .step = steps_taken_};
-    ops::adamw_step(parameter.value, parameter.grad, moments.m, moments.v, nullptr, args, stream);
+    list.push_back({&parameter.value, &parameter.grad, &moments.m, &moments.v, nullptr, parameter.weight_decay});
   }
+  const ops::AdamWArgs args{.lr = lr,
+                            .beta1 = settings_.beta1,
+                            .beta2 = settings_.beta2,
+                            .eps = settings_.eps,
+                            .weight_decay = settings_.weight_decay,
+                            .step = steps_taken_};
+  ops::adamw_step(list, args, stream);
 }
 
 }  // namespace spindle

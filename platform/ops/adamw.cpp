@@ -1,5 +1,8 @@
 #include "platform/ops/adamw.h"
 
+#include <string>
+#include <vector>
+
 #include "kernels/adamw.h"
 #include "platform/ops/op_checks.h"
 #include "platform/ops/optional_data.h"
@@ -9,46 +12,70 @@ namespace {
 
 constexpr const char* kOp = "adamw_step";
 
+void check_parameter(const AdamWParameter& p, size_t index, Device device, DType dtype) {
+  const std::string at = "parameters[" + std::to_string(index) + "].";
+  for (const auto& [name, tensor] : {std::pair<const char*, const Tensor*>{"param", p.param},
+                                     {"grad", p.grad},
+                                     {"m", p.m},
+                                     {"v", p.v}}) {
+    SPINDLE_CHECK(tensor, kOp, at + name + " is null", "a tensor");
+    check_tensor(kOp, (at + name).c_str(), *tensor, p.param->shape(), device);  // param checked first
+    check_dtype(kOp, (at + name).c_str(), *tensor, {dtype});
+  }
+  if (p.working) {
+    check_tensor(kOp, (at + "working").c_str(), *p.working, p.param->shape(), device);
+    check_dtype(kOp, (at + "working").c_str(), *p.working, {DType::bf16});
+  }
+}
+
 template <typename T>
-void step_cpu(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, Tensor* working, const AdamWArgs& args) {
-  kernels::adamw_cpu(param.data<T>(), grad.data<T>(), m.data<T>(), v.data<T>(), optional_data<bfloat16>(working),
-                     param.numel(), args);
+void step_cpu(std::span<const AdamWParameter> parameters, const AdamWArgs& args) {
+  for (const AdamWParameter& p : parameters) {
+    AdamWArgs own = args;
+    if (!p.decayed) own.weight_decay = 0.0;
+    kernels::adamw_cpu(p.param->data<T>(), p.grad->data<T>(), p.m->data<T>(), p.v->data<T>(),
+                       optional_data<bfloat16>(p.working), p.param->numel(), own);
+  }
 }
 
 }  // namespace
 
-void adamw_step(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, Tensor* working, const AdamWArgs& args,
-                const Stream* stream) {
-  const Device device = param.device();
-  check_tensor(kOp, "param", param, param.shape(), device);
+void adamw_step(std::span<const AdamWParameter> parameters, const AdamWArgs& args, const Stream* stream) {
+  SPINDLE_CHECK(!parameters.empty(), kOp, "no parameters", "at least one");
+  SPINDLE_CHECK(parameters[0].param, kOp, "parameters[0].param is null", "a tensor");
+  const Device device = parameters[0].param->device();
+  const DType dtype = parameters[0].param->dtype();
   if (device.is_cpu()) {
-    check_dtype(kOp, "param", param, {DType::f32, DType::f64});
+    check_dtype(kOp, "parameters[0].param", *parameters[0].param, {DType::f32, DType::f64});
   } else {
-    check_dtype(kOp, "param", param, {DType::f32});
+    check_dtype(kOp, "parameters[0].param", *parameters[0].param, {DType::f32});
   }
-  for (const auto& [name, tensor] : {std::pair<const char*, const Tensor*>{"grad", &grad}, {"m", &m}, {"v", &v}}) {
-    check_tensor(kOp, name, *tensor, param.shape(), device);
-    check_same_dtype(kOp, name, *tensor, param);
-  }
-  if (working) {
-    check_tensor(kOp, "working", *working, param.shape(), device);
-    check_dtype(kOp, "working", *working, {DType::bf16});
-  }
+  for (size_t i = 0; i < parameters.size(); ++i) check_parameter(parameters[i], i, device, dtype);
   SPINDLE_CHECK(args.step >= 1, kOp, "step " + std::to_string(args.step), "step >= 1 (the step being taken)");
   SPINDLE_CHECK(args.beta1 >= 0 && args.beta1 < 1 && args.beta2 >= 0 && args.beta2 < 1, kOp,
                 "betas " + std::to_string(args.beta1) + ", " + std::to_string(args.beta2), "betas in [0, 1)");
   if (device.is_cpu()) {
-    param.dtype() == DType::f64 ? step_cpu<double>(param, grad, m, v, working, args)
-                                : step_cpu<float>(param, grad, m, v, working, args);
+    dtype == DType::f64 ? step_cpu<double>(parameters, args) : step_cpu<float>(parameters, args);
     return;
   }
 #if SPINDLE_WITH_CUDA
   DeviceGuard guard(device);
-  kernels::adamw_cuda(param.data<float>(), grad.data<float>(), m.data<float>(), v.data<float>(),
-                      optional_data<bfloat16>(working), param.numel(), args, op_stream(kOp, device, stream).cuda());
+  std::vector<kernels::AdamWTensor> tensors;
+  tensors.reserve(parameters.size());
+  for (const AdamWParameter& p : parameters) {
+    tensors.push_back({p.param->data<float>(), p.grad->data<float>(), p.m->data<float>(), p.v->data<float>(),
+                       optional_data<bfloat16>(p.working), p.param->numel(), p.decayed});
+  }
+  kernels::adamw_cuda(tensors, args, op_stream(kOp, device, stream).cuda());
 #else
   (void)stream;
 #endif
+}
+
+void adamw_step(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, Tensor* working, const AdamWArgs& args,
+                const Stream* stream) {
+  const AdamWParameter one{&param, &grad, &m, &v, working, true};
+  adamw_step(std::span(&one, 1), args, stream);
 }
 
 }  // namespace spindle::ops

@@ -22,18 +22,14 @@ double clip_cpu(const std::vector<Tensor*>& gradients, double max_norm) {
 
 #if SPINDLE_WITH_CUDA
 double clip_cuda(const std::vector<Tensor*>& gradients, double max_norm, const Stream& stream) {
-  const int64_t count = static_cast<int64_t>(gradients.size()) * kernels::kSumOfSquaresBlocks;
+  std::vector<kernels::GradientRef> refs;
+  for (Tensor* g : gradients) refs.push_back({g->data<float>(), g->numel()});
+  const int64_t count = kernels::sum_of_squares_partial_count(refs);
   Tensor partials = Tensor::empty({count}, DType::f64, stream.device(), &stream);
   Tensor norm_and_factor = Tensor::empty({2}, DType::f64, stream.device(), &stream);
-  for (size_t i = 0; i < gradients.size(); ++i) {
-    kernels::sum_of_squares_partials_cuda(gradients[i]->data<float>(), gradients[i]->numel(),
-                                          partials.data<double>() + i * kernels::kSumOfSquaresBlocks, stream.cuda());
-  }
+  kernels::sum_of_squares_partials_cuda(refs, partials.data<double>(), stream.cuda());
   kernels::clip_factor_cuda(partials.data<double>(), count, max_norm, norm_and_factor.data<double>(), stream.cuda());
-  for (Tensor* g : gradients) {
-    kernels::scale_by_device_factor_cuda(g->data<float>(), g->numel(), norm_and_factor.data<double>() + 1,
-                                         stream.cuda());
-  }
+  kernels::scale_by_device_factor_cuda(refs, norm_and_factor.data<double>() + 1, stream.cuda());
   return norm_and_factor.to(Device::cpu(), &stream).to_vector<double>()[0];
 }
 #endif

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <span>
+#include <vector>
 
 #include "platform/ops/adamw.h"
 #include "platform/ops/clip_grad_norm.h"
@@ -69,6 +71,42 @@ TEST(AdamW, BadArgumentsAreRefused) {
   EXPECT_THROW(ops::adamw_step(p, g, m, v, &working32, {}), Error);
   const Tensor g64 = Tensor::zeros({4}, DType::f64);
   EXPECT_THROW(ops::adamw_step(p, g64, m, v, nullptr, {}), Error);
+}
+
+// A list step is each tensor's own step, with weight decay only where decayed.
+TEST(AdamW, ListStepsEachTensorAsAlone) {
+  const Shape shapes[] = {{5}, {2, 3}, {1}};
+  std::vector<Tensor> params, grads, ms, vs, alone;
+  for (int i = 0; i < 3; ++i) {
+    params.push_back(random_tensor(shapes[i], DType::f64, 1 + i));
+    grads.push_back(random_tensor(shapes[i], DType::f64, 10 + i));
+    ms.push_back(random_tensor(shapes[i], DType::f64, 20 + i, 0, 1));
+    vs.push_back(random_tensor(shapes[i], DType::f64, 30 + i, 0, 1));
+  }
+  const ops::AdamWArgs args{1e-2, 0.9, 0.999, 1e-8, 0.5, 4};
+  std::vector<ops::AdamWParameter> list;
+  for (int i = 0; i < 3; ++i) {
+    Tensor p = params[i].to(Device::cpu()), m = ms[i].to(Device::cpu()), v = vs[i].to(Device::cpu());
+    ops::AdamWArgs own = args;
+    if (i == 1) own.weight_decay = 0.0;
+    ops::adamw_step(p, grads[i], m, v, nullptr, own);
+    alone.push_back(p);
+    list.push_back({&params[i], &grads[i], &ms[i], &vs[i], nullptr, i != 1});
+  }
+  ops::adamw_step(list, args);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(params[i].to_vector<double>(), alone[i].to_vector<double>()) << i;
+}
+
+TEST(AdamW, BadListsAreRefused) {
+  Tensor p = Tensor::zeros({4}, DType::f32), m = Tensor::zeros({4}, DType::f32), v = Tensor::zeros({4}, DType::f32);
+  const Tensor g = Tensor::zeros({4}, DType::f32);
+  EXPECT_THROW(ops::adamw_step(std::span<const ops::AdamWParameter>{}, {}), Error);
+  const ops::AdamWParameter missing_grad[] = {{&p, &g, &m, &v}, {&p, nullptr, &m, &v}};
+  EXPECT_THROW(ops::adamw_step(missing_grad, {}), Error);
+  Tensor p64 = Tensor::zeros({4}, DType::f64), g64 = Tensor::zeros({4}, DType::f64);
+  Tensor m64 = Tensor::zeros({4}, DType::f64), v64 = Tensor::zeros({4}, DType::f64);
+  const ops::AdamWParameter mixed[] = {{&p, &g, &m, &v}, {&p64, &g64, &m64, &v64}};  // one dtype per list
+  EXPECT_THROW(ops::adamw_step(mixed, {}), Error);
 }
 
 TEST(ClipGradNorm, ScalesAllTensorsByTheGlobalNorm) {

@@ -63,10 +63,11 @@ void TrainingStep::run(const Stream& stream) {
   ops::clip_grad_norm(gradients_, 1.0, &stream);
   ++step_;
   std::vector<Parameter*> parameters = model_.parameters();
+  std::vector<ops::AdamWParameter> list;
   for (size_t i = 0; i < parameters.size(); ++i) {
-    ops::adamw_step(parameters[i]->value, parameters[i]->grad, m_[i], v_[i], nullptr,
-                    {.lr = 1e-4, .weight_decay = parameters[i]->weight_decay ? 0.1 : 0.0, .step = step_}, &stream);
+    list.push_back({&parameters[i]->value, &parameters[i]->grad, &m_[i], &v_[i], nullptr, parameters[i]->weight_decay});
   }
+  ops::adamw_step(list, {.lr = 1e-4, .weight_decay = 0.1, .step = step_}, &stream);
   model_.zero_grad(&stream);
 }
 

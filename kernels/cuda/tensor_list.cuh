@@ -1,0 +1,56 @@
+// Elementwise launches over a list of tensors (a model's parameters, their gradients): one
+// grid whose blocks are split among up to kTensorListSize tensors by size, so hundreds of
+// small tensors cost a few launches instead of one each. The list travels in the kernel's
+// parameters (under their 4 KB limit), so nothing is copied to the device first.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "kernels/cuda/launch.cuh"
+
+namespace spindle::kernels {
+
+inline constexpr int kTensorListSize = 48;
+
+// Block b of the grid works on tensor i where first_block[i] <= b < first_block[i + 1].
+struct TensorBlocks {
+  int first_block[kTensorListSize + 1];
+  int count;
+  int grid() const { return first_block[count]; }
+};
+
+// Blocks of kThreadsPerBlock for each of count tensors of the given sizes (elements): one per
+// kElementsPerBlock elements, at least 1 and at most max_blocks.
+inline constexpr int64_t kElementsPerBlock = 4 * kThreadsPerBlock;
+template <typename SizeOf>
+TensorBlocks tensor_blocks(int count, int max_blocks, SizeOf size_of) {
+  TensorBlocks t{};
+  t.count = count;
+  for (int i = 0; i < count; ++i) {
+    const int64_t wanted = (size_of(i) + kElementsPerBlock - 1) / kElementsPerBlock;
+    t.first_block[i + 1] = t.first_block[i] + static_cast<int>(std::clamp<int64_t>(wanted, 1, max_blocks));
+  }
+  return t;
+}
+
+// This block's place in the list: its tensor and its index and count among that tensor's blocks.
+struct BlockOfTensor {
+  int tensor, block, blocks;
+};
+__device__ __forceinline__ BlockOfTensor block_of_tensor(const TensorBlocks& t) {
+  const int b = static_cast<int>(blockIdx.x);
+  int i = 0;
+  while (i + 1 < t.count && b >= t.first_block[i + 1]) ++i;
+  return {i, b - t.first_block[i], t.first_block[i + 1] - t.first_block[i]};
+}
+
+// Calls launch(first, count) for consecutive groups of at most kTensorListSize of n tensors.
+template <typename Launch>
+void for_each_tensor_group(int64_t n, Launch launch) {
+  for (int64_t first = 0; first < n; first += kTensorListSize) {
+    launch(first, static_cast<int>(std::min<int64_t>(kTensorListSize, n - first)));
+  }
+}
+
+}  // namespace spindle::kernels
