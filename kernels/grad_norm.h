@@ -4,7 +4,8 @@
 //   g     *= factor, for every tensor
 // The sum is taken in a fixed order on both backends: on the CPU in double with Kahan
 // compensation, tensor by tensor; on CUDA in double, each tensor into block partials
-// (fixed-order block reductions over a fixed share each), then those partials added in order.
+// (fixed-order block reductions over a fixed share each), then those partials reduced in a
+// fixed order by one block.
 #pragma once
 
 #include <cstdint>
@@ -33,7 +34,7 @@ template <typename T>
 void scale_cpu(T* g, int64_t n, double factor);
 
 #if SPINDLE_WITH_CUDA
-// One gradient of the list: n floats.
+// One gradient of the list: n floats (the list's gradients are distinct tensors).
 struct GradientRef {
   float* data;
   int64_t n;
@@ -43,8 +44,8 @@ struct GradientRef {
 // written to partials (device memory).
 int64_t sum_of_squares_partial_count(std::span<const GradientRef> gradients);
 void sum_of_squares_partials_cuda(std::span<const GradientRef> gradients, double* partials, cudaStream_t stream);
-// Adds the count partials in order: norm_and_factor[0] = sqrt(sum), [1] = clip_factor
-// (written, device memory).
+// Reduces the count partials in a fixed order (thread j adds partials j, j + 256, ..., then
+// a block sum): norm_and_factor[0] = sqrt(sum), [1] = clip_factor (written, device memory).
 void clip_factor_cuda(const double* partials, int64_t count, double max_norm, double* norm_and_factor,
                       cudaStream_t stream);
 // g *= *factor for every gradient of the list (factor: a device double, such as

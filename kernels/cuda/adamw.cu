@@ -7,17 +7,22 @@
 namespace spindle::kernels {
 namespace {
 
-// Up to kTensorListSize tensors; decay[i] is 1 - lr x (tensor i's weight decay).
+// Blocks per tensor at most: 1,024 x 256 threads cover a million elements in 4 passes.
+constexpr int kMaxBlocksPerTensor = 1024;
+
+// Up to kMaxTensorsPerLaunch tensors; decay[i] is 1 - lr x (tensor i's weight decay), which
+// replaces the step's shared scalars.decay.
 struct AdamWList {
-  float* param[kTensorListSize];
-  const float* grad[kTensorListSize];
-  float* m[kTensorListSize];
-  float* v[kTensorListSize];
-  __nv_bfloat16* working[kTensorListSize];
-  int64_t n[kTensorListSize];
-  float decay[kTensorListSize];
+  float* param[kMaxTensorsPerLaunch];
+  const float* grad[kMaxTensorsPerLaunch];
+  float* m[kMaxTensorsPerLaunch];
+  float* v[kMaxTensorsPerLaunch];
+  __nv_bfloat16* working[kMaxTensorsPerLaunch];
+  int64_t n[kMaxTensorsPerLaunch];
+  float decay[kMaxTensorsPerLaunch];
   TensorBlocks blocks;
 };
+static_assert(sizeof(AdamWList) + sizeof(AdamWScalars<float>) <= kKernelParameterBytes, "the list fits the parameters");
 
 __global__ void adamw_kernel(AdamWList list, AdamWScalars<float> scalars) {
   const BlockOfTensor at = block_of_tensor(list.blocks);
@@ -41,9 +46,6 @@ __global__ void adamw_kernel(AdamWList list, AdamWScalars<float> scalars) {
 
 void adamw_cuda(std::span<const AdamWTensor> tensors, AdamWArgs args, cudaStream_t stream) {
   const AdamWScalars<float> scalars = adamw_scalars<float>(args);
-  AdamWArgs undecayed = args;
-  undecayed.weight_decay = 0.0;
-  const float no_decay = adamw_scalars<float>(undecayed).decay;
   for_each_tensor_group(static_cast<int64_t>(tensors.size()), [&](int64_t first, int count) {
     AdamWList list{};
     for (int i = 0; i < count; ++i) {
@@ -54,9 +56,9 @@ void adamw_cuda(std::span<const AdamWTensor> tensors, AdamWArgs args, cudaStream
       list.v[i] = t.v;
       list.working[i] = reinterpret_cast<__nv_bfloat16*>(t.working);
       list.n[i] = t.n;
-      list.decay[i] = t.decayed ? scalars.decay : no_decay;
+      list.decay[i] = t.decayed ? scalars.decay : 1.0f;  // 1 - lr x 0
     }
-    list.blocks = tensor_blocks(count, 1024, [&](int i) { return list.n[i]; });
+    list.blocks = tensor_blocks(count, kMaxBlocksPerTensor, [&](int i) { return list.n[i]; });
     adamw_kernel<<<list.blocks.grid(), kThreadsPerBlock, 0, stream>>>(list, scalars);
     check_launch("adamw_kernel");
   });

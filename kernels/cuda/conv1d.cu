@@ -51,8 +51,9 @@ __device__ void load_tile_window(float* window, const T* x_row, const T* context
   }
 }
 
-// A thread's run of kStepsPerThread times from `first` of a row: in one 16-byte access where
-// the tile is whole, else element by element (zero past the row's end when loading).
+// A thread's run of kStepsPerThread times from `first` of a row: in 16-byte accesses
+// (load8 / store8) where the tile is whole, else element by element (zero past the row's
+// end when loading).
 template <typename T>
 __device__ __forceinline__ void load_run(const T* row, int64_t first, bool whole, int64_t length,
                                          float (&v)[kStepsPerThread]) {
@@ -84,7 +85,9 @@ __device__ __forceinline__ void store_run(T* row, int64_t first, bool whole, int
 template <int kWidth>
 __device__ __forceinline__ void load_taps(const float* weight_row, float (&tap)[kStepsPerThread]) {
 #pragma unroll
-  for (int q = 0; q < kStepsPerThread; ++q) tap[q] = q >= kStepsPerThread - kWidth ? weight_row[q - (kStepsPerThread - kWidth)] : 0.0f;
+  for (int q = 0; q < kStepsPerThread; ++q) {
+    tap[q] = q >= kStepsPerThread - kWidth ? weight_row[q - (kStepsPerThread - kWidth)] : 0.0f;
+  }
 }
 
 // The preactivation of output j of a run, taps in the reference's order.
@@ -194,7 +197,8 @@ __global__ void __launch_bounds__(kTileThreads) conv1d_backward_kernel(const T* 
     float pre = b;
 #pragma unroll
     for (int q = kFirstTap; q < kStepsPerThread; ++q) pre += tap[q] * inputs[kTileSteps + threadIdx.x + 1 + q];
-    dpre[kTileSteps + threadIdx.x] = static_cast<int>(threadIdx.x) < w - 1 && t < shape.length ? dpre_of(pre, to_float(dy_row[t])) : 0.0f;
+    const bool fed = static_cast<int>(threadIdx.x) < w - 1 && t < shape.length;
+    dpre[kTileSteps + threadIdx.x] = fed ? dpre_of(pre, to_float(dy_row[t])) : 0.0f;
   }
   __syncthreads();
 

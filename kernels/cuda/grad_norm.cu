@@ -6,22 +6,25 @@
 namespace spindle::kernels {
 namespace {
 
-// At most this many blocks (and partials) per gradient.
-constexpr int kMaxBlocksPerGradient = 256;
+// Blocks per gradient at most: for the sum of squares, which leaves a partial per block,
+// 256 (the clip factor's one block adds them); for the scaling, as AdamW's.
+constexpr int kMaxSumBlocksPerGradient = 256;
+constexpr int kMaxScaleBlocksPerGradient = 1024;
 
 struct GradientList {
-  float* data[kTensorListSize];
-  int64_t n[kTensorListSize];
+  float* data[kMaxTensorsPerLaunch];
+  int64_t n[kMaxTensorsPerLaunch];
   TensorBlocks blocks;
 };
+static_assert(sizeof(GradientList) + sizeof(double*) <= kKernelParameterBytes, "the list fits the parameters");
 
-GradientList gradient_list(std::span<const GradientRef> gradients, int64_t first, int count) {
+GradientList gradient_list(std::span<const GradientRef> gradients, int64_t first, int count, int max_blocks) {
   GradientList list{};
   for (int i = 0; i < count; ++i) {
     list.data[i] = gradients[first + i].data;
     list.n[i] = gradients[first + i].n;
   }
-  list.blocks = tensor_blocks(count, kMaxBlocksPerGradient, [&](int i) { return list.n[i]; });
+  list.blocks = tensor_blocks(count, max_blocks, [&](int i) { return list.n[i]; });
   return list;
 }
 
@@ -62,15 +65,15 @@ __global__ void scale_kernel(GradientList list, const double* factor) {
 
 int64_t sum_of_squares_partial_count(std::span<const GradientRef> gradients) {
   int64_t count = 0;
-  for_each_tensor_group(static_cast<int64_t>(gradients.size()), [&](int64_t first, int group) {
-    count += gradient_list(gradients, first, group).blocks.grid();
+  for_each_tensor_group(static_cast<int64_t>(gradients.size()), [&](int64_t first, int group_size) {
+    count += gradient_list(gradients, first, group_size, kMaxSumBlocksPerGradient).blocks.grid();
   });
   return count;
 }
 
 void sum_of_squares_partials_cuda(std::span<const GradientRef> gradients, double* partials, cudaStream_t stream) {
   for_each_tensor_group(static_cast<int64_t>(gradients.size()), [&](int64_t first, int count) {
-    const GradientList list = gradient_list(gradients, first, count);
+    const GradientList list = gradient_list(gradients, first, count, kMaxSumBlocksPerGradient);
     sum_of_squares_kernel<<<list.blocks.grid(), kThreadsPerBlock, 0, stream>>>(list, partials);
     check_launch("sum_of_squares_kernel");
     partials += list.blocks.grid();
@@ -85,7 +88,7 @@ void clip_factor_cuda(const double* partials, int64_t count, double max_norm, do
 
 void scale_by_device_factor_cuda(std::span<const GradientRef> gradients, const double* factor, cudaStream_t stream) {
   for_each_tensor_group(static_cast<int64_t>(gradients.size()), [&](int64_t first, int count) {
-    const GradientList list = gradient_list(gradients, first, count);
+    const GradientList list = gradient_list(gradients, first, count, kMaxScaleBlocksPerGradient);
     scale_kernel<<<list.blocks.grid(), kThreadsPerBlock, 0, stream>>>(list, factor);
     check_launch("scale_kernel");
   });

@@ -17,6 +17,7 @@ AdamWOptimizer::AdamWOptimizer(std::vector<Parameter*> parameters, const AdamWSe
 
 void AdamWOptimizer::step(double lr, const Stream* stream) {
   ++steps_taken_;
+  if (moments_.empty()) return;  // a model without parameters: nothing to update
   std::vector<ops::AdamWParameter> list;
   list.reserve(moments_.size());
   for (Moments& moments : moments_) {

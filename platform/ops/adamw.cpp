@@ -18,7 +18,7 @@ void check_parameter(const AdamWParameter& p, size_t index, Device device, DType
                                      {"grad", p.grad},
                                      {"m", p.m},
                                      {"v", p.v}}) {
-    SPINDLE_CHECK(tensor, kOp, at + name + " is null", "a tensor");
+    SPINDLE_CHECK(tensor, std::string(kOp) + ": " + at + name, "null", "a tensor");
     check_tensor(kOp, (at + name).c_str(), *tensor, p.param->shape(), device);  // param checked first
     check_dtype(kOp, (at + name).c_str(), *tensor, {dtype});
   }
@@ -42,7 +42,7 @@ void step_cpu(std::span<const AdamWParameter> parameters, const AdamWArgs& args)
 
 void adamw_step(std::span<const AdamWParameter> parameters, const AdamWArgs& args, const Stream* stream) {
   SPINDLE_CHECK(!parameters.empty(), kOp, "no parameters", "at least one");
-  SPINDLE_CHECK(parameters[0].param, kOp, "parameters[0].param is null", "a tensor");
+  SPINDLE_CHECK(parameters[0].param, std::string(kOp) + ": parameters[0].param", "null", "a tensor");
   const Device device = parameters[0].param->device();
   const DType dtype = parameters[0].param->dtype();
   if (device.is_cpu()) {
@@ -51,6 +51,9 @@ void adamw_step(std::span<const AdamWParameter> parameters, const AdamWArgs& arg
     check_dtype(kOp, "parameters[0].param", *parameters[0].param, {DType::f32});
   }
   for (size_t i = 0; i < parameters.size(); ++i) check_parameter(parameters[i], i, device, dtype);
+  std::vector<const void*> addresses;
+  for (const AdamWParameter& p : parameters) addresses.push_back(p.param->numel() > 0 ? p.param->raw_data() : nullptr);
+  check_distinct(kOp, "parameters", addresses);
   SPINDLE_CHECK(args.step >= 1, kOp, "step " + std::to_string(args.step), "step >= 1 (the step being taken)");
   SPINDLE_CHECK(args.beta1 >= 0 && args.beta1 < 1 && args.beta2 >= 0 && args.beta2 < 1, kOp,
                 "betas " + std::to_string(args.beta1) + ", " + std::to_string(args.beta2), "betas in [0, 1)");

@@ -24,8 +24,8 @@ struct AdamWParameter {
   bool decayed = true;
 };
 
-// Every parameter of the list stepped, all on one device; on a GPU a few launches for the
-// whole list instead of one per tensor. param, m, v updated in place (args.step is the step
+// Every parameter of the list stepped: distinct tensors, all on one device; on a GPU a few
+// launches for the whole list instead of one per tensor. param, m, v updated in place (args.step is the step
 // being taken, from 1); working written.
 void adamw_step(std::span<const AdamWParameter> parameters, const AdamWArgs& args, const Stream* stream = nullptr);
 

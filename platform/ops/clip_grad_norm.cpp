@@ -42,6 +42,9 @@ double clip_grad_norm(const std::vector<Tensor*>& gradients, double max_norm, co
   for (size_t i = 0; i < gradients.size(); ++i) {
     SPINDLE_CHECK(gradients[i], std::string(kOp) + ": gradients[" + std::to_string(i) + "]", "null", "a tensor");
   }
+  std::vector<const void*> addresses;
+  for (const Tensor* g : gradients) addresses.push_back(g->numel() > 0 ? g->raw_data() : nullptr);
+  check_distinct(kOp, "gradients", addresses);
   const Tensor& first = *gradients.front();
   const Device device = first.device();
   for (size_t i = 0; i < gradients.size(); ++i) {

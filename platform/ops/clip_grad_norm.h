@@ -10,9 +10,10 @@
 
 namespace spindle::ops {
 
-// Returns the norm before clipping. The sum is in a fixed order (the list's order, then
-// the elements'), so the result is the same from run to run. On a GPU the scaling stays
-// on the device; returning the norm waits for the stream.
+// Returns the norm before clipping. The gradients must be distinct tensors. The sum is in
+// a fixed order (on the CPU the list's order, then the elements'; on a GPU fixed block
+// partials, kernels/grad_norm.h), so the result is the same from run to run. On a GPU the
+// scaling stays on the device; returning the norm waits for the stream.
 double clip_grad_norm(const std::vector<Tensor*>& gradients, double max_norm, const Stream* stream = nullptr);
 
 }  // namespace spindle::ops

@@ -4,6 +4,7 @@
 
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "platform/stream.h"
 #include "platform/tensor.h"
@@ -16,6 +17,10 @@ void check_tensor(const char* op, const char* name, const Tensor& tensor, const 
 void check_dtype(const char* op, const char* name, const Tensor& tensor, std::initializer_list<DType> allowed);
 // Two tensors share a dtype.
 void check_same_dtype(const char* op, const char* name, const Tensor& tensor, const Tensor& reference);
+// No two of a list's tensors (argument `list` of `op`, given by their first elements'
+// addresses, in list order) are the same tensor: a list op updates them in parallel. Null
+// addresses (empty tensors, which nothing updates) are left out.
+void check_distinct(const char* op, const char* list, const std::vector<const void*>& addresses);
 // The stream device work of `op` runs on: `stream` if given (it must be on `device`), else
 // the per-thread stream of `device`.
 Stream op_stream(const char* op, Device device, const Stream* stream);

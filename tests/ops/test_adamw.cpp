@@ -1,6 +1,7 @@
 // AdamW and gradient-norm clipping on the CPU: three steps against values computed by
-// hand from torch.optim.AdamW's update, the bf16 working copy, float32 against float64,
-// clipping of a list of tensors, bad arguments.
+// hand from torch.optim.AdamW's update, the bf16 working copy, float32 against float64, a
+// list step against each tensor stepped alone, clipping of a list of tensors, bad
+// arguments and lists.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -73,11 +74,13 @@ TEST(AdamW, BadArgumentsAreRefused) {
   EXPECT_THROW(ops::adamw_step(p, g64, m, v, nullptr, {}), Error);
 }
 
-// A list step is each tensor's own step, with weight decay only where decayed.
+// A list step is each tensor's own step, with weight decay only where decayed; empty
+// tensors (two of them: not "the same tensor") are stepped as nothing.
 TEST(AdamW, ListStepsEachTensorAsAlone) {
-  const Shape shapes[] = {{5}, {2, 3}, {1}};
-  std::vector<Tensor> params, grads, ms, vs, alone;
-  for (int i = 0; i < 3; ++i) {
+  constexpr int kCount = 5;
+  const Shape shapes[kCount] = {{5}, {0}, {2, 3}, {1}, {0}};
+  std::vector<Tensor> params, grads, ms, vs, alone_p, alone_m, alone_v;
+  for (int i = 0; i < kCount; ++i) {
     params.push_back(random_tensor(shapes[i], DType::f64, 1 + i));
     grads.push_back(random_tensor(shapes[i], DType::f64, 10 + i));
     ms.push_back(random_tensor(shapes[i], DType::f64, 20 + i, 0, 1));
@@ -85,16 +88,22 @@ TEST(AdamW, ListStepsEachTensorAsAlone) {
   }
   const ops::AdamWArgs args{1e-2, 0.9, 0.999, 1e-8, 0.5, 4};
   std::vector<ops::AdamWParameter> list;
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < kCount; ++i) {
     Tensor p = params[i].to(Device::cpu()), m = ms[i].to(Device::cpu()), v = vs[i].to(Device::cpu());
     ops::AdamWArgs own = args;
-    if (i == 1) own.weight_decay = 0.0;
+    if (i == 2) own.weight_decay = 0.0;
     ops::adamw_step(p, grads[i], m, v, nullptr, own);
-    alone.push_back(p);
-    list.push_back({&params[i], &grads[i], &ms[i], &vs[i], nullptr, i != 1});
+    alone_p.push_back(p);
+    alone_m.push_back(m);
+    alone_v.push_back(v);
+    list.push_back({&params[i], &grads[i], &ms[i], &vs[i], nullptr, i != 2});
   }
   ops::adamw_step(list, args);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(params[i].to_vector<double>(), alone[i].to_vector<double>()) << i;
+  for (int i = 0; i < kCount; ++i) {
+    EXPECT_EQ(params[i].to_vector<double>(), alone_p[i].to_vector<double>()) << i;
+    EXPECT_EQ(ms[i].to_vector<double>(), alone_m[i].to_vector<double>()) << i;
+    EXPECT_EQ(vs[i].to_vector<double>(), alone_v[i].to_vector<double>()) << i;
+  }
 }
 
 TEST(AdamW, BadListsAreRefused) {
@@ -107,6 +116,17 @@ TEST(AdamW, BadListsAreRefused) {
   Tensor m64 = Tensor::zeros({4}, DType::f64), v64 = Tensor::zeros({4}, DType::f64);
   const ops::AdamWParameter mixed[] = {{&p, &g, &m, &v}, {&p64, &g64, &m64, &v64}};  // one dtype per list
   EXPECT_THROW(ops::adamw_step(mixed, {}), Error);
+  Tensor q = Tensor::zeros({4}, DType::f32), mq = Tensor::zeros({4}, DType::f32), vq = Tensor::zeros({4}, DType::f32);
+  const ops::AdamWParameter twice[] = {{&p, &g, &m, &v}, {&q, &g, &mq, &vq}, {&p, &g, &m, &v}};
+  EXPECT_THROW(ops::adamw_step(twice, {}), Error);  // the same parameter twice
+  Tensor v_short = Tensor::zeros({3}, DType::f32);
+  const ops::AdamWParameter short_later[] = {{&p, &g, &m, &v}, {&q, &g, &mq, &v_short}};
+  EXPECT_THROW(ops::adamw_step(short_later, {}), Error);
+  Tensor working32 = Tensor::empty({4}, DType::f32);
+  const ops::AdamWParameter f32_working_later[] = {{&p, &g, &m, &v}, {&q, &g, &mq, &vq, &working32}};
+  EXPECT_THROW(ops::adamw_step(f32_working_later, {}), Error);
+  const ops::AdamWParameter distinct[] = {{&p, &g, &m, &v}, {&q, &g, &mq, &vq}};  // a shared gradient is fine
+  EXPECT_NO_THROW(ops::adamw_step(distinct, {}));
 }
 
 TEST(ClipGradNorm, ScalesAllTensorsByTheGlobalNorm) {
@@ -134,6 +154,8 @@ TEST(ClipGradNorm, BadArgumentsAreRefused) {
   EXPECT_THROW(ops::clip_grad_norm({&a}, 0.0), Error);
   EXPECT_THROW(ops::clip_grad_norm({&a, &b64}, 1.0), Error);
   EXPECT_THROW(ops::clip_grad_norm({&a, nullptr}, 1.0), Error);
+  Tensor c = Tensor::zeros({3}, DType::f32);
+  EXPECT_THROW(ops::clip_grad_norm({&a, &c, &a}, 1.0), Error);  // the same gradient twice
 }
 
 }  // namespace

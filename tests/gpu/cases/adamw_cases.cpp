@@ -22,14 +22,15 @@ std::vector<std::pair<std::string, Tensor>> run_adamw(const Backend& be, int64_t
   return {{"param", param}, {"m", m}, {"v", v}, {"working", working}};
 }
 
-// A list of 53 parameters (two launch groups of at most 48), sizes from 1 to 300,007 so that
-// tensors get from one block to several hundred; every third without weight decay, every
-// fourth with a working copy. Two steps.
+// A list of 53 parameters (two launch groups of at most 48), sizes from 0 to 1,300,007 so that
+// tensors get from one block to the most a tensor may have; every third without weight
+// decay, every fourth with a working copy. Two steps. The empty tensor is stepped but not
+// compared.
 std::vector<std::pair<std::string, Tensor>> run_adamw_list(const Backend& be) {
   constexpr int kCount = 53;
   std::vector<Tensor> params, ms, vs, workings;
   for (int i = 0; i < kCount; ++i) {
-    const int64_t n = i == 7 ? 300007 : (i * 7919) % 5003 + 1;
+    const int64_t n = i == 7 ? 1300007 : i == 30 ? 0 : (i * 7919) % 5003 + 1;
     params.push_back(be.parameter({n}, 100 + i));
     ms.push_back(Tensor::zeros({n}, be.parameters, be.device));
     vs.push_back(Tensor::zeros({n}, be.parameters, be.device));
@@ -40,28 +41,36 @@ std::vector<std::pair<std::string, Tensor>> run_adamw_list(const Backend& be) {
     std::vector<ops::AdamWParameter> list;
     for (int i = 0; i < kCount; ++i) grads.push_back(be.parameter(params[i].shape(), 1000 * step + i));
     for (int i = 0; i < kCount; ++i) {
-      list.push_back({&params[i], &grads[i], &ms[i], &vs[i], workings[i].defined() ? &workings[i] : nullptr, i % 3 != 0});
+      Tensor* working = workings[i].defined() ? &workings[i] : nullptr;
+      list.push_back({&params[i], &grads[i], &ms[i], &vs[i], working, i % 3 != 0});
     }
     ops::adamw_step(list, {1e-2, 0.9, 0.999, 1e-8, 0.1, step});
   }
   std::vector<std::pair<std::string, Tensor>> outputs;
   for (int i = 0; i < kCount; ++i) {
+    if (params[i].numel() == 0) continue;
     outputs.emplace_back(std::string("param").append(std::to_string(i)), params[i]);
+    outputs.emplace_back(std::string("m").append(std::to_string(i)), ms[i]);
     outputs.emplace_back(std::string("v").append(std::to_string(i)), vs[i]);
     if (workings[i].defined()) outputs.emplace_back(std::string("working").append(std::to_string(i)), workings[i]);
   }
   return outputs;
 }
 
-// 60 gradients (two launch groups), sizes 1 to 400,009.
+// 60 gradients (two launch groups), sizes 0 to 400,009; the empty one is not compared.
 std::vector<std::pair<std::string, Tensor>> run_clip_list(const Backend& be) {
   std::vector<Tensor> gradients;
   std::vector<Tensor*> list;
-  for (int i = 0; i < 60; ++i) gradients.push_back(be.parameter({i == 50 ? 400009 : (i * 104729) % 3001 + 1}, 200 + i));
+  for (int i = 0; i < 60; ++i) {
+    const int64_t n = i == 50 ? 400009 : i == 20 ? 0 : (i * 104729) % 3001 + 1;
+    gradients.push_back(be.parameter({n}, 200 + i));
+  }
   for (Tensor& g : gradients) list.push_back(&g);
   const double norm = ops::clip_grad_norm(list, 1.0);
   std::vector<std::pair<std::string, Tensor>> outputs{{"norm", Tensor::from_vector<double>({norm}, {1})}};
-  for (int i = 0; i < 60; ++i) outputs.emplace_back(std::string("g").append(std::to_string(i)), gradients[i]);
+  for (int i = 0; i < 60; ++i) {
+    if (gradients[i].numel() > 0) outputs.emplace_back(std::string("g").append(std::to_string(i)), gradients[i]);
+  }
   return outputs;
 }
 
