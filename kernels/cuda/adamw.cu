@@ -31,8 +31,8 @@ __global__ void adamw_kernel(AdamWList list, AdamWScalars<float> scalars) {
   const float* grad = list.grad[i];
   __nv_bfloat16* working = list.working[i];
   scalars.decay = list.decay[i];
-  const int64_t n = list.n[i], stride = static_cast<int64_t>(at.blocks) * blockDim.x;
-  for (int64_t e = static_cast<int64_t>(at.block) * blockDim.x + threadIdx.x; e < n; e += stride) {
+  const int64_t n = list.n[i];
+  for (int64_t e = at.first_element(); e < n; e += at.element_stride()) {
     float p = param[e], me = m[e], ve = v[e];
     adamw_update(p, grad[e], me, ve, scalars);
     param[e] = p;

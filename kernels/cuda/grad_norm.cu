@@ -32,9 +32,9 @@ GradientList gradient_list(std::span<const GradientRef> gradients, int64_t first
 __global__ void sum_of_squares_kernel(GradientList list, double* partials) {
   const BlockOfTensor at = block_of_tensor(list.blocks);
   const float* g = list.data[at.tensor];
-  const int64_t n = list.n[at.tensor], stride = static_cast<int64_t>(at.blocks) * blockDim.x;
+  const int64_t n = list.n[at.tensor];
   double sum = 0.0;
-  for (int64_t e = static_cast<int64_t>(at.block) * blockDim.x + threadIdx.x; e < n; e += stride) {
+  for (int64_t e = at.first_element(); e < n; e += at.element_stride()) {
     sum += static_cast<double>(g[e]) * g[e];
   }
   sum = block_sum(sum);
@@ -57,8 +57,8 @@ __global__ void scale_kernel(GradientList list, const double* factor) {
   const BlockOfTensor at = block_of_tensor(list.blocks);
   float* g = list.data[at.tensor];
   const float f = static_cast<float>(*factor);
-  const int64_t n = list.n[at.tensor], stride = static_cast<int64_t>(at.blocks) * blockDim.x;
-  for (int64_t e = static_cast<int64_t>(at.block) * blockDim.x + threadIdx.x; e < n; e += stride) g[e] *= f;
+  const int64_t n = list.n[at.tensor];
+  for (int64_t e = at.first_element(); e < n; e += at.element_stride()) g[e] *= f;
 }
 
 }  // namespace

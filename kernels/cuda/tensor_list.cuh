@@ -39,9 +39,13 @@ TensorBlocks tensor_blocks(int count, int max_blocks, SizeOf size_of) {
   return t;
 }
 
-// This block's place in the list: its tensor and its index and count among that tensor's blocks.
+// This block's place in the list: its tensor and its index and count among that tensor's
+// blocks; a thread's elements of the tensor are first_element(), + element_stride(), ...
+// (grid_index and grid_stride of a launch over that tensor alone).
 struct BlockOfTensor {
   int tensor, block, blocks;
+  __device__ int64_t first_element() const { return static_cast<int64_t>(block) * blockDim.x + threadIdx.x; }
+  __device__ int64_t element_stride() const { return static_cast<int64_t>(blocks) * blockDim.x; }
 };
 __device__ __forceinline__ BlockOfTensor block_of_tensor(const TensorBlocks& t) {
   const int b = static_cast<int>(blockIdx.x);
