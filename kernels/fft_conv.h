@@ -47,13 +47,17 @@ void fft_conv_backward_cpu(const T* u, const T* k_fwd, const T* k_bwd, const T* 
 #if SPINDLE_WITH_CUDA
 // cuFFT on the current device. Activations T are float or bfloat16; kernels, D and their
 // gradients are float; the FFTs and all arithmetic are float32. Channels are processed in
-// chunks (FftConvShape::channels_per_chunk): per chunk one kernel pads every input row into
-// a dense row of 2L floats (converting bf16 and building the two-sided kernels), one
-// batched real-to-complex cuFFT transforms them all, one kernel multiplies the spectra by
-// the kernel's spectrum plus D (the skip term as a lag-0 kernel; backward, it also forms
-// both gradient spectra and the batch sum), one batched complex-to-real cuFFT transforms
-// back, and one kernel crops to L and converts. Rows move 4 elements per access when L is a
-// multiple of 4 and the pointers are 16-byte aligned.
+// chunks (FftConvShape::channels_per_chunk) and transformed in pairs, two real rows as the
+// real and imaginary parts of one complex row (a complex transform does the work of two
+// real ones without cuFFT's real-to-complex pre- and post-processing passes). Per chunk one
+// kernel packs every input row pair into a dense complex row of 2L values, zero-padded
+// (converting bf16 and building the two-sided kernels), one batched complex cuFFT
+// transforms them all, one kernel separates the two channels' spectra at f and 2L - f and
+// multiplies them by the kernel's spectrum plus D (the skip term as a lag-0 kernel;
+// backward, it also forms both gradient spectra and the batch sum) and packs the results
+// again, one batched inverse transforms back, and one kernel crops to L, unpacks and
+// converts. Rows move 4 elements per access when L is a multiple of 4 and the pointers are
+// 16-byte aligned.
 // `workspace` is device memory of at least fft_conv_*_workspace_bytes(shape) bytes,
 // 256-byte aligned (spectra, padded rows and the cuFFT work area of one chunk), not used by
 // anything else until the stream has run the call; the size query makes the cuFFT plans.

@@ -18,23 +18,46 @@ namespace {
 // their tensors; a chunk still holds enough rows to keep the GPU busy.
 constexpr size_t kChunkBytes = size_t{4} << 30;
 
-// One chunk of channels [first, first + count) of the whole problem. Every row (of u, dy or
-// a kernel) is transformed at length n = 2L: padded with zeros into a dense real row of n
-// floats, transformed out of place into `bins` = L + 1 complex values, and transformed back
-// into a real row of n floats (the first L of which are kept).
+// One chunk of channels [first, first + count) of the whole problem. Channels are transformed
+// in pairs: channel first + 2q in the real part and first + 2q + 1 in the imaginary part of
+// one complex row (zero when count is odd and q is the last pair). The transform of a real
+// row is Hermitian, so the two rows' spectra are told apart from the packed one at f and
+// n - f, and one complex transform does the work of two real ones without cuFFT's
+// real-to-complex pre- and post-processing passes. Every packed row is zero-padded to
+// n = 2L complex values, transformed, multiplied and transformed back; the first L are kept.
 //
-// Rows of a chunk, in order: `tensors` blocks of activation rows (batch * count each, batch
-// entry major: local row b * count + j is global row b * channels + first + j), then `count`
-// kernel rows (two-sided kernels k2 of channels first .. first + count - 1).
+// Packed rows of a chunk, in order: `tensors` blocks of activation rows (batch * pairs each,
+// batch entry major: local row b * pairs + q holds global rows b * channels + first + 2q and
+// the one after), then `pairs` kernel rows (two-sided kernels k2 of the pair's channels).
 struct Chunk {
-  int64_t length, bins, batch, channels, first, count;
+  int64_t length, batch, channels, first, count;
   __host__ __device__ int64_t n() const { return 2 * length; }
-  __host__ __device__ int64_t activation_rows() const { return batch * count; }
-  // Global row (b * channels + c) of local activation row `local` of one tensor block.
-  __device__ int64_t global_row(int64_t local) const {
-    return (local / count) * channels + first + local % count;
-  }
+  __host__ __device__ int64_t pairs() const { return (count + 1) / 2; }
+  __host__ __device__ int64_t activation_rows() const { return batch * pairs(); }
 };
+
+// The channels packed into one row: `channel` in the real part, channel + 1 in the imaginary
+// part when `has_second`.
+struct PairChannels {
+  int64_t channel;
+  bool has_second;
+};
+
+__device__ __forceinline__ PairChannels pair_channels(const Chunk& chunk, int64_t pair) {
+  return {chunk.first + 2 * pair, 2 * pair + 1 < chunk.count};
+}
+
+// The global activation row (b * channels + c) of the real part of local activation row
+// `local` of one tensor block, and its channels.
+struct ActivationPair {
+  int64_t global_row;
+  bool has_second;
+};
+
+__device__ __forceinline__ ActivationPair activation_pair(const Chunk& chunk, int64_t local) {
+  const PairChannels c = pair_channels(chunk, local % chunk.pairs());
+  return {(local / chunk.pairs()) * chunk.channels + c.channel, c.has_second};
+}
 
 constexpr int kThreads = 256;
 constexpr int64_t kMaxTiles = 65535;  // gridDim.y limit; kernels loop over the rest
@@ -114,46 +137,82 @@ int vector_width(int64_t length, std::initializer_list<const void*> pointers) {
   return 4;
 }
 
-// Grid (chunk rows, time tiles of W-element groups): writes every transform input row,
-// padded to n, W elements per access.
+// W consecutive packed values: re in the real parts, im in the imaginary parts (one or two
+// 16-byte accesses for W = 4).
+template <int W>
+__device__ __forceinline__ void store_packed(float2* out, const Floats<W>& re, const Floats<W>& im) {
+  if constexpr (W == 4) {
+    float4* vectors = reinterpret_cast<float4*>(out);
+    vectors[0] = make_float4(re.v[0], im.v[0], re.v[1], im.v[1]);
+    vectors[1] = make_float4(re.v[2], im.v[2], re.v[3], im.v[3]);
+  } else {
+#pragma unroll
+    for (int i = 0; i < W; ++i) out[i] = make_float2(re.v[i], im.v[i]);
+  }
+}
+
+template <int W>
+__device__ __forceinline__ void load_packed(const float2* in, Floats<W>& re, Floats<W>& im) {
+  if constexpr (W == 4) {
+    const float4* vectors = reinterpret_cast<const float4*>(in);
+    const float4 low = vectors[0], high = vectors[1];
+    re.v[0] = low.x, re.v[1] = low.z, re.v[2] = high.x, re.v[3] = high.z;
+    im.v[0] = low.y, im.v[1] = low.w, im.v[2] = high.y, im.v[3] = high.w;
+  } else {
+#pragma unroll
+    for (int i = 0; i < W; ++i) re.v[i] = in[i].x, im.v[i] = in[i].y;
+  }
+}
+
+// Elements t .. t + W - 1 of channel c's padded two-sided kernel k2 (k_bwd null: causal).
+template <int W>
+__device__ __forceinline__ Floats<W> kernel_group(const float* k_fwd, const float* k_bwd, int64_t c, int64_t L,
+                                                  int64_t t) {
+  Floats<W> v{};
+  if (t < L) {
+    v = load_floats<W>(k_fwd + c * L + t);
+  } else if (k_bwd) {
+    // k2[t + i] = k_bwd[2L - 1 - t - i]: the group k_bwd[2L - W - t ..] reversed.
+    const Floats<W> reversed = load_floats<W>(k_bwd + c * L + 2 * L - W - t);
+#pragma unroll
+    for (int i = 0; i < W; ++i) v.v[i] = reversed.v[W - 1 - i];
+  }
+  return v;
+}
+
+// Grid (chunk packed rows, time tiles of W-element groups): writes every packed transform
+// input row, padded to n, W elements per access.
 template <typename T, int W>
-__global__ void pad_kernel(PadSources<T> src, float* reals, Chunk chunk) {
+__global__ void pad_kernel(PadSources<T> src, float2* rows, Chunk chunk) {
   const int64_t row = blockIdx.x, L = chunk.length, n = chunk.n();
-  float* out = reals + row * n;
+  float2* out = rows + row * n;
   const int64_t activation_rows = chunk.activation_rows();
   const Floats<W> zero{};
   if (row < src.tensors * activation_rows) {
     const T* tensor = row < activation_rows ? src.first : src.second;
-    const T* in = tensor + chunk.global_row(row % activation_rows) * L;
+    const ActivationPair pair = activation_pair(chunk, row % activation_rows);
+    const T* real = tensor + pair.global_row * L;
     for (int64_t t = W * row_start(); t < n; t += W * row_stride()) {
-      store_floats<W>(out + t, t < L ? load_floats<W>(in + t) : zero);
+      const bool inside = t < L;
+      store_packed<W>(out + t, inside ? load_floats<W>(real + t) : zero,
+                      inside && pair.has_second ? load_floats<W>(real + L + t) : zero);
     }
   } else {
-    const int64_t c = chunk.first + row - src.tensors * activation_rows;
-    const float* forward = src.k_fwd + c * L;
-    const float* backward = src.k_bwd ? src.k_bwd + c * L : nullptr;
+    const PairChannels pair = pair_channels(chunk, row - src.tensors * activation_rows);
     for (int64_t t = W * row_start(); t < n; t += W * row_stride()) {
-      Floats<W> v = zero;
-      if (t < L) {
-        v = load_floats<W>(forward + t);
-      } else if (backward) {
-        // out[t + i] = backward[2L - 1 - t - i]: the group backward[2L - W - t ..] reversed.
-        const Floats<W> reversed = load_floats<W>(backward + 2 * L - W - t);
-#pragma unroll
-        for (int i = 0; i < W; ++i) v.v[i] = reversed.v[W - 1 - i];
-      }
-      store_floats<W>(out + t, v);
+      store_packed<W>(out + t, kernel_group<W>(src.k_fwd, src.k_bwd, pair.channel, L, t),
+                      pair.has_second ? kernel_group<W>(src.k_fwd, src.k_bwd, pair.channel + 1, L, t) : zero);
     }
   }
 }
 
 template <typename T>
-void launch_pad(const PadSources<T>& sources, float* reals, const Chunk& chunk, int64_t rows, int width,
+void launch_pad(const PadSources<T>& sources, float2* rows, const Chunk& chunk, int64_t count, int width,
                 cudaStream_t stream) {
   if (width == 4) {
-    pad_kernel<T, 4><<<row_grid(rows, chunk.n() / 4), kThreads, 0, stream>>>(sources, reals, chunk);
+    pad_kernel<T, 4><<<row_grid(count, chunk.n() / 4), kThreads, 0, stream>>>(sources, rows, chunk);
   } else {
-    pad_kernel<T, 1><<<row_grid(rows, chunk.n()), kThreads, 0, stream>>>(sources, reals, chunk);
+    pad_kernel<T, 1><<<row_grid(count, chunk.n()), kThreads, 0, stream>>>(sources, rows, chunk);
   }
   check_launch("pad_kernel");
 }
@@ -162,65 +221,112 @@ __device__ __forceinline__ float2 cmul(float2 a, float2 b) { return {a.x * b.x -
 // conj(a) * b
 __device__ __forceinline__ float2 cmul_conj(float2 a, float2 b) { return {a.x * b.x + a.y * b.y, a.x * b.y - a.y * b.x}; }
 
-// The skip term D u is a kernel with D at lag 0, whose spectrum is D at every frequency:
-// the multiplies below add D (0 when null) to the kernel's spectrum, so the inverse
-// transform returns conv + D u and the crop only converts.
-__device__ __forceinline__ float skip_weight(const float* D, const Chunk& chunk, int64_t j) {
-  return D ? D[chunk.first + j] : 0.0f;
+__device__ __forceinline__ float2 scaled(float2 a, float s) { return {a.x * s, a.y * s}; }
+
+// The spectra of the two real rows of a packed row (real part: a, imaginary part: b) at
+// frequency f, from the packed spectrum Z at f and at g = n - f (mod n):
+//   A[f] = (Z[f] + conj(Z[g])) / 2,   B[f] = (Z[f] - conj(Z[g])) / 2i.
+struct PairSpectra {
+  float2 a, b;
+};
+
+__device__ __forceinline__ PairSpectra unpack(float2 zf, float2 zg) {
+  return {{0.5f * (zf.x + zg.x), 0.5f * (zf.y - zg.y)}, {0.5f * (zf.y + zg.y), 0.5f * (zg.x - zf.x)}};
 }
 
-// Grid (chunk channels, frequency tiles): U[b, j] *= (K[j] + D[j]) / n for every batch entry
-// b, with the u spectra in the first activation block and the kernel spectra after it.
+// The packed spectrum A + iB of two Hermitian spectra, at f and at g = n - f (where A and B
+// are their conjugates). Where f == g both are the same value.
+struct PackedBins {
+  float2 at_f, at_g;
+};
+
+__device__ __forceinline__ PackedBins pack(float2 a, float2 b) {
+  return {{a.x - b.y, a.y + b.x}, {a.x + b.y, b.x - a.y}};
+}
+
+__device__ __forceinline__ void store_bins(float2* row, int64_t f, int64_t g, const PackedBins& bins) {
+  row[f] = bins.at_f;
+  if (g != f) row[g] = bins.at_g;
+}
+
+// The skip term D u is a kernel with D at lag 0, whose spectrum is D at every frequency:
+// the kernels below add D (0 when null) to the kernel's spectrum, so the inverse
+// transform returns conv + D u and the crop only converts. Kernel spectra of pair q.
+__device__ __forceinline__ PairSpectra kernel_spectra(const float2* kernels, const float* D, const Chunk& chunk,
+                                                      int64_t q, int64_t f, int64_t g) {
+  PairSpectra k = unpack(kernels[f], kernels[g]);
+  if (D) {
+    const PairChannels pair = pair_channels(chunk, q);
+    k.a.x += D[pair.channel];
+    if (pair.has_second) k.b.x += D[pair.channel + 1];
+  }
+  return k;
+}
+
+// Frequencies f = 0 .. L each stand for themselves and g = n - f (f = 0 and f = L for
+// themselves only), so one thread reads and writes both bins of a packed row in place.
+__device__ __forceinline__ int64_t mirror(int64_t f, int64_t n) { return f == 0 ? 0 : n - f; }
+
+// Grid (chunk pairs, frequency tiles over f = 0 .. L): Y[b, q] = U[b, q] (K[q] + D) / n for
+// each of the pair's two channels and every batch entry b, written over U's packed rows.
 __global__ void multiply_kernel(float2* spectra, const float* D, Chunk chunk, float scale) {
-  const int64_t j = blockIdx.x;
-  const float2* k_spectra = spectra + chunk.activation_rows() * chunk.bins;
-  const float d = skip_weight(D, chunk, j);
-  for (int64_t f = row_start(); f < chunk.bins; f += row_stride()) {
-    float2 k = k_spectra[j * chunk.bins + f];
-    k = {(k.x + d) * scale, k.y * scale};
+  const int64_t q = blockIdx.x, n = chunk.n();
+  const float2* kernels = spectra + (chunk.activation_rows() + q) * n;
+  for (int64_t f = row_start(); f <= chunk.length; f += row_stride()) {
+    const int64_t g = mirror(f, n);
+    const PairSpectra k = kernel_spectra(kernels, D, chunk, q, f, g);
     for (int64_t b = 0; b < chunk.batch; ++b) {
-      float2& u = spectra[(b * chunk.count + j) * chunk.bins + f];
-      u = cmul(u, k);
+      float2* row = spectra + (b * chunk.pairs() + q) * n;
+      const PairSpectra u = unpack(row[f], row[g]);
+      store_bins(row, f, g, pack(scaled(cmul(u.a, k.a), scale), scaled(cmul(u.b, k.b), scale)));
     }
   }
 }
 
-// Grid (chunk channels, frequency tiles), spectra blocks dy, u, k. For every b:
-// DU[b, j] = conj(K[j] + D[j]) DY[b, j] / n (written over U[b, j]); then
-// K[j] = sum_b conj(U[b, j]) DY[b, j] / n, summed in batch order.
+// Grid (chunk pairs, frequency tiles over f = 0 .. L), packed spectra blocks dy, u, k. For
+// each channel and every b: DU[b] = conj(K + D) DY[b] / n (written over U[b]); then
+// K = sum_b conj(U[b]) DY[b] / n, summed in batch order.
 __global__ void backward_spectra_kernel(float2* spectra, const float* D, Chunk chunk, float scale) {
-  const int64_t j = blockIdx.x, block = chunk.activation_rows() * chunk.bins;
+  const int64_t q = blockIdx.x, n = chunk.n(), block = chunk.activation_rows() * n;
   const float2* dy_spectra = spectra;
   float2* u_spectra = spectra + block;
-  float2* k_spectra = spectra + 2 * block;
-  const float d = skip_weight(D, chunk, j);
-  for (int64_t f = row_start(); f < chunk.bins; f += row_stride()) {
-    const float2 kernel = k_spectra[j * chunk.bins + f], k = {kernel.x + d, kernel.y};
-    float2 dk = {0.0f, 0.0f};
+  float2* kernels = spectra + 2 * block + q * n;
+  for (int64_t f = row_start(); f <= chunk.length; f += row_stride()) {
+    const int64_t g = mirror(f, n);
+    const PairSpectra k = kernel_spectra(kernels, D, chunk, q, f, g);
+    PairSpectra dk{};
     for (int64_t b = 0; b < chunk.batch; ++b) {
-      const int64_t at = (b * chunk.count + j) * chunk.bins + f;
-      const float2 dy = dy_spectra[at], u = u_spectra[at];
-      const float2 term = cmul_conj(u, dy);
-      dk = {dk.x + term.x, dk.y + term.y};
-      const float2 du = cmul_conj(k, dy);
-      u_spectra[at] = {du.x * scale, du.y * scale};
+      const int64_t row = (b * chunk.pairs() + q) * n;
+      const PairSpectra dy = unpack(dy_spectra[row + f], dy_spectra[row + g]);
+      const PairSpectra u = unpack(u_spectra[row + f], u_spectra[row + g]);
+      const float2 term_a = cmul_conj(u.a, dy.a), term_b = cmul_conj(u.b, dy.b);
+      dk = {{dk.a.x + term_a.x, dk.a.y + term_a.y}, {dk.b.x + term_b.x, dk.b.y + term_b.y}};
+      store_bins(u_spectra + row, f, g,
+                 pack(scaled(cmul_conj(k.a, dy.a), scale), scaled(cmul_conj(k.b, dy.b), scale)));
     }
-    k_spectra[j * chunk.bins + f] = {dk.x * scale, dk.y * scale};
+    store_bins(kernels, f, g, pack(scaled(dk.a, scale), scaled(dk.b, scale)));
   }
 }
 
-// Grid (chunk activation rows, time tiles of W-element groups): out[t] = conv[t] for t < L,
-// conv being the chunk's inverse-transformed rows (the skip term is in them already).
+// Grid (chunk packed activation rows, time tiles of W-element groups): out[t] = conv[t] for
+// t < L for both channels of each packed row, conv being the inverse-transformed rows (the
+// skip term is in them already).
 template <typename T, int W>
-__global__ void crop_kernel(const float* conv, T* out, Chunk chunk) {
+__global__ void crop_kernel(const float2* conv, T* out, Chunk chunk) {
   const int64_t row = blockIdx.x, L = chunk.length;
-  const float* in = conv + row * chunk.n();
-  T* target = out + chunk.global_row(row) * L;
-  for (int64_t t = W * row_start(); t < L; t += W * row_stride()) store_floats<W>(target + t, load_floats<W>(in + t));
+  const float2* in = conv + row * chunk.n();
+  const ActivationPair pair = activation_pair(chunk, row);
+  T* real = out + pair.global_row * L;
+  for (int64_t t = W * row_start(); t < L; t += W * row_stride()) {
+    Floats<W> re, im;
+    load_packed<W>(in + t, re, im);
+    store_floats<W>(real + t, re);
+    if (pair.has_second) store_floats<W>(real + L + t, im);
+  }
 }
 
 template <typename T>
-void launch_crop(const float* conv, T* out, const Chunk& chunk, int64_t rows, int width, cudaStream_t stream) {
+void launch_crop(const float2* conv, T* out, const Chunk& chunk, int64_t rows, int width, cudaStream_t stream) {
   if (width == 4) {
     crop_kernel<T, 4><<<row_grid(rows, chunk.length / 4), kThreads, 0, stream>>>(conv, out, chunk);
   } else {
@@ -229,13 +335,20 @@ void launch_crop(const float* conv, T* out, const Chunk& chunk, int64_t rows, in
   check_launch("crop_kernel");
 }
 
-// Grid (chunk channels, time tiles): dk_fwd = dk2[:L], dk_bwd[m] = dk2[2L - 1 - m].
-__global__ void kernel_gradient_kernel(const float* dk2, float* dk_fwd, float* dk_bwd, Chunk chunk) {
-  const int64_t j = blockIdx.x, c = chunk.first + j, L = chunk.length;
-  const float* in = dk2 + j * chunk.n();
+// Grid (chunk pairs, time tiles): for both channels of the pair, dk_fwd = dk2[:L] and
+// dk_bwd[m] = dk2[2L - 1 - m].
+__global__ void kernel_gradient_kernel(const float2* dk2, float* dk_fwd, float* dk_bwd, Chunk chunk) {
+  const int64_t q = blockIdx.x, L = chunk.length;
+  const PairChannels pair = pair_channels(chunk, q);
+  const float2* in = dk2 + q * chunk.n();
   for (int64_t t = row_start(); t < L; t += row_stride()) {
-    dk_fwd[c * L + t] = in[t];
-    if (dk_bwd) dk_bwd[c * L + t] = in[2 * L - 1 - t];
+    const float2 forward = in[t];
+    dk_fwd[pair.channel * L + t] = forward.x;
+    if (pair.has_second) dk_fwd[(pair.channel + 1) * L + t] = forward.y;
+    if (!dk_bwd) continue;
+    const float2 backward = in[2 * L - 1 - t];
+    dk_bwd[pair.channel * L + t] = backward.x;
+    if (pair.has_second) dk_bwd[(pair.channel + 1) * L + t] = backward.y;
   }
 }
 
@@ -258,8 +371,8 @@ __global__ void skip_gradient_kernel(const T* u, const T* dy, float* dD, int64_t
 template <typename T> using Device = typename DeviceType<T>::type;
 
 // How a pass splits the channels: `tensors` activation tensors are transformed per chunk
-// (forward: u; backward: dy and u) beside the kernels; `inverse_tensors` blocks (activation
-// blocks, plus the kernel block in the backward pass) come back through the inverse.
+// (forward: u; backward: dy and u) beside the kernels; the activation block, plus the kernel
+// block in the backward pass (`inverse_kernels`), come back through the inverse.
 struct Pass {
   int tensors;
   bool inverse_kernels;
@@ -267,50 +380,52 @@ struct Pass {
 constexpr Pass kForwardPass{1, false};
 constexpr Pass kBackwardPass{2, true};
 
-int64_t transform_rows(FftConvShape s, Pass pass, int64_t count) { return (pass.tensors * s.batch + 1) * count; }
+int64_t pairs_of(int64_t channels) { return (channels + 1) / 2; }
+// Packed rows of a chunk of `count` channels through the forward and the inverse transform.
+int64_t transform_rows(FftConvShape s, Pass pass, int64_t count) {
+  return (pass.tensors * s.batch + 1) * pairs_of(count);
+}
 int64_t inverse_rows(FftConvShape s, Pass pass, int64_t count) {
-  return s.batch * count + (pass.inverse_kernels ? count : 0);
+  return (s.batch + (pass.inverse_kernels ? 1 : 0)) * pairs_of(count);
 }
 
-size_t scratch_bytes(FftConvShape s, int64_t rows) {
-  const int64_t L = s.length;
-  return align_up(static_cast<size_t>(rows * (L + 1)) * sizeof(float2)) +
-         align_up(static_cast<size_t>(rows * 2 * L) * sizeof(float));
+// Time rows (transform inputs and inverse outputs) and spectra: n = 2L complex values each.
+size_t rows_bytes(FftConvShape s, int64_t rows) {
+  return align_up(static_cast<size_t>(rows * 2 * s.length) * sizeof(float2));
 }
 
+// Channels per chunk: even (whole pairs) unless the chunk holds every channel.
 int64_t chunk_channels(FftConvShape s, Pass pass) {
   if (s.channels_per_chunk > 0) return std::min(s.channels_per_chunk, s.channels);
-  const size_t per_channel = scratch_bytes(s, transform_rows(s, pass, 1));
-  return std::clamp<int64_t>(static_cast<int64_t>(kChunkBytes / per_channel), 1, s.channels);
+  const size_t per_pair = 2 * rows_bytes(s, transform_rows(s, pass, 2));
+  return std::min(2 * std::max<int64_t>(static_cast<int64_t>(kChunkBytes / per_pair), 1), s.channels);
 }
 
 size_t work_bytes(FftConvShape s, Pass pass, int64_t count) {
-  return std::max(fft_work_bytes(fft_plan(FftDirection::real_to_complex, 2 * s.length, transform_rows(s, pass, count))),
-                  fft_work_bytes(fft_plan(FftDirection::complex_to_real, 2 * s.length, inverse_rows(s, pass, count))));
+  return std::max(fft_work_bytes(fft_plan(FftDirection::forward, 2 * s.length, transform_rows(s, pass, count))),
+                  fft_work_bytes(fft_plan(FftDirection::inverse, 2 * s.length, inverse_rows(s, pass, count))));
 }
 
-// Workspace: spectra, then padded real rows, then the cuFFT work area, for the largest chunk
-// (a shorter last chunk's plans may ask for a different work area: the larger one is kept).
+// Workspace: spectra, then time rows, then the cuFFT work area, for the largest chunk (a
+// shorter last chunk's plans may ask for a different work area: the larger one is kept).
 size_t workspace_bytes(FftConvShape s, Pass pass) {
   if (s.length == 0 || s.channels == 0) return 0;
   const int64_t count = chunk_channels(s, pass), last = s.channels % count;
   size_t work = work_bytes(s, pass, count);
   if (last != 0) work = std::max(work, work_bytes(s, pass, last));
-  return scratch_bytes(s, transform_rows(s, pass, count)) + work;
+  return 2 * rows_bytes(s, transform_rows(s, pass, count)) + work;
 }
 
 struct Scratch {
   float2* spectra;
-  float* reals;
+  float2* rows;
   void* work_area;
 };
 
 Scratch split(void* workspace, FftConvShape s, Pass pass) {
-  const int64_t rows = transform_rows(s, pass, chunk_channels(s, pass));
+  const size_t bytes = rows_bytes(s, transform_rows(s, pass, chunk_channels(s, pass)));
   char* base = static_cast<char*>(workspace);
-  const size_t spectra_bytes = align_up(static_cast<size_t>(rows * (s.length + 1)) * sizeof(float2));
-  return {reinterpret_cast<float2*>(base), reinterpret_cast<float*>(base + spectra_bytes),
-          base + scratch_bytes(s, rows)};
+  return {reinterpret_cast<float2*>(base), reinterpret_cast<float2*>(base + bytes), base + 2 * bytes};
 }
 
 // Calls f(chunk) for every chunk of channels, in order.
@@ -318,7 +433,7 @@ template <typename F>
 void for_each_chunk(FftConvShape s, Pass pass, F&& f) {
   const int64_t count = chunk_channels(s, pass);
   for (int64_t first = 0; first < s.channels; first += count) {
-    f(Chunk{s.length, s.length + 1, s.batch, s.channels, first, std::min(count, s.channels - first)});
+    f(Chunk{s.length, s.batch, s.channels, first, std::min(count, s.channels - first)});
   }
 }
 
@@ -334,19 +449,20 @@ void fft_conv_forward_cuda(const T* u, const float* k_fwd, const float* k_bwd, c
   const Scratch scratch = split(workspace, shape, kForwardPass);
   const auto* u_device = reinterpret_cast<const Device<T>*>(u);
   const float* k_bwd_used = shape.bidirectional ? k_bwd : nullptr;
-  const int width = vector_width(shape.length, {u, y, k_fwd, k_bwd_used, scratch.reals});
+  const int width = vector_width(shape.length, {u, y, k_fwd, k_bwd_used});
   const float scale = 1.0f / static_cast<float>(2 * shape.length);
   for_each_chunk(shape, kForwardPass, [&](const Chunk chunk) {
     const int64_t rows = transform_rows(shape, kForwardPass, chunk.count), activation_rows = chunk.activation_rows();
-    launch_pad(PadSources<Device<T>>{u_device, nullptr, 1, k_fwd, k_bwd_used}, scratch.reals, chunk, rows, width,
+    launch_pad(PadSources<Device<T>>{u_device, nullptr, 1, k_fwd, k_bwd_used}, scratch.rows, chunk, rows, width,
                stream);
-    fft_execute(fft_plan(FftDirection::real_to_complex, chunk.n(), rows), scratch.reals, scratch.spectra,
-                scratch.work_area, stream);
-    multiply_kernel<<<row_grid(chunk.count, chunk.bins), kThreads, 0, stream>>>(scratch.spectra, D, chunk, scale);
+    fft_execute(fft_plan(FftDirection::forward, chunk.n(), rows), scratch.rows, scratch.spectra, scratch.work_area,
+                stream);
+    multiply_kernel<<<row_grid(chunk.pairs(), chunk.length + 1), kThreads, 0, stream>>>(scratch.spectra, D, chunk,
+                                                                                        scale);
     check_launch("multiply_kernel");
-    fft_execute(fft_plan(FftDirection::complex_to_real, chunk.n(), activation_rows), scratch.spectra, scratch.reals,
+    fft_execute(fft_plan(FftDirection::inverse, chunk.n(), activation_rows), scratch.spectra, scratch.rows,
                 scratch.work_area, stream);
-    launch_crop(scratch.reals, reinterpret_cast<Device<T>*>(y), chunk, activation_rows, width, stream);
+    launch_crop(scratch.rows, reinterpret_cast<Device<T>*>(y), chunk, activation_rows, width, stream);
   });
 }
 
@@ -359,26 +475,24 @@ void fft_conv_backward_cuda(const T* u, const float* k_fwd, const float* k_bwd, 
   const auto* u_device = reinterpret_cast<const Device<T>*>(u);
   const auto* dy_device = reinterpret_cast<const Device<T>*>(dy);
   const float* k_bwd_used = shape.bidirectional ? k_bwd : nullptr;
-  const int width = vector_width(shape.length, {u, dy, du, k_fwd, k_bwd_used, scratch.reals});
+  const int width = vector_width(shape.length, {u, dy, du, k_fwd, k_bwd_used});
   const float scale = 1.0f / static_cast<float>(2 * shape.length);
   for_each_chunk(shape, kBackwardPass, [&](const Chunk chunk) {
     const int64_t rows = transform_rows(shape, kBackwardPass, chunk.count), block = chunk.activation_rows();
-    launch_pad(PadSources<Device<T>>{dy_device, u_device, 2, k_fwd, k_bwd_used}, scratch.reals, chunk, rows, width,
+    const int64_t n = chunk.n();
+    launch_pad(PadSources<Device<T>>{dy_device, u_device, 2, k_fwd, k_bwd_used}, scratch.rows, chunk, rows, width,
                stream);
-    fft_execute(fft_plan(FftDirection::real_to_complex, chunk.n(), rows), scratch.reals, scratch.spectra,
-                scratch.work_area, stream);
-    backward_spectra_kernel<<<row_grid(chunk.count, chunk.bins), kThreads, 0, stream>>>(scratch.spectra, D, chunk,
-                                                                                        scale);
+    fft_execute(fft_plan(FftDirection::forward, n, rows), scratch.rows, scratch.spectra, scratch.work_area, stream);
+    backward_spectra_kernel<<<row_grid(chunk.pairs(), chunk.length + 1), kThreads, 0, stream>>>(scratch.spectra, D,
+                                                                                                chunk, scale);
     check_launch("backward_spectra_kernel");
     // du's and dk2's spectra (the u and kernel blocks) are adjacent: one inverse for both,
-    // into the same rows of the real buffer.
-    fft_execute(fft_plan(FftDirection::complex_to_real, chunk.n(), block + chunk.count),
-                scratch.spectra + block * chunk.bins, scratch.reals + block * chunk.n(), scratch.work_area, stream);
-    if (block > 0) {
-      launch_crop(scratch.reals + block * chunk.n(), reinterpret_cast<Device<T>*>(du), chunk, block, width, stream);
-    }
-    kernel_gradient_kernel<<<row_grid(chunk.count, chunk.length), kThreads, 0, stream>>>(
-        scratch.reals + 2 * block * chunk.n(), dk_fwd, shape.bidirectional ? dk_bwd : nullptr, chunk);
+    // into the same rows of the time buffer.
+    fft_execute(fft_plan(FftDirection::inverse, n, block + chunk.pairs()), scratch.spectra + block * n,
+                scratch.rows + block * n, scratch.work_area, stream);
+    if (block > 0) launch_crop(scratch.rows + block * n, reinterpret_cast<Device<T>*>(du), chunk, block, width, stream);
+    kernel_gradient_kernel<<<row_grid(chunk.pairs(), chunk.length), kThreads, 0, stream>>>(
+        scratch.rows + 2 * block * n, dk_fwd, shape.bidirectional ? dk_bwd : nullptr, chunk);
     check_launch("kernel_gradient_kernel");
   });
   if (dD && shape.batch > 0) {

@@ -15,12 +15,9 @@ class FftPlan {
     SPINDLE_CUFFT_CHECK(cufftCreate(&handle_));
     try {
       SPINDLE_CUFFT_CHECK(cufftSetAutoAllocation(handle_, 0));
-      long long length = n;
-      const long long bins = n / 2 + 1;
-      const bool forward = direction == FftDirection::real_to_complex;
-      long long in_embed = forward ? length : bins, out_embed = forward ? bins : length;
-      SPINDLE_CUFFT_CHECK(cufftMakePlanMany64(handle_, 1, &length, &in_embed, 1, in_embed, &out_embed, 1, out_embed,
-                                              forward ? CUFFT_R2C : CUFFT_C2R, batch, &work_bytes_));
+      long long length = n, embed = n;
+      SPINDLE_CUFFT_CHECK(cufftMakePlanMany64(handle_, 1, &length, &embed, 1, embed, &embed, 1, embed, CUFFT_C2C, batch,
+                                              &work_bytes_));
     } catch (...) {
       (void)cufftDestroy(handle_);
       throw;
@@ -36,11 +33,8 @@ class FftPlan {
     const std::lock_guard lock(mutex_);
     SPINDLE_CUFFT_CHECK(cufftSetStream(handle_, stream));
     SPINDLE_CUFFT_CHECK(cufftSetWorkArea(handle_, work_area));
-    if (direction_ == FftDirection::real_to_complex) {
-      SPINDLE_CUFFT_CHECK(cufftExecR2C(handle_, static_cast<cufftReal*>(in), static_cast<cufftComplex*>(out)));
-    } else {
-      SPINDLE_CUFFT_CHECK(cufftExecC2R(handle_, static_cast<cufftComplex*>(in), static_cast<cufftReal*>(out)));
-    }
+    SPINDLE_CUFFT_CHECK(cufftExecC2C(handle_, static_cast<cufftComplex*>(in), static_cast<cufftComplex*>(out),
+                                     direction_ == FftDirection::forward ? CUFFT_FORWARD : CUFFT_INVERSE));
   }
 
  private:

@@ -1,7 +1,6 @@
-// cuFFT plans made once and reused: batched, out-of-place real transforms of rows of length
-// n (n even) between dense real rows (n floats apart) and dense spectra (n/2 + 1 complex
-// values apart). Plans use cuFFT's 64-bit interface (cufftMakePlanMany64), so n * batch may
-// exceed 2^31.
+// cuFFT plans made once and reused: batched, out-of-place complex transforms of dense rows
+// of n complex values (n apart), forward or inverse. Plans use cuFFT's 64-bit interface
+// (cufftMakePlanMany64), so n * batch may exceed 2^31.
 //
 // Plans are keyed by (device, direction, n, batch) and live until the process ends. They are
 // made without a work area of their own: every execution is given one by the caller (from
@@ -21,7 +20,7 @@
 
 namespace spindle::kernels {
 
-enum class FftDirection { real_to_complex, complex_to_real };
+enum class FftDirection { forward, inverse };
 
 class FftPlan;
 
@@ -30,8 +29,8 @@ FftPlan& fft_plan(FftDirection direction, int64_t n, int64_t batch);
 // Bytes of work area an execution of `plan` needs.
 size_t fft_work_bytes(const FftPlan& plan);
 // Transforms the rows at `in` into `out`, in `stream`, with `work_area` (fft_work_bytes of
-// device memory, unused by anything else until the stream has run the transform). The
-// complex-to-real direction is unnormalized (it multiplies by n) and may overwrite `in`.
+// device memory, unused by anything else until the stream has run the transform). Neither
+// direction is normalized: forward then inverse multiplies by n.
 void fft_execute(FftPlan& plan, void* in, void* out, void* work_area, cudaStream_t stream);
 
 }  // namespace spindle::kernels

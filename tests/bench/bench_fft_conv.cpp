@@ -83,14 +83,15 @@ int main(int argc, char** argv) {
     const ops::FftConvArgs args{nullptr, &D, chunk};
     const double forward = testing::median_ms([&] { ops::fft_conv_forward(u, k, y, args, &stream); }, repeats, stream);
 
-    const double rows = double(batch) * channels, bins = double(length + 1), L = double(length);
+    const double rows = double(batch) * channels, L = double(length);
     const double minimal = (2 * rows + channels) * L * 4;  // u, k in; y out
-    // Padded real rows (2L floats) and spectra (L + 1 complex) of u and k, then of y.
-    const double padded = (rows + channels) * 2 * L * 4, spectra = (rows + channels) * bins * 8;
-    const double y_padded = rows * 2 * L * 4, y_spectra = rows * bins * 8;
+    // Padded time rows and spectra of u and k, then of y: 2L complex values per packed pair
+    // of channels, 8L bytes per channel each (one pass of each transform counted).
+    const double padded = (rows + channels) * 2 * L * 4, spectra = padded;
+    const double y_padded = rows * 2 * L * 4, y_spectra = y_padded;
     const double moved = (rows + channels) * L * 4 + padded    // pad: read u, k; write padded rows
                          + padded + spectra                    // forward transforms
-                         + 2 * y_spectra + channels * bins * 8 // multiply
+                         + 2 * y_spectra + channels * 2 * L * 4 // multiply
                          + y_spectra + y_padded                // inverse transform
                          + 2 * rows * L * 4;                   // crop: read conv, write y
     const double rate = minimal / (forward * 1e-3) / 1e9;

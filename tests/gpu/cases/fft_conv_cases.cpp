@@ -7,6 +7,8 @@ namespace {
 // Lengths that are not powers of two (1000 = 2^3 5^3, 4097 = 17 * 241) and a one-step
 // sequence; causal and bidirectional. Forward cases at transform lengths of 140,002,
 // 600,000 and 2^23 points (cuFFT's multi-pass plans) with odd and even channel counts.
+// Channels are transformed in pairs: chunks of 1 and 3 channels leave a pair half empty in
+// every chunk or in some.
 struct FftConvCase {
   int64_t batch, channels, length;
   bool bidirectional;
@@ -52,6 +54,9 @@ const RegisterOpCase kCases[] = {
     RegisterOpCase({"fft_conv_backward_b2_c3_l4097_bidir", [](const Backend& be) { return run_backward(be, {2, 3, 4097, true}); }}),
     RegisterOpCase({"fft_conv_forward_b2_c3_l1000_bidir_chunk2", [](const Backend& be) { return run_forward(be, {2, 3, 1000, true, 2}); }}),
     RegisterOpCase({"fft_conv_backward_b2_c3_l1000_bidir_chunk2", [](const Backend& be) { return run_backward(be, {2, 3, 1000, true, 2}); }}),
+    RegisterOpCase({"fft_conv_forward_b3_c5_l1001_causal_chunk3", [](const Backend& be) { return run_forward(be, {3, 5, 1001, false, 3}); }}),
+    RegisterOpCase({"fft_conv_backward_b3_c5_l1000_bidir_chunk3", [](const Backend& be) { return run_backward(be, {3, 5, 1000, true, 3}); }}),
+    RegisterOpCase({"fft_conv_backward_b2_c2_l4097_causal_chunk1", [](const Backend& be) { return run_backward(be, {2, 2, 4097, false, 1}); }}),
 };
 
 }  // namespace
