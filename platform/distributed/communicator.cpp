@@ -90,19 +90,29 @@ void Communicator::checked_exchange(const char* call, std::span<const PeerTensor
     check_tensor(op, "received tensor", transfer.tensor);
     check_rank(op, "source", transfer.peer);
   }
-  exchange_checked(sends, receives, ops::op_stream(op.c_str(), device_, stream));
+  const Stream& on = ops::op_stream(op.c_str(), device_, stream);
+  const auto interval = measure(on);
+  exchange_checked(sends, receives, on);
 }
 
 void Communicator::all_reduce_sum(Tensor& tensor, const Stream* stream) {
   const std::string op = operation("all_reduce_sum");
   check_summable(op, tensor);
-  all_reduce_sum_checked(tensor, ops::op_stream(op.c_str(), device_, stream));
+  const Stream& on = ops::op_stream(op.c_str(), device_, stream);
+  const auto interval = measure(on);
+  all_reduce_sum_checked(tensor, on);
 }
 
 PendingAllReduce Communicator::start_all_reduce_sum(Tensor& tensor, const Stream* stream) {
   const std::string op = operation("start_all_reduce_sum");
   check_summable(op, tensor);
-  return start_all_reduce_sum_checked(tensor, ops::op_stream(op.c_str(), device_, stream));
+  const Stream& on = ops::op_stream(op.c_str(), device_, stream);
+  auto started = std::make_shared<PendingAllReduce>(start_all_reduce_sum_checked(tensor, on));
+  if (!clock_) return std::move(*started);
+  return PendingAllReduce([clock = clock_, on, started] {
+    const CommunicationClock::Interval interval(*clock, on);
+    started->wait();
+  });
 }
 
 void Communicator::all_gather(const Tensor& piece, Tensor& whole, const Stream* stream) {
@@ -121,19 +131,34 @@ void Communicator::all_gather(const Tensor& piece, Tensor& whole, const Stream* 
   SPINDLE_CHECK(in_place || !overlap(piece, whole), op + ": piece",
                 "overlaps whole but is not this rank's slot of it (rank " + std::to_string(rank_) + ")",
                 "separate tensors, or piece = whole.slice(0, rank * n, (rank + 1) * n)");
-  all_gather_checked(piece, whole, in_place, ops::op_stream(op.c_str(), device_, stream));
+  const Stream& on = ops::op_stream(op.c_str(), device_, stream);
+  const auto interval = measure(on);
+  all_gather_checked(piece, whole, in_place, on);
 }
 
 void Communicator::broadcast(Tensor& tensor, int root, const Stream* stream) {
   const std::string op = operation("broadcast");
   check_tensor(op, "tensor", tensor);
   check_rank(op, "root", root);
-  broadcast_checked(tensor, root, ops::op_stream(op.c_str(), device_, stream));
+  const Stream& on = ops::op_stream(op.c_str(), device_, stream);
+  const auto interval = measure(on);
+  broadcast_checked(tensor, root, on);
 }
 
 void Communicator::barrier(const Stream* stream) {
   const std::string op = operation("barrier");
-  barrier_checked(ops::op_stream(op.c_str(), device_, stream));
+  const Stream& on = ops::op_stream(op.c_str(), device_, stream);
+  const auto interval = measure(on);
+  barrier_checked(on);
+}
+
+void Communicator::set_measuring(bool on) { clock_ = on ? std::make_shared<CommunicationClock>() : nullptr; }
+
+double Communicator::take_measured_ms() { return clock_ ? clock_->take_ms() : 0.0; }
+
+std::optional<CommunicationClock::Interval> Communicator::measure(const Stream& stream) {
+  if (!clock_) return std::nullopt;
+  return std::optional<CommunicationClock::Interval>(std::in_place, *clock_, stream);
 }
 
 }  // namespace spindle

@@ -13,11 +13,14 @@
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "platform/distributed/communication_clock.h"
 #include "platform/stream.h"
 #include "platform/tensor.h"
 
@@ -93,6 +96,13 @@ class Communicator {
 
   virtual std::vector<DType> summable_dtypes() const = 0;
 
+  // Measuring (off until turned on): the time the callers' streams spend in this
+  // communicator's calls (CommunicationClock), a started all-reduce only while its wait()
+  // holds the stream. take_measured_ms returns the milliseconds since the last take (0 when
+  // not measuring), waiting for the measured work to finish.
+  void set_measuring(bool on);
+  double take_measured_ms();
+
  protected:
   Communicator(int rank, int size, Device device, std::string name);
   // "ring 1 (MPI): all_gather", the `where` of this communicator's errors.
@@ -118,8 +128,12 @@ class Communicator {
   void checked_exchange(const char* call, std::span<const PeerTensor> sends, std::span<const PeerTensor> receives,
                         const Stream* stream);
 
+  // An interval of the clock on `stream` while measuring, else nothing.
+  std::optional<CommunicationClock::Interval> measure(const Stream& stream);
+
   int rank_ = 0;
   int size_ = 1;
+  std::shared_ptr<CommunicationClock> clock_;  // shared with started all-reduces' waits
   Device device_;
   std::string name_;
 };

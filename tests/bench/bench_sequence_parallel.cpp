@@ -9,7 +9,10 @@
 // ranks, the row's length, step ms, tokens/s of the row and per rank, the largest per-rank
 // device peak (GiB, CUDA only), and with --alone the same step of one slice on each rank
 // without the ring: its time and the ring's per-rank throughput as a fraction of it, the
-// scaling efficiency issue 6 asks to be at least 90% on 4 GPUs. The longest row a ring
+// scaling efficiency issue 6 asks to be at least 90% on 4 GPUs. "comm" is the time a rank's
+// stream spends in the ring's calls (halo and summary exchanges, the loss's sums, and the
+// gradient sums' waits: transfer plus waiting for later ranks; Communicator::set_measuring),
+// median over the steps, the largest of any rank, and its share of the step. The longest row a ring
 // handles is found by running again with a larger --slice (a rank out of memory ends the
 // run with the device pool's error).
 #include <algorithm>
@@ -68,29 +71,45 @@ std::optional<Options> parse(int argc, char** argv) {
   return o;
 }
 
-// Median over `repeats` of the slowest rank's step (milliseconds), after 2 warm-up steps.
-double median_step_ms(testing::TrainingStep& step, const Stream& stream, Communicator& world, int repeats) {
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+struct StepTimes {
+  double step_ms = 0;           // the slowest rank's step, from barrier to barrier
+  double communication_ms = 0;  // this rank's time in `measured`'s calls
+};
+
+// Medians over `repeats` steps after 2 warm-up steps; `measured` (may be null) is the
+// communicator whose calls are timed.
+StepTimes median_step(testing::TrainingStep& step, const Stream& stream, Communicator& world, Communicator* measured,
+                      int repeats) {
   using Clock = std::chrono::steady_clock;
-  std::vector<double> times;
+  std::vector<double> steps, communication;
+  if (measured) measured->set_measuring(true);
   for (int i = 0; i < repeats + 2; ++i) {
     world.barrier(&stream);
+    if (measured) (void)measured->take_measured_ms();
     const Clock::time_point begin = Clock::now();
     step.run(stream);
     stream.synchronize();
+    const double communication_ms = measured ? measured->take_measured_ms() : 0.0;
     world.barrier(&stream);
-    if (i >= 2) times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - begin).count());
+    if (i < 2) continue;
+    steps.push_back(std::chrono::duration<double, std::milli>(Clock::now() - begin).count());
+    communication.push_back(communication_ms);
   }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
+  if (measured) measured->set_measuring(false);
+  return {median(steps), median(communication)};
 }
 
-// The largest of every rank's device peak since the last reset, in GiB (0 on the CPU).
-double largest_peak_gib(Device device, MpiCommunicator& world) {
-  const double mine = device.is_cuda() ? device_memory_stats(device.index).used_peak_bytes / double(1 << 30) : 0.0;
+// The largest of every rank's `mine`.
+double largest_over_ranks(double mine, MpiCommunicator& world) {
   Tensor all = Tensor::empty({world.size()}, DType::f64, Device::cpu());
   world.all_gather(Tensor::from_vector<double>({mine}, {1}), all);
-  const std::vector<double> peaks = all.to_vector<double>();
-  return *std::max_element(peaks.begin(), peaks.end());
+  const std::vector<double> values = all.to_vector<double>();
+  return *std::max_element(values.begin(), values.end());
 }
 
 // The benchmark on this rank; rank 0 prints.
@@ -105,32 +124,37 @@ void run(Options o, MpiCommunicator& world) {
   const int64_t ranks = world.size(), row = ranks * o.slice;
 
   if (o.device.is_cuda()) reset_peak_device_memory(o.device.index);
-  double ring_ms = 0;
+  StepTimes ring;
   {
     testing::TrainingStep step(config, o.device, activations, 1, o.slice, o.recompute, &grid.ring());
-    ring_ms = median_step_ms(step, stream, grid.world(), o.repeats);
+    ring = median_step(step, stream, grid.world(), &grid.ring(), o.repeats);
   }
-  const double peak = largest_peak_gib(o.device, world);
+  const double ring_ms = ring.step_ms;
+  const double communication_ms = largest_over_ranks(ring.communication_ms, world);
+  const double peak = largest_over_ranks(
+      o.device.is_cuda() ? device_memory_stats(o.device.index).used_peak_bytes / double(1 << 30) : 0.0, world);
   double alone_ms = 0;
   if (o.alone) {
     testing::TrainingStep step(config, o.device, activations, 1, o.slice, o.recompute);
-    alone_ms = median_step_ms(step, stream, grid.world(), o.repeats);
+    alone_ms = median_step(step, stream, grid.world(), nullptr, o.repeats).step_ms;
   }
   if (world.rank() != 0) return;
   std::printf("%s on %s, %lld ranks, d_model %lld, %lld layers%s, median of %d steps\n", o.variant.c_str(),
               o.device.is_cuda() ? gpu_properties(o.device.index).name.c_str() : "CPU", static_cast<long long>(ranks),
               static_cast<long long>(o.d_model), static_cast<long long>(o.layers), o.recompute ? ", recompute" : "",
               o.repeats);
-  std::printf("%-5s %10s %10s %10s %12s %12s %9s %10s %10s\n", "ranks", "slice", "row", "step ms", "tokens/s",
-              "per rank", "peakGiB", "alone ms", "efficiency");
+  std::printf("%-5s %10s %10s %10s %12s %12s %9s %9s %7s %10s %10s\n", "ranks", "slice", "row", "step ms",
+              "tokens/s", "per rank", "peakGiB", "comm ms", "comm %", "alone ms", "efficiency");
   char alone[16] = "-", efficiency[16] = "-";
   if (o.alone) {
     std::snprintf(alone, sizeof alone, "%.1f", alone_ms);
     std::snprintf(efficiency, sizeof efficiency, "%.1f%%", 100 * alone_ms / ring_ms);
   }
-  std::printf("%-5lld %10lld %10lld %10.1f %12.0f %12.0f %9.1f %10s %10s\n", static_cast<long long>(ranks),
-              static_cast<long long>(o.slice), static_cast<long long>(row), ring_ms, row / (ring_ms * 1e-3),
-              o.slice / (ring_ms * 1e-3), peak, alone, efficiency);
+  std::printf("%-5lld %10lld %10lld %10.1f %12.0f %12.0f %9.1f %9.2f %6.1f%% %10s %10s\n",
+              static_cast<long long>(ranks), static_cast<long long>(o.slice), static_cast<long long>(row), ring_ms,
+              row / (ring_ms * 1e-3), o.slice / (ring_ms * 1e-3), peak, communication_ms,
+              100 * communication_ms / ring_ms, alone, efficiency);
+  std::printf("comm: the most time any rank's stream spent in the ring's calls in a step (transfers and waits)\n");
   std::printf("efficiency: the step of one slice alone / the ring's step (per-rank throughput, ring vs alone)\n");
 }
 

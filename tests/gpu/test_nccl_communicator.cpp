@@ -68,6 +68,10 @@ TEST_F(NcclCommunicatorTest, SendReachesTheReceiver) {
   for (const Shape& shape : kAwkwardShapes) testing::expect_send_from_first_to_last(*comm, DType::f32, shape);
 }
 
+TEST_F(NcclCommunicatorTest, MeasuredTimeHoldsTheWaitForALateRank) {
+  testing::expect_measured_time_holds_the_wait_for_a_late_rank(*comm);
+}
+
 TEST_F(NcclCommunicatorTest, BarrierWaitsForEveryRank) { testing::expect_barrier_waits_for_every_rank(*comm); }
 
 TEST_F(NcclCommunicatorTest, BadArgumentsAreRefusedBeforeAnythingIsSent) {

@@ -155,6 +155,37 @@ void expect_send_from_first_to_last(Communicator& comm, DType dtype, const Shape
   stream.synchronize();
 }
 
+void expect_measured_time_holds_the_wait_for_a_late_rank(Communicator& comm) {
+  const Stream stream = Stream::create(comm.device());
+  Tensor value = Tensor::zeros({16}, DType::f32, comm.device(), &stream);
+  comm.all_reduce_sum(value, &stream);
+  EXPECT_EQ(comm.take_measured_ms(), 0.0) << comm.name() << ": not measuring";
+
+  constexpr double kLateMs = 200;
+  const bool late = comm.rank() == comm.size() - 1;
+  comm.set_measuring(true);
+  for (const bool started : {false, true}) {
+    comm.barrier(&stream);
+    (void)comm.take_measured_ms();  // the barrier's own time
+    if (late) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(kLateMs));
+    if (started) {
+      PendingAllReduce sum = comm.start_all_reduce_sum(value, &stream);
+      sum.wait();
+    } else {
+      comm.all_reduce_sum(value, &stream);
+    }
+    stream.synchronize();
+    const double measured = comm.take_measured_ms();
+    const std::string what = comm.name() + " rank " + std::to_string(comm.rank()) +
+                             (started ? ", started all-reduce" : ", all-reduce");
+    if (comm.size() > 1 && !late) EXPECT_GE(measured, 0.75 * kLateMs) << what;
+    if (late) EXPECT_LT(measured, 0.5 * kLateMs) << what;
+    EXPECT_GE(measured, 0.0) << what;
+    EXPECT_EQ(comm.take_measured_ms(), 0.0) << what << ": taken again";
+  }
+  comm.set_measuring(false);
+}
+
 void expect_barrier_waits_for_every_rank(Communicator& comm) {
   const Stream stream = Stream::create(comm.device());
   // Rank 0 makes a fresh folder and broadcasts its name.

@@ -32,6 +32,10 @@ void expect_ring_shift_both_ways(Communicator& comm, DType dtype, const Shape& s
 void expect_send_from_first_to_last(Communicator& comm, DType dtype, const Shape& shape);
 // Ranks reach the barrier at different times; after it, every rank's file exists.
 void expect_barrier_waits_for_every_rank(Communicator& comm);
+// Measuring: off, nothing is measured; on, a rank that waits in an all-reduce (blocking, and
+// a started one's wait) for the last rank, which arrives 200 ms late, measures at least 150
+// ms of each, and the late rank much less; take_measured_ms starts again from zero.
+void expect_measured_time_holds_the_wait_for_a_late_rank(Communicator& comm);
 // Bad tensors, peers and roots are refused with an error naming the call and argument.
 void expect_argument_errors(Communicator& comm);
 

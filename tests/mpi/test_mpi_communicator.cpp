@@ -56,6 +56,10 @@ TEST_F(MpiCommunicatorTest, SendReachesTheReceiver) {
   }
 }
 
+TEST_F(MpiCommunicatorTest, MeasuredTimeHoldsTheWaitForALateRank) {
+  testing::expect_measured_time_holds_the_wait_for_a_late_rank(*world);
+}
+
 TEST_F(MpiCommunicatorTest, BarrierWaitsForEveryRank) { testing::expect_barrier_waits_for_every_rank(*world); }
 
 TEST_F(MpiCommunicatorTest, BadArgumentsAreRefusedBeforeAnythingIsSent) {
