@@ -72,6 +72,8 @@ class Communicator {
   // between the same two ranks match in list order. A peer may be this rank itself.
   void exchange(std::span<const PeerTensor> sends, std::span<const PeerTensor> receives,
                 const Stream* stream = nullptr);
+  // One transfer each. To or from this rank itself only through exchange(), where the send
+  // and its receive are posted together (NCCL refuses an unmatched send to self).
   void send(const Tensor& tensor, int peer, const Stream* stream = nullptr);
   void recv(Tensor& tensor, int peer, const Stream* stream = nullptr);
 

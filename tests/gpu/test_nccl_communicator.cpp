@@ -66,6 +66,7 @@ TEST_F(NcclCommunicatorTest, ExchangeShiftsTheRingBothWaysAtOnce) {
 }
 
 TEST_F(NcclCommunicatorTest, SendReachesTheReceiver) {
+  if (world->size() < 2) GTEST_SKIP() << "needs two ranks (a send to itself pairs with a receive only within one exchange)";
   for (const Shape& shape : kAwkwardShapes) testing::expect_send_from_first_to_last(*comm, DType::f32, shape);
 }
 
