@@ -18,6 +18,9 @@ namespace {
 // their tensors; a chunk still holds enough rows to keep the GPU busy.
 constexpr size_t kChunkBytes = size_t{4} << 30;
 
+// Packed rows that `channels` channels take: the last holds one channel when the count is odd.
+__host__ __device__ constexpr int64_t pairs_of(int64_t channels) { return (channels + 1) / 2; }
+
 // One chunk of channels [first, first + count) of the whole problem. Channels are transformed
 // in pairs: channel first + 2q in the real part and first + 2q + 1 in the imaginary part of
 // one complex row (zero when count is odd and q is the last pair). The transform of a real
@@ -32,7 +35,7 @@ constexpr size_t kChunkBytes = size_t{4} << 30;
 struct Chunk {
   int64_t length, batch, channels, first, count;
   __host__ __device__ int64_t n() const { return 2 * length; }
-  __host__ __device__ int64_t pairs() const { return (count + 1) / 2; }
+  __host__ __device__ int64_t pairs() const { return pairs_of(count); }
   __host__ __device__ int64_t activation_rows() const { return batch * pairs(); }
 };
 
@@ -380,7 +383,6 @@ struct Pass {
 constexpr Pass kForwardPass{1, false};
 constexpr Pass kBackwardPass{2, true};
 
-int64_t pairs_of(int64_t channels) { return (channels + 1) / 2; }
 // Packed rows of a chunk of `count` channels through the forward and the inverse transform.
 int64_t transform_rows(FftConvShape s, Pass pass, int64_t count) {
   return (pass.tensors * s.batch + 1) * pairs_of(count);
