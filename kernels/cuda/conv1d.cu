@@ -100,7 +100,6 @@ __device__ __forceinline__ float preactivation(const float (&in)[2 * kStepsPerTh
   return sum;
 }
 
-__device__ __forceinline__ float sigmoid(float x) { return __fdividef(1.0f, 1.0f + __expf(-x)); }
 
 // Grid: (time tiles of kTileSteps, batch * channels); the width is a template argument
 // (launch_for_width) so that every tap loop has constant bounds.
@@ -131,7 +130,7 @@ __global__ void __launch_bounds__(kTileThreads) conv1d_forward_kernel(const T* x
 #pragma unroll
   for (int j = 0; j < kStepsPerThread; ++j) {
     const float pre = preactivation<kWidth>(in, tap, b, j);
-    out[j] = silu ? pre * sigmoid(pre) : pre;
+    out[j] = silu ? pre * fast_sigmoid(pre) : pre;
   }
   store_run(y_row, first, whole, shape.length, out);
 }
@@ -175,7 +174,7 @@ __global__ void __launch_bounds__(kTileThreads) conv1d_backward_kernel(const T* 
   const float b = bias ? bias[c] : 0.0f;
   auto dpre_of = [&](float pre, float grad) {
     if (!silu) return grad;
-    const float s = sigmoid(pre);
+    const float s = fast_sigmoid(pre);
     return grad * s * (1.0f + pre * (1.0f - s));
   };
   const int own = threadIdx.x * kStepsPerThread;  // tile offset of this thread's first time

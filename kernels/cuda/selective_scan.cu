@@ -48,7 +48,6 @@ __device__ __forceinline__ float softplus(float x) {
   const float log_form = __log2f(1.0f + y) * 0.6931471805599453f;
   return x > 20.0f ? x : (y < 0.0625f ? series : log_form);
 }
-__device__ __forceinline__ float sigmoid(float x) { return __fdividef(1.0f, 1.0f + __expf(-x)); }
 // d softplus(x) / dx = sigmoid(x) = 1 - e^-softplus(x), from dt = softplus(x): below dt = 1/16
 // a series (truncation under 2e-9 relative; 1 - e^-dt would lose bits there).
 __device__ __forceinline__ float softplus_slope(float dt) {
@@ -627,7 +626,7 @@ __device__ void store_outputs(const float* y_tile, const float* u_tile, const fl
     float y = y_tile[at] + (D ? D[d0 + r] : 0.0f) * u_tile[at];
     if (z_tile) {
       const float z = z_tile[at];
-      y *= z * sigmoid(z);
+      y *= z * fast_sigmoid(z);
     }
     return y;
   });
@@ -739,7 +738,7 @@ __device__ void backward_step_factors(float* dt_tile, float* g_tile, float* z_ti
     if (dt_tile) dt_tile[at] = dt_of(dt_tile[at] + (bias ? bias[d0 + row] : 0.0f), o.softplus);
     const float dout_t = g_tile[at];
     if (z_tile) {
-      const float z = z_tile[at], sz = sigmoid(z);
+      const float z = z_tile[at], sz = fast_sigmoid(z);
       g_tile[at] = dout_t * z * sz;
       if (gate_gradient) z_tile[at] = dout_t * sz * (1.0f + z * (1.0f - sz));
     }
