@@ -355,7 +355,21 @@ Split split_of(int64_t n) {
   return {n, n / s, s, log2_of(s), columns, log2_of(columns)};
 }
 
-size_t column_pass_bytes(const Split& sp) { return ((sp.s << sp.log2_columns) + sp.s / 2) * sizeof(float2); }
+// The twist w_n^(r tau) of a block's rows r < s and columns tau: from s = 32 on, the product
+// of two per-block tables (r = r_high R + r_low: w_n^(r_low tau) w_n^(r_high R tau)), so that
+// a block evaluates columns (R + s / R) roots instead of one per element. 0: no tables.
+__host__ __device__ constexpr int twist_log2_r(int log2_s) { return log2_s >= 5 ? (log2_s + 1) / 2 : 0; }
+
+__host__ __device__ constexpr int twist_entries(const Split& sp) {
+  const int log2_r = twist_log2_r(sp.log2_s);
+  return log2_r == 0 ? 0 : ((1 << log2_r) + (sp.s >> log2_r)) << sp.log2_columns;
+}
+
+// Shared memory of a column pass: the tile (s x columns), the s / 2 roots of the column
+// transform, the twist tables.
+size_t column_pass_bytes(const Split& sp) {
+  return ((sp.s << sp.log2_columns) + sp.s / 2 + twist_entries(sp)) * sizeof(float2);
+}
 
 dim3 column_grid(int64_t rows, const Split& sp) {
   return dim3(static_cast<unsigned>(rows), static_cast<unsigned>((sp.m + sp.columns - 1) >> sp.log2_columns));
@@ -395,6 +409,32 @@ __device__ void fill_roots(float2* roots, int s, float sign) {
   for (int q = threadIdx.x; q < s / 2; q += blockDim.x) roots[q] = unit_root(q, s, sign);
 }
 
+// A block's twist tables (see twist_log2_r): low[r_low][c], then high[r_high][c].
+struct Twist {
+  float2* low;
+  int log2_r;
+  float sign;
+};
+
+// Fills the tables of the columns tau0 + c (no barrier).
+__device__ Twist fill_twist(float2* tables, int64_t tau0, const Split& sp, float sign) {
+  const Twist tw{tables, twist_log2_r(sp.log2_s), sign};
+  for (int e = threadIdx.x; e < twist_entries(sp); e += blockDim.x) {
+    const int64_t tau = tau0 + (e & (sp.columns - 1)), row = e >> sp.log2_columns, low_rows = 1 << tw.log2_r;
+    // Columns past m get roots too (q may exceed n there); they are never used.
+    const int64_t q = row < low_rows ? row * tau : ((row - low_rows) << tw.log2_r) * tau;
+    tables[e] = unit_root(q, sp.n, sign);
+  }
+  return tw;
+}
+
+// w_n^(sign r tau) for row r and column tau = tau0 + c of the block.
+__device__ __forceinline__ float2 twist(const Twist& tw, int r, int c, int64_t tau, const Split& sp) {
+  if (tw.log2_r == 0) return unit_root(r * tau, sp.n, tw.sign);
+  const float2* high = tw.low + (1 << (tw.log2_r + sp.log2_columns));
+  return cmul(tw.low[((r & ((1 << tw.log2_r) - 1)) << sp.log2_columns) + c], high[((r >> tw.log2_r) << sp.log2_columns) + c]);
+}
+
 // Element t of packed row `row` of a chunk's zero-padded transform inputs (pad_kernel's
 // rows, one element at a time).
 template <typename T>
@@ -422,6 +462,7 @@ __global__ void __launch_bounds__(kThreads) split_columns_kernel(PadSources<T> s
   const int64_t row = blockIdx.x, tau0 = static_cast<int64_t>(blockIdx.y) << sp.log2_columns;
   const int points = sp.s << sp.log2_columns;
   fill_roots(roots, sp.s, -1.0f);
+  const Twist tw = fill_twist(roots + sp.s / 2, tau0, sp, -1.0f);
   for (int e = threadIdx.x; e < points; e += blockDim.x) {
     const int64_t tau = tau0 + (e & (sp.columns - 1)), j = e >> sp.log2_columns;
     column_tile[e] = tau < sp.m ? padded_value(src, chunk, row, tau + j * sp.m) : float2{0.0f, 0.0f};
@@ -432,7 +473,7 @@ __global__ void __launch_bounds__(kThreads) split_columns_kernel(PadSources<T> s
     const int64_t tau = tau0 + (e & (sp.columns - 1));
     if (tau >= sp.m) continue;
     const int r = bit_reversed(e >> sp.log2_columns, sp.log2_s);
-    rows[(row * sp.s + r) * sp.m + tau] = cmul(column_tile[e], unit_root(r * tau % sp.n, sp.n, -1.0f));
+    rows[(row * sp.s + r) * sp.m + tau] = cmul(column_tile[e], twist(tw, r, e & (sp.columns - 1), tau, sp));
   }
 }
 
@@ -465,10 +506,12 @@ __global__ void __launch_bounds__(kThreads) split_crop_kernel(const float2* rows
   const int64_t row = blockIdx.x, tau0 = static_cast<int64_t>(blockIdx.y) << sp.log2_columns, L = chunk.length;
   const int points = sp.s << sp.log2_columns;
   fill_roots(roots, sp.s, 1.0f);
+  const Twist tw = fill_twist(roots + sp.s / 2, tau0, sp, 1.0f);
+  __syncthreads();
   for (int e = threadIdx.x; e < points; e += blockDim.x) {
-    const int64_t tau = tau0 + (e & (sp.columns - 1)), r = e >> sp.log2_columns;
-    column_tile[e] = tau < sp.m ? cmul(rows[(row * sp.s + r) * sp.m + tau], unit_root(r * tau % sp.n, sp.n, 1.0f))
-                                : float2{0.0f, 0.0f};
+    const int c = e & (sp.columns - 1), r = e >> sp.log2_columns;
+    const int64_t tau = tau0 + c;
+    column_tile[e] = tau < sp.m ? cmul(rows[(row * sp.s + r) * sp.m + tau], twist(tw, r, c, tau, sp)) : float2{0.0f, 0.0f};
   }
   __syncthreads();
   transform_columns(column_tile, roots, sp);
