@@ -100,7 +100,6 @@ __device__ __forceinline__ float preactivation(const float (&in)[2 * kStepsPerTh
   return sum;
 }
 
-
 // Grid: (time tiles of kTileSteps, batch * channels); the width is a template argument
 // (launch_for_width) so that every tap loop has constant bounds.
 template <typename T, int kWidth>

@@ -107,8 +107,9 @@ PendingAllReduce Communicator::start_all_reduce_sum(Tensor& tensor, const Stream
   const std::string op = operation("start_all_reduce_sum");
   check_summable(op, tensor);
   const Stream& on = ops::op_stream(op.c_str(), device_, stream);
-  auto started = std::make_shared<PendingAllReduce>(start_all_reduce_sum_checked(tensor, on));
-  if (!clock_) return std::move(*started);
+  PendingAllReduce pending = start_all_reduce_sum_checked(tensor, on);
+  if (!clock_) return pending;
+  auto started = std::make_shared<PendingAllReduce>(std::move(pending));
   return PendingAllReduce([clock = clock_, on, started] {
     const CommunicationClock::Interval interval(*clock, on);
     started->wait();
