@@ -270,22 +270,6 @@ __device__ __forceinline__ PairSpectra kernel_spectra(const float2* kernels, con
 // themselves only), so one thread reads and writes both bins of a packed row in place.
 __device__ __forceinline__ int64_t mirror(int64_t f, int64_t n) { return f == 0 ? 0 : n - f; }
 
-// Grid (chunk pairs, frequency tiles over f = 0 .. L): Y[b, q] = U[b, q] (K[q] + D) / n for
-// each of the pair's two channels and every batch entry b, written over U's packed rows.
-__global__ void multiply_kernel(float2* spectra, const float* D, Chunk chunk, float scale) {
-  const int64_t q = blockIdx.x, n = chunk.n();
-  const float2* kernels = spectra + (chunk.activation_rows() + q) * n;
-  for (int64_t f = row_start(); f <= chunk.length; f += row_stride()) {
-    const int64_t g = mirror(f, n);
-    const PairSpectra k = kernel_spectra(kernels, D, chunk, q, f, g);
-    for (int64_t b = 0; b < chunk.batch; ++b) {
-      float2* row = spectra + (b * chunk.pairs() + q) * n;
-      const PairSpectra u = unpack(row[f], row[g]);
-      store_bins(row, f, g, pack(scaled(cmul(u.a, k.a), scale), scaled(cmul(u.b, k.b), scale)));
-    }
-  }
-}
-
 // Grid (chunk pairs, frequency tiles over f = 0 .. L), packed spectra blocks dy, u, k. For
 // each channel and every b: DU[b] = conj(K + D) DY[b] / n (written over U[b]); then
 // K = sum_b conj(U[b]) DY[b] / n, summed in batch order.
@@ -338,6 +322,209 @@ void launch_crop(const float2* conv, T* out, const Chunk& chunk, int64_t rows, i
   check_launch("crop_kernel");
 }
 
+// ---------------------------------------------------------------------------------------
+// The forward's transforms split in two, as a four-step transform whose short side is done
+// here: n = s m points, s a power of two. With t = tau + j m and f = s k + r,
+//   X[s k + r] = sum_tau w_m^(k tau) [ w_n^(r tau) sum_j x[tau + j m] w_s^(r j) ],   w_q = e^(-2 pi i / q),
+// so a column pass (an s-point transform over j for every tau, fused with the padding and
+// the twist w_n^(r tau)) leaves s rows of m points, which cuFFT transforms. With m near
+// 8,192 cuFFT does a row in one pass over memory, where n-point rows take two or three (H200,
+// per 2^28 points: 1.04 ms at 8,192 points, 2.66 ms at 2^21, 3.30 ms at 2^23). The inverse
+// runs the steps backwards and keeps t < L only. Spectra of a packed row are then s rows of
+// m bins: bin f = s k + r at r m + k.
+struct Split {
+  int64_t n, m;
+  int s, log2_s;              // rows per packed row
+  int columns, log2_columns;  // values of tau per block of a column pass (a power of two)
+};
+
+constexpr int64_t kRowPoints = 8192;     // rows are not split below this
+constexpr int kMaxSplit = 512;
+constexpr int kColumnTilePoints = 4096;  // s x columns per block: 32 KB of shared memory
+
+int log2_of(int power_of_two) {
+  int bits = 0;
+  while ((1 << bits) < power_of_two) ++bits;
+  return bits;
+}
+
+Split split_of(int64_t n) {
+  int s = 1;
+  while (s < kMaxSplit && n % (2 * s) == 0 && n / (2 * s) >= kRowPoints) s *= 2;
+  const int columns = std::max(8, kColumnTilePoints / s);
+  return {n, n / s, s, log2_of(s), columns, log2_of(columns)};
+}
+
+// The twist w_n^(r tau) of a block's rows r < s and columns tau: from s = 32 on, the product
+// of two per-block tables (r = r_high R + r_low: w_n^(r_low tau) w_n^(r_high R tau)), so that
+// a block evaluates columns (R + s / R) roots instead of one per element. 0: no tables.
+__host__ __device__ constexpr int twist_log2_r(int log2_s) { return log2_s >= 5 ? (log2_s + 1) / 2 : 0; }
+
+__host__ __device__ constexpr int twist_entries(const Split& sp) {
+  const int log2_r = twist_log2_r(sp.log2_s);
+  return log2_r == 0 ? 0 : ((1 << log2_r) + (sp.s >> log2_r)) << sp.log2_columns;
+}
+
+// Shared memory of a column pass: the tile (s x columns), the s / 2 roots of the column
+// transform, the twist tables.
+size_t column_pass_bytes(const Split& sp) {
+  return ((sp.s << sp.log2_columns) + sp.s / 2 + twist_entries(sp)) * sizeof(float2);
+}
+
+dim3 column_grid(int64_t rows, const Split& sp) {
+  return dim3(static_cast<unsigned>(rows), static_cast<unsigned>((sp.m + sp.columns - 1) >> sp.log2_columns));
+}
+
+// e^(sign 2 pi i q / n), 0 <= q < n.
+__device__ __forceinline__ float2 unit_root(int64_t q, int64_t n, float sign) {
+  float sine, cosine;
+  sincospif(2.0f * static_cast<float>(q) / static_cast<float>(n), &sine, &cosine);
+  return {cosine, sign * sine};
+}
+
+__device__ __forceinline__ int bit_reversed(int i, int bits) {
+  return bits == 0 ? 0 : static_cast<int>(__brev(static_cast<unsigned>(i)) >> (32 - bits));
+}
+
+// Transforms every column of tile (s rows of sp.columns values) in place: radix 2,
+// decimation in frequency, so that position i of a column ends up holding bin
+// bit_reversed(i). roots[q] = e^(sign 2 pi i q / s) for q < s / 2. Ends with a barrier.
+__device__ void transform_columns(float2* tile, const float2* roots, const Split& sp) {
+  const int butterflies = (sp.s / 2) << sp.log2_columns;
+  for (int log2_h = sp.log2_s - 1; log2_h >= 0; --log2_h) {
+    const int h = 1 << log2_h;
+    for (int b = threadIdx.x; b < butterflies; b += blockDim.x) {
+      const int c = b & (sp.columns - 1), butterfly = b >> sp.log2_columns;
+      const int group = butterfly >> log2_h, i = butterfly & (h - 1);
+      const int at = ((((group << 1) << log2_h) + i) << sp.log2_columns) + c, partner = at + (h << sp.log2_columns);
+      const float2 x = tile[at], y = tile[partner];
+      tile[at] = {x.x + y.x, x.y + y.y};
+      tile[partner] = cmul({x.x - y.x, x.y - y.y}, roots[i << (sp.log2_s - 1 - log2_h)]);
+    }
+    __syncthreads();
+  }
+}
+
+__device__ void fill_roots(float2* roots, int s, float sign) {
+  for (int q = threadIdx.x; q < s / 2; q += blockDim.x) roots[q] = unit_root(q, s, sign);
+}
+
+// A block's twist tables (see twist_log2_r): low[r_low][c], then high[r_high][c].
+struct Twist {
+  float2* low;
+  int log2_r;
+  float sign;
+};
+
+// Fills the tables of the columns tau0 + c (no barrier).
+__device__ Twist fill_twist(float2* tables, int64_t tau0, const Split& sp, float sign) {
+  const Twist tw{tables, twist_log2_r(sp.log2_s), sign};
+  for (int e = threadIdx.x; e < twist_entries(sp); e += blockDim.x) {
+    const int64_t tau = tau0 + (e & (sp.columns - 1)), row = e >> sp.log2_columns, low_rows = 1 << tw.log2_r;
+    // Columns past m get roots too (q may exceed n there); they are never used.
+    const int64_t q = row < low_rows ? row * tau : ((row - low_rows) << tw.log2_r) * tau;
+    tables[e] = unit_root(q, sp.n, sign);
+  }
+  return tw;
+}
+
+// w_n^(sign r tau) for row r and column tau = tau0 + c of the block.
+__device__ __forceinline__ float2 twist(const Twist& tw, int r, int c, int64_t tau, const Split& sp) {
+  if (tw.log2_r == 0) return unit_root(r * tau, sp.n, tw.sign);
+  const float2* high = tw.low + (1 << (tw.log2_r + sp.log2_columns));
+  return cmul(tw.low[((r & ((1 << tw.log2_r) - 1)) << sp.log2_columns) + c], high[((r >> tw.log2_r) << sp.log2_columns) + c]);
+}
+
+// Element t of packed row `row` of a chunk's zero-padded transform inputs (pad_kernel's
+// rows, one element at a time).
+template <typename T>
+__device__ __forceinline__ float2 padded_value(const PadSources<T>& src, const Chunk& chunk, int64_t row, int64_t t) {
+  const int64_t L = chunk.length, activation_rows = chunk.activation_rows();
+  if (row < src.tensors * activation_rows) {
+    if (t >= L) return {0.0f, 0.0f};
+    const T* tensor = row < activation_rows ? src.first : src.second;
+    const ActivationPair pair = activation_pair(chunk, row % activation_rows);
+    const T* real = tensor + pair.global_row * L;
+    return {to_float(real[t]), pair.has_second ? to_float(real[L + t]) : 0.0f};
+  }
+  const PairChannels pair = pair_channels(chunk, row - src.tensors * activation_rows);
+  const float second = pair.has_second ? kernel_group<1>(src.k_fwd, src.k_bwd, pair.channel + 1, L, t).v[0] : 0.0f;
+  return {kernel_group<1>(src.k_fwd, src.k_bwd, pair.channel, L, t).v[0], second};
+}
+
+// Grid (chunk packed rows, column tiles): the forward column pass. Row r of packed row p
+// (transform row p s + r) gets w_n^(r tau) sum_j x_p[tau + j m] w_s^(r j) at tau.
+template <typename T>
+__global__ void __launch_bounds__(kThreads) split_columns_kernel(PadSources<T> src, float2* rows, Chunk chunk,
+                                                                 Split sp) {
+  extern __shared__ float2 column_tile[];
+  float2* roots = column_tile + (sp.s << sp.log2_columns);
+  const int64_t row = blockIdx.x, tau0 = static_cast<int64_t>(blockIdx.y) << sp.log2_columns;
+  const int points = sp.s << sp.log2_columns;
+  fill_roots(roots, sp.s, -1.0f);
+  const Twist tw = fill_twist(roots + sp.s / 2, tau0, sp, -1.0f);
+  for (int e = threadIdx.x; e < points; e += blockDim.x) {
+    const int64_t tau = tau0 + (e & (sp.columns - 1)), j = e >> sp.log2_columns;
+    column_tile[e] = tau < sp.m ? padded_value(src, chunk, row, tau + j * sp.m) : float2{0.0f, 0.0f};
+  }
+  __syncthreads();
+  transform_columns(column_tile, roots, sp);
+  for (int e = threadIdx.x; e < points; e += blockDim.x) {
+    const int64_t tau = tau0 + (e & (sp.columns - 1));
+    if (tau >= sp.m) continue;
+    const int r = bit_reversed(e >> sp.log2_columns, sp.log2_s);
+    rows[(row * sp.s + r) * sp.m + tau] = cmul(column_tile[e], twist(tw, r, e & (sp.columns - 1), tau, sp));
+  }
+}
+
+// Grid (chunk pairs, bin tiles over k < m, rows r = 0 .. s / 2): Y[b, q] = U[b, q] (K[q] + D) / n
+// for each of the pair's two channels and every batch entry b, written over U's packed rows
+// (split layout). Bin (r, k) is f = s k + r; n - f is (0, m - k) for r = 0, else
+// (s - r, m - 1 - k): each pair of bins is handled once, at the lower position.
+__global__ void multiply_kernel(float2* spectra, const float* D, Chunk chunk, Split sp, float scale) {
+  const int64_t q = blockIdx.x, r = blockIdx.z, n = sp.n;
+  const float2* kernels = spectra + (chunk.activation_rows() + q) * n;
+  for (int64_t k = row_start(); k < sp.m; k += row_stride()) {
+    const int64_t f = r * sp.m + k, g = r == 0 ? (sp.m - k) % sp.m : (sp.s - r) * sp.m + sp.m - 1 - k;
+    if (g < f) continue;
+    const PairSpectra kernel = kernel_spectra(kernels, D, chunk, q, f, g);
+    for (int64_t b = 0; b < chunk.batch; ++b) {
+      float2* row = spectra + (b * chunk.pairs() + q) * n;
+      const PairSpectra u = unpack(row[f], row[g]);
+      store_bins(row, f, g, pack(scaled(cmul(u.a, kernel.a), scale), scaled(cmul(u.b, kernel.b), scale)));
+    }
+  }
+}
+
+// Grid (chunk packed activation rows, column tiles): the inverse column pass. Column tau of
+// the inverse-transformed rows z_r, twisted by w_n^(-r tau), transformed back over r gives
+// the outputs t = tau + j m; those with t < L are unpacked into both channels and converted.
+template <typename T>
+__global__ void __launch_bounds__(kThreads) split_crop_kernel(const float2* rows, T* out, Chunk chunk, Split sp) {
+  extern __shared__ float2 column_tile[];
+  float2* roots = column_tile + (sp.s << sp.log2_columns);
+  const int64_t row = blockIdx.x, tau0 = static_cast<int64_t>(blockIdx.y) << sp.log2_columns, L = chunk.length;
+  const int points = sp.s << sp.log2_columns;
+  fill_roots(roots, sp.s, 1.0f);
+  const Twist tw = fill_twist(roots + sp.s / 2, tau0, sp, 1.0f);
+  __syncthreads();
+  for (int e = threadIdx.x; e < points; e += blockDim.x) {
+    const int c = e & (sp.columns - 1), r = e >> sp.log2_columns;
+    const int64_t tau = tau0 + c;
+    column_tile[e] = tau < sp.m ? cmul(rows[(row * sp.s + r) * sp.m + tau], twist(tw, r, c, tau, sp)) : float2{0.0f, 0.0f};
+  }
+  __syncthreads();
+  transform_columns(column_tile, roots, sp);
+  const ActivationPair pair = activation_pair(chunk, row);
+  T* real = out + pair.global_row * L;
+  for (int e = threadIdx.x; e < points; e += blockDim.x) {
+    const int64_t tau = tau0 + (e & (sp.columns - 1)), t = tau + bit_reversed(e >> sp.log2_columns, sp.log2_s) * sp.m;
+    if (tau >= sp.m || t >= L) continue;
+    real[t] = from_float<T>(column_tile[e].x);
+    if (pair.has_second) real[L + t] = from_float<T>(column_tile[e].y);
+  }
+}
+
 // Grid (chunk pairs, time tiles): for both channels of the pair, dk_fwd = dk2[:L] and
 // dk_bwd[m] = dk2[2L - 1 - m].
 __global__ void kernel_gradient_kernel(const float2* dk2, float* dk_fwd, float* dk_bwd, Chunk chunk) {
@@ -379,9 +566,10 @@ template <typename T> using Device = typename DeviceType<T>::type;
 struct Pass {
   int tensors;
   bool inverse_kernels;
+  bool split;  // transforms split into a column pass and cuFFT rows (Split); else whole n-point rows
 };
-constexpr Pass kForwardPass{1, false};
-constexpr Pass kBackwardPass{2, true};
+constexpr Pass kForwardPass{1, false, true};
+constexpr Pass kBackwardPass{2, true, false};
 
 // Packed rows of a chunk of `count` channels through the forward and the inverse transform.
 int64_t transform_rows(FftConvShape s, Pass pass, int64_t count) {
@@ -403,9 +591,21 @@ int64_t chunk_channels(FftConvShape s, Pass pass) {
   return std::min(2 * std::max<int64_t>(static_cast<int64_t>(kChunkBytes / per_pair), 1), s.channels);
 }
 
+// What cuFFT transforms in a pass: rows of `points` values, `per_packed` of them per packed row.
+struct RowTransform {
+  int64_t points, per_packed;
+};
+RowTransform row_transform(FftConvShape s, Pass pass) {
+  if (!pass.split) return {2 * s.length, 1};
+  const Split sp = split_of(2 * s.length);
+  return {sp.m, sp.s};
+}
+
 size_t work_bytes(FftConvShape s, Pass pass, int64_t count) {
-  return std::max(fft_work_bytes(fft_plan(FftDirection::forward, 2 * s.length, transform_rows(s, pass, count))),
-                  fft_work_bytes(fft_plan(FftDirection::inverse, 2 * s.length, inverse_rows(s, pass, count))));
+  const RowTransform t = row_transform(s, pass);
+  return std::max(
+      fft_work_bytes(fft_plan(FftDirection::forward, t.points, transform_rows(s, pass, count) * t.per_packed)),
+      fft_work_bytes(fft_plan(FftDirection::inverse, t.points, inverse_rows(s, pass, count) * t.per_packed)));
 }
 
 // Workspace: spectra, then time rows, then the cuFFT work area, for the largest chunk (a
@@ -451,20 +651,24 @@ void fft_conv_forward_cuda(const T* u, const float* k_fwd, const float* k_bwd, c
   const Scratch scratch = split(workspace, shape, kForwardPass);
   const auto* u_device = reinterpret_cast<const Device<T>*>(u);
   const float* k_bwd_used = shape.bidirectional ? k_bwd : nullptr;
-  const int width = vector_width(shape.length, {u, y, k_fwd, k_bwd_used});
   const float scale = 1.0f / static_cast<float>(2 * shape.length);
+  const Split sp = split_of(2 * shape.length);
   for_each_chunk(shape, kForwardPass, [&](const Chunk chunk) {
     const int64_t rows = transform_rows(shape, kForwardPass, chunk.count), activation_rows = chunk.activation_rows();
-    launch_pad(PadSources<Device<T>>{u_device, nullptr, 1, k_fwd, k_bwd_used}, scratch.rows, chunk, rows, width,
-               stream);
-    fft_execute(fft_plan(FftDirection::forward, chunk.n(), rows), scratch.rows, scratch.spectra, scratch.work_area,
+    split_columns_kernel<<<column_grid(rows, sp), kThreads, column_pass_bytes(sp), stream>>>(
+        PadSources<Device<T>>{u_device, nullptr, 1, k_fwd, k_bwd_used}, scratch.rows, chunk, sp);
+    check_launch("split_columns_kernel");
+    fft_execute(fft_plan(FftDirection::forward, sp.m, rows * sp.s), scratch.rows, scratch.spectra, scratch.work_area,
                 stream);
-    multiply_kernel<<<row_grid(chunk.pairs(), chunk.length + 1), kThreads, 0, stream>>>(scratch.spectra, D, chunk,
-                                                                                        scale);
+    dim3 bins = row_grid(chunk.pairs(), sp.m);
+    bins.z = static_cast<unsigned>(sp.s / 2 + 1);
+    multiply_kernel<<<bins, kThreads, 0, stream>>>(scratch.spectra, D, chunk, sp, scale);
     check_launch("multiply_kernel");
-    fft_execute(fft_plan(FftDirection::inverse, chunk.n(), activation_rows), scratch.spectra, scratch.rows,
+    fft_execute(fft_plan(FftDirection::inverse, sp.m, activation_rows * sp.s), scratch.spectra, scratch.rows,
                 scratch.work_area, stream);
-    launch_crop(scratch.rows, reinterpret_cast<Device<T>*>(y), chunk, activation_rows, width, stream);
+    split_crop_kernel<<<column_grid(activation_rows, sp), kThreads, column_pass_bytes(sp), stream>>>(
+        scratch.rows, reinterpret_cast<Device<T>*>(y), chunk, sp);
+    check_launch("split_crop_kernel");
   });
 }
 
