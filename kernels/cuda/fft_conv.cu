@@ -14,8 +14,9 @@ namespace spindle::kernels {
 namespace {
 
 // Unless FftConvShape::channels_per_chunk says otherwise, channels are processed in chunks
-// whose scratch (padded real rows and their spectra) stays under this size, so that lengths of 2^22 and more with hundreds of channels fit beside
-// their tensors; a chunk still holds enough rows to keep the GPU busy.
+// whose scratch (padded real rows and their spectra) stays under this size, so that lengths
+// of 2^22 and more with hundreds of channels fit beside their tensors; a chunk still holds
+// enough rows to keep the GPU busy.
 constexpr size_t kChunkBytes = size_t{4} << 30;
 
 // Packed rows that `channels` channels take: the last holds one channel when the count is odd.
@@ -365,14 +366,34 @@ __host__ __device__ constexpr int twist_entries(const Split& sp) {
   return log2_r == 0 ? 0 : ((1 << log2_r) + (sp.s >> log2_r)) << sp.log2_columns;
 }
 
-// Shared memory of a column pass: the tile (s x columns), the s / 2 roots of the column
-// transform, the twist tables.
+// Stages of a column transform: up to 16 points each (4 bits of s), at least one.
+__host__ __device__ constexpr int column_stages(const Split& sp) { return sp.log2_s > 4 ? (sp.log2_s + 3) / 4 : 1; }
+
+// Shared memory of a column pass: the s roots of the column transform, the twist tables,
+// then the tile (s x columns) that stages pass values through (none with one stage).
 size_t column_pass_bytes(const Split& sp) {
-  return ((sp.s << sp.log2_columns) + sp.s / 2 + twist_entries(sp)) * sizeof(float2);
+  const int tile = column_stages(sp) > 1 ? sp.s << sp.log2_columns : 0;
+  return (sp.s + twist_entries(sp) + tile) * sizeof(float2);
 }
 
-dim3 column_grid(int64_t rows, const Split& sp) {
-  return dim3(static_cast<unsigned>(rows), static_cast<unsigned>((sp.m + sp.columns - 1) >> sp.log2_columns));
+// Column tiles along a row of m values.
+__host__ __device__ unsigned column_tiles(const Split& sp) {
+  return static_cast<unsigned>((sp.m + sp.columns - 1) >> sp.log2_columns);
+}
+
+// One block per (row, column tile), tiles of a row consecutive: blocks resident together
+// then cover neighbouring columns of few rows, so the DRAM pages they touch are used whole
+// while open. With rows consecutive instead, the forward column pass took 1.80 ms per chunk
+// at L 2^20 on the H200; in this order, 1.52.
+unsigned column_grid(int64_t rows, const Split& sp) { return static_cast<unsigned>(rows) * column_tiles(sp); }
+
+struct ColumnBlock {
+  int64_t row, tau0;  // packed row; its first column
+};
+
+__device__ __forceinline__ ColumnBlock column_block(const Split& sp) {
+  const unsigned tiles = column_tiles(sp);
+  return {blockIdx.x / tiles, static_cast<int64_t>(blockIdx.x % tiles) << sp.log2_columns};
 }
 
 // e^(sign 2 pi i q / n), 0 <= q < n.
@@ -386,27 +407,107 @@ __device__ __forceinline__ int bit_reversed(int i, int bits) {
   return bits == 0 ? 0 : static_cast<int>(__brev(static_cast<unsigned>(i)) >> (32 - bits));
 }
 
-// Transforms every column of tile (s rows of sp.columns values) in place: radix 2,
-// decimation in frequency, so that position i of a column ends up holding bin
-// bit_reversed(i). roots[q] = e^(sign 2 pi i q / s) for q < s / 2. Ends with a barrier.
-__device__ void transform_columns(float2* tile, const float2* roots, const Split& sp) {
-  const int butterflies = (sp.s / 2) << sp.log2_columns;
-  for (int log2_h = sp.log2_s - 1; log2_h >= 0; --log2_h) {
-    const int h = 1 << log2_h;
-    for (int b = threadIdx.x; b < butterflies; b += blockDim.x) {
-      const int c = b & (sp.columns - 1), butterfly = b >> sp.log2_columns;
-      const int group = butterfly >> log2_h, i = butterfly & (h - 1);
-      const int at = ((((group << 1) << log2_h) + i) << sp.log2_columns) + c, partner = at + (h << sp.log2_columns);
-      const float2 x = tile[at], y = tile[partner];
-      tile[at] = {x.x + y.x, x.y + y.y};
-      tile[partner] = cmul({x.x - y.x, x.y - y.y}, roots[i << (sp.log2_s - 1 - log2_h)]);
+// e^(sign 2 pi i k / 16), k < 8 (cos, sin): the roots a register transform of up to 16
+// points needs, as constants once its loops are unrolled.
+__device__ __forceinline__ float2 root16(int k, float sign) {
+  constexpr float kCos[8] = {1.0f, 0.92387953f,  0.70710678f,  0.38268343f,
+                             0.0f, -0.38268343f, -0.70710678f, -0.92387953f};
+  constexpr float kSin[8] = {0.0f, 0.38268343f, 0.70710678f, 0.92387953f,
+                             1.0f, 0.92387953f, 0.70710678f, 0.38268343f};
+  return {kCos[k], sign * kSin[k]};
+}
+
+// R-point transform of v in registers (R <= 16; radix 2, decimation in frequency): v[p] ends
+// holding bin bit_reversed(p).
+template <int R>
+__device__ __forceinline__ void transform_registers(float2 (&v)[R], float sign) {
+#pragma unroll
+  for (int h = R / 2; h >= 1; h /= 2) {
+#pragma unroll
+    for (int a = 0; a < R; ++a) {
+      if (a & h) continue;
+      const float2 x = v[a], y = v[a + h], difference{x.x - y.x, x.y - y.y};
+      const int k = (a & (h - 1)) * (8 / h);  // w_(2h)^(a mod h) = w_16^k
+      v[a] = {x.x + y.x, x.y + y.y};
+      v[a + h] = k == 0 ? difference : cmul(difference, root16(k, sign));
     }
-    __syncthreads();
+  }
+}
+
+// One radix-2^bits stage of the column transform (decimation in frequency) over groups of
+// 2^log2_span rows: a butterfly takes rows i + q span / R (q < R = 2^bits) of one column and
+// group from `in`, transforms them in registers and passes output q, times
+// w_span^(i bit_reversed(q)), to store(row, column, value) at the row it came from. Done over
+// spans s, s / R, ..., this is the radix-2 transform with its steps grouped, so position p of
+// a column ends up holding bin bit_reversed(p) of its s points. roots[x] = e^(sign 2 pi i x / s).
+//
+// `in` reads in two steps, in.fetch(row, column) and in.finish(row, column, fetched): every
+// fetch of a butterfly is issued before any finish, so the reads overlap (fetch must not
+// branch: a branch between two reads makes the first one complete before the second starts).
+template <int R, typename Input, typename Store>
+__device__ __forceinline__ void column_stage(int log2_span, const float2* roots, float sign, const Split& sp,
+                                             const Input& in, Store store) {
+  constexpr int bits = R == 1 ? 0 : R == 2 ? 1 : R == 4 ? 2 : R == 8 ? 3 : 4;
+  const int log2_step = log2_span - bits, butterflies = (sp.s >> bits) << sp.log2_columns;
+  for (int b = threadIdx.x; b < butterflies; b += blockDim.x) {
+    const int c = b & (sp.columns - 1), rest = b >> sp.log2_columns;
+    const int i = rest & ((1 << log2_step) - 1), first = ((rest >> log2_step) << log2_span) + i;
+    float2 v[R];
+#pragma unroll
+    for (int q = 0; q < R; ++q) v[q] = in.fetch(first + (q << log2_step), c);
+#pragma unroll
+    for (int q = 0; q < R; ++q) v[q] = in.finish(first + (q << log2_step), c, v[q]);
+    transform_registers<R>(v, sign);
+#pragma unroll
+    for (int q = 0; q < R; ++q) {
+      const int power = i * bit_reversed(q, bits);
+      store(first + (q << log2_step), c, power == 0 ? v[q] : cmul(v[q], roots[power << (sp.log2_s - log2_span)]));
+    }
+  }
+}
+
+// Values between stages: s rows of sp.columns values in shared memory.
+struct TileInput {
+  const float2* tile;
+  int log2_columns;
+  __device__ __forceinline__ float2 fetch(int p, int c) const { return tile[(p << log2_columns) + c]; }
+  __device__ __forceinline__ float2 finish(int, int, float2 value) const { return value; }
+};
+
+// The column transform of a block: s points per column, in ceil(log2 s / 4) stages of up
+// to 16 points (one stage when s = 1, which copies). The first stage reads from first_in,
+// the last stores with last_store; the stages between go through tile (s rows of
+// sp.columns values), with a barrier after each store to it.
+template <typename Input, typename Store>
+__device__ void transform_columns(float2* tile, const float2* roots, float sign, const Split& sp, const Input& first_in,
+                                  Store last_store) {
+  const int stages = column_stages(sp);
+  const TileInput tile_in{tile, sp.log2_columns};
+  const auto tile_store = [&](int p, int c, float2 v) { tile[(p << sp.log2_columns) + c] = v; };
+  int log2_span = sp.log2_s;
+  for (int stage = 0; stage < stages; ++stage) {
+    const int bits = (log2_span + stages - stage - 1) / (stages - stage);
+    const auto run = [&](const auto& in, auto store) {
+      switch (bits) {
+        case 0: column_stage<1>(log2_span, roots, sign, sp, in, store); break;
+        case 1: column_stage<2>(log2_span, roots, sign, sp, in, store); break;
+        case 2: column_stage<4>(log2_span, roots, sign, sp, in, store); break;
+        case 3: column_stage<8>(log2_span, roots, sign, sp, in, store); break;
+        default: column_stage<16>(log2_span, roots, sign, sp, in, store); break;
+      }
+    };
+    const bool first = stage == 0, last = stage == stages - 1;
+    if (first && last) run(first_in, last_store);
+    else if (first) run(first_in, tile_store);
+    else if (last) run(tile_in, last_store);
+    else run(tile_in, tile_store);
+    if (!last) __syncthreads();
+    log2_span -= bits;
   }
 }
 
 __device__ void fill_roots(float2* roots, int s, float sign) {
-  for (int q = threadIdx.x; q < s / 2; q += blockDim.x) roots[q] = unit_root(q, s, sign);
+  for (int q = threadIdx.x; q < s; q += blockDim.x) roots[q] = unit_root(q, s, sign);
 }
 
 // A block's twist tables (see twist_log2_r): low[r_low][c], then high[r_high][c].
@@ -432,49 +533,94 @@ __device__ Twist fill_twist(float2* tables, int64_t tau0, const Split& sp, float
 __device__ __forceinline__ float2 twist(const Twist& tw, int r, int c, int64_t tau, const Split& sp) {
   if (tw.log2_r == 0) return unit_root(r * tau, sp.n, tw.sign);
   const float2* high = tw.low + (1 << (tw.log2_r + sp.log2_columns));
-  return cmul(tw.low[((r & ((1 << tw.log2_r) - 1)) << sp.log2_columns) + c], high[((r >> tw.log2_r) << sp.log2_columns) + c]);
+  return cmul(tw.low[((r & ((1 << tw.log2_r) - 1)) << sp.log2_columns) + c],
+              high[((r >> tw.log2_r) << sp.log2_columns) + c]);
 }
 
-// Element t of packed row `row` of a chunk's zero-padded transform inputs (pad_kernel's
-// rows, one element at a time).
+// A column pass's shared memory (column_pass_bytes): roots, twist tables, tile.
+struct ColumnShared {
+  float2 *roots, *twist, *tile;
+};
+
+__device__ __forceinline__ ColumnShared column_shared(float2* base, const Split& sp) {
+  return {base, base + sp.s, base + sp.s + twist_entries(sp)};
+}
+
+// Column tau0 + c of a block, clamped to the last column: reads past m stay in the row; the
+// columns they feed are transformed on their own and never stored.
+__device__ __forceinline__ int64_t read_column(int64_t tau0, int c, const Split& sp) {
+  return std::min<int64_t>(tau0 + c, sp.m - 1);
+}
+
+// First-stage inputs of the forward column pass (see column_stage): element t = tau + j m of
+// packed row `row` of a chunk's zero-padded transform inputs (pad_kernel's rows), zero past
+// column m. Where the row comes from is worked out once. Its reads branch (zeros are not
+// read) and are finished in fetch: made branch-free like TwistedRowsInput's, this pass
+// measured slower (1.90 against 1.52 ms per chunk at L 2^20 on the H200), its extra
+// registers leaving two blocks per SM instead of three.
 template <typename T>
-__device__ __forceinline__ float2 padded_value(const PadSources<T>& src, const Chunk& chunk, int64_t row, int64_t t) {
-  const int64_t L = chunk.length, activation_rows = chunk.activation_rows();
-  if (row < src.tensors * activation_rows) {
-    if (t >= L) return {0.0f, 0.0f};
-    const T* tensor = row < activation_rows ? src.first : src.second;
-    const ActivationPair pair = activation_pair(chunk, row % activation_rows);
-    const T* real = tensor + pair.global_row * L;
-    return {to_float(real[t]), pair.has_second ? to_float(real[L + t]) : 0.0f};
+class PaddedRowInput {
+ public:
+  __device__ PaddedRowInput(const PadSources<T>& src, const Chunk& chunk, int64_t row, int64_t tau0, const Split& sp)
+      : src_(src), length_(chunk.length), tau0_(tau0), sp_(sp),
+        activation_(row < src.tensors * chunk.activation_rows()) {
+    const int64_t activation_rows = chunk.activation_rows();
+    if (activation_) {
+      const ActivationPair pair = activation_pair(chunk, row % activation_rows);
+      real_ = (row < activation_rows ? src.first : src.second) + pair.global_row * length_;
+      has_second_ = pair.has_second;
+    } else {
+      const PairChannels pair = pair_channels(chunk, row - src.tensors * activation_rows);
+      channel_ = pair.channel;
+      has_second_ = pair.has_second;
+    }
   }
-  const PairChannels pair = pair_channels(chunk, row - src.tensors * activation_rows);
-  const float second = pair.has_second ? kernel_group<1>(src.k_fwd, src.k_bwd, pair.channel + 1, L, t).v[0] : 0.0f;
-  return {kernel_group<1>(src.k_fwd, src.k_bwd, pair.channel, L, t).v[0], second};
-}
 
-// Grid (chunk packed rows, column tiles): the forward column pass. Row r of packed row p
+  __device__ __forceinline__ float2 fetch(int j, int c) const {
+    const int64_t tau = tau0_ + c;
+    return tau < sp_.m ? at(tau + j * sp_.m) : float2{0.0f, 0.0f};
+  }
+  __device__ __forceinline__ float2 finish(int, int, float2 value) const { return value; }
+
+ private:
+  // Element t < 2L.
+  __device__ __forceinline__ float2 at(int64_t t) const {
+    if (activation_) {
+      if (t >= length_) return {0.0f, 0.0f};
+      return {to_float(real_[t]), has_second_ ? to_float(real_[length_ + t]) : 0.0f};
+    }
+    const float first = kernel_group<1>(src_.k_fwd, src_.k_bwd, channel_, length_, t).v[0];
+    return {first, has_second_ ? kernel_group<1>(src_.k_fwd, src_.k_bwd, channel_ + 1, length_, t).v[0] : 0.0f};
+  }
+
+  PadSources<T> src_;
+  int64_t length_, tau0_;
+  Split sp_;
+  bool activation_;
+  const T* real_ = nullptr;  // activation row: the pair's first channel
+  int64_t channel_ = 0;      // kernel row: the pair's first channel
+  bool has_second_ = false;
+};
+
+// Grid column_grid(chunk packed rows): the forward column pass. Row r of packed row p
 // (transform row p s + r) gets w_n^(r tau) sum_j x_p[tau + j m] w_s^(r j) at tau.
 template <typename T>
-__global__ void __launch_bounds__(kThreads) split_columns_kernel(PadSources<T> src, float2* rows, Chunk chunk,
-                                                                 Split sp) {
-  extern __shared__ float2 column_tile[];
-  float2* roots = column_tile + (sp.s << sp.log2_columns);
-  const int64_t row = blockIdx.x, tau0 = static_cast<int64_t>(blockIdx.y) << sp.log2_columns;
-  const int points = sp.s << sp.log2_columns;
-  fill_roots(roots, sp.s, -1.0f);
-  const Twist tw = fill_twist(roots + sp.s / 2, tau0, sp, -1.0f);
-  for (int e = threadIdx.x; e < points; e += blockDim.x) {
-    const int64_t tau = tau0 + (e & (sp.columns - 1)), j = e >> sp.log2_columns;
-    column_tile[e] = tau < sp.m ? padded_value(src, chunk, row, tau + j * sp.m) : float2{0.0f, 0.0f};
-  }
+__global__ void __launch_bounds__(kThreads, 3) split_columns_kernel(PadSources<T> src, float2* rows, Chunk chunk,
+                                                                    Split sp) {
+  extern __shared__ float2 column_memory[];
+  const ColumnShared shared = column_shared(column_memory, sp);
+  const ColumnBlock block = column_block(sp);
+  const int64_t row = block.row, tau0 = block.tau0;
+  fill_roots(shared.roots, sp.s, -1.0f);
+  const Twist tw = fill_twist(shared.twist, tau0, sp, -1.0f);
   __syncthreads();
-  transform_columns(column_tile, roots, sp);
-  for (int e = threadIdx.x; e < points; e += blockDim.x) {
-    const int64_t tau = tau0 + (e & (sp.columns - 1));
-    if (tau >= sp.m) continue;
-    const int r = bit_reversed(e >> sp.log2_columns, sp.log2_s);
-    rows[(row * sp.s + r) * sp.m + tau] = cmul(column_tile[e], twist(tw, r, e & (sp.columns - 1), tau, sp));
-  }
+  const auto store_row = [&](int p, int c, float2 value) {
+    const int64_t tau = tau0 + c;
+    if (tau >= sp.m) return;
+    const int r = bit_reversed(p, sp.log2_s);
+    rows[(row * sp.s + r) * sp.m + tau] = cmul(value, twist(tw, r, c, tau, sp));
+  };
+  transform_columns(shared.tile, shared.roots, -1.0f, sp, PaddedRowInput<T>(src, chunk, row, tau0, sp), store_row);
 }
 
 // Grid (chunk pairs, bin tiles over k < m, rows r = 0 .. s / 2): Y[b, q] = U[b, q] (K[q] + D) / n
@@ -496,33 +642,41 @@ __global__ void multiply_kernel(float2* spectra, const float* D, Chunk chunk, Sp
   }
 }
 
-// Grid (chunk packed activation rows, column tiles): the inverse column pass. Column tau of
+// First-stage inputs of the inverse column pass: rows z_r of a packed row, read at column
+// tau (clamped) and twisted by w_n^(-r tau) in finish.
+struct TwistedRowsInput {
+  const float2* rows;  // the packed row's first transform row
+  Twist tw;
+  int64_t tau0;
+  Split sp;
+  __device__ __forceinline__ float2 fetch(int r, int c) const { return rows[r * sp.m + read_column(tau0, c, sp)]; }
+  __device__ __forceinline__ float2 finish(int r, int c, float2 v) const {
+    return cmul(v, twist(tw, r, c, tau0 + c, sp));
+  }
+};
+
+// Grid column_grid(chunk packed activation rows): the inverse column pass. Column tau of
 // the inverse-transformed rows z_r, twisted by w_n^(-r tau), transformed back over r gives
 // the outputs t = tau + j m; those with t < L are unpacked into both channels and converted.
 template <typename T>
 __global__ void __launch_bounds__(kThreads) split_crop_kernel(const float2* rows, T* out, Chunk chunk, Split sp) {
-  extern __shared__ float2 column_tile[];
-  float2* roots = column_tile + (sp.s << sp.log2_columns);
-  const int64_t row = blockIdx.x, tau0 = static_cast<int64_t>(blockIdx.y) << sp.log2_columns, L = chunk.length;
-  const int points = sp.s << sp.log2_columns;
-  fill_roots(roots, sp.s, 1.0f);
-  const Twist tw = fill_twist(roots + sp.s / 2, tau0, sp, 1.0f);
+  extern __shared__ float2 column_memory[];
+  const ColumnShared shared = column_shared(column_memory, sp);
+  const ColumnBlock block = column_block(sp);
+  const int64_t row = block.row, tau0 = block.tau0, L = chunk.length;
+  fill_roots(shared.roots, sp.s, 1.0f);
+  const Twist tw = fill_twist(shared.twist, tau0, sp, 1.0f);
   __syncthreads();
-  for (int e = threadIdx.x; e < points; e += blockDim.x) {
-    const int c = e & (sp.columns - 1), r = e >> sp.log2_columns;
-    const int64_t tau = tau0 + c;
-    column_tile[e] = tau < sp.m ? cmul(rows[(row * sp.s + r) * sp.m + tau], twist(tw, r, c, tau, sp)) : float2{0.0f, 0.0f};
-  }
-  __syncthreads();
-  transform_columns(column_tile, roots, sp);
   const ActivationPair pair = activation_pair(chunk, row);
   T* real = out + pair.global_row * L;
-  for (int e = threadIdx.x; e < points; e += blockDim.x) {
-    const int64_t tau = tau0 + (e & (sp.columns - 1)), t = tau + bit_reversed(e >> sp.log2_columns, sp.log2_s) * sp.m;
-    if (tau >= sp.m || t >= L) continue;
-    real[t] = from_float<T>(column_tile[e].x);
-    if (pair.has_second) real[L + t] = from_float<T>(column_tile[e].y);
-  }
+  const auto store_output = [&](int p, int c, float2 value) {
+    const int64_t tau = tau0 + c, t = tau + bit_reversed(p, sp.log2_s) * sp.m;
+    if (tau >= sp.m || t >= L) return;
+    real[t] = from_float<T>(value.x);
+    if (pair.has_second) real[L + t] = from_float<T>(value.y);
+  };
+  transform_columns(shared.tile, shared.roots, 1.0f, sp, TwistedRowsInput{rows + row * sp.s * sp.m, tw, tau0, sp},
+                    store_output);
 }
 
 // Grid (chunk pairs, time tiles): for both channels of the pair, dk_fwd = dk2[:L] and
