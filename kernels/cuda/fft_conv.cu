@@ -341,7 +341,7 @@ struct Split {
 
 constexpr int64_t kRowPoints = 8192;     // rows are not split below this
 constexpr int kMaxSplit = 512;
-constexpr int kColumnTilePoints = 4096;  // s x columns per block: 32 KB of shared memory
+constexpr int kColumnTilePoints = 4096;  // s x columns per block (32 KB of shared memory when staged in a tile)
 
 int log2_of(int power_of_two) {
   int bits = 0;
@@ -442,8 +442,9 @@ __device__ __forceinline__ void transform_registers(float2 (&v)[R], float sign) 
 // a column ends up holding bin bit_reversed(p) of its s points. roots[x] = e^(sign 2 pi i x / s).
 //
 // `in` reads in two steps, in.fetch(row, column) and in.finish(row, column, fetched): every
-// fetch of a butterfly is issued before any finish, so the reads overlap (fetch must not
-// branch: a branch between two reads makes the first one complete before the second starts).
+// fetch of a butterfly is issued before any finish, so the reads overlap. For speed, fetch
+// should not branch: a branch between two reads makes the first complete before the second
+// starts.
 template <int R, typename Input, typename Store>
 __device__ __forceinline__ void column_stage(int log2_span, const float2* roots, float sign, const Split& sp,
                                              const Input& in, Store store) {
@@ -537,7 +538,8 @@ __device__ __forceinline__ float2 twist(const Twist& tw, int r, int c, int64_t t
               high[((r >> tw.log2_r) << sp.log2_columns) + c]);
 }
 
-// A column pass's shared memory (column_pass_bytes): roots, twist tables, tile.
+// A column pass's shared memory (column_pass_bytes): roots, twist tables, tile (none, and
+// `tile` not to be used, when the transform has one stage).
 struct ColumnShared {
   float2 *roots, *twist, *tile;
 };
@@ -614,10 +616,10 @@ __global__ void __launch_bounds__(kThreads, 3) split_columns_kernel(PadSources<T
   fill_roots(shared.roots, sp.s, -1.0f);
   const Twist tw = fill_twist(shared.twist, tau0, sp, -1.0f);
   __syncthreads();
-  const auto store_row = [&](int p, int c, float2 value) {
+  const auto store_row = [&](int position, int c, float2 value) {
     const int64_t tau = tau0 + c;
     if (tau >= sp.m) return;
-    const int r = bit_reversed(p, sp.log2_s);
+    const int r = bit_reversed(position, sp.log2_s);
     rows[(row * sp.s + r) * sp.m + tau] = cmul(value, twist(tw, r, c, tau, sp));
   };
   transform_columns(shared.tile, shared.roots, -1.0f, sp, PaddedRowInput<T>(src, chunk, row, tau0, sp), store_row);
@@ -669,8 +671,8 @@ __global__ void __launch_bounds__(kThreads) split_crop_kernel(const float2* rows
   __syncthreads();
   const ActivationPair pair = activation_pair(chunk, row);
   T* real = out + pair.global_row * L;
-  const auto store_output = [&](int p, int c, float2 value) {
-    const int64_t tau = tau0 + c, t = tau + bit_reversed(p, sp.log2_s) * sp.m;
+  const auto store_output = [&](int position, int c, float2 value) {
+    const int64_t tau = tau0 + c, t = tau + bit_reversed(position, sp.log2_s) * sp.m;
     if (tau >= sp.m || t >= L) return;
     real[t] = from_float<T>(value.x);
     if (pair.has_second) real[L + t] = from_float<T>(value.y);

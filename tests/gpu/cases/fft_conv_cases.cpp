@@ -5,13 +5,13 @@ namespace spindle::testing {
 namespace {
 
 // Lengths that are not powers of two (1000 = 2^3 5^3, 4097 = 17 * 241) and a one-step
-// sequence; causal and bidirectional. Forward cases at transform lengths of 140,002,
-// 600,000 and 2^23 points (cuFFT's multi-pass plans) with odd and even channel counts.
-// Channels are transformed in pairs: chunks of 1 and 3 channels leave a pair half empty in
-// every chunk or in some. The forward splits its 2L-point transforms into s rows (s = 2 with
-// rows of 70,001, 64 with rows of 9,375, 512 at 2^23; 4 with rows of 12,288, and 16, 32 and
-// 256 with rows of 8,192 below), whose column transforms take one stage of up to 16 points
-// (s <= 16) or two or three.
+// sequence; causal and bidirectional; odd and even channel counts. Channels are transformed
+// in pairs: chunks of 1 and 3 channels leave a pair half empty in every chunk or in some.
+// The forward splits its 2L-point transforms into s rows of m points (split_of, with rows of
+// at least 8,192 points and s up to 512): s = 2 with rows of 70,001, 64 with 9,375, 512
+// with 16,384 at 2^23; then 4 with 12,288, 16, 32 and 256 with 8,192, and 8 and 256 with
+// 8,193 (odd rows, a part-filled last column tile). The column transforms take one stage of
+// up to 16 points (s <= 16) or two or three. The backward transforms whole 2L-point rows.
 struct FftConvCase {
   int64_t batch, channels, length;
   bool bidirectional;
@@ -55,6 +55,8 @@ const RegisterOpCase kCases[] = {
     RegisterOpCase({"fft_conv_forward_b1_c3_l131072_bidir", [](const Backend& be) { return run_forward(be, {1, 3, 131072, true}); }}),
     RegisterOpCase({"fft_conv_forward_b2_c3_l65536_bidir", [](const Backend& be) { return run_forward(be, {2, 3, 65536, true}); }}),
     RegisterOpCase({"fft_conv_forward_b1_c2_l1048576_causal", [](const Backend& be) { return run_forward(be, {1, 2, 1048576, false}); }}),
+    RegisterOpCase({"fft_conv_forward_b1_c3_l32772_bidir", [](const Backend& be) { return run_forward(be, {1, 3, 32772, true}); }}),
+    RegisterOpCase({"fft_conv_forward_b1_c2_l1048704_causal", [](const Backend& be) { return run_forward(be, {1, 2, 1048704, false}); }}),
     RegisterOpCase({"fft_conv_backward_b2_c3_l1000_causal", [](const Backend& be) { return run_backward(be, {2, 3, 1000, false}); }}),
     RegisterOpCase({"fft_conv_backward_b2_c3_l4097_causal", [](const Backend& be) { return run_backward(be, {2, 3, 4097, false}); }}),
     RegisterOpCase({"fft_conv_backward_b2_c3_l1000_bidir", [](const Backend& be) { return run_backward(be, {2, 3, 1000, true}); }}),
