@@ -333,10 +333,29 @@ void launch_crop(const float2* conv, T* out, const Chunk& chunk, int64_t rows, i
 // per 2^28 points: 1.04 ms at 8,192 points, 2.66 ms at 2^21, 3.30 ms at 2^23). The inverse
 // runs the steps backwards and keeps t < L only. Spectra of a packed row are then s rows of
 // m bins: bin f = s k + r at r m + k.
+//
+// How a block's twist w_n^(r tau) (rows r < s, columns tau = tau0 + c, c < columns) comes
+// from two per-block tables, so that a block evaluates few roots instead of one per element:
+// the twist of (r, c) is first[((r & first_row_mask) << first_shift) + (c >> first_column_shift)]
+// times second[((r >> second_row_shift) << second_shift) + (c & second_column_mask)]. Two splits:
+// - of the row, r = r_high R + r_low: first = w_n^(r_low tau), second = w_n^(r_high R tau),
+//   (R + s / R) x columns roots; for large s (few columns per block);
+// - of the column, c = c_high C + c_low: first = w_n^(r (tau0 + c_high C)), second =
+//   w_n^(r c_low), s x (columns / C + C) roots; for small s (many columns).
+// split_of takes the one with fewer roots. s = 1 has no twist (r = 0) and no tables.
+struct TwistTables {
+  int first_row_mask, first_shift, first_column_shift;
+  int second_row_shift, second_shift, second_column_mask;
+  bool second_from_tau0;  // second's exponents count from tau0 (row split) or from 0 (column split)
+  int first_entries, second_entries;
+};
+
+// A forward's split (n = s m, see above) and its column passes' blocks.
 struct Split {
   int64_t n, m;
   int s, log2_s;              // rows per packed row
   int columns, log2_columns;  // values of tau per block of a column pass (a power of two)
+  TwistTables twist;
 };
 
 constexpr int64_t kRowPoints = 8192;     // rows are not split below this
@@ -349,31 +368,38 @@ int log2_of(int power_of_two) {
   return bits;
 }
 
+TwistTables twist_tables(int log2_s, int log2_columns) {
+  if (log2_s == 0) return {};
+  const int log2_r = (log2_s + 1) / 2, log2_c = log2_columns / 2;
+  const TwistTables rows{(1 << log2_r) - 1, log2_columns, 0, log2_r, log2_columns, (1 << log2_columns) - 1, true,
+                         1 << (log2_r + log2_columns), 1 << (log2_s - log2_r + log2_columns)};
+  const TwistTables columns{(1 << log2_s) - 1, log2_columns - log2_c, log2_c, 0, log2_c, (1 << log2_c) - 1, false,
+                            1 << (log2_s + log2_columns - log2_c), 1 << (log2_s + log2_c)};
+  return rows.first_entries + rows.second_entries < columns.first_entries + columns.second_entries ? rows : columns;
+}
+
 Split split_of(int64_t n) {
   int s = 1;
   while (s < kMaxSplit && n % (2 * s) == 0 && n / (2 * s) >= kRowPoints) s *= 2;
-  const int columns = std::max(8, kColumnTilePoints / s);
-  return {n, n / s, s, log2_of(s), columns, log2_of(columns)};
+  const int columns = std::max(8, kColumnTilePoints / s), log2_s = log2_of(s), log2_columns = log2_of(columns);
+  return {n, n / s, s, log2_s, columns, log2_columns, twist_tables(log2_s, log2_columns)};
 }
 
-// The twist w_n^(r tau) of a block's rows r < s and columns tau: from s = 32 on, the product
-// of two per-block tables (r = r_high R + r_low: w_n^(r_low tau) w_n^(r_high R tau)), so that
-// a block evaluates columns (R + s / R) roots instead of one per element. 0: no tables.
-__host__ __device__ constexpr int twist_log2_r(int log2_s) { return log2_s >= 5 ? (log2_s + 1) / 2 : 0; }
-
 __host__ __device__ constexpr int twist_entries(const Split& sp) {
-  const int log2_r = twist_log2_r(sp.log2_s);
-  return log2_r == 0 ? 0 : ((1 << log2_r) + (sp.s >> log2_r)) << sp.log2_columns;
+  return sp.twist.first_entries + sp.twist.second_entries;
 }
 
 // Stages of a column transform: up to 16 points each (4 bits of s), at least one.
 __host__ __device__ constexpr int column_stages(const Split& sp) { return sp.log2_s > 4 ? (sp.log2_s + 3) / 4 : 1; }
 
-// Shared memory of a column pass: the s roots of the column transform, the twist tables,
-// then the tile (s x columns) that stages pass values through (none with one stage).
+// The s roots of the column transform: used between stages only, so none with one stage.
+__host__ __device__ constexpr int root_entries(const Split& sp) { return column_stages(sp) > 1 ? sp.s : 0; }
+
+// Shared memory of a column pass: the roots of the column transform, the twist tables, then
+// the tile (s x columns) that stages pass values through (none with one stage).
 size_t column_pass_bytes(const Split& sp) {
   const int tile = column_stages(sp) > 1 ? sp.s << sp.log2_columns : 0;
-  return (sp.s + twist_entries(sp) + tile) * sizeof(float2);
+  return (root_entries(sp) + twist_entries(sp) + tile) * sizeof(float2);
 }
 
 // Column tiles along a row of m values.
@@ -507,35 +533,41 @@ __device__ void transform_columns(float2* tile, const float2* roots, float sign,
   }
 }
 
-__device__ void fill_roots(float2* roots, int s, float sign) {
-  for (int q = threadIdx.x; q < s; q += blockDim.x) roots[q] = unit_root(q, s, sign);
+__device__ void fill_roots(float2* roots, const Split& sp, float sign) {
+  for (int q = threadIdx.x; q < root_entries(sp); q += blockDim.x) roots[q] = unit_root(q, sp.s, sign);
 }
 
-// A block's twist tables (see twist_log2_r): low[r_low][c], then high[r_high][c].
+// A block's twist tables (TwistTables): first, then second.
 struct Twist {
-  float2* low;
-  int log2_r;
-  float sign;
+  const float2 *first, *second;
+  TwistTables layout;
 };
 
 // Fills the tables of the columns tau0 + c (no barrier).
 __device__ Twist fill_twist(float2* tables, int64_t tau0, const Split& sp, float sign) {
-  const Twist tw{tables, twist_log2_r(sp.log2_s), sign};
+  const TwistTables& t = sp.twist;
   for (int e = threadIdx.x; e < twist_entries(sp); e += blockDim.x) {
-    const int64_t tau = tau0 + (e & (sp.columns - 1)), row = e >> sp.log2_columns, low_rows = 1 << tw.log2_r;
     // Columns past m get roots too (q may exceed n there); they are never used.
-    const int64_t q = row < low_rows ? row * tau : ((row - low_rows) << tw.log2_r) * tau;
+    int64_t q;
+    if (e < t.first_entries) {
+      q = (e >> t.first_shift) * (tau0 + (static_cast<int64_t>(e & ((1 << t.first_shift) - 1)) << t.first_column_shift));
+    } else {
+      const int i = e - t.first_entries;
+      q = static_cast<int64_t>((i >> t.second_shift) << t.second_row_shift) *
+          ((t.second_from_tau0 ? tau0 : 0) + (i & t.second_column_mask));
+    }
     tables[e] = unit_root(q, sp.n, sign);
   }
-  return tw;
+  return {tables, tables + t.first_entries, t};
 }
 
-// w_n^(sign r tau) for row r and column tau = tau0 + c of the block.
-__device__ __forceinline__ float2 twist(const Twist& tw, int r, int c, int64_t tau, const Split& sp) {
-  if (tw.log2_r == 0) return unit_root(r * tau, sp.n, tw.sign);
-  const float2* high = tw.low + (1 << (tw.log2_r + sp.log2_columns));
-  return cmul(tw.low[((r & ((1 << tw.log2_r) - 1)) << sp.log2_columns) + c],
-              high[((r >> tw.log2_r) << sp.log2_columns) + c]);
+// value times w_n^(sign r tau) for row r and column tau = tau0 + c of the block.
+__device__ __forceinline__ float2 twisted(float2 value, const Twist& tw, int r, int c) {
+  if (r == 0) return value;
+  const TwistTables& t = tw.layout;
+  const float2 first = tw.first[((r & t.first_row_mask) << t.first_shift) + (c >> t.first_column_shift)];
+  const float2 second = tw.second[((r >> t.second_row_shift) << t.second_shift) + (c & t.second_column_mask)];
+  return cmul(value, cmul(first, second));
 }
 
 // A column pass's shared memory (column_pass_bytes): roots, twist tables, tile (none, and
@@ -545,7 +577,7 @@ struct ColumnShared {
 };
 
 __device__ __forceinline__ ColumnShared column_shared(float2* base, const Split& sp) {
-  return {base, base + sp.s, base + sp.s + twist_entries(sp)};
+  return {base, base + root_entries(sp), base + root_entries(sp) + twist_entries(sp)};
 }
 
 // Column tau0 + c of a block, clamped to the last column: reads past m stay in the row; the
@@ -613,14 +645,14 @@ __global__ void __launch_bounds__(kThreads, 3) split_columns_kernel(PadSources<T
   const ColumnShared shared = column_shared(column_memory, sp);
   const ColumnBlock block = column_block(sp);
   const int64_t row = block.row, tau0 = block.tau0;
-  fill_roots(shared.roots, sp.s, -1.0f);
+  fill_roots(shared.roots, sp, -1.0f);
   const Twist tw = fill_twist(shared.twist, tau0, sp, -1.0f);
   __syncthreads();
   const auto store_row = [&](int position, int c, float2 value) {
     const int64_t tau = tau0 + c;
     if (tau >= sp.m) return;
     const int r = bit_reversed(position, sp.log2_s);
-    rows[(row * sp.s + r) * sp.m + tau] = cmul(value, twist(tw, r, c, tau, sp));
+    rows[(row * sp.s + r) * sp.m + tau] = twisted(value, tw, r, c);
   };
   transform_columns(shared.tile, shared.roots, -1.0f, sp, PaddedRowInput<T>(src, chunk, row, tau0, sp), store_row);
 }
@@ -633,7 +665,7 @@ __global__ void multiply_kernel(float2* spectra, const float* D, Chunk chunk, Sp
   const int64_t q = blockIdx.x, r = blockIdx.z, n = sp.n;
   const float2* kernels = spectra + (chunk.activation_rows() + q) * n;
   for (int64_t k = row_start(); k < sp.m; k += row_stride()) {
-    const int64_t f = r * sp.m + k, g = r == 0 ? (sp.m - k) % sp.m : (sp.s - r) * sp.m + sp.m - 1 - k;
+    const int64_t f = r * sp.m + k, g = r == 0 ? (k == 0 ? 0 : sp.m - k) : (sp.s - r) * sp.m + sp.m - 1 - k;
     if (g < f) continue;
     const PairSpectra kernel = kernel_spectra(kernels, D, chunk, q, f, g);
     for (int64_t b = 0; b < chunk.batch; ++b) {
@@ -653,7 +685,7 @@ struct TwistedRowsInput {
   Split sp;
   __device__ __forceinline__ float2 fetch(int r, int c) const { return rows[r * sp.m + read_column(tau0, c, sp)]; }
   __device__ __forceinline__ float2 finish(int r, int c, float2 v) const {
-    return cmul(v, twist(tw, r, c, tau0 + c, sp));
+    return twisted(v, tw, r, c);
   }
 };
 
@@ -666,7 +698,7 @@ __global__ void __launch_bounds__(kThreads) split_crop_kernel(const float2* rows
   const ColumnShared shared = column_shared(column_memory, sp);
   const ColumnBlock block = column_block(sp);
   const int64_t row = block.row, tau0 = block.tau0, L = chunk.length;
-  fill_roots(shared.roots, sp.s, 1.0f);
+  fill_roots(shared.roots, sp, 1.0f);
   const Twist tw = fill_twist(shared.twist, tau0, sp, 1.0f);
   __syncthreads();
   const ActivationPair pair = activation_pair(chunk, row);
