@@ -342,7 +342,7 @@ void launch_crop(const float2* conv, T* out, const Chunk& chunk, int64_t rows, i
 //   (R + s / R) x columns roots; for large s (few columns per block);
 // - of the column, c = c_high C + c_low: first = w_n^(r (tau0 + c_high C)), second =
 //   w_n^(r c_low), s x (columns / C + C) roots; for small s (many columns).
-// split_of takes the one with fewer roots. With s = 1 (r = 0) both tables hold one entry, 1.
+// twist_tables takes the one with fewer roots. With s = 1 (r = 0) both tables hold one entry, 1.
 struct TwistTables {
   int first_row_mask, first_shift, first_column_shift;
   int second_row_shift, second_shift, second_column_mask;
@@ -561,7 +561,8 @@ __device__ Twist fill_twist(float2* tables, int64_t tau0, const Split& sp, float
     // Columns past m get roots too (q may exceed n there); they are never used.
     int64_t q;
     if (e < t.first_entries) {
-      q = (e >> t.first_shift) * (tau0 + (static_cast<int64_t>(e & ((1 << t.first_shift) - 1)) << t.first_column_shift));
+      const int64_t column = static_cast<int64_t>(e & ((1 << t.first_shift) - 1)) << t.first_column_shift;
+      q = (e >> t.first_shift) * (tau0 + column);
     } else {
       const int i = e - t.first_entries;
       q = static_cast<int64_t>((i >> t.second_shift) << t.second_row_shift) *
@@ -580,8 +581,8 @@ __device__ __forceinline__ float2 twisted(float2 value, const Twist& tw, int r, 
   return cmul(value, cmul(first, second));
 }
 
-// A column pass's shared memory (column_pass_bytes): roots, twist tables, tile (none, and
-// `tile` not to be used, when the transform has one stage).
+// A column pass's shared memory (column_pass_bytes): roots, twist tables, tile (neither
+// roots nor tile, and `roots` and `tile` not to be used, when the transform has one stage).
 struct ColumnShared {
   float2 *roots, *twist, *tile;
 };
@@ -670,7 +671,7 @@ __global__ void __launch_bounds__(kThreads, MaxRadix == kLargeRadix ? 3 : 4)
 
 // Grid (chunk pairs, bin tiles over k < m, rows r = 0 .. s / 2): Y[b, q] = U[b, q] (K[q] + D) / n
 // for each of the pair's two channels and every batch entry b, written over U's packed rows
-// (split layout). Bin (r, k) is f = s k + r; n - f is (0, m - k) for r = 0, else
+// (split layout). Bin (r, k) is f = s k + r; n - f is (0, (m - k) mod m) for r = 0, else
 // (s - r, m - 1 - k): each pair of bins is handled once, at the lower position.
 __global__ void multiply_kernel(float2* spectra, const float* D, Chunk chunk, Split sp, float scale) {
   const int64_t q = blockIdx.x, r = blockIdx.z, n = sp.n;
@@ -858,7 +859,8 @@ void fft_conv_forward_cuda(const T* u, const float* k_fwd, const float* k_bwd, c
   const bool small = max_radix(sp) <= kSmallRadix;
   const auto columns_kernel = small ? split_columns_kernel<Device<T>, kSmallRadix>
                                     : split_columns_kernel<Device<T>, kLargeRadix>;
-  const auto crop_kernel = small ? split_crop_kernel<Device<T>, kSmallRadix> : split_crop_kernel<Device<T>, kLargeRadix>;
+  const auto crop_kernel = small ? split_crop_kernel<Device<T>, kSmallRadix>
+                                 : split_crop_kernel<Device<T>, kLargeRadix>;
   for_each_chunk(shape, kForwardPass, [&](const Chunk chunk) {
     const int64_t rows = transform_rows(shape, kForwardPass, chunk.count), activation_rows = chunk.activation_rows();
     columns_kernel<<<column_grid(rows, sp), kThreads, column_pass_bytes(sp), stream>>>(
