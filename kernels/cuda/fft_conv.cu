@@ -677,7 +677,7 @@ __global__ void multiply_kernel(float2* spectra, const float* D, Chunk chunk, Sp
   const int64_t q = blockIdx.x, r = blockIdx.z, n = sp.n;
   const float2* kernels = spectra + (chunk.activation_rows() + q) * n;
   for (int64_t k = row_start(); k < sp.m; k += row_stride()) {
-    const int64_t f = r * sp.m + k, g = r == 0 ? (k == 0 ? 0 : sp.m - k) : (sp.s - r) * sp.m + sp.m - 1 - k;
+    const int64_t f = r * sp.m + k, g = r == 0 ? mirror(k, sp.m) : (sp.s - r) * sp.m + sp.m - 1 - k;
     if (g < f) continue;
     const PairSpectra kernel = kernel_spectra(kernels, D, chunk, q, f, g);
     for (int64_t b = 0; b < chunk.batch; ++b) {
