@@ -23,22 +23,22 @@ std::string dtype_names(const std::vector<DType>& dtypes) {
 
 }  // namespace
 
-PendingAllReduce::~PendingAllReduce() {
+PendingCollective::~PendingCollective() {
   try {
     wait();
   } catch (...) {  // a destructor must not throw
   }
 }
 
-PendingAllReduce& PendingAllReduce::operator=(PendingAllReduce&& other) noexcept {
+PendingCollective& PendingCollective::operator=(PendingCollective&& other) noexcept {
   if (this != &other) {
-    PendingAllReduce finished(std::move(*this));  // waits for what this one held
+    PendingCollective finished(std::move(*this));  // waits for what this one held
     complete_ = std::exchange(other.complete_, nullptr);
   }
   return *this;
 }
 
-void PendingAllReduce::wait() {
+void PendingCollective::wait() {
   if (!complete_) return;
   const std::function<void()> complete = std::exchange(complete_, nullptr);
   complete();
@@ -103,21 +103,14 @@ void Communicator::all_reduce_sum(Tensor& tensor, const Stream* stream) {
   all_reduce_sum_checked(tensor, on);
 }
 
-PendingAllReduce Communicator::start_all_reduce_sum(Tensor& tensor, const Stream* stream) {
+PendingCollective Communicator::start_all_reduce_sum(Tensor& tensor, const Stream* stream) {
   const std::string op = operation("start_all_reduce_sum");
   check_summable(op, tensor);
   const Stream& on = ops::op_stream(op.c_str(), device_, stream);
-  PendingAllReduce pending = start_all_reduce_sum_checked(tensor, on);
-  if (!clock_) return pending;
-  auto started = std::make_shared<PendingAllReduce>(std::move(pending));
-  return PendingAllReduce([clock = clock_, on, started] {
-    const CommunicationClock::Interval interval(*clock, on);
-    started->wait();
-  });
+  return measured_wait(start_all_reduce_sum_checked(tensor, on), on);
 }
 
-void Communicator::all_gather(const Tensor& piece, Tensor& whole, const Stream* stream) {
-  const std::string op = operation("all_gather");
+bool Communicator::check_gather(const std::string& op, const Tensor& piece, const Tensor& whole) const {
   check_tensor(op, "piece", piece);
   check_tensor(op, "whole", whole);
   SPINDLE_CHECK(piece.dim() >= 1, op + ": piece", piece.describe(), "a tensor of at least one axis");
@@ -132,9 +125,22 @@ void Communicator::all_gather(const Tensor& piece, Tensor& whole, const Stream* 
   SPINDLE_CHECK(in_place || !overlap(piece, whole), op + ": piece",
                 "overlaps whole but is not this rank's slot of it (rank " + std::to_string(rank_) + ")",
                 "separate tensors, or piece = whole.slice(0, rank * n, (rank + 1) * n)");
+  return in_place;
+}
+
+void Communicator::all_gather(const Tensor& piece, Tensor& whole, const Stream* stream) {
+  const std::string op = operation("all_gather");
+  const bool in_place = check_gather(op, piece, whole);
   const Stream& on = ops::op_stream(op.c_str(), device_, stream);
   const auto interval = measure(on);
   all_gather_checked(piece, whole, in_place, on);
+}
+
+PendingCollective Communicator::start_all_gather(const Tensor& piece, Tensor& whole, const Stream* stream) {
+  const std::string op = operation("start_all_gather");
+  const bool in_place = check_gather(op, piece, whole);
+  const Stream& on = ops::op_stream(op.c_str(), device_, stream);
+  return measured_wait(start_all_gather_checked(piece, whole, in_place, on), on);
 }
 
 void Communicator::broadcast(Tensor& tensor, int root, const Stream* stream) {
@@ -160,6 +166,15 @@ double Communicator::take_measured_ms() { return clock_ ? clock_->take_ms() : 0.
 std::optional<CommunicationClock::Interval> Communicator::measure(const Stream& stream) {
   if (!clock_) return std::nullopt;
   return std::optional<CommunicationClock::Interval>(std::in_place, *clock_, stream);
+}
+
+PendingCollective Communicator::measured_wait(PendingCollective started, const Stream& stream) {
+  if (!clock_) return started;
+  auto held = std::make_shared<PendingCollective>(std::move(started));
+  return PendingCollective([clock = clock_, stream, held] {
+    const CommunicationClock::Interval interval(*clock, stream);
+    held->wait();
+  });
 }
 
 }  // namespace spindle

@@ -2,8 +2,8 @@
 //
 // Two backends behind one interface: MpiCommunicator moves host tensors (a call is complete
 // when it returns); NcclCommunicator moves tensors of one CUDA device (a call is enqueued
-// on the stream and complete when the stream reaches it). start_all_reduce_sum is the one
-// call that returns before its work is done, with a handle to wait on. Every rank of the
+// on the stream and complete when the stream reaches it). start_all_reduce_sum and
+// start_all_gather return before their work is done, with a handle to wait on. Every rank of the
 // group makes the same collective calls in the same order with tensors of the same shape
 // and dtype; tensors are contiguous. Argument errors are thrown before anything is sent,
 // so a rank that passes a bad tensor fails alone and at once (its peers then wait for it:
@@ -32,20 +32,20 @@ struct PeerTensor {
   int peer = 0;
 };
 
-// An all-reduce in flight (Communicator::start_all_reduce_sum). wait() completes it: MPI
-// returns when the sum is in the tensor; NCCL makes the stream it was started from wait
-// for the sum (work queued there afterwards sees it) without blocking the host. A second
+// A collective in flight (Communicator::start_all_reduce_sum, start_all_gather). wait()
+// completes it: MPI returns when the result is in place; NCCL makes the stream it was
+// started from wait for it (work queued there afterwards sees it) without blocking the host. A second
 // wait() does nothing. Destroyed unwaited, it waits first (errors dropped): the backend
 // must not write into a buffer that is gone.
-class PendingAllReduce {
+class PendingCollective {
  public:
-  PendingAllReduce() = default;
-  explicit PendingAllReduce(std::function<void()> complete) : complete_(std::move(complete)) {}
-  ~PendingAllReduce();
-  PendingAllReduce(PendingAllReduce&& other) noexcept : complete_(std::exchange(other.complete_, nullptr)) {}
-  PendingAllReduce& operator=(PendingAllReduce&& other) noexcept;
-  PendingAllReduce(const PendingAllReduce&) = delete;
-  PendingAllReduce& operator=(const PendingAllReduce&) = delete;
+  PendingCollective() = default;
+  explicit PendingCollective(std::function<void()> complete) : complete_(std::move(complete)) {}
+  ~PendingCollective();
+  PendingCollective(PendingCollective&& other) noexcept : complete_(std::exchange(other.complete_, nullptr)) {}
+  PendingCollective& operator=(PendingCollective&& other) noexcept;
+  PendingCollective(const PendingCollective&) = delete;
+  PendingCollective& operator=(const PendingCollective&) = delete;
 
   void wait();
   bool pending() const { return static_cast<bool>(complete_); }
@@ -85,11 +85,15 @@ class Communicator {
   // (every rank in the same order). MPI: MPI_Iallreduce (it progresses inside MPI calls).
   // NCCL: enqueued on the communicator's own stream after the work queued on `stream` so
   // far, so later work on `stream` runs alongside it.
-  PendingAllReduce start_all_reduce_sum(Tensor& tensor, const Stream* stream = nullptr);
+  PendingCollective start_all_reduce_sum(Tensor& tensor, const Stream* stream = nullptr);
   // whole = every rank's piece along the first axis, in rank order: whole.size(0) ==
   // size() * piece.size(0), other axes equal. `piece` may be this rank's own slot of
   // `whole` (in place); any other overlap is an error.
   void all_gather(const Tensor& piece, Tensor& whole, const Stream* stream = nullptr);
+  // The same gather, started without waiting for it, as start_all_reduce_sum starts its
+  // sum: until the handle's wait() neither tensor is written nor `whole` read by the caller.
+  // It lets a layer compute what does not depend on the gathered tensor meanwhile.
+  PendingCollective start_all_gather(const Tensor& piece, Tensor& whole, const Stream* stream = nullptr);
   // Every rank's tensor = `root`'s tensor.
   void broadcast(Tensor& tensor, int root, const Stream* stream = nullptr);
   // Returns when every rank has reached the barrier (NCCL: and the work queued on
@@ -99,7 +103,7 @@ class Communicator {
   virtual std::vector<DType> summable_dtypes() const = 0;
 
   // Measuring (off until turned on): the time the callers' streams spend in this
-  // communicator's calls (CommunicationClock), a started all-reduce only while its wait()
+  // communicator's calls (CommunicationClock), a started collective only while its wait()
   // holds the stream. take_measured_ms returns the milliseconds since the last take (0 when
   // not measuring), waiting for the measured work to finish.
   void set_measuring(bool on);
@@ -115,9 +119,11 @@ class Communicator {
   virtual void exchange_checked(std::span<const PeerTensor> sends, std::span<const PeerTensor> receives,
                                 const Stream& stream) = 0;
   virtual void all_reduce_sum_checked(Tensor& tensor, const Stream& stream) = 0;
-  virtual PendingAllReduce start_all_reduce_sum_checked(Tensor& tensor, const Stream& stream) = 0;
+  virtual PendingCollective start_all_reduce_sum_checked(Tensor& tensor, const Stream& stream) = 0;
   // `in_place`: piece is this rank's slot of whole.
   virtual void all_gather_checked(const Tensor& piece, Tensor& whole, bool in_place, const Stream& stream) = 0;
+  virtual PendingCollective start_all_gather_checked(const Tensor& piece, Tensor& whole, bool in_place,
+                                                      const Stream& stream) = 0;
   virtual void broadcast_checked(Tensor& tensor, int root, const Stream& stream) = 0;
   virtual void barrier_checked(const Stream& stream) = 0;
 
@@ -130,8 +136,13 @@ class Communicator {
   void checked_exchange(const char* call, std::span<const PeerTensor> sends, std::span<const PeerTensor> receives,
                         const Stream* stream);
 
+  // all_gather and start_all_gather: checks; returns whether piece is this rank's slot of whole.
+  bool check_gather(const std::string& operation, const Tensor& piece, const Tensor& whole) const;
   // An interval of the clock on `stream` while measuring, else nothing.
   std::optional<CommunicationClock::Interval> measure(const Stream& stream);
+  // While measuring, `started` with its wait() timed on `stream` (a started collective
+  // counts only while its wait holds the stream); else `started` itself.
+  PendingCollective measured_wait(PendingCollective started, const Stream& stream);
 
   int rank_ = 0;
   int size_ = 1;

@@ -63,7 +63,7 @@ class GradientBuckets {
     int64_t first = 0, end = 0;  // parameters_[first, end)
     int64_t waiting = 0;         // parameters not yet ready this step
     Tensor buffer;               // their gradients back to back
-    PendingAllReduce sum;
+    PendingCollective sum;
   };
   // Packs and starts every complete bucket from next_ on.
   void start_complete_buckets();

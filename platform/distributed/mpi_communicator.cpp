@@ -111,18 +111,29 @@ void MpiCommunicator::all_reduce_sum_checked(Tensor& tensor, const Stream&) {
                 element_type(tensor.dtype()), MPI_SUM, handle_->comm);
 }
 
-PendingAllReduce MpiCommunicator::start_all_reduce_sum_checked(Tensor& tensor, const Stream&) {
+PendingCollective MpiCommunicator::start_all_reduce_sum_checked(Tensor& tensor, const Stream&) {
   MPI_Request request = MPI_REQUEST_NULL;
   MPI_Iallreduce(MPI_IN_PLACE, tensor.raw_data(), element_count(tensor, operation("start_all_reduce_sum")),
                  element_type(tensor.dtype()), MPI_SUM, handle_->comm, &request);
   // The handle holds the tensor: MPI writes into its buffer until MPI_Wait returns.
-  return PendingAllReduce([request, tensor]() mutable { MPI_Wait(&request, MPI_STATUS_IGNORE); });
+  return PendingCollective([request, tensor]() mutable { MPI_Wait(&request, MPI_STATUS_IGNORE); });
 }
 
 void MpiCommunicator::all_gather_checked(const Tensor& piece, Tensor& whole, bool in_place, const Stream&) {
   const int count = element_count(piece, operation("all_gather"));
   const MPI_Datatype type = element_type(piece.dtype());
   MPI_Allgather(in_place ? MPI_IN_PLACE : piece.raw_data(), count, type, whole.raw_data(), count, type, handle_->comm);
+}
+
+PendingCollective MpiCommunicator::start_all_gather_checked(const Tensor& piece, Tensor& whole, bool in_place,
+                                                           const Stream&) {
+  const int count = element_count(piece, operation("start_all_gather"));
+  const MPI_Datatype type = element_type(piece.dtype());
+  MPI_Request request = MPI_REQUEST_NULL;
+  MPI_Iallgather(in_place ? MPI_IN_PLACE : piece.raw_data(), count, type, whole.raw_data(), count, type,
+                 handle_->comm, &request);
+  // The handle holds both tensors: MPI reads one and writes the other until MPI_Wait returns.
+  return PendingCollective([request, piece, whole]() mutable { MPI_Wait(&request, MPI_STATUS_IGNORE); });
 }
 
 void MpiCommunicator::broadcast_checked(Tensor& tensor, int root, const Stream&) {

@@ -1,6 +1,7 @@
 // The MPI backend of Communicator: host tensors, blocking calls (complete when they
-// return; start_all_reduce_sum: when its handle's wait() returns). It also carries what NCCL needs from MPI: NcclCommunicator broadcasts its
-// unique id over one, and ProcessGrid splits the world into rings and data groups.
+// return; the started ones when their handle's wait() returns). It also carries what NCCL
+// needs from MPI: NcclCommunicator broadcasts its unique id over one, and ProcessGrid
+// splits the world into rings and data groups.
 #pragma once
 
 #include <memory>
@@ -31,8 +32,10 @@ class MpiCommunicator final : public Communicator {
   void exchange_checked(std::span<const PeerTensor> sends, std::span<const PeerTensor> receives,
                         const Stream& stream) override;
   void all_reduce_sum_checked(Tensor& tensor, const Stream& stream) override;
-  PendingAllReduce start_all_reduce_sum_checked(Tensor& tensor, const Stream& stream) override;
+  PendingCollective start_all_reduce_sum_checked(Tensor& tensor, const Stream& stream) override;
   void all_gather_checked(const Tensor& piece, Tensor& whole, bool in_place, const Stream& stream) override;
+  PendingCollective start_all_gather_checked(const Tensor& piece, Tensor& whole, bool in_place,
+                                             const Stream& stream) override;
   void broadcast_checked(Tensor& tensor, int root, const Stream& stream) override;
   void barrier_checked(const Stream& stream) override;
 

@@ -116,20 +116,25 @@ void NcclCommunicator::all_reduce_sum_checked(Tensor& tensor, const Stream& stre
              "ncclAllReduce", handle_->comm);
 }
 
-// The all-reduce waits on `stream` up to here (the caller's writes into the tensor); wait()
-// makes `stream` wait for the all-reduce. The tensor is allocated on the caller's stream and
-// freed there, after that wait.
-PendingAllReduce NcclCommunicator::start_all_reduce_sum_checked(Tensor& tensor, const Stream& stream) {
+// The collective waits on `stream` up to here (the caller's writes into its input); the
+// returned handle's wait() makes `stream` wait for it. Its tensors are allocated on the
+// caller's stream and freed there, after that wait.
+PendingCollective NcclCommunicator::start_on_own_stream(const Stream& stream,
+                                                        const std::function<void(const Stream&)>& collective,
+                                                        std::vector<Tensor> held) {
   DeviceGuard guard(device());
   Event written(device());
   written.record(stream);
   communication_.wait(written);
-  check_nccl(ncclAllReduce(tensor.raw_data(), tensor.raw_data(), element_count(tensor), nccl_type(tensor.dtype()),
-                           ncclSum, handle_->comm, communication_.cuda()),
-             "ncclAllReduce", handle_->comm);
-  auto summed = std::make_shared<Event>(device());
-  summed->record(communication_);
-  return PendingAllReduce([summed, tensor, stream] { stream.wait(*summed); });
+  collective(communication_);
+  auto done = std::make_shared<Event>(device());
+  done->record(communication_);
+  return PendingCollective([done, held = std::move(held), stream] { stream.wait(*done); });
+}
+
+PendingCollective NcclCommunicator::start_all_reduce_sum_checked(Tensor& tensor, const Stream& stream) {
+  return start_on_own_stream(
+      stream, [&](const Stream& on) { all_reduce_sum_checked(tensor, on); }, {tensor});
 }
 
 // In place, piece already is whole's slot of this rank: NCCL recognizes the pointers.
@@ -138,6 +143,12 @@ void NcclCommunicator::all_gather_checked(const Tensor& piece, Tensor& whole, bo
   check_nccl(ncclAllGather(piece.raw_data(), whole.raw_data(), element_count(piece), nccl_type(piece.dtype()),
                            handle_->comm, stream.cuda()),
              "ncclAllGather", handle_->comm);
+}
+
+PendingCollective NcclCommunicator::start_all_gather_checked(const Tensor& piece, Tensor& whole, bool in_place,
+                                                            const Stream& stream) {
+  return start_on_own_stream(
+      stream, [&](const Stream& on) { all_gather_checked(piece, whole, in_place, on); }, {piece, whole});
 }
 
 void NcclCommunicator::broadcast_checked(Tensor& tensor, int root, const Stream& stream) {

@@ -1,5 +1,5 @@
 // The NCCL backend of Communicator: tensors of one CUDA device, calls enqueued on the
-// given stream (complete when the stream reaches them). start_all_reduce_sum runs on the
+// given stream (complete when the stream reaches them). The started collectives run on the
 // communicator's own stream, ordered against the caller's by events. CUDA builds only.
 #pragma once
 
@@ -7,8 +7,10 @@
 
 #if SPINDLE_WITH_CUDA
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "platform/distributed/communicator.h"
 #include "platform/distributed/mpi_communicator.h"
@@ -38,14 +40,21 @@ class NcclCommunicator final : public Communicator {
   void exchange_checked(std::span<const PeerTensor> sends, std::span<const PeerTensor> receives,
                         const Stream& stream) override;
   void all_reduce_sum_checked(Tensor& tensor, const Stream& stream) override;
-  PendingAllReduce start_all_reduce_sum_checked(Tensor& tensor, const Stream& stream) override;
+  PendingCollective start_all_reduce_sum_checked(Tensor& tensor, const Stream& stream) override;
   void all_gather_checked(const Tensor& piece, Tensor& whole, bool in_place, const Stream& stream) override;
+  PendingCollective start_all_gather_checked(const Tensor& piece, Tensor& whole, bool in_place,
+                                             const Stream& stream) override;
   void broadcast_checked(Tensor& tensor, int root, const Stream& stream) override;
   void barrier_checked(const Stream& stream) override;
 
+  // Runs `collective` on communication_ after the work queued on `stream` so far; the
+  // handle's wait() makes `stream` wait for it. `held` stays alive until then.
+  PendingCollective start_on_own_stream(const Stream& stream, const std::function<void(const Stream&)>& collective,
+                                        std::vector<Tensor> held);
+
   std::unique_ptr<Handle> handle_;
   Tensor barrier_token_;  // one f32 on the device, summed by barrier()
-  Stream communication_;  // where start_all_reduce_sum's all-reduces run
+  Stream communication_;  // where the started collectives run
 };
 
 }  // namespace spindle

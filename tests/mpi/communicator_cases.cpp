@@ -66,7 +66,7 @@ void expect_all_reduce_sum(Communicator& comm, DType dtype, const Shape& shape, 
 void expect_started_all_reduce_sums(Communicator& comm, DType dtype, double tolerance) {
   const Stream stream = Stream::create(comm.device());
   std::vector<Tensor> tensors;
-  std::vector<PendingAllReduce> sums;
+  std::vector<PendingCollective> sums;
   for (const Shape& shape : kAwkwardShapes) {
     tensors.push_back(rank_input(Case::all_reduce, comm.rank(), shape, dtype).to(comm.device(), &stream));
     sums.push_back(comm.start_all_reduce_sum(tensors.back(), &stream));
@@ -100,17 +100,29 @@ void expect_all_gather(Communicator& comm, DType dtype, const Shape& piece_shape
     expected.insert(expected.end(), piece.begin(), piece.end());
   }
   const Tensor mine = rank_input(Case::all_gather, comm.rank(), piece_shape, dtype);
+  for (const bool started : {false, true}) {
+    // Started: a blocking all-reduce runs while the gather is in flight.
+    auto gather = [&](const Tensor& piece, Tensor& whole) {
+      if (!started) return comm.all_gather(piece, whole, &stream);
+      PendingCollective pending = comm.start_all_gather(piece, whole, &stream);
+      Tensor meanwhile = Tensor::zeros({3}, DType::f32, comm.device(), &stream);
+      comm.all_reduce_sum(meanwhile, &stream);
+      EXPECT_TRUE(pending.pending());
+      pending.wait();
+    };
+    const std::string how = started ? "started, " : "blocking, ";
+    Tensor whole = poisoned(whole_shape, dtype, comm.device());
+    gather(mine.to(comm.device(), &stream), whole);
+    EXPECT_EQ(to_doubles(whole.to(Device::cpu(), &stream)), expected)
+        << how << "separate, " << context(comm, dtype, piece_shape);
 
-  Tensor whole = poisoned(whole_shape, dtype, comm.device());
-  comm.all_gather(mine.to(comm.device(), &stream), whole, &stream);
-  EXPECT_EQ(to_doubles(whole.to(Device::cpu(), &stream)), expected) << "separate, " << context(comm, dtype, piece_shape);
-
-  Tensor slots = poisoned(whole_shape, dtype, Device::cpu());
-  slots.slice(0, comm.rank() * n, (comm.rank() + 1) * n).copy_from(mine);
-  Tensor in_place = slots.to(comm.device(), &stream);
-  comm.all_gather(in_place.slice(0, comm.rank() * n, (comm.rank() + 1) * n), in_place, &stream);
-  EXPECT_EQ(to_doubles(in_place.to(Device::cpu(), &stream)), expected)
-      << "in place, " << context(comm, dtype, piece_shape);
+    Tensor slots = poisoned(whole_shape, dtype, Device::cpu());
+    slots.slice(0, comm.rank() * n, (comm.rank() + 1) * n).copy_from(mine);
+    Tensor in_place = slots.to(comm.device(), &stream);
+    gather(in_place.slice(0, comm.rank() * n, (comm.rank() + 1) * n), in_place);
+    EXPECT_EQ(to_doubles(in_place.to(Device::cpu(), &stream)), expected)
+        << how << "in place, " << context(comm, dtype, piece_shape);
+  }
 }
 
 void expect_broadcast_from_every_root(Communicator& comm, DType dtype, const Shape& shape) {
@@ -169,7 +181,7 @@ void expect_measured_time_holds_the_wait_for_a_late_rank(Communicator& comm) {
     (void)comm.take_measured_ms();  // the barrier's own time
     if (late) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(kLateMs));
     if (started) {
-      PendingAllReduce sum = comm.start_all_reduce_sum(value, &stream);
+      PendingCollective sum = comm.start_all_reduce_sum(value, &stream);
       sum.wait();
     } else {
       comm.all_reduce_sum(value, &stream);
@@ -233,6 +245,8 @@ void expect_argument_errors(Communicator& comm) {
   Tensor too_short = Tensor::zeros({2 * comm.size() - 1, 6}, DType::f32, device);
   EXPECT_THAT([&] { comm.all_gather(piece, too_short); },
               ThrowsMessage<Error>(HasSubstr(where + "all_gather: whole: f32[" + std::to_string(2 * comm.size() - 1))));
+  EXPECT_THAT([&] { comm.start_all_gather(piece, too_short); },
+              ThrowsMessage<Error>(HasSubstr(where + "start_all_gather: whole: f32[")));
   Tensor wrong_dtype = Tensor::zeros({2 * comm.size(), 6}, DType::f64, device);
   EXPECT_THAT([&] { comm.all_gather(piece, wrong_dtype); }, ThrowsMessage<Error>(HasSubstr("dtype f32")));
   Tensor whole = Tensor::zeros({2 * comm.size() + 1, 6}, DType::f32, device);

@@ -21,7 +21,8 @@ void expect_all_reduce_sum(Communicator& comm, DType dtype, const Shape& shape, 
 // One start_all_reduce_sum per awkward shape, all in flight while a blocking all_reduce_sum
 // runs, waited for in reverse order: each within `tolerance` of the f64 sum.
 void expect_started_all_reduce_sums(Communicator& comm, DType dtype, double tolerance);
-// Pieces in rank order, exactly; once into a separate tensor, once in place.
+// Pieces in rank order, exactly; once into a separate tensor, once in place; each by
+// all_gather and by start_all_gather (a blocking all-reduce runs while it is in flight).
 void expect_all_gather(Communicator& comm, DType dtype, const Shape& piece_shape);
 // From every root in turn; the other ranks' tensors start as NaN.
 void expect_broadcast_from_every_root(Communicator& comm, DType dtype, const Shape& shape);
