@@ -19,7 +19,7 @@
 // CPU partial passes (the CPU reference of sequence parallelism's exchanging passes): a
 // forward with out null computes h_final alone; a backward with du, ddelta, dA, dB, dC, dD,
 // dz and ddelta_bias all null computes dh0 alone. The CUDA forward always writes out and the
-// CUDA backward every gradient; its exchanging passes below do the sharded work.
+// CUDA backward every gradient; its two-call exchanging passes below do the sharded work.
 // Decay: the state the whole sequence reaches from a unit state with no input,
 // decay_dn = exp(A_dn * sum_t dt_t) per (batch, channel, state), the other half of a
 // sequence-parallel slice's summary; it depends on delta, A and delta_bias only, not on the
@@ -27,7 +27,7 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
+#include <memory>
 
 #include "kernels/backend.h"
 #include "kernels/bfloat16.h"
@@ -105,6 +105,13 @@ SPINDLE_HOST_DEVICE int64_t selective_scan_saved_floats(const ScanShape& shape) 
   return shape.batch * selective_scan_saved_segments(shape.length) * shape.channels * shape.state;
 }
 
+// What the CUDA exchanging passes' first call leaves for their second (below); outside
+// CUDA builds only the type.
+class ScanExchangeWork {
+ public:
+  virtual ~ScanExchangeWork() = default;
+};
+
 #if SPINDLE_WITH_CUDA
 // CUDA: activations T (float or bfloat16); A, D, delta_bias and the states float.
 template <typename T>
@@ -144,25 +151,35 @@ template <typename T>
 void selective_scan_backward_cuda(const ScanCudaInputs<T>& in, const T* dout, const float* dh_final,
                                   const float* saved, const ScanCudaGradients<T>& grad, ScanShape shape,
                                   ScanOptions options, cudaStream_t stream);
-// A sequence-parallel piece with the exchange between ranks in the middle (see the ops
-// header). Forward: `reached` (the state the piece reaches from zero) and `decay` (from the
-// same fold: the product of the segments' exp(A x dt sum)) are written, then exchange() is
-// called, which must leave the true initial state in in.h0, then out is written from it;
-// phase 1 runs once for both (the fold for `reached` leaves the segment summaries in place
-// for the second fold). Backward: dh0_alone (the initial state's gradient with a zero
-// dh_final) is written, then exchange() must leave the true dh_final, then the gradients as
-// selective_scan_backward_cuda writes them; the adjoint's chunk pass runs once for both.
-// Work before and after exchange() is on `stream`. saved as above (the forward's are from
-// the true initial state).
+// A sequence-parallel piece's passes, each in two calls with the exchange between the ranks
+// between them (see the ops header), so that the caller can compute something else while
+// the exchange is in flight. The first call returns what the second needs (workspace
+// ordered on `stream`); the second must get the same inputs, shape, options and stream.
+// Forward: begin writes `reached` (the state the piece reaches from zero; in.h0 is not
+// read) and `decay` (from the same fold: the product of the segments' exp(A x dt sum));
+// finish, once in.h0 holds the true initial state, writes out (and saved) from it. Phase 1
+// runs once for both: the fold for `reached` leaves the segment summaries in place for the
+// second. Backward (in.h0: the forward's true initial state): begin writes dh0_alone (the
+// initial state's gradient with a zero dh_final), finish the gradients as
+// selective_scan_backward_cuda writes them from the true dh_final; the adjoint's chunk pass
+// runs once for both, and a begin given no saved states runs the forward for them.
+// ScanExchangeWork (above) is what the first call returns.
 template <typename T>
-void selective_scan_forward_exchanging_cuda(const ScanCudaInputs<T>& in, T* out, float* reached, float* decay,
-                                            const std::function<void()>& exchange, float* saved, ScanShape shape,
-                                            ScanOptions options, cudaStream_t stream);
+std::unique_ptr<ScanExchangeWork> selective_scan_forward_begin_cuda(const ScanCudaInputs<T>& in, float* reached,
+                                                                    float* decay, ScanShape shape,
+                                                                    ScanOptions options, cudaStream_t stream);
 template <typename T>
-void selective_scan_backward_exchanging_cuda(const ScanCudaInputs<T>& in, const T* dout, float* dh0_alone,
-                                             const float* dh_final, const std::function<void()>& exchange,
-                                             const float* saved, const ScanCudaGradients<T>& grad, ScanShape shape,
-                                             ScanOptions options, cudaStream_t stream);
+void selective_scan_forward_finish_cuda(ScanExchangeWork& work, const ScanCudaInputs<T>& in, T* out, float* saved,
+                                        ScanShape shape, ScanOptions options, cudaStream_t stream);
+template <typename T>
+std::unique_ptr<ScanExchangeWork> selective_scan_backward_begin_cuda(const ScanCudaInputs<T>& in, const T* dout,
+                                                                     float* dh0_alone, const float* saved,
+                                                                     ScanShape shape, ScanOptions options,
+                                                                     cudaStream_t stream);
+template <typename T>
+void selective_scan_backward_finish_cuda(ScanExchangeWork& work, const ScanCudaInputs<T>& in, const T* dout,
+                                         const float* dh_final, const ScanCudaGradients<T>& grad, ScanShape shape,
+                                         ScanOptions options, cudaStream_t stream);
 #endif
 
 }  // namespace spindle::kernels

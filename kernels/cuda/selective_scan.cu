@@ -14,7 +14,6 @@
 #include <cuda_bf16.h>
 
 #include <algorithm>
-#include <functional>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -1324,66 +1323,70 @@ void run_gradient_phase(const ScanCudaInputs<Dev<T>>& in, const Dev<T>* dout, co
   if (grad.ddelta_bias) add_ordered_row_sums_cuda(part.ddelta_bias, partial_rows, s.channels, grad.ddelta_bias, stream);
 }
 
-// The exchanging forward's step between phase 1 and the rest: the segment summaries folded
-// (read only: they stay for the second fold) into the piece's reached state and decay, then
-// the exchange that fills in.h0.
-struct ForwardExchange {
-  float* reached;
-  float* decay;
-  const std::function<void()>& exchange;
-};
-
-// The forward; with `x`, the exchanging forward (h_final is then null). out and saved may
-// each be null.
+// Phases 2-3 from in.h0 over phase 1's segment summaries (skipped with one segment, where
+// phase 3 runs from in.h0 and writes h_final itself). out, h_final and saved may each be null.
 template <typename T>
-void scan_forward(const ScanCudaInputs<T>& in_host_types, T* out, float* h_final, float* saved,
-                  const ForwardExchange* x, ScanShape s, ScanOptions o, cudaStream_t stream) {
-  check_shape(s);
-  if (s.batch * s.channels * s.length == 0) {
-    if (x) x->exchange();  // the other ranks still exchange
-    return;
-  }
-  const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
-  const ForwardWorkspace workspace(s, o, stream);
-  const Workspace w = workspace.get();
-  const bool segmented = w.chunks > 1;  // else phase 3 runs from in.h0 and writes h_final itself
-  if (x || segmented) launch_chunk_states<T>(in, s, o, w, stream);
-  if (x) {
-    launch_fold(in.A, nullptr, s, w, false, {x->reached, x->decay, false}, stream);
-    x->exchange();
-  }
+void finish_forward(const ScanCudaInputs<Dev<T>>& in, T* out, float* h_final, float* saved, const Workspace& w,
+                    const ScanShape& s, const ScanOptions& o, cudaStream_t stream) {
+  const bool segmented = w.chunks > 1;
   if (segmented) launch_fold(in.A, in.h0, s, w, false, {h_final}, stream);
   launch_chunk_outputs<T>(in, s, o, w, reinterpret_cast<Dev<T>*>(out), segmented ? nullptr : h_final, saved, stream);
 }
 
-// The backward; with `exchange`, the exchanging backward: the adjoint summaries are folded
-// read-only into dh0_alone (they stay for the second fold), then exchange() fills dh_final.
-// Without the forward's saved states, a forward pass from in.h0 (with no output) saves them
-// first.
-template <typename T>
-void scan_backward(const ScanCudaInputs<T>& in_host_types, const T* dout, const float* dh_final, float* dh0_alone,
-                   const std::function<void()>* exchange, const float* saved, const ScanCudaGradients<T>& grad,
-                   ScanShape s, ScanOptions o, cudaStream_t stream) {
+bool empty_scan(const ScanShape& s) {
   check_shape(s);
-  if (s.batch * s.channels * s.length == 0) {
-    if (exchange) (*exchange)();  // the other ranks still exchange
-    return;
-  }
+  return s.batch * s.channels * s.length == 0;
+}
+
+template <typename T>
+void scan_forward(const ScanCudaInputs<T>& in_host_types, T* out, float* h_final, float* saved, ScanShape s,
+                  ScanOptions o, cudaStream_t stream) {
+  if (empty_scan(s)) return;
+  const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
+  const ForwardWorkspace workspace(s, o, stream);
+  const Workspace w = workspace.get();
+  if (w.chunks > 1) launch_chunk_states<T>(in, s, o, w, stream);
+  finish_forward<T>(in, out, h_final, saved, w, s, o, stream);
+}
+
+// The exchanging forward between its calls: phase 1's segment summaries, which the fold for
+// `reached` only read.
+struct ForwardExchangeWork final : ScanExchangeWork {
+  ForwardExchangeWork(const ScanShape& s, const ScanOptions& o, cudaStream_t stream) : workspace(s, o, stream) {}
+  ForwardWorkspace workspace;
+};
+
+// The exchanging backward between its calls: the states the gradient phase starts from
+// (the forward's, or recomputed here) and the adjoint summaries, which the fold for
+// dh0_alone only read.
+struct BackwardExchangeWork final : ScanExchangeWork {
+  BackwardExchangeWork(const ScanShape& s, cudaStream_t stream) : workspace(s, stream) {}
+  std::optional<Scratch> recomputed;
+  const float* saved = nullptr;
+  BackwardWorkspace workspace;
+};
+
+// The forward's saved states, or (saved null) a forward from in.h0 without output that
+// saves them into `recomputed`.
+template <typename T>
+const float* states_for_backward(const ScanCudaInputs<T>& in_host_types, const float* saved, const ScanShape& s,
+                                 const ScanOptions& o, std::optional<Scratch>& recomputed, cudaStream_t stream) {
+  if (saved) return saved;
+  recomputed.emplace(selective_scan_saved_floats(s) * sizeof(float), stream, kWorkspace);
+  scan_forward<T>(in_host_types, nullptr, nullptr, recomputed->get(), s, o, stream);
+  return recomputed->get();
+}
+
+template <typename T>
+void scan_backward(const ScanCudaInputs<T>& in_host_types, const T* dout, const float* dh_final, const float* saved,
+                   const ScanCudaGradients<T>& grad, ScanShape s, ScanOptions o, cudaStream_t stream) {
+  if (empty_scan(s)) return;
   const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
   const auto* dout_device = reinterpret_cast<const Dev<T>*>(dout);
   std::optional<Scratch> recomputed;
-  if (!saved) {
-    recomputed.emplace(selective_scan_saved_floats(s) * sizeof(float), stream, kWorkspace);
-    float* states = recomputed->get();
-    scan_forward<T>(in_host_types, nullptr, nullptr, states, nullptr, s, o, stream);
-    saved = states;
-  }
+  saved = states_for_backward(in_host_types, saved, s, o, recomputed, stream);
   const BackwardWorkspace workspace(s, stream);
   launch_chunk_adjoints<T>(in, dout_device, s, o, workspace.within(), workspace.adjoints(), stream);
-  if (exchange) {
-    launch_fold(in.A, nullptr, s, workspace.adjoints(), true, {dh0_alone, nullptr, false}, stream);
-    (*exchange)();
-  }
   launch_fold(in.A, dh_final, s, workspace.adjoints(), true, {grad.dh0}, stream);
   run_gradient_phase<T>(in, dout_device, grad, s, o, saved, workspace, stream);
 }
@@ -1412,44 +1415,79 @@ ScanOccupancy selective_scan_occupancy_cuda(int64_t state) {
 template <typename T>
 void selective_scan_forward_cuda(const ScanCudaInputs<T>& in, T* out, float* h_final, float* saved, ScanShape s,
                                  ScanOptions o, cudaStream_t stream) {
-  scan_forward(in, out, h_final, saved, nullptr, s, o, stream);
-}
-
-template <typename T>
-void selective_scan_forward_exchanging_cuda(const ScanCudaInputs<T>& in, T* out, float* reached, float* decay,
-                                            const std::function<void()>& exchange, float* saved, ScanShape s,
-                                            ScanOptions o, cudaStream_t stream) {
-  const ForwardExchange x{reached, decay, exchange};
-  scan_forward(in, out, nullptr, saved, &x, s, o, stream);
+  scan_forward(in, out, h_final, saved, s, o, stream);
 }
 
 template <typename T>
 void selective_scan_backward_cuda(const ScanCudaInputs<T>& in, const T* dout, const float* dh_final,
                                   const float* saved, const ScanCudaGradients<T>& grad, ScanShape s, ScanOptions o,
                                   cudaStream_t stream) {
-  scan_backward(in, dout, dh_final, nullptr, nullptr, saved, grad, s, o, stream);
+  scan_backward(in, dout, dh_final, saved, grad, s, o, stream);
 }
 
 template <typename T>
-void selective_scan_backward_exchanging_cuda(const ScanCudaInputs<T>& in, const T* dout, float* dh0_alone,
-                                             const float* dh_final, const std::function<void()>& exchange,
-                                             const float* saved, const ScanCudaGradients<T>& grad, ScanShape s,
-                                             ScanOptions o, cudaStream_t stream) {
-  scan_backward(in, dout, dh_final, dh0_alone, &exchange, saved, grad, s, o, stream);
+std::unique_ptr<ScanExchangeWork> selective_scan_forward_begin_cuda(const ScanCudaInputs<T>& in_host_types,
+                                                                    float* reached, float* decay, ScanShape s,
+                                                                    ScanOptions o, cudaStream_t stream) {
+  auto work = std::make_unique<ForwardExchangeWork>(s, o, stream);
+  if (empty_scan(s)) return work;
+  const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
+  const Workspace w = work->workspace.get();
+  launch_chunk_states<T>(in, s, o, w, stream);
+  launch_fold(in.A, nullptr, s, w, false, {reached, decay, false}, stream);
+  return work;
 }
 
-#define SPINDLE_INSTANTIATE(T)                                                                                      \
-  template void selective_scan_forward_cuda<T>(const ScanCudaInputs<T>&, T*, float*, float*, ScanShape, ScanOptions, \
-                                               cudaStream_t);                                                       \
-  template void selective_scan_backward_cuda<T>(const ScanCudaInputs<T>&, const T*, const float*, const float*,     \
-                                                const ScanCudaGradients<T>&, ScanShape, ScanOptions, cudaStream_t);   \
-  template void selective_scan_forward_exchanging_cuda<T>(const ScanCudaInputs<T>&, T*, float*, float*,              \
-                                                          const std::function<void()>&, float*, ScanShape,           \
-                                                          ScanOptions, cudaStream_t);                                \
-  template void selective_scan_backward_exchanging_cuda<T>(const ScanCudaInputs<T>&, const T*, float*, const float*, \
-                                                           const std::function<void()>&, const float*,              \
-                                                           const ScanCudaGradients<T>&, ScanShape, ScanOptions,      \
-                                                           cudaStream_t);
+template <typename T>
+void selective_scan_forward_finish_cuda(ScanExchangeWork& work, const ScanCudaInputs<T>& in, T* out, float* saved,
+                                        ScanShape s, ScanOptions o, cudaStream_t stream) {
+  if (empty_scan(s)) return;
+  const Workspace w = dynamic_cast<ForwardExchangeWork&>(work).workspace.get();
+  finish_forward<T>(device_inputs(in), out, nullptr, saved, w, s, o, stream);
+}
+
+template <typename T>
+std::unique_ptr<ScanExchangeWork> selective_scan_backward_begin_cuda(const ScanCudaInputs<T>& in_host_types,
+                                                                     const T* dout, float* dh0_alone,
+                                                                     const float* saved, ScanShape s, ScanOptions o,
+                                                                     cudaStream_t stream) {
+  auto work = std::make_unique<BackwardExchangeWork>(s, stream);
+  if (empty_scan(s)) return work;
+  const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
+  work->saved = states_for_backward(in_host_types, saved, s, o, work->recomputed, stream);
+  const BackwardWorkspace& workspace = work->workspace;
+  launch_chunk_adjoints<T>(in, reinterpret_cast<const Dev<T>*>(dout), s, o, workspace.within(), workspace.adjoints(),
+                           stream);
+  launch_fold(in.A, nullptr, s, workspace.adjoints(), true, {dh0_alone, nullptr, false}, stream);
+  return work;
+}
+
+template <typename T>
+void selective_scan_backward_finish_cuda(ScanExchangeWork& work, const ScanCudaInputs<T>& in_host_types,
+                                         const T* dout, const float* dh_final, const ScanCudaGradients<T>& grad,
+                                         ScanShape s, ScanOptions o, cudaStream_t stream) {
+  if (empty_scan(s)) return;
+  const auto& backward = dynamic_cast<BackwardExchangeWork&>(work);
+  const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
+  launch_fold(in.A, dh_final, s, backward.workspace.adjoints(), true, {grad.dh0}, stream);
+  run_gradient_phase<T>(in, reinterpret_cast<const Dev<T>*>(dout), grad, s, o, backward.saved, backward.workspace,
+                        stream);
+}
+
+#define SPINDLE_INSTANTIATE(T)                                                                                       \
+  template void selective_scan_forward_cuda<T>(const ScanCudaInputs<T>&, T*, float*, float*, ScanShape, ScanOptions,  \
+                                               cudaStream_t);                                                        \
+  template void selective_scan_backward_cuda<T>(const ScanCudaInputs<T>&, const T*, const float*, const float*,      \
+                                                const ScanCudaGradients<T>&, ScanShape, ScanOptions, cudaStream_t);    \
+  template std::unique_ptr<ScanExchangeWork> selective_scan_forward_begin_cuda<T>(                                    \
+      const ScanCudaInputs<T>&, float*, float*, ScanShape, ScanOptions, cudaStream_t);                                \
+  template void selective_scan_forward_finish_cuda<T>(ScanExchangeWork&, const ScanCudaInputs<T>&, T*, float*,        \
+                                                      ScanShape, ScanOptions, cudaStream_t);                          \
+  template std::unique_ptr<ScanExchangeWork> selective_scan_backward_begin_cuda<T>(                                   \
+      const ScanCudaInputs<T>&, const T*, float*, const float*, ScanShape, ScanOptions, cudaStream_t);                \
+  template void selective_scan_backward_finish_cuda<T>(ScanExchangeWork&, const ScanCudaInputs<T>&, const T*,         \
+                                                       const float*, const ScanCudaGradients<T>&, ScanShape,          \
+                                                       ScanOptions, cudaStream_t);
 SPINDLE_INSTANTIATE(float)
 SPINDLE_INSTANTIATE(bfloat16)
 #undef SPINDLE_INSTANTIATE

@@ -47,34 +47,72 @@ void BiMamba::initialize(RandomStream& random) {
   for (MambaBlock& rev : rev_) rev.initialize(random);
 }
 
+void BiMamba::run_directions(std::initializer_list<Step> steps, bool side_by_side) {
+  auto block = [&](int direction) -> MambaBlock& { return direction == 0 ? fwd_ : rev_[0]; };
+  const int directions = bidirectional_ ? 2 : 1;
+  if (side_by_side) {
+    for (const Step& step : steps) {
+      for (int direction = 0; direction < directions; ++direction) step(block(direction), direction);
+    }
+    return;
+  }
+  for (int direction = 0; direction < directions; ++direction) {
+    for (const Step& step : steps) step(block(direction), direction);
+  }
+}
+
+BiMamba::Step BiMamba::start_forward_step(const Tensor& x, bool keep, const SequenceParallel* sp,
+                                          const std::optional<SequenceParallel>& flipped, const Stream* stream) {
+  return [&x, keep, sp, &flipped, stream](MambaBlock& block, int direction) {
+    if (direction == 0) return block.start_forward(x, keep, stream, sp);
+    block.start_forward(flipped_length(x, stream), keep, stream, flipped ? &*flipped : nullptr);
+  };
+}
+
+BiMamba::Step BiMamba::start_backward_step(const Tensor& dout, const Stream* stream) {
+  return [&dout, stream](MambaBlock& block, int direction) {
+    block.start_backward(direction == 0 ? dout : flipped_length(dout, stream), stream);
+  };
+}
+
+BiMamba::Step BiMamba::finish_backward_step(Tensor& dx, Tensor& dreversed_x, const Stream* stream) {
+  return [&dx, &dreversed_x, stream](MambaBlock& block, int direction) {
+    if (direction == 0) return block.finish_backward(dx, stream);
+    dreversed_x = Tensor::empty(dx.shape(), dx.dtype(), dx.device(), stream);
+    block.finish_backward(dreversed_x, stream);
+  };
+}
+
 void BiMamba::forward(const Tensor& x, Tensor& out, bool training, const Stream* stream, const SequenceParallel* sp) {
-  fwd_.forward(x, out, training, stream, sp);
-  if (!bidirectional_) return;
-  Tensor reversed_out = Tensor::empty(x.shape(), x.dtype(), x.device(), stream);
   const std::optional<SequenceParallel> flipped = sp ? std::optional(sp->flipped()) : std::nullopt;
-  rev_[0].forward(flipped_length(x, stream), reversed_out, training, stream, flipped ? &*flipped : nullptr);
-  ops::axpy(1.0, flipped_length(reversed_out, stream), out, stream);
+  Tensor reversed_out;
+  sharded_ = sp != nullptr;
+  run_directions({start_forward_step(x, training, sp, flipped, stream),
+                  [&](MambaBlock& block, int direction) {
+                    if (direction == 0) return block.finish_forward(&out, stream);
+                    reversed_out = Tensor::empty(out.shape(), out.dtype(), out.device(), stream);
+                    block.finish_forward(&reversed_out, stream);
+                  }},
+                 sharded_);
+  if (bidirectional_) ops::axpy(1.0, flipped_length(reversed_out, stream), out, stream);
 }
 
 void BiMamba::backward(const Tensor& dout, Tensor& dx, const Stream* stream) {
-  fwd_.backward(dout, dx, stream);
-  if (bidirectional_) reverse_backward(dout, dx, stream);
+  Tensor dreversed_x;
+  run_directions({start_backward_step(dout, stream), finish_backward_step(dx, dreversed_x, stream)}, sharded_);
+  if (bidirectional_) ops::axpy(1.0, flipped_length(dreversed_x, stream), dx, stream);
 }
 
 void BiMamba::backward_recomputing(const Tensor& x, const Tensor& dout, Tensor& dx, const Stream* stream,
                                    const SequenceParallel* sp) {
-  fwd_.save_for_backward(x, stream, sp);
-  fwd_.backward(dout, dx, stream);
-  if (!bidirectional_) return;
   const std::optional<SequenceParallel> flipped = sp ? std::optional(sp->flipped()) : std::nullopt;
-  rev_[0].save_for_backward(flipped_length(x, stream), stream, flipped ? &*flipped : nullptr);
-  reverse_backward(dout, dx, stream);
-}
-
-void BiMamba::reverse_backward(const Tensor& dout, Tensor& dx, const Stream* stream) {
-  Tensor dreversed_x = Tensor::empty(dout.shape(), dout.dtype(), dout.device(), stream);
-  rev_[0].backward(flipped_length(dout, stream), dreversed_x, stream);
-  ops::axpy(1.0, flipped_length(dreversed_x, stream), dx, stream);
+  Tensor dreversed_x;
+  sharded_ = sp != nullptr;
+  run_directions({start_forward_step(x, true, sp, flipped, stream),
+                  [&](MambaBlock& block, int) { block.finish_forward(nullptr, stream); },
+                  start_backward_step(dout, stream), finish_backward_step(dx, dreversed_x, stream)},
+                 sharded_);
+  if (bidirectional_) ops::axpy(1.0, flipped_length(dreversed_x, stream), dx, stream);
 }
 
 }  // namespace spindle

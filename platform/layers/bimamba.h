@@ -7,6 +7,9 @@
 // bidirectionality only mamba_fwd exists. x and out are (batch, length, d_model).
 #pragma once
 
+#include <functional>
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,20 +33,36 @@ class BiMamba {
   void initialize(RandomStream& random);
 
   // With `sp`, x is this rank's slice of rows cut over a ring (see MambaBlock::forward);
-  // the reverse direction's rows run the other way round the ring.
+  // the reverse direction's rows run the other way round the ring. The two directions then
+  // run step by step side by side, so that the ranks' scan summaries of one direction
+  // travel while the other direction computes (both directions' activations are held at
+  // once); without `sp` one direction runs after the other.
   void forward(const Tensor& x, Tensor& out, bool training, const Stream* stream = nullptr,
                const SequenceParallel* sp = nullptr);
   // dx written, parameter gradients accumulated.
   void backward(const Tensor& dout, Tensor& dx, const Stream* stream = nullptr);
   // The same for a forward that kept nothing (training = false): each direction reruns its
   // forward from x just before its own backward, so one direction's activations are held at
-  // a time. Gradients are those of forward + backward, bit for bit.
+  // a time (with `sp` both, side by side as in forward). Gradients are those of forward +
+  // backward, bit for bit.
   void backward_recomputing(const Tensor& x, const Tensor& dout, Tensor& dx, const Stream* stream = nullptr,
                             const SequenceParallel* sp = nullptr);
 
  private:
-  // The reverse direction's backward, its dx added to dx.
-  void reverse_backward(const Tensor& dout, Tensor& dx, const Stream* stream);
+  // A step of a pass for one direction: the block, its index (0 forward, 1 reverse).
+  using Step = std::function<void(MambaBlock&, int)>;
+  // Runs `steps` for every direction: step by step, each for both directions (`side_by_side`),
+  // or direction by direction.
+  void run_directions(std::initializer_list<Step> steps, bool side_by_side);
+  // The steps the passes share. The reverse direction takes its input flipped along the
+  // length, and its rows run the other way round the ring (`flipped`); its dx is written
+  // into dreversed_x (allocated here), which the caller adds to dx flipped back.
+  static Step start_forward_step(const Tensor& x, bool keep, const SequenceParallel* sp,
+                                 const std::optional<SequenceParallel>& flipped, const Stream* stream);
+  static Step start_backward_step(const Tensor& dout, const Stream* stream);
+  static Step finish_backward_step(Tensor& dx, Tensor& dreversed_x, const Stream* stream);
+
+  bool sharded_ = false;  // the last forward had `sp`, so its backward runs side by side
 
   static constexpr const char* kTiedNames[] = {"in_proj.weight", "out_proj.weight"};
   bool bidirectional_;

@@ -133,18 +133,22 @@ Tensor MambaBlock::weight_for(const Parameter& parameter, DType activations, con
 
 void MambaBlock::forward(const Tensor& hidden, Tensor& out, bool training, const Stream* stream,
                          const SequenceParallel* sp) {
-  Saved s = run_forward(hidden, training, stream, sp);
-  const Tensor w_out = weight_for(parameter("out_proj.weight"), hidden.dtype(), stream);
-  ops::matmul(s.y, w_out, out, {.transpose_a = true, .transpose_b = true}, stream);
-  saved_ = training ? std::move(s) : Saved{};
+  start_forward(hidden, training, stream, sp);
+  finish_forward(&out, stream);
 }
 
 void MambaBlock::save_for_backward(const Tensor& hidden, const Stream* stream, const SequenceParallel* sp) {
-  saved_ = run_forward(hidden, true, stream, sp);
+  start_forward(hidden, true, stream, sp);
+  finish_forward(nullptr, stream);
 }
 
-MambaBlock::Saved MambaBlock::run_forward(const Tensor& hidden, bool for_backward, const Stream* stream,
-                                          const SequenceParallel* sp) {
+ops::ScanTensors MambaBlock::scan_inputs(const Saved& s) {
+  return {&s.xc, &s.delta, &s.A, &s.B, &s.C, &parameter("D").value, &s.z, &parameter("dt_proj.bias").value, nullptr};
+}
+
+void MambaBlock::start_forward(const Tensor& hidden, bool keep, const Stream* stream, const SequenceParallel* sp) {
+  SPINDLE_CHECK(!forward_in_flight_, "MambaBlock::start_forward", "a forward already started",
+                "finish_forward() before the next start_forward()");
   SPINDLE_CHECK(hidden.dim() == 3 && hidden.size(2) == config_.d_model && hidden.device() == device_,
                 "MambaBlock::forward: hidden", hidden.describe(),
                 "(batch, length, " + std::to_string(config_.d_model) + ") on " + device_.str());
@@ -161,7 +165,8 @@ MambaBlock::Saved MambaBlock::run_forward(const Tensor& hidden, bool for_backwar
     SPINDLE_CHECK(static_cast<int64_t>(sp->reversed.size()) == batch, "MambaBlock::forward: sequence parallel",
                   std::to_string(sp->reversed.size()) + " row orders", "one per batch row (" + std::to_string(batch) + ")");
   }
-  Saved s;
+  saved_ = Saved{};
+  Saved& s = saved_;
   s.hidden = hidden;
   s.x = activation({batch, d, length});
   s.z = activation({batch, d, length});
@@ -186,26 +191,66 @@ MambaBlock::Saved MambaBlock::run_forward(const Tensor& hidden, bool for_backwar
   s.A = Tensor::empty({d, n}, dtype_, device_, stream);
   ops::activation_forward(parameter("A_log").value, s.A, ops::Activation::negative_exp, stream);
   s.y = activation({batch, d, length});
-  const ops::ScanTensors scan{&s.xc, &s.delta, &s.A, &s.B, &s.C, &parameter("D").value, &s.z,
-                              &parameter("dt_proj.bias").value, nullptr};
+  keep_ = keep;
+  forward_in_flight_ = true;
+  const ops::ScanTensors scan = scan_inputs(s);
+  if (sp) {
+    scan_in_flight_ = start_sharded_scan_forward(scan, *sp, stream);
+    return;
+  }
   // The CUDA backward starts from the states the forward saves instead of running the
   // forward's scan again (kernels/selective_scan.h).
-  const bool save_states = for_backward && device_.is_cuda();
-  if (sp) {
-    s.scan = sharded_scan_forward(scan, s.y, *sp, save_states, stream);
-  } else {
-    if (save_states) s.scan_states = Tensor::empty(ops::selective_scan_saved_shape(scan), DType::f32, device_, stream);
-    ops::selective_scan_forward(scan, s.y, nullptr, {true, false}, stream,
-                                s.scan_states.defined() ? &s.scan_states : nullptr);
+  if (keep && device_.is_cuda()) {
+    s.scan_states = Tensor::empty(ops::selective_scan_saved_shape(scan), DType::f32, device_, stream);
   }
-  return s;
+  ops::selective_scan_forward(scan, s.y, nullptr, {true, false}, stream,
+                              s.scan_states.defined() ? &s.scan_states : nullptr);
+}
+
+void MambaBlock::finish_forward(Tensor* out, const Stream* stream) {
+  SPINDLE_CHECK(forward_in_flight_, "MambaBlock::finish_forward", "no forward started", "start_forward() first");
+  forward_in_flight_ = false;
+  Saved& s = saved_;
+  if (s.sp) {
+    s.scan = finish_sharded_scan_forward(*scan_in_flight_, scan_inputs(s), s.y, *s.sp, keep_ && device_.is_cuda(),
+                                         stream);
+    scan_in_flight_.reset();
+  }
+  if (out) {
+    const Tensor w_out = weight_for(parameter("out_proj.weight"), s.hidden.dtype(), stream);
+    ops::matmul(s.y, w_out, *out, {.transpose_a = true, .transpose_b = true}, stream);
+  }
+  if (!keep_) saved_ = Saved{};
 }
 
 void MambaBlock::backward(const Tensor& dout, Tensor& dhidden, const Stream* stream) {
+  start_backward(dout, stream);
+  finish_backward(dhidden, stream);
+}
+
+void MambaBlock::start_backward(const Tensor& dout, const Stream* stream) {
   Saved& s = saved_;
-  SPINDLE_CHECK(s.hidden.defined(), "MambaBlock::backward", "no saved forward", "forward() before backward()");
+  SPINDLE_CHECK(s.hidden.defined() && !forward_in_flight_, "MambaBlock::backward", "no saved forward",
+                "forward() before backward()");
+  SPINDLE_CHECK(!dy_.defined(), "MambaBlock::start_backward", "a backward already started",
+                "finish_backward() before the next start_backward()");
   SPINDLE_CHECK(dout.shape() == s.hidden.shape() && dout.dtype() == s.hidden.dtype(), "MambaBlock::backward: dout",
                 dout.describe(), s.hidden.describe());
+  const int64_t batch = s.hidden.size(0), length = s.hidden.size(1), d = config_.d_inner();
+  const Tensor w_out = weight_for(parameter("out_proj.weight"), s.hidden.dtype(), stream);
+
+  // out = out_proj(y)
+  dy_ = Tensor::empty({batch, d, length}, s.hidden.dtype(), device_, stream);
+  ops::matmul(w_out, dout, dy_, {.transpose_a = true, .transpose_b = true}, stream);
+  accumulate_over_batch(dout, s.y, parameter("out_proj.weight").grad, {.transpose_a = true, .transpose_b = true},
+                        stream);
+  s.y = Tensor();  // not needed again: freed before the scan's workspaces are taken
+  if (s.sp) scan_in_flight_ = start_sharded_scan_backward(scan_inputs(s), dy_, s.scan, *s.sp, stream);
+}
+
+void MambaBlock::finish_backward(Tensor& dhidden, const Stream* stream) {
+  SPINDLE_CHECK(dy_.defined(), "MambaBlock::finish_backward", "no backward started", "start_backward() first");
+  Saved& s = saved_;
   const int64_t batch = s.hidden.size(0), length = s.hidden.size(1);
   const int64_t d = config_.d_inner(), n = config_.d_state, r = config_.resolved_dt_rank();
   const DType act = s.hidden.dtype();
@@ -213,30 +258,23 @@ void MambaBlock::backward(const Tensor& dout, Tensor& dhidden, const Stream* str
   const Tensor w_in = weight_for(parameter("in_proj.weight"), act, stream);
   const Tensor w_x = weight_for(parameter("x_proj.weight"), act, stream);
   const Tensor w_dt = weight_for(parameter("dt_proj.weight"), act, stream);
-  const Tensor w_out = weight_for(parameter("out_proj.weight"), act, stream);
   const Tensor conv_weight = parameter("conv1d.weight").value.reshape({d, config_.d_conv});
-
-  // out = out_proj(y)
-  Tensor dy = activation({batch, d, length});
-  ops::matmul(w_out, dout, dy, {.transpose_a = true, .transpose_b = true}, stream);
-  accumulate_over_batch(dout, s.y, parameter("out_proj.weight").grad, {.transpose_a = true, .transpose_b = true},
-                        stream);
-  s.y = Tensor();  // not needed again: freed before the scan's workspaces are taken
 
   // y = selective_scan(xc, delta, A, B, C, D, z)
   Tensor dxc = activation({batch, d, length}), ddelta = activation({batch, d, length}), dz = activation({batch, d, length});
   Tensor dB = activation({batch, n, length}), dC = activation({batch, n, length});
   Tensor dA = Tensor::zeros({d, n}, dtype_, device_, stream);
-  const ops::ScanTensors scan{&s.xc, &s.delta, &s.A, &s.B, &s.C, &parameter("D").value, &s.z,
-                              &parameter("dt_proj.bias").value, nullptr};
+  const ops::ScanTensors scan = scan_inputs(s);
   const ops::ScanGradientTensors scan_grad{&dxc, &ddelta, &dA, &dB, &dC, &parameter("D").grad, &dz,
                                            &parameter("dt_proj.bias").grad, nullptr};
   if (s.sp) {
-    sharded_scan_backward(scan, dy, scan_grad, s.scan, *s.sp, stream);
+    finish_sharded_scan_backward(*scan_in_flight_, scan, dy_, scan_grad, s.scan, *s.sp, stream);
+    scan_in_flight_.reset();
   } else {
-    ops::selective_scan_backward(scan, dy, nullptr, scan_grad, {true, false}, stream,
+    ops::selective_scan_backward(scan, dy_, nullptr, scan_grad, {true, false}, stream,
                                  s.scan_states.defined() ? &s.scan_states : nullptr);
   }
+  dy_ = Tensor();
   s.scan_states = Tensor();
   s.scan = ShardedScanState{};
   Tensor da_log = Tensor::empty({d, n}, dtype_, device_, stream);

@@ -83,6 +83,20 @@ class MambaBlock {
   // this slice's share, to be summed over the ring).
   void backward(const Tensor& dout, Tensor& dhidden, const Stream* stream = nullptr);
 
+  // The same in two calls each, so that BiMamba can run its other direction while this one's
+  // sequence-parallel exchange is in flight: start_forward(hidden, keep, ...) runs up to the
+  // scan, whose sharded form (with sp) it leaves waiting for the ranks' summaries;
+  // finish_forward completes it and writes *out (null: save_for_backward, no out_proj).
+  // `keep`: keep what backward needs (forward's `training`). start_backward runs the
+  // output projection's backward and, sharded, starts the scan backward's exchange;
+  // finish_backward does the rest. Each start is followed by its finish before the next
+  // start on this block.
+  void start_forward(const Tensor& hidden, bool keep, const Stream* stream = nullptr,
+                     const SequenceParallel* sp = nullptr);
+  void finish_forward(Tensor* out, const Stream* stream = nullptr);
+  void start_backward(const Tensor& dout, const Stream* stream = nullptr);
+  void finish_backward(Tensor& dhidden, const Stream* stream = nullptr);
+
  private:
   struct Saved {
     Tensor hidden, x, z, xc, dt_low, B, C, delta, A, y;
@@ -91,8 +105,8 @@ class MambaBlock {
     Tensor conv_context;                 // the halo (sharded, d_conv > 1)
     ShardedScanState scan;               // sharded
   };
-  // Everything up to out_proj's input y; for_backward: with what only the backward needs.
-  Saved run_forward(const Tensor& hidden, bool for_backward, const Stream* stream, const SequenceParallel* sp);
+  // The scan's inputs, pointing into `s` and the parameters.
+  ops::ScanTensors scan_inputs(const Saved& s);
   // The f32 master weight as the activations' dtype (a bf16 copy for bf16 activations).
   Tensor weight_for(const Parameter& parameter, DType activations, const Stream* stream) const;
 
@@ -102,6 +116,11 @@ class MambaBlock {
   DType dtype_;
   std::vector<Parameter> parameters_;
   Saved saved_;
+  // Between a start and its finish.
+  bool forward_in_flight_ = false;
+  bool keep_ = false;                                 // the forward's `keep`
+  Tensor dy_;                                         // the backward's gradient of y
+  std::optional<ShardedScanInFlight> scan_in_flight_;  // sharded: the exchange under way
 };
 
 }  // namespace spindle

@@ -56,13 +56,14 @@ std::vector<int> fold_starts(const SequenceParallel& sp, bool from_row_start) {
   return starts;
 }
 
-// `tensor` gathered over the ring: (ring size, tensor's elements), on its device.
-Tensor gathered(const Tensor& tensor, Communicator& ring, const Stream* stream) {
+// Starts gathering `tensor` over the ring into flight.gathered: (ring size, tensor's
+// elements), on its device.
+void start_gather(const Tensor& tensor, Communicator& ring, ShardedScanInFlight& flight, const Stream* stream) {
   Shape shape = tensor.shape();
   shape[0] *= ring.size();
   Tensor whole = Tensor::empty(shape, tensor.dtype(), tensor.device(), stream);
-  ring.all_gather(tensor, whole, stream);
-  return whole.reshape({ring.size(), tensor.numel()});
+  flight.gather = ring.start_all_gather(tensor, whole, stream);
+  flight.gathered = whole.reshape({ring.size(), tensor.numel()});
 }
 
 // A (batch, channels, state) tensor as the (rows, width) that ring_fold writes.
@@ -127,58 +128,74 @@ void return_conv_halo_gradient(const Tensor& dcontext, Tensor& dx, const Sequenc
   tail_view.copy_from(tail, stream);
 }
 
-ShardedScanState sharded_scan_forward(const ops::ScanTensors& in, Tensor& out, const SequenceParallel& sp,
-                                      bool save_states, const Stream* stream) {
-  SPINDLE_CHECK(in.h0 == nullptr, "sharded_scan_forward", "an initial state h0",
+ShardedScanInFlight start_sharded_scan_forward(const ops::ScanTensors& in, const SequenceParallel& sp,
+                                               const Stream* stream) {
+  SPINDLE_CHECK(in.h0 == nullptr, "start_sharded_scan_forward", "an initial state h0",
                 "none: the ranks' slices determine it");
   const Tensor& A = *in.A;
-  const Device device = in.u->device();
-  const int64_t batch = in.u->size(0), channels = in.u->size(1), state = A.size(1), per_rank = batch * channels * state;
+  const int64_t batch = in.u->size(0), channels = in.u->size(1), state = A.size(1);
   // [0]: the state this slice reaches from zero; [1]: its decay, exp(A * the slice's dt
   // sum), the state it would reach from a unit state with no input.
-  Tensor summary = Tensor::empty({2, batch, channels, state}, A.dtype(), device, stream);
+  Tensor summary = Tensor::empty({2, batch, channels, state}, A.dtype(), in.u->device(), stream);
   Tensor reached = summary.slice(0, 0, 1).reshape({batch, channels, state});
   Tensor decay = summary.slice(0, 1, 2).reshape({batch, channels, state});
+  ShardedScanInFlight flight;
+  flight.scan = ops::selective_scan_forward_begin(in, reached, decay, kMambaScan, stream);
+  start_gather(summary, *sp.ring, flight, stream);
+  return flight;
+}
 
+ShardedScanState finish_sharded_scan_forward(ShardedScanInFlight& flight, const ops::ScanTensors& in, Tensor& out,
+                                             const SequenceParallel& sp, bool save_states, const Stream* stream) {
+  const Tensor& A = *in.A;
+  const int64_t batch = in.u->size(0), channels = in.u->size(1), state = A.size(1), per_rank = batch * channels * state;
   ShardedScanState saved;
-  saved.h0 = Tensor::empty({batch, channels, state}, A.dtype(), device, stream);
+  saved.h0 = Tensor::empty({batch, channels, state}, A.dtype(), A.device(), stream);
+  flight.gather.wait();
+  saved.summaries = flight.gathered;
+  Tensor h0_rows = as_rows(saved.h0);
+  ops::ring_fold(saved.summaries.slice(1, 0, per_rank), saved.summaries.slice(1, per_rank, 2 * per_rank),
+                 fold_starts(sp, true), sp.ring->rank(), h0_rows, stream);
   ops::ScanTensors from_true_state = in;
   from_true_state.h0 = &saved.h0;
   if (save_states) {
-    saved.scan_states = Tensor::empty(ops::selective_scan_saved_shape(in), DType::f32, device, stream);
+    saved.scan_states = Tensor::empty(ops::selective_scan_saved_shape(in), DType::f32, A.device(), stream);
   }
-  ops::selective_scan_forward_exchanging(
-      from_true_state, out, reached, decay,
-      [&] {
-        saved.summaries = gathered(summary, *sp.ring, stream);
-        Tensor h0_rows = as_rows(saved.h0);
-        ops::ring_fold(saved.summaries.slice(1, 0, per_rank), saved.summaries.slice(1, per_rank, 2 * per_rank),
-                       fold_starts(sp, true), sp.ring->rank(), h0_rows, stream);
-      },
-      kMambaScan, stream, saved.scan_states.defined() ? &saved.scan_states : nullptr);
+  ops::selective_scan_forward_finish(flight.scan, from_true_state, out, kMambaScan, stream,
+                                     saved.scan_states.defined() ? &saved.scan_states : nullptr);
   return saved;
 }
 
-void sharded_scan_backward(const ops::ScanTensors& in, const Tensor& dout, const ops::ScanGradientTensors& grad,
-                           const ShardedScanState& state, const SequenceParallel& sp, const Stream* stream) {
-  SPINDLE_CHECK(grad.dh0 == nullptr, "sharded_scan_backward", "a gradient of h0 requested",
+ShardedScanInFlight start_sharded_scan_backward(const ops::ScanTensors& in, const Tensor& dout,
+                                                const ShardedScanState& state, const SequenceParallel& sp,
+                                                const Stream* stream) {
+  ops::ScanTensors from_true_state = in;
+  from_true_state.h0 = &state.h0;
+  // The gradient of this slice's initial state as if nothing after the slice used its final state.
+  Tensor dh0 = Tensor::empty(state.h0.shape(), state.h0.dtype(), state.h0.device(), stream);
+  ShardedScanInFlight flight;
+  flight.scan = ops::selective_scan_backward_begin(from_true_state, dout, dh0, kMambaScan, stream,
+                                                   state.scan_states.defined() ? &state.scan_states : nullptr);
+  start_gather(dh0, *sp.ring, flight, stream);
+  return flight;
+}
+
+void finish_sharded_scan_backward(ShardedScanInFlight& flight, const ops::ScanTensors& in, const Tensor& dout,
+                                  const ops::ScanGradientTensors& grad, const ShardedScanState& state,
+                                  const SequenceParallel& sp, const Stream* stream) {
+  SPINDLE_CHECK(grad.dh0 == nullptr, "finish_sharded_scan_backward", "a gradient of h0 requested",
                 "none: the initial state is not an input of the sharded scan");
   const Tensor& h0 = state.h0;
   const int64_t per_rank = h0.numel();
+  // The true gradient of this slice's final state, from the later slices'.
+  Tensor dh_final = Tensor::empty(h0.shape(), h0.dtype(), h0.device(), stream);
+  Tensor dh_final_rows = as_rows(dh_final);
+  flight.gather.wait();
+  ops::ring_fold(flight.gathered, state.summaries.slice(1, per_rank, 2 * per_rank), fold_starts(sp, false),
+                 sp.ring->rank(), dh_final_rows, stream);
   ops::ScanTensors from_true_state = in;
   from_true_state.h0 = &h0;
-  // dh0: the gradient of this slice's initial state as if nothing after the slice used its
-  // final state; dh_final: the true gradient of that final state, from the later slices'.
-  Tensor dh0 = Tensor::empty(h0.shape(), h0.dtype(), h0.device(), stream);
-  Tensor dh_final = Tensor::empty(h0.shape(), h0.dtype(), h0.device(), stream);
-  ops::selective_scan_backward_exchanging(
-      from_true_state, dout, dh0, dh_final,
-      [&] {
-        Tensor dh_final_rows = as_rows(dh_final);
-        ops::ring_fold(gathered(dh0, *sp.ring, stream), state.summaries.slice(1, per_rank, 2 * per_rank),
-                       fold_starts(sp, false), sp.ring->rank(), dh_final_rows, stream);
-      },
-      grad, kMambaScan, stream, state.scan_states.defined() ? &state.scan_states : nullptr);
+  ops::selective_scan_backward_finish(flight.scan, from_true_state, dout, dh_final, grad, kMambaScan, stream);
 }
 
 }  // namespace spindle

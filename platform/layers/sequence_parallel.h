@@ -12,10 +12,11 @@
 //   they are (ops::ring_fold: no host round trip), and every rank has its slice's true
 //   initial state and scans again from it. Backward mirrors this: the gradient of each
 //   slice's initial state with nothing after it, one all-gather, a fold from the other end
-//   of the row, and the backward scan again with the true gradient of the final state. The bytes exchanged
-//   per layer do not depend on the length. The exchange runs inside the scan ops
-//   (selective_scan_forward_exchanging / _backward_exchanging), so that on CUDA the second
-//   scan reuses the first's chunk summaries instead of recomputing them.
+//   of the row, and the backward scan again with the true gradient of the final state. The
+//   bytes exchanged per layer do not depend on the length. Each scan runs in two calls (the
+//   ops' _begin / _finish pairs, which on CUDA let the second scan reuse the first's chunk
+//   summaries): the first starts the all-gather and returns, so that the caller can compute
+//   something else (BiMamba: the other direction) while the summaries travel.
 //
 // A row's positions run in ring order (rank 0 holds its start) or against it: Caduceus-PS
 // keeps its reverse-complement half in RC coordinates, and BiMamba's reverse direction
@@ -65,14 +66,31 @@ struct ShardedScanState {
   Tensor scan_states;  // the scan's saved states when asked for (ops::selective_scan_saved_shape)
 };
 
-// Mamba's scan (softplus, forward direction) of this rank's slices: out as the scan of
-// the whole rows would write it. in.h0 must be null. save_states (CUDA): keep the scan's
-// saved states for the backward.
-ShardedScanState sharded_scan_forward(const ops::ScanTensors& in, Tensor& out, const SequenceParallel& sp,
-                                      bool save_states, const Stream* stream = nullptr);
-// Its backward: grad as ops::selective_scan_backward of the whole rows writes and
-// accumulates it (grad.dh0 must be null).
-void sharded_scan_backward(const ops::ScanTensors& in, const Tensor& dout, const ops::ScanGradientTensors& grad,
-                           const ShardedScanState& state, const SequenceParallel& sp, const Stream* stream = nullptr);
+// A sharded scan between its two calls: this rank's summary on its way to the others.
+struct ShardedScanInFlight {
+  ops::ScanExchange scan;     // the first pass's work for the second
+  Tensor gathered;            // every rank's summary, once `gather` is complete
+  PendingCollective gather;   // completed by the second call
+};
+
+// Mamba's scan (softplus, forward direction) of this rank's slices, in two calls. The first
+// scans them from zero and starts the all-gather of their summaries (in.h0 must be null);
+// the second, given the same `in`, folds the summaries into each slice's true initial state
+// and writes out as the scan of the whole rows would. save_states (CUDA): keep the scan's
+// saved states for the backward. Every rank makes the calls in the same order as the others.
+ShardedScanInFlight start_sharded_scan_forward(const ops::ScanTensors& in, const SequenceParallel& sp,
+                                               const Stream* stream = nullptr);
+ShardedScanState finish_sharded_scan_forward(ShardedScanInFlight& flight, const ops::ScanTensors& in, Tensor& out,
+                                             const SequenceParallel& sp, bool save_states,
+                                             const Stream* stream = nullptr);
+// Its backward, in two calls on the same arguments (the first starts the all-gather of each
+// slice's initial-state gradient): grad as ops::selective_scan_backward of the whole rows
+// writes and accumulates it (grad.dh0 must be null). `state` stays alive until the second.
+ShardedScanInFlight start_sharded_scan_backward(const ops::ScanTensors& in, const Tensor& dout,
+                                                const ShardedScanState& state, const SequenceParallel& sp,
+                                                const Stream* stream = nullptr);
+void finish_sharded_scan_backward(ShardedScanInFlight& flight, const ops::ScanTensors& in, const Tensor& dout,
+                                  const ops::ScanGradientTensors& grad, const ShardedScanState& state,
+                                  const SequenceParallel& sp, const Stream* stream = nullptr);
 
 }  // namespace spindle

@@ -9,8 +9,10 @@ namespace {
 
 constexpr const char* kForward = "selective_scan_forward";
 constexpr const char* kBackward = "selective_scan_backward";
-constexpr const char* kForwardExchanging = "selective_scan_forward_exchanging";
-constexpr const char* kBackwardExchanging = "selective_scan_backward_exchanging";
+constexpr const char* kForwardBegin = "selective_scan_forward_begin";
+constexpr const char* kForwardFinish = "selective_scan_forward_finish";
+constexpr const char* kBackwardBegin = "selective_scan_backward_begin";
+constexpr const char* kBackwardFinish = "selective_scan_backward_finish";
 
 struct Checked {
   kernels::ScanShape shape;
@@ -153,10 +155,16 @@ void check_gradient_set(const char* op, const ScanTensors& in, const ScanGradien
   SPINDLE_CHECK(!grad.dh0 || in.h0, op, "dh0 given without h0", "h0 when its gradient is asked for");
 }
 
-// The exchanging passes need h0 (`role` says what it is to them) and at least one step.
-void check_exchanging(const char* op, const ScanTensors& in, const Checked& c, const std::string& role) {
-  SPINDLE_CHECK(in.h0 != nullptr, op, "no h0", "h0, " + role);
+// The exchanging passes' h0, given or not as `wanted` (`role` says what it is to them), and
+// at least one step.
+void check_exchanging(const char* op, const ScanTensors& in, const Checked& c, bool wanted, const std::string& role) {
+  SPINDLE_CHECK((in.h0 != nullptr) == wanted, op, in.h0 ? "an h0" : "no h0", role);
   SPINDLE_CHECK(c.shape.length >= 1, op, "a piece of " + std::to_string(c.shape.length) + " steps", "at least one");
+}
+
+// A finish's ScanExchange: from its begin on the same device.
+void check_exchange(const char* op, const ScanExchange& exchange, const Checked& c) {
+  SPINDLE_CHECK(c.device.is_cpu() || exchange.work, op, "an empty ScanExchange", "the one its begin call returned");
 }
 
 // The backward for the gradients `grad` names (checked by the caller for completeness).
@@ -207,65 +215,102 @@ void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Te
   run_backward(kBackward, in, dout, dh_final, grad, saved_states, options, stream);
 }
 
-void selective_scan_forward_exchanging(const ScanTensors& in, Tensor& out, Tensor& reached, Tensor& decay,
-                                       const std::function<void()>& exchange, kernels::ScanOptions options,
-                                       const Stream* stream, Tensor* saved_states) {
-  const Checked c = check_inputs(kForwardExchanging, in);
-  check_saved(kForwardExchanging, saved_states, c);
-  check_exchanging(kForwardExchanging, in, c, "the tensor exchange() fills with the initial state");
-  check_optional(kForwardExchanging, "out", &out, in.u->shape(), c.device, c.activations);
-  check_optional(kForwardExchanging, "reached", &reached, in.h0->shape(), c.device, c.parameters);
-  check_optional(kForwardExchanging, "decay", &decay, in.h0->shape(), c.device, c.parameters);
+ScanExchange selective_scan_forward_begin(const ScanTensors& in, Tensor& reached, Tensor& decay,
+                                          kernels::ScanOptions options, const Stream* stream) {
+  const Checked c = check_inputs(kForwardBegin, in);
+  check_exchanging(kForwardBegin, in, c, false, "no h0: the piece is scanned from zero");
+  const Shape states{c.shape.batch, c.shape.channels, c.shape.state};
+  check_optional(kForwardBegin, "reached", &reached, states, c.device, c.parameters);
+  check_optional(kForwardBegin, "decay", &decay, states, c.device, c.parameters);
   if (c.device.is_cpu()) {
-    ScanTensors from_zero = in;
-    from_zero.h0 = nullptr;
-    run_forward(kForwardExchanging, from_zero, nullptr, &reached, nullptr, options, stream);
+    run_forward(kForwardBegin, in, nullptr, &reached, nullptr, options, stream);
     if (c.activations == DType::f64) {
       kernels::selective_scan_decay_cpu(scan_inputs<double, double>(in), decay.data<double>(), c.shape, options);
     } else {
       kernels::selective_scan_decay_cpu(scan_inputs<float, float>(in), decay.data<float>(), c.shape, options);
     }
-    exchange();
-    run_forward(kForwardExchanging, in, &out, nullptr, nullptr, options, stream);
+    return {};
+  }
+  ScanExchange exchange;
+#if SPINDLE_WITH_CUDA
+  DeviceGuard guard(c.device);
+  const cudaStream_t cuda = op_stream(kForwardBegin, c.device, stream).cuda();
+  auto run = [&]<typename T>(T) {
+    exchange.work = kernels::selective_scan_forward_begin_cuda<T>(scan_inputs<T, float>(in), reached.data<float>(),
+                                                                  decay.data<float>(), c.shape, options, cuda);
+  };
+  c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
+#endif
+  return exchange;
+}
+
+void selective_scan_forward_finish(ScanExchange& exchange, const ScanTensors& in, Tensor& out,
+                                   kernels::ScanOptions options, const Stream* stream, Tensor* saved_states) {
+  const Checked c = check_inputs(kForwardFinish, in);
+  check_saved(kForwardFinish, saved_states, c);
+  check_exchanging(kForwardFinish, in, c, true, "h0, the piece's true initial state");
+  check_exchange(kForwardFinish, exchange, c);
+  check_optional(kForwardFinish, "out", &out, in.u->shape(), c.device, c.activations);
+  if (c.device.is_cpu()) {
+    run_forward(kForwardFinish, in, &out, nullptr, nullptr, options, stream);
     return;
   }
 #if SPINDLE_WITH_CUDA
   DeviceGuard guard(c.device);
-  const cudaStream_t cuda = op_stream(kForwardExchanging, c.device, stream).cuda();
+  const cudaStream_t cuda = op_stream(kForwardFinish, c.device, stream).cuda();
   auto run = [&]<typename T>(T) {
-    kernels::selective_scan_forward_exchanging_cuda<T>(scan_inputs<T, float>(in), out.data<T>(), reached.data<float>(),
-                                                       decay.data<float>(), exchange,
-                                                       mutable_pointer<float>(saved_states), c.shape, options, cuda);
+    kernels::selective_scan_forward_finish_cuda<T>(*exchange.work, scan_inputs<T, float>(in), out.data<T>(),
+                                                   mutable_pointer<float>(saved_states), c.shape, options, cuda);
   };
   c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
 #endif
 }
 
-void selective_scan_backward_exchanging(const ScanTensors& in, const Tensor& dout, Tensor& dh0_alone,
-                                        const Tensor& dh_final, const std::function<void()>& exchange,
-                                        const ScanGradientTensors& grad, kernels::ScanOptions options,
-                                        const Stream* stream, const Tensor* saved_states) {
-  check_gradient_set(kBackwardExchanging, in, grad);
-  const Checked c = check_backward(kBackwardExchanging, in, dout, &dh_final, grad);
-  check_saved(kBackwardExchanging, saved_states, c);
-  check_exchanging(kBackwardExchanging, in, c, "the initial state the forward ran from");
-  check_optional(kBackwardExchanging, "dh0_alone", &dh0_alone, in.h0->shape(), c.device, c.parameters);
+ScanExchange selective_scan_backward_begin(const ScanTensors& in, const Tensor& dout, Tensor& dh0_alone,
+                                           kernels::ScanOptions options, const Stream* stream,
+                                           const Tensor* saved_states) {
+  const Checked c = check_backward(kBackwardBegin, in, dout, nullptr, {});
+  check_saved(kBackwardBegin, saved_states, c);
+  check_exchanging(kBackwardBegin, in, c, true, "h0, the initial state the forward ran from");
+  check_optional(kBackwardBegin, "dh0_alone", &dh0_alone, in.h0->shape(), c.device, c.parameters);
   if (c.device.is_cpu()) {
     ScanGradientTensors initial_state_only;
     initial_state_only.dh0 = &dh0_alone;
-    run_backward(kBackwardExchanging, in, dout, nullptr, initial_state_only, nullptr, options, stream);
-    exchange();
-    run_backward(kBackwardExchanging, in, dout, &dh_final, grad, nullptr, options, stream);
+    run_backward(kBackwardBegin, in, dout, nullptr, initial_state_only, nullptr, options, stream);
+    return {};
+  }
+  ScanExchange exchange;
+#if SPINDLE_WITH_CUDA
+  DeviceGuard guard(c.device);
+  const cudaStream_t cuda = op_stream(kBackwardBegin, c.device, stream).cuda();
+  auto run = [&]<typename T>(T) {
+    exchange.work = kernels::selective_scan_backward_begin_cuda<T>(
+        scan_inputs<T, float>(in), dout.data<T>(), dh0_alone.data<float>(), pointer<float>(saved_states), c.shape,
+        options, cuda);
+  };
+  c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
+#endif
+  return exchange;
+}
+
+void selective_scan_backward_finish(ScanExchange& exchange, const ScanTensors& in, const Tensor& dout,
+                                    const Tensor& dh_final, const ScanGradientTensors& grad,
+                                    kernels::ScanOptions options, const Stream* stream) {
+  check_gradient_set(kBackwardFinish, in, grad);
+  const Checked c = check_backward(kBackwardFinish, in, dout, &dh_final, grad);
+  check_exchanging(kBackwardFinish, in, c, true, "h0, the initial state the forward ran from");
+  check_exchange(kBackwardFinish, exchange, c);
+  if (c.device.is_cpu()) {
+    run_backward(kBackwardFinish, in, dout, &dh_final, grad, nullptr, options, stream);
     return;
   }
 #if SPINDLE_WITH_CUDA
   DeviceGuard guard(c.device);
-  const cudaStream_t cuda = op_stream(kBackwardExchanging, c.device, stream).cuda();
+  const cudaStream_t cuda = op_stream(kBackwardFinish, c.device, stream).cuda();
   auto run = [&]<typename T>(T) {
-    kernels::selective_scan_backward_exchanging_cuda<T>(scan_inputs<T, float>(in), dout.data<T>(),
-                                                        dh0_alone.data<float>(), dh_final.data<float>(), exchange,
-                                                        pointer<float>(saved_states), scan_gradients<T, float>(grad),
-                                                        c.shape, options, cuda);
+    kernels::selective_scan_backward_finish_cuda<T>(*exchange.work, scan_inputs<T, float>(in), dout.data<T>(),
+                                                    dh_final.data<float>(), scan_gradients<T, float>(grad), c.shape,
+                                                    options, cuda);
   };
   c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
 #endif

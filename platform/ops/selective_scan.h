@@ -5,7 +5,7 @@
 // gradients f32 or bf16 (one dtype); A, D, delta_bias, states and their gradients f32.
 #pragma once
 
-#include <functional>
+#include <memory>
 
 #include "kernels/selective_scan.h"
 #include "platform/tensor.h"
@@ -53,26 +53,34 @@ void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Te
                              const ScanGradientTensors& grad, kernels::ScanOptions options,
                              const Stream* stream = nullptr, const Tensor* saved_states = nullptr);
 
-// Sequence parallelism's passes over one piece of a sharded sequence, with the exchange
-// between the ranks in the middle. in.h0 must be given: exchange() writes the piece's true
-// initial state into its storage (forward) or the true gradient of its final state into
-// dh_final's (backward), on `stream` or before returning.
-// Forward: reached (the state the piece reaches from zero: h_final of the forward with h0
-// null) and decay (the state it reaches from a unit state with no input, exp(A x the
-// piece's dt sum) per (batch, channel, state); kernels/selective_scan.h) are written,
-// exchange() is called, then out from in.h0 (as selective_scan_forward).
-// Backward: dh0_alone (the initial state's gradient with dh_final null, which does not
-// depend on h0) is written, exchange() is called, then grad as
-// selective_scan_backward(in, dout, &dh_final) writes and accumulates it (every gradient of
-// that op; dh0 optional). On CUDA each pair shares its first pass: phase 1 runs once per
+// Sequence parallelism's passes over one piece of a sharded sequence, each in two calls
+// with the exchange between the ranks between them, so that the caller can compute other
+// work while the exchange is in flight. The first call returns a ScanExchange for the
+// second, which must get the same inputs, options and stream.
+// Forward: begin (in.h0 null) writes reached (the state the piece reaches from zero: h_final
+// of the forward with h0 null) and decay (the state it reaches from a unit state with no
+// input, exp(A x the piece's dt sum) per (batch, channel, state); kernels/selective_scan.h);
+// finish (in.h0: the true initial state) writes out as selective_scan_forward does.
+// Backward (in.h0: the true initial state the forward ran from): begin writes dh0_alone (the
+// initial state's gradient with dh_final null, which does not depend on h0); finish writes
+// and accumulates grad as selective_scan_backward(in, dout, &dh_final) does (every gradient
+// of that op; dh0 optional). On CUDA each pair shares its first pass: phase 1 runs once per
 // forward, the adjoint's chunk pass once per backward (kernels/selective_scan.h).
-// saved_states as above (the forward's from the true initial state).
-void selective_scan_forward_exchanging(const ScanTensors& in, Tensor& out, Tensor& reached, Tensor& decay,
-                                       const std::function<void()>& exchange, kernels::ScanOptions options,
-                                       const Stream* stream = nullptr, Tensor* saved_states = nullptr);
-void selective_scan_backward_exchanging(const ScanTensors& in, const Tensor& dout, Tensor& dh0_alone,
-                                        const Tensor& dh_final, const std::function<void()>& exchange,
-                                        const ScanGradientTensors& grad, kernels::ScanOptions options,
-                                        const Stream* stream = nullptr, const Tensor* saved_states = nullptr);
+// saved_states as above: the forward finish writes them (from the true initial state), the
+// backward begin reads them (kept alive until its finish).
+struct ScanExchange {
+  std::unique_ptr<kernels::ScanExchangeWork> work;  // CUDA; none on the CPU
+};
+ScanExchange selective_scan_forward_begin(const ScanTensors& in, Tensor& reached, Tensor& decay,
+                                          kernels::ScanOptions options, const Stream* stream = nullptr);
+void selective_scan_forward_finish(ScanExchange& exchange, const ScanTensors& in, Tensor& out,
+                                   kernels::ScanOptions options, const Stream* stream = nullptr,
+                                   Tensor* saved_states = nullptr);
+ScanExchange selective_scan_backward_begin(const ScanTensors& in, const Tensor& dout, Tensor& dh0_alone,
+                                           kernels::ScanOptions options, const Stream* stream = nullptr,
+                                           const Tensor* saved_states = nullptr);
+void selective_scan_backward_finish(ScanExchange& exchange, const ScanTensors& in, const Tensor& dout,
+                                    const Tensor& dh_final, const ScanGradientTensors& grad,
+                                    kernels::ScanOptions options, const Stream* stream = nullptr);
 
 }  // namespace spindle::ops

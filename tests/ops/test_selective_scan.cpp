@@ -1,6 +1,7 @@
 // Selective scan on the CPU: gradients by finite differences in float64 for every input,
 // both directions; pieces with the final state passed on equal the whole; reverse
 // direction equals the forward direction on flipped inputs.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,6 +18,8 @@ namespace {
 
 using kernels::ScanOptions;
 using testing::random_tensor;
+using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
 
 // Inputs of one problem, f64 on the CPU. A is negative (a decaying system), as Mamba's
 // A = -exp(A_log) is.
@@ -184,8 +187,8 @@ TEST(SelectiveScan, ReverseEqualsForwardOnFlippedInputs) {
   EXPECT_LT(testing::relative_error(h_final_flipped, h_final), 1e-15);
 }
 
-// The decay the exchanging forward writes is the state the piece reaches from a unit state
-// with no input.
+// The decay the exchanging forward's begin writes is the state the piece reaches from a unit
+// state with no input.
 TEST(SelectiveScan, DecayIsTheUnitStateReachedWithoutInput) {
   for (const bool reverse : {false, true}) {
     for (const bool softplus : {false, true}) {
@@ -201,9 +204,9 @@ TEST(SelectiveScan, DecayIsTheUnitStateReachedWithoutInput) {
         ops::selective_scan_forward(from_unit, scratch, &reached, options);
         ops::ScanTensors plain = in.tensors(false);
         plain.delta_bias = bias ? &in.delta_bias : nullptr;
-        plain.h0 = &in.h0;
-        Tensor out = empty_like(in.u), reached_from_zero = empty_like(in.h0);
-        ops::selective_scan_forward_exchanging(plain, out, reached_from_zero, decay, [] {}, options);
+        plain.h0 = nullptr;
+        Tensor reached_from_zero = empty_like(in.h0);
+        ops::selective_scan_forward_begin(plain, reached_from_zero, decay, options);
         EXPECT_LT(testing::relative_error(decay, reached), 1e-13)
             << "reverse " << reverse << ", softplus " << softplus << ", bias " << bias;
         const std::vector<double> values = testing::to_doubles(decay);
@@ -214,9 +217,9 @@ TEST(SelectiveScan, DecayIsTheUnitStateReachedWithoutInput) {
   }
 }
 
-// Sequence parallelism's exchanging passes give what the whole passes give, with exchange()
-// called once in each, after reached, decay and dh0_alone are written (they are copied when
-// it runs) and before anything reads h0 or dh_final (which hold NaN until it fills them).
+// Sequence parallelism's two-call passes give what the whole passes give: the begin calls
+// write reached, decay and dh0_alone; the finish calls read h0 and dh_final, which hold NaN
+// until the test fills them between the calls.
 TEST(SelectiveScan, ExchangingPassesEqualTheWholePasses) {
   for (const bool reverse : {false, true}) {
     ScanProblem in(2, 3, 19, 5, 61);
@@ -230,22 +233,16 @@ TEST(SelectiveScan, ExchangingPassesEqualTheWholePasses) {
     const Tensor dh_final_value = random_tensor(in.h0.shape(), DType::f64, 63);
 
     Tensor out = empty_like(in.u), reached = empty_like(in.h0), decay = empty_like(in.h0), h0 = nan_state();
-    Tensor reached_at_exchange, decay_at_exchange;
-    ops::ScanTensors exchanging = in.tensors();
-    exchanging.h0 = &h0;
-    int exchanges = 0;
-    ops::selective_scan_forward_exchanging(
-        exchanging, out, reached, decay,
-        [&] {
-          reached_at_exchange = reached.to(Device::cpu()), decay_at_exchange = decay.to(Device::cpu());
-          h0.copy_from(in.h0), ++exchanges;
-        },
-        options);
-    EXPECT_EQ(exchanges, 1);
-    Tensor expected_out = empty_like(in.u), expected_reached = empty_like(in.h0), scratch = empty_like(in.u);
-    ops::selective_scan_forward(in.tensors(), expected_out, nullptr, options);
     ops::ScanTensors from_zero = in.tensors();
     from_zero.h0 = nullptr;
+    ops::ScanExchange forward = ops::selective_scan_forward_begin(from_zero, reached, decay, options);
+    const Tensor reached_at_exchange = reached.to(Device::cpu()), decay_at_exchange = decay.to(Device::cpu());
+    h0.copy_from(in.h0);
+    ops::ScanTensors exchanging = in.tensors();
+    exchanging.h0 = &h0;
+    ops::selective_scan_forward_finish(forward, exchanging, out, options);
+    Tensor expected_out = empty_like(in.u), expected_reached = empty_like(in.h0), scratch = empty_like(in.u);
+    ops::selective_scan_forward(in.tensors(), expected_out, nullptr, options);
     ops::selective_scan_forward(from_zero, scratch, &expected_reached, options);
     EXPECT_EQ(testing::relative_error(out, expected_out), 0.0) << "reverse " << reverse;
     EXPECT_EQ(testing::relative_error(reached_at_exchange, expected_reached), 0.0) << "reverse " << reverse;
@@ -258,12 +255,11 @@ TEST(SelectiveScan, ExchangingPassesEqualTheWholePasses) {
       g[5] = zeros(in.D), g[6] = zeros(in.z), g[7] = zeros(in.delta_bias), g[8] = zeros(in.h0);
     }
     auto set = [](Tensor* g) { return ops::ScanGradientTensors{&g[0], &g[1], &g[2], &g[3], &g[4], &g[5], &g[6], &g[7]}; };
-    Tensor dh0_alone = empty_like(in.h0), dh_final = nan_state(), dh0_at_exchange;
-    ops::selective_scan_backward_exchanging(
-        in.tensors(), dout, dh0_alone, dh_final,
-        [&] { dh0_at_exchange = dh0_alone.to(Device::cpu()), dh_final.copy_from(dh_final_value), ++exchanges; },
-        set(grads[0]), options);
-    EXPECT_EQ(exchanges, 2);
+    Tensor dh0_alone = empty_like(in.h0), dh_final = nan_state();
+    ops::ScanExchange backward = ops::selective_scan_backward_begin(in.tensors(), dout, dh0_alone, options);
+    const Tensor dh0_at_exchange = dh0_alone.to(Device::cpu());
+    dh_final.copy_from(dh_final_value);
+    ops::selective_scan_backward_finish(backward, in.tensors(), dout, dh_final, set(grads[0]), options);
     ops::ScanGradientTensors with_dh0 = set(grads[1]);
     with_dh0.dh0 = &grads[1][8];
     ops::selective_scan_backward(in.tensors(), dout, nullptr, with_dh0, options);  // dh0 with nothing after
@@ -287,18 +283,19 @@ TEST(SelectiveScan, BadArgumentsAreRefused) {
   EXPECT_THROW(ops::selective_scan_backward({&in.u, &in.delta, &in.A, &in.B, &in.C, nullptr, &in.z}, in.u, nullptr,
                                             {&du, &ddelta, &dA, &dB, &dC}, {}),
                Error);
-  // The exchanging passes: no h0 for exchange() to fill; an incomplete gradient set. Both are
-  // refused before exchange() runs.
+  // The two-call passes: an h0 given to the forward's begin (which scans from zero), none to
+  // its finish (which needs the true initial state); an incomplete gradient set.
   Tensor state = empty_like(in.h0), decay = empty_like(in.h0);
-  bool exchanged = false;
-  EXPECT_THROW(ops::selective_scan_forward_exchanging({&in.u, &in.delta, &in.A, &in.B, &in.C}, out, state, decay,
-                                                      [&] { exchanged = true; }, {}),
-               Error);
   const ops::ScanTensors with_h0{&in.u, &in.delta, &in.A, &in.B, &in.C, nullptr, nullptr, nullptr, &in.h0};
-  EXPECT_THROW(ops::selective_scan_backward_exchanging(with_h0, in.u, state, decay, [&] { exchanged = true; },
-                                                       {&du, &ddelta, &dA, &dB}, {}),
+  EXPECT_THAT([&] { ops::selective_scan_forward_begin(with_h0, state, decay, {}); },
+              ThrowsMessage<Error>(HasSubstr("selective_scan_forward_begin: an h0")));
+  ops::ScanExchange exchange = ops::selective_scan_forward_begin({&in.u, &in.delta, &in.A, &in.B, &in.C}, state,
+                                                                 decay, {});
+  EXPECT_THAT([&] { ops::selective_scan_forward_finish(exchange, {&in.u, &in.delta, &in.A, &in.B, &in.C}, out, {}); },
+              ThrowsMessage<Error>(HasSubstr("selective_scan_forward_finish: no h0")));
+  ops::ScanExchange backward = ops::selective_scan_backward_begin(with_h0, in.u, state, {});
+  EXPECT_THROW(ops::selective_scan_backward_finish(backward, with_h0, in.u, decay, {&du, &ddelta, &dA, &dB}, {}),
                Error);
-  EXPECT_FALSE(exchanged);
   // Saved states are the CUDA scan's: refused on the CPU, where no backward reads them.
   Tensor saved = Tensor::empty(ops::selective_scan_saved_shape(in.tensors()), DType::f64);
   EXPECT_THROW(ops::selective_scan_forward(in.tensors(), out, nullptr, {}, nullptr, &saved), Error);

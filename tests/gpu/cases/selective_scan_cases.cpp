@@ -86,17 +86,17 @@ std::vector<std::pair<std::string, Tensor>> run_backward(const Backend& be, Scan
   return outputs;
 }
 
-// The exchanging passes: h0 holds NaN until exchange() writes the initial state (and
-// dh_final NaN until it writes the final state's gradient), so a pass that read them before
-// the exchange fails the NaN check; reached, decay and dh0_alone are compared as copied when
-// exchange() runs, so a pass that wrote them later fails too. At the random inputs' dt sums (hundreds) every decay
-// underflows to zero, so the decay is checked with `small_dt`: inputs drawn so that the
-// piece's dt sum is about 2 (decays of order 0.01 to 1): dt = softplus(delta + bias) ~
-// e^(delta + bias) around 2 / length, or dt = delta in [0, 4 / length] without softplus
-// (and without a bias). The offset log(2 / length) sits in the f32 bias where there is one:
-// in delta, bf16's rounding of a value near -10 (steps of 1/16) would change each dt by up
-// to 3%, and the state, a sum over thousands of such steps, by 1-2% (measured), which is
-// the test data's rounding, not the kernel's error.
+// The exchanging passes (two calls each): h0 holds NaN until the test writes the initial
+// state between the calls (and dh_final NaN until it writes the final state's gradient), so
+// a first call that read them fails the NaN check; reached, decay and dh0_alone are compared
+// as copied between the calls, so a second call that wrote them fails too. At the random
+// inputs' dt sums (hundreds) every decay underflows to zero, so the decay is checked with
+// `small_dt`: inputs drawn so that the piece's dt sum is about 2 (decays of order 0.01 to
+// 1): dt = softplus(delta + bias) ~ e^(delta + bias) around 2 / length, or dt = delta in
+// [0, 4 / length] without softplus (and without a bias). The offset log(2 / length) sits in
+// the f32 bias where there is one: in delta, bf16's rounding of a value near -10 (steps of
+// 1/16) would change each dt by up to 3%, and the state, a sum over thousands of such
+// steps, by 1-2% (measured), which is the test data's rounding, not the kernel's error.
 std::vector<std::pair<std::string, Tensor>> run_forward_exchanging(const Backend& be, ScanCase c, bool small_dt) {
   Inputs in(be, c);
   if (small_dt) {
@@ -115,15 +115,14 @@ std::vector<std::pair<std::string, Tensor>> run_forward_exchanging(const Backend
   Tensor out = be.output(in.u.shape()), reached = be.parameter_output(h0.shape()),
          decay = be.parameter_output(h0.shape());
   ops::ScanTensors tensors = in.tensors(c.full);
-  tensors.h0 = &in.h0;
+  tensors.h0 = nullptr;
+  const kernels::ScanOptions options{.softplus = c.softplus, .reverse = c.reverse, .forward_segments = c.segments};
+  ops::ScanExchange exchange = ops::selective_scan_forward_begin(tensors, reached, decay, options);
   Tensor reached_at_exchange = be.parameter_output(h0.shape()), decay_at_exchange = be.parameter_output(h0.shape());
-  ops::selective_scan_forward_exchanging(
-      tensors, out, reached, decay,
-      [&] {
-        reached_at_exchange.copy_from(reached), decay_at_exchange.copy_from(decay);
-        in.h0.copy_from(h0);
-      },
-      {.softplus = c.softplus, .reverse = c.reverse, .forward_segments = c.segments});
+  reached_at_exchange.copy_from(reached), decay_at_exchange.copy_from(decay);
+  in.h0.copy_from(h0);
+  tensors.h0 = &in.h0;
+  ops::selective_scan_forward_finish(exchange, tensors, out, options);
   std::vector<std::pair<std::string, Tensor>> outputs{{"out", out}, {"reached", reached_at_exchange}};
   if (small_dt) outputs.emplace_back("decay", decay_at_exchange);
   return outputs;
@@ -144,19 +143,18 @@ std::vector<std::pair<std::string, Tensor>> run_backward_exchanging(const Backen
   if (c.full) grad = {&du, &ddelta, &dA, &dB, &dC, &dD, &dz, &dbias};
   Tensor dh0_at_exchange = be.parameter_output(in.h0.shape());
   const kernels::ScanOptions options{.softplus = true, .reverse = c.reverse, .forward_segments = c.segments};
-  // Saved by the exchanging forward, whose exchange gives it the same h0.
+  // Saved by the exchanging forward, finished from the same h0.
   const Tensor saved = saved_states(be, c, tensors, [&](Tensor& out, Tensor& states) {
-    Tensor h0 = be.parameter_output(in.h0.shape()), reached = be.parameter_output(in.h0.shape()),
-           decay = be.parameter_output(in.h0.shape());
-    ops::ScanTensors from_exchange = tensors;
-    from_exchange.h0 = &h0;
-    ops::selective_scan_forward_exchanging(from_exchange, out, reached, decay, [&] { h0.copy_from(in.h0); },
-                                           options, nullptr, &states);
+    Tensor reached = be.parameter_output(in.h0.shape()), decay = be.parameter_output(in.h0.shape());
+    ops::ScanTensors from_zero = tensors;
+    from_zero.h0 = nullptr;
+    ops::ScanExchange forward = ops::selective_scan_forward_begin(from_zero, reached, decay, options);
+    ops::selective_scan_forward_finish(forward, tensors, out, options, nullptr, &states);
   });
-  ops::selective_scan_backward_exchanging(
-      tensors, dout, dh0_alone, dh_final,
-      [&] { dh0_at_exchange.copy_from(dh0_alone), dh_final.copy_from(dh_final_value); }, grad, options, nullptr,
-      saved.defined() ? &saved : nullptr);
+  ops::ScanExchange exchange = ops::selective_scan_backward_begin(tensors, dout, dh0_alone, options, nullptr,
+                                                                  saved.defined() ? &saved : nullptr);
+  dh0_at_exchange.copy_from(dh0_alone), dh_final.copy_from(dh_final_value);
+  ops::selective_scan_backward_finish(exchange, tensors, dout, dh_final, grad, options);
   std::vector<std::pair<std::string, Tensor>> outputs{{"dh0_alone", dh0_at_exchange}, {"du", du}, {"ddelta", ddelta},
                                                       {"dA", dA}, {"dB", dB}, {"dC", dC}};
   if (c.full) outputs.insert(outputs.end(), {{"dD", dD}, {"dz", dz}, {"ddelta_bias", dbias}});
