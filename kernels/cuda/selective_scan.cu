@@ -1349,21 +1349,37 @@ void scan_forward(const ScanCudaInputs<T>& in_host_types, T* out, float* h_final
   finish_forward<T>(in, out, h_final, saved, w, s, o, stream);
 }
 
+// What both exchanging passes keep between their calls: the first call's shape and stream,
+// which the second must repeat (the workspace is sized for the shape and freed on the
+// stream).
+struct ExchangeCall : ScanExchangeWork {
+  ExchangeCall(const ScanShape& s, cudaStream_t stream) : shape(s), stream(stream) {}
+  void check_repeated(const char* call, const ScanShape& s, cudaStream_t on) const {
+    SPINDLE_CHECK(s.batch == shape.batch && s.channels == shape.channels && s.length == shape.length &&
+                      s.state == shape.state && on == stream,
+                  call, "a shape or stream other than its first call's", "the first call's shape and stream");
+  }
+  ScanShape shape;
+  cudaStream_t stream;
+};
+
 // The exchanging forward between its calls: phase 1's segment summaries, which the fold for
 // `reached` only read.
-struct ForwardExchangeWork final : ScanExchangeWork {
-  ForwardExchangeWork(const ScanShape& s, const ScanOptions& o, cudaStream_t stream) : workspace(s, o, stream) {}
+struct ForwardExchangeWork final : ExchangeCall {
+  ForwardExchangeWork(const ScanShape& s, const ScanOptions& o, cudaStream_t stream)
+      : ExchangeCall(s, stream), workspace(s, o, stream) {}
   ForwardWorkspace workspace;
 };
 
 // The exchanging backward between its calls: the states the gradient phase starts from
 // (the forward's, or recomputed here) and the adjoint summaries, which the fold for
-// dh0_alone only read.
-struct BackwardExchangeWork final : ScanExchangeWork {
-  BackwardExchangeWork(const ScanShape& s, cudaStream_t stream) : workspace(s, stream) {}
+// dh0_alone only read. The workspace is taken after any recomputation, whose forward
+// workspace is free by then.
+struct BackwardExchangeWork final : ExchangeCall {
+  using ExchangeCall::ExchangeCall;
   std::optional<Scratch> recomputed;
   const float* saved = nullptr;
-  BackwardWorkspace workspace;
+  std::optional<BackwardWorkspace> workspace;
 };
 
 // The forward's saved states, or (saved null) a forward from in.h0 without output that
@@ -1429,8 +1445,8 @@ template <typename T>
 std::unique_ptr<ScanExchangeWork> selective_scan_forward_begin_cuda(const ScanCudaInputs<T>& in_host_types,
                                                                     float* reached, float* decay, ScanShape s,
                                                                     ScanOptions o, cudaStream_t stream) {
+  if (empty_scan(s)) return std::make_unique<ScanExchangeWork>();
   auto work = std::make_unique<ForwardExchangeWork>(s, o, stream);
-  if (empty_scan(s)) return work;
   const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
   const Workspace w = work->workspace.get();
   launch_chunk_states<T>(in, s, o, w, stream);
@@ -1442,7 +1458,9 @@ template <typename T>
 void selective_scan_forward_finish_cuda(ScanExchangeWork& work, const ScanCudaInputs<T>& in, T* out, float* saved,
                                         ScanShape s, ScanOptions o, cudaStream_t stream) {
   if (empty_scan(s)) return;
-  const Workspace w = dynamic_cast<ForwardExchangeWork&>(work).workspace.get();
+  const auto& forward = dynamic_cast<ForwardExchangeWork&>(work);
+  forward.check_repeated("selective_scan_forward_finish_cuda", s, stream);
+  const Workspace w = forward.workspace.get();
   finish_forward<T>(device_inputs(in), out, nullptr, saved, w, s, o, stream);
 }
 
@@ -1451,11 +1469,11 @@ std::unique_ptr<ScanExchangeWork> selective_scan_backward_begin_cuda(const ScanC
                                                                      const T* dout, float* dh0_alone,
                                                                      const float* saved, ScanShape s, ScanOptions o,
                                                                      cudaStream_t stream) {
+  if (empty_scan(s)) return std::make_unique<ScanExchangeWork>();
   auto work = std::make_unique<BackwardExchangeWork>(s, stream);
-  if (empty_scan(s)) return work;
   const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
   work->saved = states_for_backward(in_host_types, saved, s, o, work->recomputed, stream);
-  const BackwardWorkspace& workspace = work->workspace;
+  const BackwardWorkspace& workspace = work->workspace.emplace(s, stream);
   launch_chunk_adjoints<T>(in, reinterpret_cast<const Dev<T>*>(dout), s, o, workspace.within(), workspace.adjoints(),
                            stream);
   launch_fold(in.A, nullptr, s, workspace.adjoints(), true, {dh0_alone, nullptr, false}, stream);
@@ -1468,9 +1486,10 @@ void selective_scan_backward_finish_cuda(ScanExchangeWork& work, const ScanCudaI
                                          ScanShape s, ScanOptions o, cudaStream_t stream) {
   if (empty_scan(s)) return;
   const auto& backward = dynamic_cast<BackwardExchangeWork&>(work);
+  backward.check_repeated("selective_scan_backward_finish_cuda", s, stream);
   const ScanCudaInputs<Dev<T>> in = device_inputs(in_host_types);
-  launch_fold(in.A, dh_final, s, backward.workspace.adjoints(), true, {grad.dh0}, stream);
-  run_gradient_phase<T>(in, reinterpret_cast<const Dev<T>*>(dout), grad, s, o, backward.saved, backward.workspace,
+  launch_fold(in.A, dh_final, s, backward.workspace->adjoints(), true, {grad.dh0}, stream);
+  run_gradient_phase<T>(in, reinterpret_cast<const Dev<T>*>(dout), grad, s, o, backward.saved, *backward.workspace,
                         stream);
 }
 

@@ -69,6 +69,10 @@ BiMamba::Step BiMamba::start_forward_step(const Tensor& x, bool keep, const Sequ
   };
 }
 
+BiMamba::Step BiMamba::start_forward_scan_step(const Stream* stream) {
+  return [stream](MambaBlock& block, int) { block.start_forward_scan(stream); };
+}
+
 BiMamba::Step BiMamba::start_backward_step(const Tensor& dout, const Stream* stream) {
   return [&dout, stream](MambaBlock& block, int direction) {
     block.start_backward(direction == 0 ? dout : flipped_length(dout, stream), stream);
@@ -87,7 +91,7 @@ void BiMamba::forward(const Tensor& x, Tensor& out, bool training, const Stream*
   const std::optional<SequenceParallel> flipped = sp ? std::optional(sp->flipped()) : std::nullopt;
   Tensor reversed_out;
   sharded_ = sp != nullptr;
-  run_directions({start_forward_step(x, training, sp, flipped, stream),
+  run_directions({start_forward_step(x, training, sp, flipped, stream), start_forward_scan_step(stream),
                   [&](MambaBlock& block, int direction) {
                     if (direction == 0) return block.finish_forward(&out, stream);
                     reversed_out = Tensor::empty(out.shape(), out.dtype(), out.device(), stream);
@@ -108,7 +112,7 @@ void BiMamba::backward_recomputing(const Tensor& x, const Tensor& dout, Tensor& 
   const std::optional<SequenceParallel> flipped = sp ? std::optional(sp->flipped()) : std::nullopt;
   Tensor dreversed_x;
   sharded_ = sp != nullptr;
-  run_directions({start_forward_step(x, true, sp, flipped, stream),
+  run_directions({start_forward_step(x, true, sp, flipped, stream), start_forward_scan_step(stream),
                   [&](MambaBlock& block, int) { block.finish_forward(nullptr, stream); },
                   start_backward_step(dout, stream), finish_backward_step(dx, dreversed_x, stream)},
                  sharded_);

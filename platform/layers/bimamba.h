@@ -34,9 +34,11 @@ class BiMamba {
 
   // With `sp`, x is this rank's slice of rows cut over a ring (see MambaBlock::forward);
   // the reverse direction's rows run the other way round the ring. The two directions then
-  // run step by step side by side, so that the ranks' scan summaries of one direction
-  // travel while the other direction computes (both directions' activations are held at
-  // once); without `sp` one direction runs after the other.
+  // run step by step side by side (MambaBlock's steps), so that the ranks' scan summaries of
+  // one direction travel while the other direction computes: both halo exchanges first
+  // (NCCL runs one communicator's calls in the order they are made), then each direction's
+  // scan with its all-gather, then their finishes. Both directions' activations and scan
+  // workspaces are then held at once; without `sp` one direction runs after the other.
   void forward(const Tensor& x, Tensor& out, bool training, const Stream* stream = nullptr,
                const SequenceParallel* sp = nullptr);
   // dx written, parameter gradients accumulated.
@@ -59,6 +61,7 @@ class BiMamba {
   // into dreversed_x (allocated here), which the caller adds to dx flipped back.
   static Step start_forward_step(const Tensor& x, bool keep, const SequenceParallel* sp,
                                  const std::optional<SequenceParallel>& flipped, const Stream* stream);
+  static Step start_forward_scan_step(const Stream* stream);
   static Step start_backward_step(const Tensor& dout, const Stream* stream);
   static Step finish_backward_step(Tensor& dx, Tensor& dreversed_x, const Stream* stream);
 

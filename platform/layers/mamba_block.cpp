@@ -134,11 +134,13 @@ Tensor MambaBlock::weight_for(const Parameter& parameter, DType activations, con
 void MambaBlock::forward(const Tensor& hidden, Tensor& out, bool training, const Stream* stream,
                          const SequenceParallel* sp) {
   start_forward(hidden, training, stream, sp);
+  start_forward_scan(stream);
   finish_forward(&out, stream);
 }
 
 void MambaBlock::save_for_backward(const Tensor& hidden, const Stream* stream, const SequenceParallel* sp) {
   start_forward(hidden, true, stream, sp);
+  start_forward_scan(stream);
   finish_forward(nullptr, stream);
 }
 
@@ -146,37 +148,49 @@ ops::ScanTensors MambaBlock::scan_inputs(const Saved& s) {
   return {&s.xc, &s.delta, &s.A, &s.B, &s.C, &parameter("D").value, &s.z, &parameter("dt_proj.bias").value, nullptr};
 }
 
+void MambaBlock::expect_stage(ForwardStage stage, const char* call, const char* before) const {
+  SPINDLE_CHECK(forward_stage_ == stage && !dy_.defined(), std::string("MambaBlock::") + call,
+                dy_.defined() ? "a backward started and not finished" : "a forward at another step",
+                std::string(before) + " first, each start followed by its finish");
+}
+
 void MambaBlock::start_forward(const Tensor& hidden, bool keep, const Stream* stream, const SequenceParallel* sp) {
-  SPINDLE_CHECK(!forward_in_flight_, "MambaBlock::start_forward", "a forward already started",
-                "finish_forward() before the next start_forward()");
+  expect_stage(ForwardStage::idle, "start_forward", "finish_forward() of the last forward");
   SPINDLE_CHECK(hidden.dim() == 3 && hidden.size(2) == config_.d_model && hidden.device() == device_,
                 "MambaBlock::forward: hidden", hidden.describe(),
                 "(batch, length, " + std::to_string(config_.d_model) + ") on " + device_.str());
-  const int64_t batch = hidden.size(0), length = hidden.size(1);
-  const int64_t d = config_.d_inner(), n = config_.d_state, r = config_.resolved_dt_rank();
-  const DType act = hidden.dtype();
-  auto activation = [&](const Shape& shape) { return Tensor::empty(shape, act, device_, stream); };
-  const Tensor w_in = weight_for(parameter("in_proj.weight"), act, stream);
-  const Tensor w_x = weight_for(parameter("x_proj.weight"), act, stream);
-  const Tensor w_dt = weight_for(parameter("dt_proj.weight"), act, stream);
-  const Tensor conv_weight = parameter("conv1d.weight").value.reshape({d, config_.d_conv});
-
+  const int64_t batch = hidden.size(0), length = hidden.size(1), d = config_.d_inner();
   if (sp) {
     SPINDLE_CHECK(static_cast<int64_t>(sp->reversed.size()) == batch, "MambaBlock::forward: sequence parallel",
                   std::to_string(sp->reversed.size()) + " row orders", "one per batch row (" + std::to_string(batch) + ")");
   }
+  const Tensor w_in = weight_for(parameter("in_proj.weight"), hidden.dtype(), stream);
   saved_ = Saved{};
   Saved& s = saved_;
   s.hidden = hidden;
-  s.x = activation({batch, d, length});
-  s.z = activation({batch, d, length});
+  s.x = Tensor::empty({batch, d, length}, hidden.dtype(), device_, stream);
+  s.z = Tensor::empty({batch, d, length}, hidden.dtype(), device_, stream);
   ops::matmul(rows(w_in, 0, d), hidden, s.x, {.transpose_b = true}, stream);
   ops::matmul(rows(w_in, d, 2 * d), hidden, s.z, {.transpose_b = true}, stream);
-  s.xc = activation({batch, d, length});
   if (sp) {
     s.sp = *sp;
     s.conv_context = conv_halo(s.x, static_cast<int>(config_.d_conv), *sp, stream);
   }
+  keep_ = keep;
+  forward_stage_ = ForwardStage::started;
+}
+
+void MambaBlock::start_forward_scan(const Stream* stream) {
+  expect_stage(ForwardStage::started, "start_forward_scan", "start_forward()");
+  Saved& s = saved_;
+  const int64_t batch = s.hidden.size(0), length = s.hidden.size(1);
+  const int64_t d = config_.d_inner(), n = config_.d_state, r = config_.resolved_dt_rank();
+  const DType act = s.hidden.dtype();
+  auto activation = [&](const Shape& shape) { return Tensor::empty(shape, act, device_, stream); };
+  const Tensor w_x = weight_for(parameter("x_proj.weight"), act, stream);
+  const Tensor w_dt = weight_for(parameter("dt_proj.weight"), act, stream);
+  const Tensor conv_weight = parameter("conv1d.weight").value.reshape({d, config_.d_conv});
+  s.xc = activation({batch, d, length});
   const Tensor* context = s.conv_context.defined() ? &s.conv_context : nullptr;
   ops::causal_conv1d_forward(s.x, conv_weight, s.xc, {&parameter("conv1d.bias").value, context, true}, stream);
   // dt_low, B, C = x_proj(xc) in one product, so xc (d_inner rows) is read once, then split
@@ -191,29 +205,26 @@ void MambaBlock::start_forward(const Tensor& hidden, bool keep, const Stream* st
   s.A = Tensor::empty({d, n}, dtype_, device_, stream);
   ops::activation_forward(parameter("A_log").value, s.A, ops::Activation::negative_exp, stream);
   s.y = activation({batch, d, length});
-  keep_ = keep;
-  forward_in_flight_ = true;
   const ops::ScanTensors scan = scan_inputs(s);
-  if (sp) {
-    scan_in_flight_ = start_sharded_scan_forward(scan, *sp, stream);
-    return;
-  }
   // The CUDA backward starts from the states the forward saves instead of running the
   // forward's scan again (kernels/selective_scan.h).
-  if (keep && device_.is_cuda()) {
-    s.scan_states = Tensor::empty(ops::selective_scan_saved_shape(scan), DType::f32, device_, stream);
+  const bool save_states = keep_ && device_.is_cuda();
+  if (s.sp) {
+    scan_in_flight_ = start_sharded_scan_forward(scan, s.y, *s.sp, save_states, stream);
+  } else {
+    if (save_states) s.scan_states = Tensor::empty(ops::selective_scan_saved_shape(scan), DType::f32, device_, stream);
+    ops::selective_scan_forward(scan, s.y, nullptr, {true, false}, stream,
+                                s.scan_states.defined() ? &s.scan_states : nullptr);
   }
-  ops::selective_scan_forward(scan, s.y, nullptr, {true, false}, stream,
-                              s.scan_states.defined() ? &s.scan_states : nullptr);
+  forward_stage_ = ForwardStage::scanning;
 }
 
 void MambaBlock::finish_forward(Tensor* out, const Stream* stream) {
-  SPINDLE_CHECK(forward_in_flight_, "MambaBlock::finish_forward", "no forward started", "start_forward() first");
-  forward_in_flight_ = false;
+  expect_stage(ForwardStage::scanning, "finish_forward", "start_forward_scan()");
+  forward_stage_ = ForwardStage::idle;
   Saved& s = saved_;
   if (s.sp) {
-    s.scan = finish_sharded_scan_forward(*scan_in_flight_, scan_inputs(s), s.y, *s.sp, keep_ && device_.is_cuda(),
-                                         stream);
+    s.scan = finish_sharded_scan_forward(*scan_in_flight_, scan_inputs(s), s.y, *s.sp, stream);
     scan_in_flight_.reset();
   }
   if (out) {
@@ -230,22 +241,21 @@ void MambaBlock::backward(const Tensor& dout, Tensor& dhidden, const Stream* str
 
 void MambaBlock::start_backward(const Tensor& dout, const Stream* stream) {
   Saved& s = saved_;
-  SPINDLE_CHECK(s.hidden.defined() && !forward_in_flight_, "MambaBlock::backward", "no saved forward",
-                "forward() before backward()");
-  SPINDLE_CHECK(!dy_.defined(), "MambaBlock::start_backward", "a backward already started",
-                "finish_backward() before the next start_backward()");
+  expect_stage(ForwardStage::idle, "start_backward", "finish_forward() of a training forward, and finish_backward()");
+  SPINDLE_CHECK(s.hidden.defined(), "MambaBlock::backward", "no saved forward", "forward() before backward()");
   SPINDLE_CHECK(dout.shape() == s.hidden.shape() && dout.dtype() == s.hidden.dtype(), "MambaBlock::backward: dout",
                 dout.describe(), s.hidden.describe());
   const int64_t batch = s.hidden.size(0), length = s.hidden.size(1), d = config_.d_inner();
   const Tensor w_out = weight_for(parameter("out_proj.weight"), s.hidden.dtype(), stream);
 
   // out = out_proj(y)
-  dy_ = Tensor::empty({batch, d, length}, s.hidden.dtype(), device_, stream);
-  ops::matmul(w_out, dout, dy_, {.transpose_a = true, .transpose_b = true}, stream);
+  Tensor dy = Tensor::empty({batch, d, length}, s.hidden.dtype(), device_, stream);
+  ops::matmul(w_out, dout, dy, {.transpose_a = true, .transpose_b = true}, stream);
   accumulate_over_batch(dout, s.y, parameter("out_proj.weight").grad, {.transpose_a = true, .transpose_b = true},
                         stream);
   s.y = Tensor();  // not needed again: freed before the scan's workspaces are taken
-  if (s.sp) scan_in_flight_ = start_sharded_scan_backward(scan_inputs(s), dy_, s.scan, *s.sp, stream);
+  if (s.sp) scan_in_flight_ = start_sharded_scan_backward(scan_inputs(s), dy, s.scan, *s.sp, stream);
+  dy_ = std::move(dy);
 }
 
 void MambaBlock::finish_backward(Tensor& dhidden, const Stream* stream) {

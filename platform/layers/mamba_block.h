@@ -83,16 +83,19 @@ class MambaBlock {
   // this slice's share, to be summed over the ring).
   void backward(const Tensor& dout, Tensor& dhidden, const Stream* stream = nullptr);
 
-  // The same in two calls each, so that BiMamba can run its other direction while this one's
-  // sequence-parallel exchange is in flight: start_forward(hidden, keep, ...) runs up to the
-  // scan, whose sharded form (with sp) it leaves waiting for the ranks' summaries;
-  // finish_forward completes it and writes *out (null: save_for_backward, no out_proj).
-  // `keep`: keep what backward needs (forward's `training`). start_backward runs the
-  // output projection's backward and, sharded, starts the scan backward's exchange;
-  // finish_backward does the rest. Each start is followed by its finish before the next
-  // start on this block.
+  // The same in steps, so that BiMamba can run its other direction while this one's
+  // sequence-parallel exchanges are under way. Forward: start_forward(hidden, keep, ...)
+  // runs the input projection and (with sp) the convolution's halo exchange;
+  // start_forward_scan runs the convolution, the projections the scan takes and the scan,
+  // whose sharded form it leaves waiting for the ranks' summaries; finish_forward completes
+  // it and writes *out (null: save_for_backward, no out_proj). `keep`: keep what backward
+  // needs (forward's `training`). Backward: start_backward runs the output projection's
+  // backward and, sharded, starts the scan backward's exchange; finish_backward does the
+  // rest. The steps of one pass run in order on one stream, and a pass ends before the
+  // next starts.
   void start_forward(const Tensor& hidden, bool keep, const Stream* stream = nullptr,
                      const SequenceParallel* sp = nullptr);
+  void start_forward_scan(const Stream* stream = nullptr);
   void finish_forward(Tensor* out, const Stream* stream = nullptr);
   void start_backward(const Tensor& dout, const Stream* stream = nullptr);
   void finish_backward(Tensor& dhidden, const Stream* stream = nullptr);
@@ -105,6 +108,11 @@ class MambaBlock {
     Tensor conv_context;                 // the halo (sharded, d_conv > 1)
     ShardedScanState scan;               // sharded
   };
+  // The forward's step reached: none under way, started, scan started.
+  enum class ForwardStage { idle, started, scanning };
+  // Refuses a call (`call`) made at another step or during a backward; `before` names what
+  // must come first.
+  void expect_stage(ForwardStage stage, const char* call, const char* before) const;
   // The scan's inputs, pointing into `s` and the parameters.
   ops::ScanTensors scan_inputs(const Saved& s);
   // The f32 master weight as the activations' dtype (a bf16 copy for bf16 activations).
@@ -116,10 +124,10 @@ class MambaBlock {
   DType dtype_;
   std::vector<Parameter> parameters_;
   Saved saved_;
-  // Between a start and its finish.
-  bool forward_in_flight_ = false;
+  // Between a pass's steps.
+  ForwardStage forward_stage_ = ForwardStage::idle;
   bool keep_ = false;                                 // the forward's `keep`
-  Tensor dy_;                                         // the backward's gradient of y
+  Tensor dy_;                                         // the backward's gradient of y, until its finish
   std::optional<ShardedScanInFlight> scan_in_flight_;  // sharded: the exchange under way
 };
 

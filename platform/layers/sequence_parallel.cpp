@@ -128,8 +128,8 @@ void return_conv_halo_gradient(const Tensor& dcontext, Tensor& dx, const Sequenc
   tail_view.copy_from(tail, stream);
 }
 
-ShardedScanInFlight start_sharded_scan_forward(const ops::ScanTensors& in, const SequenceParallel& sp,
-                                               const Stream* stream) {
+ShardedScanInFlight start_sharded_scan_forward(const ops::ScanTensors& in, const Tensor& out,
+                                               const SequenceParallel& sp, bool save_states, const Stream* stream) {
   SPINDLE_CHECK(in.h0 == nullptr, "start_sharded_scan_forward", "an initial state h0",
                 "none: the ranks' slices determine it");
   const Tensor& A = *in.A;
@@ -140,13 +140,17 @@ ShardedScanInFlight start_sharded_scan_forward(const ops::ScanTensors& in, const
   Tensor reached = summary.slice(0, 0, 1).reshape({batch, channels, state});
   Tensor decay = summary.slice(0, 1, 2).reshape({batch, channels, state});
   ShardedScanInFlight flight;
-  flight.scan = ops::selective_scan_forward_begin(in, reached, decay, kMambaScan, stream);
+  if (save_states) {
+    flight.scan_states = Tensor::empty(ops::selective_scan_saved_shape(in), DType::f32, A.device(), stream);
+  }
+  flight.scan = ops::selective_scan_forward_begin(in, reached, decay, out, kMambaScan, stream,
+                                                  flight.scan_states.defined() ? &flight.scan_states : nullptr);
   start_gather(summary, *sp.ring, flight, stream);
   return flight;
 }
 
 ShardedScanState finish_sharded_scan_forward(ShardedScanInFlight& flight, const ops::ScanTensors& in, Tensor& out,
-                                             const SequenceParallel& sp, bool save_states, const Stream* stream) {
+                                             const SequenceParallel& sp, const Stream* stream) {
   const Tensor& A = *in.A;
   const int64_t batch = in.u->size(0), channels = in.u->size(1), state = A.size(1), per_rank = batch * channels * state;
   ShardedScanState saved;
@@ -158,9 +162,7 @@ ShardedScanState finish_sharded_scan_forward(ShardedScanInFlight& flight, const 
                  fold_starts(sp, true), sp.ring->rank(), h0_rows, stream);
   ops::ScanTensors from_true_state = in;
   from_true_state.h0 = &saved.h0;
-  if (save_states) {
-    saved.scan_states = Tensor::empty(ops::selective_scan_saved_shape(in), DType::f32, A.device(), stream);
-  }
+  saved.scan_states = flight.scan_states;
   ops::selective_scan_forward_finish(flight.scan, from_true_state, out, kMambaScan, stream,
                                      saved.scan_states.defined() ? &saved.scan_states : nullptr);
   return saved;

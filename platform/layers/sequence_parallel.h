@@ -71,21 +71,24 @@ struct ShardedScanInFlight {
   ops::ScanExchange scan;     // the first pass's work for the second
   Tensor gathered;            // every rank's summary, once `gather` is complete
   PendingCollective gather;   // completed by the second call
+  Tensor scan_states;         // forward: where the second call saves the scan's states, if asked
 };
 
-// Mamba's scan (softplus, forward direction) of this rank's slices, in two calls. The first
-// scans them from zero and starts the all-gather of their summaries (in.h0 must be null);
-// the second, given the same `in`, folds the summaries into each slice's true initial state
-// and writes out as the scan of the whole rows would. save_states (CUDA): keep the scan's
-// saved states for the backward. Every rank makes the calls in the same order as the others.
-ShardedScanInFlight start_sharded_scan_forward(const ops::ScanTensors& in, const SequenceParallel& sp,
+// Mamba's scan (softplus, forward direction) of this rank's slices, in two calls on the same
+// arguments and stream. The first scans them from zero and starts the all-gather of their
+// summaries (in.h0 must be null); the second folds the summaries into each slice's true
+// initial state and writes out as the scan of the whole rows would. save_states (CUDA):
+// keep the scan's saved states for the backward. Every rank makes the calls in the same
+// order as the others.
+ShardedScanInFlight start_sharded_scan_forward(const ops::ScanTensors& in, const Tensor& out,
+                                               const SequenceParallel& sp, bool save_states,
                                                const Stream* stream = nullptr);
 ShardedScanState finish_sharded_scan_forward(ShardedScanInFlight& flight, const ops::ScanTensors& in, Tensor& out,
-                                             const SequenceParallel& sp, bool save_states,
-                                             const Stream* stream = nullptr);
-// Its backward, in two calls on the same arguments (the first starts the all-gather of each
-// slice's initial-state gradient): grad as ops::selective_scan_backward of the whole rows
-// writes and accumulates it (grad.dh0 must be null). `state` stays alive until the second.
+                                             const SequenceParallel& sp, const Stream* stream = nullptr);
+// Its backward, in two calls on the same arguments and stream (the first starts the
+// all-gather of each slice's initial-state gradient): the second writes and accumulates
+// grad as ops::selective_scan_backward of the whole rows does (grad.dh0 must be null).
+// `state` stays alive until the second call.
 ShardedScanInFlight start_sharded_scan_backward(const ops::ScanTensors& in, const Tensor& dout,
                                                 const ShardedScanState& state, const SequenceParallel& sp,
                                                 const Stream* stream = nullptr);

@@ -93,10 +93,11 @@ class Caduceus {
   // Activation recomputation for long sequences. When on, a training forward keeps only
   // each layer's residual stream (f32, d_model or 2 d_model channels per position), and
   // backward runs each layer's norm and, per direction, the mixer's forward up to out_proj
-  // again just before that direction's backward. The gradients are the same bit for bit;
-  // saved bytes per position drop from about n_layer x 48 x d_model (bf16 activations: both
-  // directions' inputs, projections, conv and scan outputs, and the f32 residual) to
-  // n_layer x 4 x d_model plus one direction's, for one more forward of every mixer.
+  // again just before that direction's backward (with sequence parallelism both directions
+  // side by side: BiMamba). The gradients are the same bit for bit; saved bytes per position
+  // drop from about n_layer x 48 x d_model (bf16 activations: both directions' inputs,
+  // projections, conv and scan outputs, and the f32 residual) to n_layer x 4 x d_model plus
+  // one direction's (sharded: both directions'), for one more forward of every mixer.
   void set_recompute(bool on) { recompute_ = on; }
   bool recompute() const { return recompute_; }
 

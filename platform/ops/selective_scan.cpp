@@ -215,10 +215,13 @@ void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Te
   run_backward(kBackward, in, dout, dh_final, grad, saved_states, options, stream);
 }
 
-ScanExchange selective_scan_forward_begin(const ScanTensors& in, Tensor& reached, Tensor& decay,
-                                          kernels::ScanOptions options, const Stream* stream) {
+ScanExchange selective_scan_forward_begin(const ScanTensors& in, Tensor& reached, Tensor& decay, const Tensor& out,
+                                          kernels::ScanOptions options, const Stream* stream,
+                                          const Tensor* saved_states) {
   const Checked c = check_inputs(kForwardBegin, in);
+  check_saved(kForwardBegin, saved_states, c);
   check_exchanging(kForwardBegin, in, c, false, "no h0: the piece is scanned from zero");
+  check_optional(kForwardBegin, "out", &out, in.u->shape(), c.device, c.activations);
   const Shape states{c.shape.batch, c.shape.channels, c.shape.state};
   check_optional(kForwardBegin, "reached", &reached, states, c.device, c.parameters);
   check_optional(kForwardBegin, "decay", &decay, states, c.device, c.parameters);

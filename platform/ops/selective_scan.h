@@ -56,23 +56,29 @@ void selective_scan_backward(const ScanTensors& in, const Tensor& dout, const Te
 // Sequence parallelism's passes over one piece of a sharded sequence, each in two calls
 // with the exchange between the ranks between them, so that the caller can compute other
 // work while the exchange is in flight. The first call returns a ScanExchange for the
-// second, which must get the same inputs, options and stream.
-// Forward: begin (in.h0 null) writes reached (the state the piece reaches from zero: h_final
-// of the forward with h0 null) and decay (the state it reaches from a unit state with no
-// input, exp(A x the piece's dt sum) per (batch, channel, state); kernels/selective_scan.h);
-// finish (in.h0: the true initial state) writes out as selective_scan_forward does.
+// second. Both calls get the same tensors (but for the forward's h0: null in the first,
+// the true initial state in the second), options and stream. The forward's first call
+// checks the second's arguments too (out, saved_states), so that a bad one is refused
+// before the caller starts its exchange; the backward's gradients are checked by its
+// second call (they need not exist before it).
+// Forward: begin writes reached (the state the piece reaches from zero: h_final of the
+// forward with h0 null) and decay (the state it reaches from a unit state with no input,
+// exp(A x the piece's dt sum) per (batch, channel, state); kernels/selective_scan.h);
+// finish writes out as selective_scan_forward does (and saved_states, from the true initial
+// state).
 // Backward (in.h0: the true initial state the forward ran from): begin writes dh0_alone (the
 // initial state's gradient with dh_final null, which does not depend on h0); finish writes
 // and accumulates grad as selective_scan_backward(in, dout, &dh_final) does (every gradient
-// of that op; dh0 optional). On CUDA each pair shares its first pass: phase 1 runs once per
-// forward, the adjoint's chunk pass once per backward (kernels/selective_scan.h).
-// saved_states as above: the forward finish writes them (from the true initial state), the
-// backward begin reads them (kept alive until its finish).
+// of that op; dh0 optional). saved_states are read by begin and must stay alive until the
+// finish.
+// On CUDA each pair shares its first pass: phase 1 runs once per forward, the adjoint's
+// chunk pass once per backward (kernels/selective_scan.h).
 struct ScanExchange {
   std::unique_ptr<kernels::ScanExchangeWork> work;  // CUDA; none on the CPU
 };
-ScanExchange selective_scan_forward_begin(const ScanTensors& in, Tensor& reached, Tensor& decay,
-                                          kernels::ScanOptions options, const Stream* stream = nullptr);
+ScanExchange selective_scan_forward_begin(const ScanTensors& in, Tensor& reached, Tensor& decay, const Tensor& out,
+                                          kernels::ScanOptions options, const Stream* stream = nullptr,
+                                          const Tensor* saved_states = nullptr);
 void selective_scan_forward_finish(ScanExchange& exchange, const ScanTensors& in, Tensor& out,
                                    kernels::ScanOptions options, const Stream* stream = nullptr,
                                    Tensor* saved_states = nullptr);

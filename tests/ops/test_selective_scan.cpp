@@ -206,7 +206,7 @@ TEST(SelectiveScan, DecayIsTheUnitStateReachedWithoutInput) {
         plain.delta_bias = bias ? &in.delta_bias : nullptr;
         plain.h0 = nullptr;
         Tensor reached_from_zero = empty_like(in.h0);
-        ops::selective_scan_forward_begin(plain, reached_from_zero, decay, options);
+        ops::selective_scan_forward_begin(plain, reached_from_zero, decay, scratch, options);
         EXPECT_LT(testing::relative_error(decay, reached), 1e-13)
             << "reverse " << reverse << ", softplus " << softplus << ", bias " << bias;
         const std::vector<double> values = testing::to_doubles(decay);
@@ -235,7 +235,7 @@ TEST(SelectiveScan, ExchangingPassesEqualTheWholePasses) {
     Tensor out = empty_like(in.u), reached = empty_like(in.h0), decay = empty_like(in.h0), h0 = nan_state();
     ops::ScanTensors from_zero = in.tensors();
     from_zero.h0 = nullptr;
-    ops::ScanExchange forward = ops::selective_scan_forward_begin(from_zero, reached, decay, options);
+    ops::ScanExchange forward = ops::selective_scan_forward_begin(from_zero, reached, decay, out, options);
     const Tensor reached_at_exchange = reached.to(Device::cpu()), decay_at_exchange = decay.to(Device::cpu());
     h0.copy_from(in.h0);
     ops::ScanTensors exchanging = in.tensors();
@@ -284,13 +284,18 @@ TEST(SelectiveScan, BadArgumentsAreRefused) {
                                             {&du, &ddelta, &dA, &dB, &dC}, {}),
                Error);
   // The two-call passes: an h0 given to the forward's begin (which scans from zero), none to
-  // its finish (which needs the true initial state); an incomplete gradient set.
+  // its finish (which needs the true initial state); the finish's output refused by the
+  // begin, before any exchange; an incomplete gradient set.
   Tensor state = empty_like(in.h0), decay = empty_like(in.h0);
   const ops::ScanTensors with_h0{&in.u, &in.delta, &in.A, &in.B, &in.C, nullptr, nullptr, nullptr, &in.h0};
-  EXPECT_THAT([&] { ops::selective_scan_forward_begin(with_h0, state, decay, {}); },
+  EXPECT_THAT([&] { ops::selective_scan_forward_begin(with_h0, state, decay, out, {}); },
               ThrowsMessage<Error>(HasSubstr("selective_scan_forward_begin: an h0")));
+  const Tensor short_out = Tensor::empty({1, 2, 7}, DType::f64);
+  EXPECT_THAT([&] { ops::selective_scan_forward_begin({&in.u, &in.delta, &in.A, &in.B, &in.C}, state, decay,
+                                                      short_out, {}); },
+              ThrowsMessage<Error>(HasSubstr("selective_scan_forward_begin: out")));
   ops::ScanExchange exchange = ops::selective_scan_forward_begin({&in.u, &in.delta, &in.A, &in.B, &in.C}, state,
-                                                                 decay, {});
+                                                                 decay, out, {});
   EXPECT_THAT([&] { ops::selective_scan_forward_finish(exchange, {&in.u, &in.delta, &in.A, &in.B, &in.C}, out, {}); },
               ThrowsMessage<Error>(HasSubstr("selective_scan_forward_finish: no h0")));
   ops::ScanExchange backward = ops::selective_scan_backward_begin(with_h0, in.u, state, {});

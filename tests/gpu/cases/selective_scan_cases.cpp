@@ -117,7 +117,7 @@ std::vector<std::pair<std::string, Tensor>> run_forward_exchanging(const Backend
   ops::ScanTensors tensors = in.tensors(c.full);
   tensors.h0 = nullptr;
   const kernels::ScanOptions options{.softplus = c.softplus, .reverse = c.reverse, .forward_segments = c.segments};
-  ops::ScanExchange exchange = ops::selective_scan_forward_begin(tensors, reached, decay, options);
+  ops::ScanExchange exchange = ops::selective_scan_forward_begin(tensors, reached, decay, out, options);
   Tensor reached_at_exchange = be.parameter_output(h0.shape()), decay_at_exchange = be.parameter_output(h0.shape());
   reached_at_exchange.copy_from(reached), decay_at_exchange.copy_from(decay);
   in.h0.copy_from(h0);
@@ -148,7 +148,8 @@ std::vector<std::pair<std::string, Tensor>> run_backward_exchanging(const Backen
     Tensor reached = be.parameter_output(in.h0.shape()), decay = be.parameter_output(in.h0.shape());
     ops::ScanTensors from_zero = tensors;
     from_zero.h0 = nullptr;
-    ops::ScanExchange forward = ops::selective_scan_forward_begin(from_zero, reached, decay, options);
+    ops::ScanExchange forward =
+        ops::selective_scan_forward_begin(from_zero, reached, decay, out, options, nullptr, &states);
     ops::selective_scan_forward_finish(forward, tensors, out, options, nullptr, &states);
   });
   ops::ScanExchange exchange = ops::selective_scan_backward_begin(tensors, dout, dh0_alone, options, nullptr,
