@@ -1,5 +1,6 @@
 // The Mamba block on the CPU: parameter layout against mamba_ssm's Mamba, initialization,
-// and every gradient (input and parameters) against finite differences in float64.
+// every gradient (input and parameters) against finite differences in float64, and the
+// order of the stepwise passes.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -72,6 +73,34 @@ TEST(MambaBlock, RefusesWrongInput) {
   Tensor out = Tensor::empty({1, 5, 8}, DType::f32), dhidden = Tensor::empty({1, 5, 8}, DType::f32);
   EXPECT_THROW(block.forward(Tensor::empty({1, 5, 7}, DType::f32), out), Error);
   EXPECT_THROW(block.backward(out, dhidden), Error);  // no forward yet
+}
+
+// The stepwise passes (BiMamba's side-by-side directions) refuse steps out of order, and a
+// forward started while a backward is under way, before touching what the other holds; in
+// order they give what the one-call passes give.
+TEST(MambaBlock, StepsRunInOrder) {
+  MambaBlock block({.d_model = 8, .d_state = 4}, Device::cpu(), DType::f64);
+  RandomStream random{7, 0};
+  block.initialize(random);
+  const Tensor hidden = testing::random_tensor({1, 6, 8}, DType::f64, 8);
+  const Tensor dout = testing::random_tensor({1, 6, 8}, DType::f64, 9);
+  Tensor out = Tensor::empty({1, 6, 8}, DType::f64), stepped = Tensor::empty({1, 6, 8}, DType::f64);
+  Tensor dhidden = Tensor::empty({1, 6, 8}, DType::f64);
+  EXPECT_THROW(block.start_forward_scan(), Error);
+  EXPECT_THROW(block.finish_forward(&stepped), Error);
+  block.forward(hidden, out);
+  block.start_forward(hidden, true);
+  EXPECT_THROW(block.start_forward(hidden, true), Error);
+  EXPECT_THROW(block.finish_forward(&stepped), Error);
+  EXPECT_THROW(block.start_backward(dout), Error);
+  block.start_forward_scan();
+  block.finish_forward(&stepped);
+  EXPECT_EQ(testing::relative_error(stepped, out), 0.0);
+  block.start_backward(dout);
+  EXPECT_THROW(block.start_forward(hidden, true), Error);
+  EXPECT_THROW(block.start_backward(dout), Error);
+  block.finish_backward(dhidden);
+  EXPECT_THROW(block.finish_backward(dhidden), Error);
 }
 
 }  // namespace
