@@ -37,6 +37,7 @@ namespace spindle::kernels {
 
 struct ScanShape {
   int64_t batch = 0, channels = 0, length = 0, state = 0;
+  bool operator==(const ScanShape&) const = default;
 };
 
 struct ScanOptions {

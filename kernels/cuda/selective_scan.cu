@@ -1355,9 +1355,8 @@ void scan_forward(const ScanCudaInputs<T>& in_host_types, T* out, float* h_final
 struct ExchangeCall : ScanExchangeWork {
   ExchangeCall(const ScanShape& s, cudaStream_t stream) : shape(s), stream(stream) {}
   void check_repeated(const char* call, const ScanShape& s, cudaStream_t on) const {
-    SPINDLE_CHECK(s.batch == shape.batch && s.channels == shape.channels && s.length == shape.length &&
-                      s.state == shape.state && on == stream,
-                  call, "a shape or stream other than its first call's", "the first call's shape and stream");
+    SPINDLE_CHECK(s == shape && on == stream, call, "a shape or stream other than its first call's",
+                  "the first call's shape and stream");
   }
   ScanShape shape;
   cudaStream_t stream;

@@ -90,20 +90,20 @@ BiMamba::Step BiMamba::finish_backward_step(Tensor& dx, Tensor& dreversed_x, con
 void BiMamba::forward(const Tensor& x, Tensor& out, bool training, const Stream* stream, const SequenceParallel* sp) {
   const std::optional<SequenceParallel> flipped = sp ? std::optional(sp->flipped()) : std::nullopt;
   Tensor reversed_out;
-  sharded_ = sp != nullptr;
   run_directions({start_forward_step(x, training, sp, flipped, stream), start_forward_scan_step(stream),
                   [&](MambaBlock& block, int direction) {
                     if (direction == 0) return block.finish_forward(&out, stream);
                     reversed_out = Tensor::empty(out.shape(), out.dtype(), out.device(), stream);
                     block.finish_forward(&reversed_out, stream);
                   }},
-                 sharded_);
+                 sp != nullptr);
   if (bidirectional_) ops::axpy(1.0, flipped_length(reversed_out, stream), out, stream);
 }
 
 void BiMamba::backward(const Tensor& dout, Tensor& dx, const Stream* stream) {
   Tensor dreversed_x;
-  run_directions({start_backward_step(dout, stream), finish_backward_step(dx, dreversed_x, stream)}, sharded_);
+  run_directions({start_backward_step(dout, stream), finish_backward_step(dx, dreversed_x, stream)},
+                 fwd_.sharded());
   if (bidirectional_) ops::axpy(1.0, flipped_length(dreversed_x, stream), dx, stream);
 }
 
@@ -111,11 +111,10 @@ void BiMamba::backward_recomputing(const Tensor& x, const Tensor& dout, Tensor& 
                                    const SequenceParallel* sp) {
   const std::optional<SequenceParallel> flipped = sp ? std::optional(sp->flipped()) : std::nullopt;
   Tensor dreversed_x;
-  sharded_ = sp != nullptr;
   run_directions({start_forward_step(x, true, sp, flipped, stream), start_forward_scan_step(stream),
                   [&](MambaBlock& block, int) { block.finish_forward(nullptr, stream); },
                   start_backward_step(dout, stream), finish_backward_step(dx, dreversed_x, stream)},
-                 sharded_);
+                 sp != nullptr);
   if (bidirectional_) ops::axpy(1.0, flipped_length(dreversed_x, stream), dx, stream);
 }
 

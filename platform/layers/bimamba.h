@@ -65,8 +65,6 @@ class BiMamba {
   static Step start_backward_step(const Tensor& dout, const Stream* stream);
   static Step finish_backward_step(Tensor& dx, Tensor& dreversed_x, const Stream* stream);
 
-  bool sharded_ = false;  // the last forward had `sp`, so its backward runs side by side
-
   static constexpr const char* kTiedNames[] = {"in_proj.weight", "out_proj.weight"};
   bool bidirectional_;
   MambaBlock fwd_;

@@ -99,6 +99,8 @@ class MambaBlock {
   void finish_forward(Tensor* out, const Stream* stream = nullptr);
   void start_backward(const Tensor& dout, const Stream* stream = nullptr);
   void finish_backward(Tensor& dhidden, const Stream* stream = nullptr);
+  // Whether the saved forward ran with sequence parallelism (its backward then exchanges).
+  bool sharded() const { return saved_.sp.has_value(); }
 
  private:
   struct Saved {

@@ -92,6 +92,17 @@ kernels::ScanGradients<T, P> scan_gradients(const ScanGradientTensors& g) {
           mutable_pointer<T>(g.dz), mutable_pointer<P>(g.ddelta_bias), mutable_pointer<P>(g.dh0)};
 }
 
+#if SPINDLE_WITH_CUDA
+// Calls run(T{}, stream) for the activations' type T (bfloat16 or float) on c's device and
+// the op's stream.
+template <typename Run>
+void on_cuda(const char* op, const Checked& c, const Stream* stream, Run run) {
+  DeviceGuard guard(c.device);
+  const cudaStream_t cuda = op_stream(op, c.device, stream).cuda();
+  c.activations == DType::bf16 ? run(bfloat16{}, cuda) : run(float{}, cuda);
+}
+#endif
+
 // The forward with its output optional (null: the final state alone, which only the CPU
 // reference of the exchanging forward asks for).
 void run_forward(const char* op, const ScanTensors& in, Tensor* out, Tensor* h_final, Tensor* saved,
@@ -111,14 +122,11 @@ void run_forward(const char* op, const ScanTensors& in, Tensor* out, Tensor* h_f
     return;
   }
 #if SPINDLE_WITH_CUDA
-  DeviceGuard guard(c.device);
-  const cudaStream_t cuda = op_stream(op, c.device, stream).cuda();
-  auto run = [&]<typename T>(T) {
+  on_cuda(op, c, stream, [&]<typename T>(T, cudaStream_t cuda) {
     kernels::selective_scan_forward_cuda<T>(scan_inputs<T, float>(in), mutable_pointer<T>(out),
                                             mutable_pointer<float>(h_final), mutable_pointer<float>(saved), c.shape,
                                             options, cuda);
-  };
-  c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
+  });
 #else
   (void)stream;
 #endif
@@ -184,14 +192,11 @@ void run_backward(const char* op, const ScanTensors& in, const Tensor& dout, con
     return;
   }
 #if SPINDLE_WITH_CUDA
-  DeviceGuard guard(c.device);
-  const cudaStream_t cuda = op_stream(op, c.device, stream).cuda();
-  auto run = [&]<typename T>(T) {
+  on_cuda(op, c, stream, [&]<typename T>(T, cudaStream_t cuda) {
     kernels::selective_scan_backward_cuda<T>(scan_inputs<T, float>(in), static_cast<const T*>(dout.raw_data()),
                                              pointer<float>(dh_final), pointer<float>(saved),
                                              scan_gradients<T, float>(grad), c.shape, options, cuda);
-  };
-  c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
+  });
 #else
   (void)stream;
 #endif
@@ -236,13 +241,10 @@ ScanExchange selective_scan_forward_begin(const ScanTensors& in, Tensor& reached
   }
   ScanExchange exchange;
 #if SPINDLE_WITH_CUDA
-  DeviceGuard guard(c.device);
-  const cudaStream_t cuda = op_stream(kForwardBegin, c.device, stream).cuda();
-  auto run = [&]<typename T>(T) {
+  on_cuda(kForwardBegin, c, stream, [&]<typename T>(T, cudaStream_t cuda) {
     exchange.work = kernels::selective_scan_forward_begin_cuda<T>(scan_inputs<T, float>(in), reached.data<float>(),
                                                                   decay.data<float>(), c.shape, options, cuda);
-  };
-  c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
+  });
 #endif
   return exchange;
 }
@@ -259,13 +261,10 @@ void selective_scan_forward_finish(ScanExchange& exchange, const ScanTensors& in
     return;
   }
 #if SPINDLE_WITH_CUDA
-  DeviceGuard guard(c.device);
-  const cudaStream_t cuda = op_stream(kForwardFinish, c.device, stream).cuda();
-  auto run = [&]<typename T>(T) {
+  on_cuda(kForwardFinish, c, stream, [&]<typename T>(T, cudaStream_t cuda) {
     kernels::selective_scan_forward_finish_cuda<T>(*exchange.work, scan_inputs<T, float>(in), out.data<T>(),
                                                    mutable_pointer<float>(saved_states), c.shape, options, cuda);
-  };
-  c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
+  });
 #endif
 }
 
@@ -284,14 +283,11 @@ ScanExchange selective_scan_backward_begin(const ScanTensors& in, const Tensor& 
   }
   ScanExchange exchange;
 #if SPINDLE_WITH_CUDA
-  DeviceGuard guard(c.device);
-  const cudaStream_t cuda = op_stream(kBackwardBegin, c.device, stream).cuda();
-  auto run = [&]<typename T>(T) {
+  on_cuda(kBackwardBegin, c, stream, [&]<typename T>(T, cudaStream_t cuda) {
     exchange.work = kernels::selective_scan_backward_begin_cuda<T>(
         scan_inputs<T, float>(in), dout.data<T>(), dh0_alone.data<float>(), pointer<float>(saved_states), c.shape,
         options, cuda);
-  };
-  c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
+  });
 #endif
   return exchange;
 }
@@ -308,14 +304,11 @@ void selective_scan_backward_finish(ScanExchange& exchange, const ScanTensors& i
     return;
   }
 #if SPINDLE_WITH_CUDA
-  DeviceGuard guard(c.device);
-  const cudaStream_t cuda = op_stream(kBackwardFinish, c.device, stream).cuda();
-  auto run = [&]<typename T>(T) {
+  on_cuda(kBackwardFinish, c, stream, [&]<typename T>(T, cudaStream_t cuda) {
     kernels::selective_scan_backward_finish_cuda<T>(*exchange.work, scan_inputs<T, float>(in), dout.data<T>(),
                                                     dh_final.data<float>(), scan_gradients<T, float>(grad), c.shape,
                                                     options, cuda);
-  };
-  c.activations == DType::bf16 ? run(bfloat16{}) : run(float{});
+  });
 #endif
 }
 
