@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <initializer_list>
-#include <type_traits>
 
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/fft_plan_cache.h"
@@ -257,9 +256,9 @@ __device__ __forceinline__ void store_bins(float2* row, int64_t f, int64_t g, co
 // The skip term D u is a kernel with D at lag 0, whose spectrum is D at every frequency:
 // the kernels below add D (0 when null) to the kernel's spectrum, so the inverse
 // transform returns conv + D u and the crop only converts. Kernel spectra of pair q.
-__device__ __forceinline__ PairSpectra kernel_spectra(float2 kf, float2 kg, const float* D, const Chunk& chunk,
-                                                      int64_t q) {
-  PairSpectra k = unpack(kf, kg);
+__device__ __forceinline__ PairSpectra kernel_spectra(const float2* kernels, const float* D, const Chunk& chunk,
+                                                      int64_t q, int64_t f, int64_t g) {
+  PairSpectra k = unpack(kernels[f], kernels[g]);
   if (D) {
     const PairChannels pair = pair_channels(chunk, q);
     k.a.x += D[pair.channel];
@@ -282,7 +281,7 @@ __global__ void backward_spectra_kernel(float2* spectra, const float* D, Chunk c
   float2* kernels = spectra + 2 * block + q * n;
   for (int64_t f = row_start(); f <= chunk.length; f += row_stride()) {
     const int64_t g = mirror(f, n);
-    const PairSpectra k = kernel_spectra(kernels[f], kernels[g], D, chunk, q);
+    const PairSpectra k = kernel_spectra(kernels, D, chunk, q, f, g);
     PairSpectra dk{};
     for (int64_t b = 0; b < chunk.batch; ++b) {
       const int64_t row = (b * chunk.pairs() + q) * n;
@@ -379,17 +378,11 @@ TwistTables twist_tables(int log2_s, int log2_columns) {
   return rows.first_entries + rows.second_entries < columns.first_entries + columns.second_entries ? rows : columns;
 }
 
-// n = s m with s a power of two (s <= kMaxSplit).
-Split split_into(int64_t n, int s) {
-  const int columns = std::max(8, kColumnTilePoints / s), log2_s = log2_of(s), log2_columns = log2_of(columns);
-  return {n, n / s, s, log2_s, columns, log2_columns, twist_tables(log2_s, log2_columns)};
-}
-
-// The split for cuFFT's rows: the most rows of at least kRowPoints points.
 Split split_of(int64_t n) {
   int s = 1;
   while (s < kMaxSplit && n % (2 * s) == 0 && n / (2 * s) >= kRowPoints) s *= 2;
-  return split_into(n, s);
+  const int columns = std::max(8, kColumnTilePoints / s), log2_s = log2_of(s), log2_columns = log2_of(columns);
+  return {n, n / s, s, log2_s, columns, log2_columns, twist_tables(log2_s, log2_columns)};
 }
 
 __host__ __device__ constexpr int twist_entries(const Split& sp) {
@@ -686,7 +679,7 @@ __global__ void multiply_kernel(float2* spectra, const float* D, Chunk chunk, Sp
   for (int64_t k = row_start(); k < sp.m; k += row_stride()) {
     const int64_t f = r * sp.m + k, g = r == 0 ? mirror(k, sp.m) : (sp.s - r) * sp.m + sp.m - 1 - k;
     if (g < f) continue;
-    const PairSpectra kernel = kernel_spectra(kernels[f], kernels[g], D, chunk, q);
+    const PairSpectra kernel = kernel_spectra(kernels, D, chunk, q, f, g);
     for (int64_t b = 0; b < chunk.batch; ++b) {
       float2* row = spectra + (b * chunk.pairs() + q) * n;
       const PairSpectra u = unpack(row[f], row[g]);
@@ -735,234 +728,6 @@ __global__ void __launch_bounds__(kThreads, MaxRadix == kLargeRadix ? 2 : 6)
                               TwistedRowsInput{rows + row * sp.s * sp.m, tw, tau0, sp}, store_output);
 }
 
-// ---------------------------------------------------------------------------------------
-// The forward's rows transformed here instead of by cuFFT (FftConvRows::own), for n = s m a
-// power of two with rows of m = min(n, kOwnRowPoints) points: one block per pair of mirrored
-// rows {r, s - r} of a packed pair (the bins f and n - f of one product are in them) takes
-// the kernel's two rows and, for every batch entry, the signal's two rows through shared
-// memory: transform, product, inverse, in place in the column pass's output. cuFFT's
-// forward output, the product's reads and writes and the inverse's input (at L 2^14 about
-// 190 of the 430 MB the cuFFT path moves) never reach memory.
-//
-// A row's transform is the radix-2 one with its steps grouped into register stages of up to
-// 16 points, as in the column passes: decimation in frequency, so position p of a row ends
-// holding bin bit_reversed(p); the product works in that order and the inverse runs the
-// stages backwards (decimation in time), so it ends in natural order and needs no
-// reordering either way.
-constexpr int kOwnRowPoints = 2048;
-constexpr int kRowRootsLow = 64;  // w_m^e = low[e mod 64] * high[e / 64]
-
-__host__ __device__ constexpr int own_rows_split(int64_t n) {
-  return n > kOwnRowPoints ? static_cast<int>(n / kOwnRowPoints) : 1;
-}
-
-// A row in shared memory has one unused slot after every 16 values, so that the 16
-// consecutive values each thread takes in a row's last stage fall in different banks.
-__host__ __device__ constexpr int padded(int p) { return p + (p >> 4); }
-
-// Rows of the group (signal and kernel, two each), then the root tables.
-size_t own_rows_bytes(int m) {
-  return (4 * padded(m) + kRowRootsLow + std::max(1, m / kRowRootsLow)) * sizeof(float2);
-}
-
-// Two rows, or two pointers to them, picked by a run-time index without a local array.
-template <typename P>
-struct TwoRows {
-  P first, second;
-  __device__ __forceinline__ P operator[](int row) const { return row == 0 ? first : second; }
-};
-
-// The roots w_m^e = e^(-2 pi i e / m), e < m, of a block's row transforms, from two tables.
-struct RowRoots {
-  const float2 *low, *high;
-  __device__ __forceinline__ float2 operator()(int e) const {
-    return cmul(low[e & (kRowRootsLow - 1)], high[e / kRowRootsLow]);
-  }
-};
-
-// Fills the tables (low: kRowRootsLow entries, of which the first min(m, 64) are used; high:
-// max(1, m / 64)); no barrier.
-__device__ RowRoots fill_row_roots(float2* tables, int m) {
-  const int low = m < kRowRootsLow ? m : kRowRootsLow, high = m > kRowRootsLow ? m / kRowRootsLow : 1;
-  for (int e = threadIdx.x; e < low + high; e += blockDim.x) {
-    if (e < low) tables[e] = unit_root(e, m, -1.0f);
-    else tables[kRowRootsLow + e - low] = unit_root((e - low) * kRowRootsLow, m, -1.0f);
-  }
-  return {tables, tables + kRowRootsLow};
-}
-
-// R-point inverse transform of v in registers (radix 2, decimation in time; sign +1): v[p]
-// holding bin bit_reversed(p) on entry, v[t] holds value t on exit, times R.
-template <int R>
-__device__ __forceinline__ void inverse_transform_registers(float2 (&v)[R]) {
-#pragma unroll
-  for (int h = 1; h < R; h *= 2) {
-#pragma unroll
-    for (int a = 0; a < R; ++a) {
-      if (a & h) continue;
-      const int k = (a & (h - 1)) * (8 / h);  // w_(2h)^-(a mod h) = conj(w_16^k)
-      const float2 x = v[a], y = k == 0 ? v[a + h] : cmul(v[a + h], root16(k, 1.0f));
-      v[a] = {x.x + y.x, x.y + y.y};
-      v[a + h] = {x.x - y.x, x.y - y.y};
-    }
-  }
-}
-
-// The rows of a block's transforms: `count` (1 or 2) rows of m = 2^log2_m points.
-struct RowSet {
-  int count, log2_m;
-  RowRoots roots;
-};
-
-// Butterfly b of a stage of radix 2^bits over spans of 2^log2_span points: its row and the
-// position of its first point (the others follow at steps of span / radix).
-struct Butterfly {
-  int row, first, i;
-};
-
-__device__ __forceinline__ Butterfly butterfly(int b, int bits, int log2_span, const RowSet& set) {
-  const int per_row = set.log2_m - bits, w = b & ((1 << per_row) - 1), log2_step = log2_span - bits;
-  const int i = w & ((1 << log2_step) - 1);
-  return {b >> per_row, ((w >> log2_step) << log2_span) + i, i};
-}
-
-// One forward stage (see column_stage): load(row, position) gives the inputs, outputs go
-// to the shared rows in place.
-template <int R, typename Load>
-__device__ __forceinline__ void forward_row_stage(int log2_span, const RowSet& set, const Load& load,
-                                                  const TwoRows<float2*>& rows) {
-  constexpr int bits = R == 2 ? 1 : R == 4 ? 2 : R == 8 ? 3 : 4;
-  const int log2_step = log2_span - bits;
-  for (int b = threadIdx.x; b < set.count << (set.log2_m - bits); b += blockDim.x) {
-    const Butterfly f = butterfly(b, bits, log2_span, set);
-    float2 v[R];
-#pragma unroll
-    for (int q = 0; q < R; ++q) v[q] = load(f.row, f.first + (q << log2_step));
-    transform_registers<R>(v, -1.0f);
-#pragma unroll
-    for (int q = 0; q < R; ++q) {
-      const int power = f.i * bit_reversed(q, bits);
-      rows[f.row][padded(f.first + (q << log2_step))] =
-          power == 0 ? v[q] : cmul(v[q], set.roots(power << (set.log2_m - log2_span)));
-    }
-  }
-}
-
-// The forward stage undone (conjugate roots): reads the shared rows, store(row, position,
-// value) takes the outputs.
-template <int R, typename Store>
-__device__ __forceinline__ void inverse_row_stage(int log2_span, const RowSet& set, const TwoRows<float2*>& rows,
-                                                  const Store& store) {
-  constexpr int bits = R == 2 ? 1 : R == 4 ? 2 : R == 8 ? 3 : 4;
-  const int log2_step = log2_span - bits;
-  for (int b = threadIdx.x; b < set.count << (set.log2_m - bits); b += blockDim.x) {
-    const Butterfly f = butterfly(b, bits, log2_span, set);
-    float2 v[R];
-#pragma unroll
-    for (int q = 0; q < R; ++q) {
-      const float2 value = rows[f.row][padded(f.first + (q << log2_step))];
-      const int power = f.i * bit_reversed(q, bits);
-      v[q] = power == 0 ? value : cmul_conj(set.roots(power << (set.log2_m - log2_span)), value);
-    }
-    inverse_transform_registers<R>(v);
-#pragma unroll
-    for (int q = 0; q < R; ++q) store(f.row, f.first + (q << log2_step), v[q]);
-  }
-}
-
-// Bits of stage `stage` of a row transform (the largest first), and the stages.
-__device__ __forceinline__ int row_stages(int log2_m) { return (log2_m + 3) / 4; }
-__device__ __forceinline__ int stage_bits(int log2_m, int stage) {
-  int remaining = log2_m;
-  for (int st = 0; st < stage; ++st) remaining -= (remaining + row_stages(log2_m) - st - 1) / (row_stages(log2_m) - st);
-  return (remaining + row_stages(log2_m) - stage - 1) / (row_stages(log2_m) - stage);
-}
-
-template <typename F>
-__device__ __forceinline__ void with_radix(int bits, F&& f) {
-  switch (bits) {
-    case 1: f(std::integral_constant<int, 2>{}); break;
-    case 2: f(std::integral_constant<int, 4>{}); break;
-    case 3: f(std::integral_constant<int, 8>{}); break;
-    default: f(std::integral_constant<int, 16>{}); break;
-  }
-}
-
-// Transforms the set's rows src[row] (global memory) into the shared rows; ends with a barrier.
-__device__ void forward_rows(const RowSet& set, const TwoRows<const float2*>& src, const TwoRows<float2*>& rows) {
-  const auto from_global = [&](int row, int p) { return src[row][p]; };
-  const auto from_shared = [&](int row, int p) { return rows[row][padded(p)]; };
-  int log2_span = set.log2_m;
-  for (int stage = 0; stage < row_stages(set.log2_m); ++stage) {
-    const int bits = stage_bits(set.log2_m, stage);
-    with_radix(bits, [&](auto radix) {
-      if (stage == 0) forward_row_stage<decltype(radix)::value>(log2_span, set, from_global, rows);
-      else forward_row_stage<decltype(radix)::value>(log2_span, set, from_shared, rows);
-    });
-    __syncthreads();
-    log2_span -= bits;
-  }
-}
-
-// Transforms the shared rows back into dst[row] (global memory), unnormalized.
-__device__ void inverse_rows(const RowSet& set, const TwoRows<float2*>& rows, const TwoRows<float2*>& dst) {
-  const auto to_global = [&](int row, int p, float2 v) { dst[row][p] = v; };
-  const auto to_shared = [&](int row, int p, float2 v) { rows[row][padded(p)] = v; };
-  const int stages = row_stages(set.log2_m);
-  int log2_span = 0;
-  for (int stage = stages - 1; stage >= 0; --stage) {
-    const int bits = stage_bits(set.log2_m, stage);
-    log2_span += bits;
-    with_radix(bits, [&](auto radix) {
-      if (stage == 0) inverse_row_stage<decltype(radix)::value>(log2_span, set, rows, to_global);
-      else inverse_row_stage<decltype(radix)::value>(log2_span, set, rows, to_shared);
-    });
-    if (stage > 0) __syncthreads();
-  }
-}
-
-// Grid (chunk pairs, groups g = 0 .. s / 2): rows r = g and s - g (one row when they are the
-// same, g = 0 or s / 2) of pair q's kernel row, then of each batch entry's signal row, which
-// ends holding the inverse-transformed product Y = U (K + D) / n. Bin (r, k) sits at
-// position bit_reversed(k); its mirror n - f at (0, (m - k) mod m) for r = 0, else at
-// (s - r, m - 1 - k), which is position m - 1 - p of row s - r.
-__global__ void __launch_bounds__(kThreads, 3)
-    own_rows_kernel(float2* rows, const float* D, Chunk chunk, Split sp, float scale) {
-  extern __shared__ float2 row_memory[];
-  const int64_t q = blockIdx.x;
-  const int g = blockIdx.y, m = static_cast<int>(sp.m), log2_m = __ffs(m) - 1;
-  const int mirror_row = g == 0 ? 0 : sp.s - g, count = mirror_row == g ? 1 : 2;
-  const TwoRows<float2*> kernel{row_memory, row_memory + padded(m)};
-  const TwoRows<float2*> signal{row_memory + 2 * padded(m), row_memory + 3 * padded(m)};
-  const RowSet set{count, log2_m, fill_row_roots(row_memory + 4 * padded(m), m)};
-  __syncthreads();
-  // Rows g and mirror_row of a packed row of the chunk, in the column pass's output.
-  const auto group_rows = [&](int64_t packed) {
-    float2* const first = rows + packed * sp.s * sp.m;
-    return TwoRows<float2*>{first + g * sp.m, first + mirror_row * sp.m};
-  };
-  const TwoRows<float2*> kernel_global = group_rows(chunk.activation_rows() + q);
-  forward_rows(set, {kernel_global.first, kernel_global.second}, kernel);
-  const int other = count - 1;  // the mirror's row in the set
-  const int entries = g == 0 ? m / 2 + 1 : count == 1 ? m / 2 : m;
-  for (int64_t b = 0; b < chunk.batch; ++b) {
-    const TwoRows<float2*> signal_global = group_rows(b * chunk.pairs() + q);
-    forward_rows(set, {signal_global.first, signal_global.second}, signal);
-    for (int e = threadIdx.x; e < entries; e += blockDim.x) {
-      const int p = g == 0 ? bit_reversed(e, log2_m) : e;
-      const int p_mirror = g == 0 ? bit_reversed((m - e) & (m - 1), log2_m) : m - 1 - e;
-      const PairSpectra k = kernel_spectra(kernel[0][padded(p)], kernel[other][padded(p_mirror)], D, chunk, q);
-      const PairSpectra u = unpack(signal[0][padded(p)], signal[other][padded(p_mirror)]);
-      const PackedBins y = pack(scaled(cmul(u.a, k.a), scale), scaled(cmul(u.b, k.b), scale));
-      signal[0][padded(p)] = y.at_f;
-      if (other == 1 || p_mirror != p) signal[other][padded(p_mirror)] = y.at_g;
-    }
-    __syncthreads();
-    inverse_rows(set, signal, signal_global);
-    __syncthreads();
-  }
-}
-
 // Grid (chunk pairs, time tiles): for both channels of the pair, dk_fwd = dk2[:L] and
 // dk_bwd[m] = dk2[2L - 1 - m].
 __global__ void kernel_gradient_kernel(const float2* dk2, float* dk_fwd, float* dk_bwd, Chunk chunk) {
@@ -1009,17 +774,6 @@ struct Pass {
 constexpr Pass kForwardPass{1, false, true};
 constexpr Pass kBackwardPass{2, true, false};
 
-// Whether a forward transforms its rows itself (own_rows_kernel) rather than with cuFFT.
-bool own_rows(FftConvShape s, Pass pass) {
-  if (!pass.split) return false;
-  return s.rows == FftConvRows::own || (s.rows == FftConvRows::automatic && fft_conv_own_rows_supported(s.length));
-}
-
-Split forward_split(FftConvShape s) {
-  const int64_t n = 2 * s.length;
-  return own_rows(s, kForwardPass) ? split_into(n, own_rows_split(n)) : split_of(n);
-}
-
 // Packed rows of a chunk of `count` channels through the forward and the inverse transform.
 int64_t transform_rows(FftConvShape s, Pass pass, int64_t count) {
   return (pass.tensors * s.batch + 1) * pairs_of(count);
@@ -1046,7 +800,7 @@ struct RowTransform {
 };
 RowTransform row_transform(FftConvShape s, Pass pass) {
   if (!pass.split) return {2 * s.length, 1};
-  const Split sp = forward_split(s);
+  const Split sp = split_of(2 * s.length);
   return {sp.m, sp.s};
 }
 
@@ -1059,11 +813,9 @@ size_t work_bytes(FftConvShape s, Pass pass, int64_t count) {
 
 // Workspace: spectra, then time rows, then the cuFFT work area, for the largest chunk (a
 // shorter last chunk's plans may ask for a different work area: the larger one is kept).
-// Own rows need the time rows only.
 size_t workspace_bytes(FftConvShape s, Pass pass) {
   if (s.length == 0 || s.channels == 0) return 0;
   const int64_t count = chunk_channels(s, pass), last = s.channels % count;
-  if (own_rows(s, pass)) return rows_bytes(s, transform_rows(s, pass, count));
   size_t work = work_bytes(s, pass, count);
   if (last != 0) work = std::max(work, work_bytes(s, pass, last));
   return 2 * rows_bytes(s, transform_rows(s, pass, count)) + work;
@@ -1076,7 +828,6 @@ struct Scratch {
 };
 
 Scratch split(void* workspace, FftConvShape s, Pass pass) {
-  if (own_rows(s, pass)) return {nullptr, static_cast<float2*>(workspace), nullptr};
   const size_t bytes = rows_bytes(s, transform_rows(s, pass, chunk_channels(s, pass)));
   char* base = static_cast<char*>(workspace);
   return {reinterpret_cast<float2*>(base), reinterpret_cast<float2*>(base + bytes), base + 2 * bytes};
@@ -1104,8 +855,7 @@ void fft_conv_forward_cuda(const T* u, const float* k_fwd, const float* k_bwd, c
   const auto* u_device = reinterpret_cast<const Device<T>*>(u);
   const float* k_bwd_used = shape.bidirectional ? k_bwd : nullptr;
   const float scale = 1.0f / static_cast<float>(2 * shape.length);
-  const Split sp = forward_split(shape);
-  const bool own = own_rows(shape, kForwardPass);
+  const Split sp = split_of(2 * shape.length);
   const bool small = max_radix(sp) <= kSmallRadix;
   const auto columns_kernel = small ? split_columns_kernel<Device<T>, kSmallRadix>
                                     : split_columns_kernel<Device<T>, kLargeRadix>;
@@ -1116,23 +866,14 @@ void fft_conv_forward_cuda(const T* u, const float* k_fwd, const float* k_bwd, c
     columns_kernel<<<column_grid(rows, sp), kThreads, column_pass_bytes(sp), stream>>>(
         PadSources<Device<T>>{u_device, nullptr, 1, k_fwd, k_bwd_used}, scratch.rows, chunk, sp);
     check_launch("split_columns_kernel");
-    if (own) {
-      const size_t bytes = own_rows_bytes(static_cast<int>(sp.m));
-      SPINDLE_CUDA_CHECK(cudaFuncSetAttribute(own_rows_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                              static_cast<int>(bytes)));
-      own_rows_kernel<<<dim3(static_cast<unsigned>(chunk.pairs()), static_cast<unsigned>(sp.s / 2 + 1)), kThreads,
-                        bytes, stream>>>(scratch.rows, D, chunk, sp, scale);
-      check_launch("own_rows_kernel");
-    } else {
-      fft_execute(fft_plan(FftDirection::forward, sp.m, rows * sp.s), scratch.rows, scratch.spectra,
-                  scratch.work_area, stream);
-      dim3 bins = row_grid(chunk.pairs(), sp.m);
-      bins.z = static_cast<unsigned>(sp.s / 2 + 1);
-      multiply_kernel<<<bins, kThreads, 0, stream>>>(scratch.spectra, D, chunk, sp, scale);
-      check_launch("multiply_kernel");
-      fft_execute(fft_plan(FftDirection::inverse, sp.m, activation_rows * sp.s), scratch.spectra, scratch.rows,
-                  scratch.work_area, stream);
-    }
+    fft_execute(fft_plan(FftDirection::forward, sp.m, rows * sp.s), scratch.rows, scratch.spectra, scratch.work_area,
+                stream);
+    dim3 bins = row_grid(chunk.pairs(), sp.m);
+    bins.z = static_cast<unsigned>(sp.s / 2 + 1);
+    multiply_kernel<<<bins, kThreads, 0, stream>>>(scratch.spectra, D, chunk, sp, scale);
+    check_launch("multiply_kernel");
+    fft_execute(fft_plan(FftDirection::inverse, sp.m, activation_rows * sp.s), scratch.spectra, scratch.rows,
+                scratch.work_area, stream);
     crop_kernel<<<column_grid(activation_rows, sp), kThreads, column_pass_bytes(sp), stream>>>(
         scratch.rows, reinterpret_cast<Device<T>*>(y), chunk, sp);
     check_launch("split_crop_kernel");
