@@ -4,9 +4,9 @@
 //                  [--chunk K]   (channels transformed together; 0: automatic)
 // Prints per length: the forward median time (CUDA events, after warm-up; inputs random
 // normal, never zeros), the minimal bytes (read u and k, write y once) and the rate they
-// give, that rate as a fraction of the H100's ~3.0 TB/s copy bandwidth, the bytes this
-// implementation moves (counting one read and one write of the spectra per cuFFT
-// transform, a lower bound: large transforms take more than one pass), and the anchor
+// give, that rate as a fraction of the H100's ~3.0 TB/s copy bandwidth, the bytes the
+// forward's passes move (one read and one write of the rows per pass, a lower bound: long
+// cuFFT rows take more than one pass), and the anchor
 // (PyTorch's cuFFT path measured on the same H100). With --backward 1, forward+backward
 // times too.
 #include <cstdio>
@@ -85,15 +85,17 @@ int main(int argc, char** argv) {
 
     const double rows = double(batch) * channels, L = double(length);
     const double minimal = (2 * rows + channels) * L * 4;  // u, k in; y out
-    // Padded time rows and spectra of u and k, then of y: 2L complex values per packed pair
-    // of channels, 8L bytes per channel each (one pass of each transform counted).
-    const double padded = (rows + channels) * 2 * L * 4, spectra = padded;
-    const double y_padded = rows * 2 * L * 4, y_spectra = y_padded;
-    const double moved = (rows + channels) * L * 4 + padded    // pad: read u, k; write padded rows
-                         + padded + spectra                    // forward transforms
-                         + 2 * y_spectra + channels * 2 * L * 4 // multiply
-                         + y_spectra + y_padded                // inverse transform
-                         + 2 * rows * L * 4;                   // crop: read conv, write y
+    // The forward's passes (one read and one write of every row per pass, a lower bound):
+    // the column pass reads u and k and writes their packed rows (2L complex values per pair
+    // of channels, 8L bytes per channel); cuFFT's forward transform, the product (reads the
+    // u and k spectra, writes y's) and cuFFT's inverse; the inverse column pass reads y's
+    // rows and writes y.
+    const double in_rows = (rows + channels) * 8 * L, out_rows = rows * 8 * L;
+    const double moved = (rows + channels) * L * 4 + in_rows  // column pass
+                         + 2 * in_rows                        // forward transform
+                         + in_rows + out_rows                 // product
+                         + 2 * out_rows                       // inverse transform
+                         + out_rows + rows * L * 4;           // inverse column pass
     const double rate = minimal / (forward * 1e-3) / 1e9;
     double anchor = 0;
     for (const Anchor& a : kAnchors) {
