@@ -29,12 +29,23 @@
 
 namespace spindle::kernels {
 
+// CUDA only: who transforms the rows of the forward's split transform. `own`: kernels of
+// spindle, fused with the spectrum product (L a power of two from 2^14 to 2^19 only:
+// fft_conv_own_rows_supported); `cufft`: cuFFT, with the product a pass of its own;
+// `automatic`: own where supported.
+enum class FftConvRows { automatic, cufft, own };
+
+inline bool fft_conv_own_rows_supported(int64_t length) {
+  return length >= (int64_t{1} << 14) && length <= (int64_t{1} << 19) && (length & (length - 1)) == 0;
+}
+
 struct FftConvShape {
   int64_t batch = 0, channels = 0, length = 0;
   bool bidirectional = false;  // k_bwd is used (and must be given) only when true
   // CUDA only: channels transformed together (their scratch at once); 0 chooses chunks of at
   // most about 4 GiB of scratch. The result does not depend on it.
   int64_t channels_per_chunk = 0;
+  FftConvRows rows = FftConvRows::automatic;  // CUDA forward only; the result does not depend on it
 };
 
 // CPU reference with FFTW (double for T = double, single for T = float).
@@ -45,19 +56,24 @@ void fft_conv_backward_cpu(const T* u, const T* k_fwd, const T* k_bwd, const T* 
                            T* dk_bwd, T* dD, FftConvShape shape);
 
 #if SPINDLE_WITH_CUDA
-// cuFFT on the current device. Activations T are float or bfloat16; kernels, D and their
-// gradients are float; the FFTs and all arithmetic are float32. Channels are processed in
-// chunks (FftConvShape::channels_per_chunk) and transformed in pairs, two real rows as the
-// real and imaginary parts of one complex row (a complex transform does the work of two
-// real ones without cuFFT's real-to-complex pre- and post-processing passes). Per chunk one
-// kernel packs every input row pair into a dense complex row of 2L values, zero-padded
-// (converting bf16 and building the two-sided kernels), one batched complex cuFFT
-// transforms them all, one kernel separates the two channels' spectra at f and 2L - f and
-// multiplies them by the kernel's spectrum plus D (the skip term as a lag-0 kernel;
-// backward, it also forms both gradient spectra and the batch sum) and packs the results
-// again, one batched inverse transforms back, and one kernel crops to L, unpacks and
-// converts. Rows move 4 elements per access when L is a multiple of 4 and the pointers are
-// 16-byte aligned.
+// On the current device, with cuFFT and kernels of spindle. Activations T are float or
+// bfloat16; kernels, D and their gradients are float; the FFTs and all arithmetic are
+// float32. Channels are processed in chunks (FftConvShape::channels_per_chunk) and
+// transformed in pairs, two real rows as the real and imaginary parts of one complex row (a
+// complex transform does the work of two real ones without cuFFT's real-to-complex pre- and
+// post-processing passes). Spectra are multiplied by the kernel's spectrum plus D (the skip
+// term as a lag-0 kernel), each packed pair separated into its two channels' spectra at f
+// and 2L - f and packed again.
+// - Backward, per chunk: one kernel packs every input row pair into a dense complex row of
+//   2L values, zero-padded (converting bf16 and building the two-sided kernels); one batched
+//   complex cuFFT transforms them all; one kernel forms both gradient spectra and the batch
+//   sum; one batched inverse transforms back; kernels crop to L, unpack and convert.
+// - Forward, per chunk: the transforms are split (n = s m). A column pass packs and pads
+//   the rows and does the s-point side; the m-point rows are then cuFFT's, with the product
+//   a pass between, or (FftConvRows::own) one kernel's, which transforms, multiplies and
+//   transforms back in shared memory; an inverse column pass crops, unpacks and converts.
+// The backward's rows move 4 elements per access when L is a multiple of 4 and the pointers
+// are 16-byte aligned.
 // `workspace` is device memory of at least fft_conv_*_workspace_bytes(shape) bytes,
 // 256-byte aligned (spectra, padded rows and the cuFFT work area of one chunk), not used by
 // anything else until the stream has run the call; the size query makes the cuFFT plans.

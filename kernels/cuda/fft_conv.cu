@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <initializer_list>
+#include <type_traits>
 
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/fft_plan_cache.h"
@@ -256,9 +257,9 @@ __device__ __forceinline__ void store_bins(float2* row, int64_t f, int64_t g, co
 // The skip term D u is a kernel with D at lag 0, whose spectrum is D at every frequency:
 // the kernels below add D (0 when null) to the kernel's spectrum, so the inverse
 // transform returns conv + D u and the crop only converts. Kernel spectra of pair q.
-__device__ __forceinline__ PairSpectra kernel_spectra(const float2* kernels, const float* D, const Chunk& chunk,
-                                                      int64_t q, int64_t f, int64_t g) {
-  PairSpectra k = unpack(kernels[f], kernels[g]);
+__device__ __forceinline__ PairSpectra kernel_spectra(float2 kf, float2 kg, const float* D, const Chunk& chunk,
+                                                      int64_t q) {
+  PairSpectra k = unpack(kf, kg);
   if (D) {
     const PairChannels pair = pair_channels(chunk, q);
     k.a.x += D[pair.channel];
@@ -281,7 +282,7 @@ __global__ void backward_spectra_kernel(float2* spectra, const float* D, Chunk c
   float2* kernels = spectra + 2 * block + q * n;
   for (int64_t f = row_start(); f <= chunk.length; f += row_stride()) {
     const int64_t g = mirror(f, n);
-    const PairSpectra k = kernel_spectra(kernels, D, chunk, q, f, g);
+    const PairSpectra k = kernel_spectra(kernels[f], kernels[g], D, chunk, q);
     PairSpectra dk{};
     for (int64_t b = 0; b < chunk.batch; ++b) {
       const int64_t row = (b * chunk.pairs() + q) * n;
@@ -378,11 +379,17 @@ TwistTables twist_tables(int log2_s, int log2_columns) {
   return rows.first_entries + rows.second_entries < columns.first_entries + columns.second_entries ? rows : columns;
 }
 
+// n = s m with s a power of two (s <= kMaxSplit).
+Split split_into(int64_t n, int s) {
+  const int columns = std::max(8, kColumnTilePoints / s), log2_s = log2_of(s), log2_columns = log2_of(columns);
+  return {n, n / s, s, log2_s, columns, log2_columns, twist_tables(log2_s, log2_columns)};
+}
+
+// The split for cuFFT's rows: the most rows of at least kRowPoints points.
 Split split_of(int64_t n) {
   int s = 1;
   while (s < kMaxSplit && n % (2 * s) == 0 && n / (2 * s) >= kRowPoints) s *= 2;
-  const int columns = std::max(8, kColumnTilePoints / s), log2_s = log2_of(s), log2_columns = log2_of(columns);
-  return {n, n / s, s, log2_s, columns, log2_columns, twist_tables(log2_s, log2_columns)};
+  return split_into(n, s);
 }
 
 __host__ __device__ constexpr int twist_entries(const Split& sp) {
@@ -453,6 +460,14 @@ __device__ __forceinline__ float2 root16(int k, float sign) {
   return {kCos[k], sign * kSin[k]};
 }
 
+// x e^(sign 2 pi i k / 16) for a k known at compile time once unrolled: k = 0 and k = 4
+// (sign i) cost no arithmetic.
+__device__ __forceinline__ float2 times_root16(float2 x, int k, float sign) {
+  if (k == 0) return x;
+  if (k == 4) return {-sign * x.y, sign * x.x};
+  return cmul(x, root16(k, sign));
+}
+
 // R-point transform of v in registers (R <= 16; radix 2, decimation in frequency): v[p] ends
 // holding bin bit_reversed(p).
 template <int R>
@@ -465,7 +480,7 @@ __device__ __forceinline__ void transform_registers(float2 (&v)[R], float sign) 
       const float2 x = v[a], y = v[a + h], difference{x.x - y.x, x.y - y.y};
       const int k = (a & (h - 1)) * (8 / h);  // w_(2h)^(a mod h) = w_16^k
       v[a] = {x.x + y.x, x.y + y.y};
-      v[a + h] = k == 0 ? difference : cmul(difference, root16(k, sign));
+      v[a + h] = times_root16(difference, k, sign);
     }
   }
 }
@@ -679,7 +694,7 @@ __global__ void multiply_kernel(float2* spectra, const float* D, Chunk chunk, Sp
   for (int64_t k = row_start(); k < sp.m; k += row_stride()) {
     const int64_t f = r * sp.m + k, g = r == 0 ? mirror(k, sp.m) : (sp.s - r) * sp.m + sp.m - 1 - k;
     if (g < f) continue;
-    const PairSpectra kernel = kernel_spectra(kernels, D, chunk, q, f, g);
+    const PairSpectra kernel = kernel_spectra(kernels[f], kernels[g], D, chunk, q);
     for (int64_t b = 0; b < chunk.batch; ++b) {
       float2* row = spectra + (b * chunk.pairs() + q) * n;
       const PairSpectra u = unpack(row[f], row[g]);
@@ -728,6 +743,225 @@ __global__ void __launch_bounds__(kThreads, MaxRadix == kLargeRadix ? 2 : 6)
                               TwistedRowsInput{rows + row * sp.s * sp.m, tw, tau0, sp}, store_output);
 }
 
+// ---------------------------------------------------------------------------------------
+// The forward's rows transformed here instead of by cuFFT (FftConvRows::own), for n = s m a
+// power of two with rows of m = 2,048 points (s >= 16): one block per pair of mirrored rows
+// {r, s - r} of a packed pair (the bins f and n - f of one product are in them) takes the
+// kernel's two rows and, for every batch entry, the signal's two rows through shared memory:
+// transform, product, inverse, in place in the column pass's output. cuFFT's forward
+// output, the product's reads and writes and the inverse's input (at L 2^14 about 190 of
+// the 430 MB the cuFFT path moves) never reach memory.
+//
+// A row's transform is the radix-2 one with its steps grouped into register stages of 16,
+// 16 and 8 points, as in the column passes: decimation in frequency, so position p of a row
+// ends holding bin bit_reversed(p); the product works in that order and the inverse runs the
+// stages backwards (decimation in time), so it ends in natural order and needs no
+// reordering either way. The row length and the stages are compile-time constants, so that
+// every access of a butterfly is a constant offset from its first point.
+constexpr int kLog2OwnRow = 11, kOwnRowPoints = 1 << kLog2OwnRow;
+constexpr int kRowRootsLow = 64, kRowRootsHigh = kOwnRowPoints / kRowRootsLow;  // w_m^e = low[e % 64] high[e / 64]
+
+__host__ __device__ constexpr int own_rows_split(int64_t n) { return static_cast<int>(n / kOwnRowPoints); }
+
+// A row in shared memory has one unused slot after every 16 values, so that the 16
+// consecutive values each thread takes in a row's last stage fall in different banks.
+__host__ __device__ constexpr int padded(int p) { return p + (p >> 4); }
+constexpr int kPaddedRow = padded(kOwnRowPoints);
+
+// Rows of the group (kernel and signal, two each), then the root tables.
+constexpr size_t kOwnRowsBytes = (4 * kPaddedRow + kRowRootsLow + kRowRootsHigh) * sizeof(float2);
+
+// Two rows, or two pointers to them, picked by a run-time index without a local array.
+template <typename P>
+struct TwoRows {
+  P first, second;
+  __device__ __forceinline__ P operator[](int row) const { return row == 0 ? first : second; }
+};
+
+// The roots w_m^e = e^(-2 pi i e / m), e < m, of the row transforms, from two tables.
+struct RowRoots {
+  const float2 *low, *high;
+  __device__ __forceinline__ float2 operator()(int e) const {
+    return cmul(low[e & (kRowRootsLow - 1)], high[e / kRowRootsLow]);
+  }
+};
+
+// Fills the tables; no barrier.
+__device__ RowRoots fill_row_roots(float2* tables) {
+  for (int e = threadIdx.x; e < kRowRootsLow + kRowRootsHigh; e += blockDim.x) {
+    tables[e] = unit_root(e < kRowRootsLow ? e : (e - kRowRootsLow) * kRowRootsLow, kOwnRowPoints, -1.0f);
+  }
+  return {tables, tables + kRowRootsLow};
+}
+
+__host__ __device__ constexpr int bit_reversed_constant(int i, int bits) {
+  int r = 0;
+  for (int b = 0; b < bits; ++b) r |= ((i >> b) & 1) << (bits - 1 - b);
+  return r;
+}
+
+// R-point inverse transform of v in registers (radix 2, decimation in time; sign +1): v[p]
+// holding bin bit_reversed(p) on entry, v[t] holds value t on exit, times R.
+template <int R>
+__device__ __forceinline__ void inverse_transform_registers(float2 (&v)[R]) {
+#pragma unroll
+  for (int h = 1; h < R; h *= 2) {
+#pragma unroll
+    for (int a = 0; a < R; ++a) {
+      if (a & h) continue;
+      const int k = (a & (h - 1)) * (8 / h);  // w_(2h)^-(a mod h) = conj(w_16^k)
+      const float2 x = v[a], y = times_root16(v[a + h], k, 1.0f);
+      v[a] = {x.x + y.x, x.y + y.y};
+      v[a + h] = {x.x - y.x, x.y - y.y};
+    }
+  }
+}
+
+// Stage `Stage` of a row transform (forward order): radix 2^bits over spans of 2^log2_span
+// points, the butterfly's points at steps of 2^log2_step.
+template <int Stage>
+struct RowStage {
+  static constexpr int bits = Stage == 2 ? 3 : 4;
+  static constexpr int log2_span = Stage == 0 ? 11 : Stage == 1 ? 7 : 3;
+  static constexpr int log2_step = log2_span - bits, per_row = kLog2OwnRow - bits, radix = 1 << bits;
+  // The shared-memory offset of point q from the butterfly's first (padded) point: within a
+  // butterfly the pad slots passed depend on q only.
+  static __device__ __forceinline__ int offset(int q) { return (q << log2_step) + ((q << log2_step) >> 4); }
+};
+
+// Butterfly b of a stage: its row, first point, and its index i within the span.
+struct Butterfly {
+  int row, first, i;
+};
+
+template <int Stage>
+__device__ __forceinline__ Butterfly row_butterfly(int b) {
+  using S = RowStage<Stage>;
+  const int w = b & ((1 << S::per_row) - 1), i = w & ((1 << S::log2_step) - 1);
+  return {b >> S::per_row, ((w >> S::log2_step) << S::log2_span) + i, i};
+}
+
+// One forward stage over `count` rows: load(row, first, q) gives the inputs; outputs go to
+// the shared rows in place, times w_span^(i bit_reversed(q)) (none in the last stage, where
+// every butterfly has i = 0).
+template <int Stage, typename Load>
+__device__ __forceinline__ void forward_row_stage(int count, const RowRoots& roots, const Load& load,
+                                                  const TwoRows<float2*>& rows) {
+  using S = RowStage<Stage>;
+  for (int b = threadIdx.x; b < count << S::per_row; b += blockDim.x) {
+    const Butterfly f = row_butterfly<Stage>(b);
+    float2 v[S::radix];
+#pragma unroll
+    for (int q = 0; q < S::radix; ++q) v[q] = load(f.row, f.first, q);
+    transform_registers<S::radix>(v, -1.0f);
+    if constexpr (S::log2_step > 0) {
+#pragma unroll
+      for (int q = 1; q < S::radix; ++q) {
+        v[q] = cmul(v[q], roots((f.i * bit_reversed_constant(q, S::bits)) << (kLog2OwnRow - S::log2_span)));
+      }
+    }
+    float2* const out = rows[f.row] + padded(f.first);
+#pragma unroll
+    for (int q = 0; q < S::radix; ++q) out[S::offset(q)] = v[q];
+  }
+}
+
+// The forward stage undone (conjugate roots): reads the shared rows; store(row, first, q,
+// value) takes the outputs.
+template <int Stage, typename Store>
+__device__ __forceinline__ void inverse_row_stage(int count, const RowRoots& roots, const TwoRows<float2*>& rows,
+                                                  const Store& store) {
+  using S = RowStage<Stage>;
+  for (int b = threadIdx.x; b < count << S::per_row; b += blockDim.x) {
+    const Butterfly f = row_butterfly<Stage>(b);
+    const float2* const in = rows[f.row] + padded(f.first);
+    float2 v[S::radix];
+#pragma unroll
+    for (int q = 0; q < S::radix; ++q) v[q] = in[S::offset(q)];
+    if constexpr (S::log2_step > 0) {
+#pragma unroll
+      for (int q = 1; q < S::radix; ++q) {
+        v[q] = cmul_conj(roots((f.i * bit_reversed_constant(q, S::bits)) << (kLog2OwnRow - S::log2_span)), v[q]);
+      }
+    }
+    inverse_transform_registers<S::radix>(v);
+#pragma unroll
+    for (int q = 0; q < S::radix; ++q) store(f.row, f.first, q, v[q]);
+  }
+}
+
+// Transforms `count` rows src[row] (global memory) into the shared rows; ends with a barrier.
+__device__ void forward_rows(int count, const RowRoots& roots, const TwoRows<const float2*>& src,
+                             const TwoRows<float2*>& rows) {
+  forward_row_stage<0>(
+      count, roots, [&](int row, int first, int q) { return src[row][first + (q << RowStage<0>::log2_step)]; }, rows);
+  __syncthreads();
+  forward_row_stage<1>(
+      count, roots, [&](int row, int first, int q) { return rows[row][padded(first) + RowStage<1>::offset(q)]; }, rows);
+  __syncthreads();
+  forward_row_stage<2>(
+      count, roots, [&](int row, int first, int q) { return rows[row][padded(first) + RowStage<2>::offset(q)]; }, rows);
+  __syncthreads();
+}
+
+// Transforms the shared rows back into dst[row] (global memory), unnormalized.
+__device__ void inverse_rows(int count, const RowRoots& roots, const TwoRows<float2*>& rows,
+                             const TwoRows<float2*>& dst) {
+  inverse_row_stage<2>(count, roots, rows, [&](int row, int first, int q, float2 v) {
+    rows[row][padded(first) + RowStage<2>::offset(q)] = v;
+  });
+  __syncthreads();
+  inverse_row_stage<1>(count, roots, rows, [&](int row, int first, int q, float2 v) {
+    rows[row][padded(first) + RowStage<1>::offset(q)] = v;
+  });
+  __syncthreads();
+  inverse_row_stage<0>(count, roots, rows, [&](int row, int first, int q, float2 v) {
+    dst[row][first + (q << RowStage<0>::log2_step)] = v;
+  });
+}
+
+// Grid (chunk pairs, groups g = 0 .. s / 2): rows r = g and s - g (one row when they are the
+// same, g = 0 or s / 2) of pair q's kernel row, then of each batch entry's signal row, which
+// ends holding the inverse-transformed product Y = U (K + D) / n. Bin (r, k) sits at
+// position bit_reversed(k); its mirror n - f at (0, (m - k) mod m) for r = 0, else at
+// (s - r, m - 1 - k), which is position m - 1 - p of row s - r.
+__global__ void __launch_bounds__(kThreads, 3)
+    own_rows_kernel(float2* rows, const float* D, Chunk chunk, Split sp, float scale) {
+  extern __shared__ float2 row_memory[];
+  constexpr int m = kOwnRowPoints;
+  const int64_t q = blockIdx.x;
+  const int g = blockIdx.y, mirror_row = g == 0 ? 0 : sp.s - g, count = mirror_row == g ? 1 : 2;
+  const TwoRows<float2*> kernel{row_memory, row_memory + kPaddedRow};
+  const TwoRows<float2*> signal{row_memory + 2 * kPaddedRow, row_memory + 3 * kPaddedRow};
+  const RowRoots roots = fill_row_roots(row_memory + 4 * kPaddedRow);
+  __syncthreads();
+  // Rows g and mirror_row of a packed row of the chunk, in the column pass's output.
+  const auto group_rows = [&](int64_t packed) {
+    float2* const first = rows + packed * sp.s * m;
+    return TwoRows<float2*>{first + g * m, first + mirror_row * m};
+  };
+  const TwoRows<float2*> kernel_global = group_rows(chunk.activation_rows() + q);
+  forward_rows(count, roots, {kernel_global.first, kernel_global.second}, kernel);
+  const int other = count - 1;  // the mirror's row in the set
+  const int entries = g == 0 ? m / 2 + 1 : count == 1 ? m / 2 : m;
+  for (int64_t b = 0; b < chunk.batch; ++b) {
+    const TwoRows<float2*> signal_global = group_rows(b * chunk.pairs() + q);
+    forward_rows(count, roots, {signal_global.first, signal_global.second}, signal);
+    for (int e = threadIdx.x; e < entries; e += blockDim.x) {
+      const int p = g == 0 ? bit_reversed(e, kLog2OwnRow) : e;
+      const int p_mirror = g == 0 ? bit_reversed((m - e) & (m - 1), kLog2OwnRow) : m - 1 - e;
+      const PairSpectra k = kernel_spectra(kernel[0][padded(p)], kernel[other][padded(p_mirror)], D, chunk, q);
+      const PairSpectra u = unpack(signal[0][padded(p)], signal[other][padded(p_mirror)]);
+      const PackedBins y = pack(scaled(cmul(u.a, k.a), scale), scaled(cmul(u.b, k.b), scale));
+      signal[0][padded(p)] = y.at_f;
+      if (other == 1 || p_mirror != p) signal[other][padded(p_mirror)] = y.at_g;
+    }
+    __syncthreads();
+    inverse_rows(count, roots, signal, signal_global);
+    __syncthreads();
+  }
+}
+
 // Grid (chunk pairs, time tiles): for both channels of the pair, dk_fwd = dk2[:L] and
 // dk_bwd[m] = dk2[2L - 1 - m].
 __global__ void kernel_gradient_kernel(const float2* dk2, float* dk_fwd, float* dk_bwd, Chunk chunk) {
@@ -774,6 +1008,17 @@ struct Pass {
 constexpr Pass kForwardPass{1, false, true};
 constexpr Pass kBackwardPass{2, true, false};
 
+// Whether a forward transforms its rows itself (own_rows_kernel) rather than with cuFFT.
+bool own_rows(FftConvShape s, Pass pass) {
+  if (!pass.split) return false;
+  return s.rows == FftConvRows::own || (s.rows == FftConvRows::automatic && fft_conv_own_rows_supported(s.length));
+}
+
+Split forward_split(FftConvShape s) {
+  const int64_t n = 2 * s.length;
+  return own_rows(s, kForwardPass) ? split_into(n, own_rows_split(n)) : split_of(n);
+}
+
 // Packed rows of a chunk of `count` channels through the forward and the inverse transform.
 int64_t transform_rows(FftConvShape s, Pass pass, int64_t count) {
   return (pass.tensors * s.batch + 1) * pairs_of(count);
@@ -800,7 +1045,7 @@ struct RowTransform {
 };
 RowTransform row_transform(FftConvShape s, Pass pass) {
   if (!pass.split) return {2 * s.length, 1};
-  const Split sp = split_of(2 * s.length);
+  const Split sp = forward_split(s);
   return {sp.m, sp.s};
 }
 
@@ -813,9 +1058,11 @@ size_t work_bytes(FftConvShape s, Pass pass, int64_t count) {
 
 // Workspace: spectra, then time rows, then the cuFFT work area, for the largest chunk (a
 // shorter last chunk's plans may ask for a different work area: the larger one is kept).
+// Own rows need the time rows only.
 size_t workspace_bytes(FftConvShape s, Pass pass) {
   if (s.length == 0 || s.channels == 0) return 0;
   const int64_t count = chunk_channels(s, pass), last = s.channels % count;
+  if (own_rows(s, pass)) return rows_bytes(s, transform_rows(s, pass, count));
   size_t work = work_bytes(s, pass, count);
   if (last != 0) work = std::max(work, work_bytes(s, pass, last));
   return 2 * rows_bytes(s, transform_rows(s, pass, count)) + work;
@@ -828,6 +1075,7 @@ struct Scratch {
 };
 
 Scratch split(void* workspace, FftConvShape s, Pass pass) {
+  if (own_rows(s, pass)) return {nullptr, static_cast<float2*>(workspace), nullptr};
   const size_t bytes = rows_bytes(s, transform_rows(s, pass, chunk_channels(s, pass)));
   char* base = static_cast<char*>(workspace);
   return {reinterpret_cast<float2*>(base), reinterpret_cast<float2*>(base + bytes), base + 2 * bytes};
@@ -855,7 +1103,8 @@ void fft_conv_forward_cuda(const T* u, const float* k_fwd, const float* k_bwd, c
   const auto* u_device = reinterpret_cast<const Device<T>*>(u);
   const float* k_bwd_used = shape.bidirectional ? k_bwd : nullptr;
   const float scale = 1.0f / static_cast<float>(2 * shape.length);
-  const Split sp = split_of(2 * shape.length);
+  const Split sp = forward_split(shape);
+  const bool own = own_rows(shape, kForwardPass);
   const bool small = max_radix(sp) <= kSmallRadix;
   const auto columns_kernel = small ? split_columns_kernel<Device<T>, kSmallRadix>
                                     : split_columns_kernel<Device<T>, kLargeRadix>;
@@ -866,14 +1115,22 @@ void fft_conv_forward_cuda(const T* u, const float* k_fwd, const float* k_bwd, c
     columns_kernel<<<column_grid(rows, sp), kThreads, column_pass_bytes(sp), stream>>>(
         PadSources<Device<T>>{u_device, nullptr, 1, k_fwd, k_bwd_used}, scratch.rows, chunk, sp);
     check_launch("split_columns_kernel");
-    fft_execute(fft_plan(FftDirection::forward, sp.m, rows * sp.s), scratch.rows, scratch.spectra, scratch.work_area,
-                stream);
-    dim3 bins = row_grid(chunk.pairs(), sp.m);
-    bins.z = static_cast<unsigned>(sp.s / 2 + 1);
-    multiply_kernel<<<bins, kThreads, 0, stream>>>(scratch.spectra, D, chunk, sp, scale);
-    check_launch("multiply_kernel");
-    fft_execute(fft_plan(FftDirection::inverse, sp.m, activation_rows * sp.s), scratch.spectra, scratch.rows,
-                scratch.work_area, stream);
+    if (own) {
+      SPINDLE_CUDA_CHECK(cudaFuncSetAttribute(own_rows_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                              static_cast<int>(kOwnRowsBytes)));
+      own_rows_kernel<<<dim3(static_cast<unsigned>(chunk.pairs()), static_cast<unsigned>(sp.s / 2 + 1)), kThreads,
+                        kOwnRowsBytes, stream>>>(scratch.rows, D, chunk, sp, scale);
+      check_launch("own_rows_kernel");
+    } else {
+      fft_execute(fft_plan(FftDirection::forward, sp.m, rows * sp.s), scratch.rows, scratch.spectra,
+                  scratch.work_area, stream);
+      dim3 bins = row_grid(chunk.pairs(), sp.m);
+      bins.z = static_cast<unsigned>(sp.s / 2 + 1);
+      multiply_kernel<<<bins, kThreads, 0, stream>>>(scratch.spectra, D, chunk, sp, scale);
+      check_launch("multiply_kernel");
+      fft_execute(fft_plan(FftDirection::inverse, sp.m, activation_rows * sp.s), scratch.spectra, scratch.rows,
+                  scratch.work_area, stream);
+    }
     crop_kernel<<<column_grid(activation_rows, sp), kThreads, column_pass_bytes(sp), stream>>>(
         scratch.rows, reinterpret_cast<Device<T>*>(y), chunk, sp);
     check_launch("split_crop_kernel");

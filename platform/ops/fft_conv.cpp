@@ -17,7 +17,11 @@ kernels::FftConvShape check_arguments(const char* op, const Tensor& u, const Ten
   SPINDLE_CHECK(u.dim() == 3, std::string(op) + ": u", u.describe(), "a (batch, channels, length) tensor");
   SPINDLE_CHECK(args.channels_per_chunk >= 0, std::string(op) + ": channels_per_chunk",
                 std::to_string(args.channels_per_chunk), "0 (automatic) or a positive count");
-  const kernels::FftConvShape shape{u.size(0), u.size(1), u.size(2), args.k_bwd != nullptr, args.channels_per_chunk};
+  const kernels::FftConvShape shape{u.size(0), u.size(1), u.size(2), args.k_bwd != nullptr, args.channels_per_chunk,
+                                    args.rows};
+  SPINDLE_CHECK(args.rows != kernels::FftConvRows::own || kernels::fft_conv_own_rows_supported(shape.length),
+                std::string(op) + ": rows", "own at length " + std::to_string(shape.length),
+                "a power-of-two length from 16384 to 524288 for rows transformed by spindle's own kernels");
   const Device device = u.device();
   check_tensor(op, "u", u, u.shape(), device);
   check_float_dtype(op, "u", u);

@@ -6,6 +6,7 @@
 // stream-ordered pool per call; cuFFT plans are cached per (device, length, batch).
 #pragma once
 
+#include "kernels/fft_conv.h"
 #include "platform/tensor.h"
 
 namespace spindle::ops {
@@ -14,6 +15,9 @@ struct FftConvArgs {
   const Tensor* k_bwd = nullptr;  // (channels, length): given = bidirectional, null = causal
   const Tensor* D = nullptr;      // (channels) skip weights, or null (no skip term)
   int64_t channels_per_chunk = 0;  // CUDA scratch chunking (kernels/fft_conv.h); 0: automatic
+  // CUDA forward: who transforms the split transform's rows (kernels/fft_conv.h). `own` needs
+  // a power-of-two length from 2^14 to 2^19.
+  kernels::FftConvRows rows = kernels::FftConvRows::automatic;
 };
 
 // y preallocated with u's shape and dtype.

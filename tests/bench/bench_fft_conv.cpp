@@ -2,11 +2,12 @@
 // batch 1, 256 channels at L = 2^14, 2^17, 2^20, 2^22.
 //   bench_fft_conv [--length L]... [--channels C] [--batch B] [--repeats R] [--backward 0|1]
 //                  [--chunk K]   (channels transformed together; 0: automatic)
+//                  [--rows automatic|cufft|own]   (who transforms the forward's rows)
 // Prints per length: the forward median time (CUDA events, after warm-up; inputs random
 // normal, never zeros), the minimal bytes (read u and k, write y once) and the rate they
-// give, that rate as a fraction of the H100's ~3.0 TB/s copy bandwidth, the bytes the
-// forward's passes move (one read and one write of the rows per pass, a lower bound: long
-// cuFFT rows take more than one pass), and the anchor
+// give, that rate as a fraction of the H100's ~3.0 TB/s copy bandwidth, the bytes this
+// implementation moves (one read and one write of the rows per pass, a lower bound: large
+// cuFFT transforms take more than one pass), and the anchor
 // (PyTorch's cuFFT path measured on the same H100). With --backward 1, forward+backward
 // times too.
 #include <cstdio>
@@ -49,10 +50,21 @@ int main(int argc, char** argv) {
   int repeats = 20;
   bool backward = false;
   int64_t chunk = 0;
+  kernels::FftConvRows row_transforms = kernels::FftConvRows::automatic;
+  std::string rows_name = "automatic";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const int64_t value = std::atoll(argv[i + 1]);
-    if (flag == "--length") lengths.push_back(value);
+    if (flag == "--rows") {
+      rows_name = argv[i + 1];
+      if (rows_name == "automatic") row_transforms = kernels::FftConvRows::automatic;
+      else if (rows_name == "cufft") row_transforms = kernels::FftConvRows::cufft;
+      else if (rows_name == "own") row_transforms = kernels::FftConvRows::own;
+      else {
+        std::fprintf(stderr, "--rows %s: expected automatic, cufft or own\n", argv[i + 1]);
+        return 2;
+      }
+    } else if (flag == "--length") lengths.push_back(value);
     else if (flag == "--channels") channels = value;
     else if (flag == "--batch") batch = value;
     else if (flag == "--repeats") repeats = static_cast<int>(value);
@@ -69,9 +81,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   const Stream stream = Stream::create(kGpu);
-  std::printf("device: %s; f32, causal, batch %lld, %lld channels, channels per chunk %lld, median of %d runs\n",
-              gpu_properties(0).name.c_str(), static_cast<long long>(batch), static_cast<long long>(channels),
-              static_cast<long long>(chunk), repeats);
+  std::printf(
+      "device: %s; f32, causal, batch %lld, %lld channels, channels per chunk %lld, rows %s, median of %d runs\n",
+      gpu_properties(0).name.c_str(), static_cast<long long>(batch), static_cast<long long>(channels),
+      static_cast<long long>(chunk), rows_name.c_str(), repeats);
   std::printf("%-9s %9s %9s %8s %8s %9s %8s %9s %9s\n", "L", "fwd ms", "anchor", "vs anch", "min GB", "min GB/s",
               "of 3TB/s", "moved GB", "fwd+bwd");
   for (const int64_t length : lengths) {
@@ -80,22 +93,22 @@ int main(int argc, char** argv) {
     const Tensor k = device_normal({channels, length}, 2, stream);
     const Tensor D = device_normal({channels}, 3, stream);
     Tensor y = Tensor::empty(sequence, DType::f32, kGpu, &stream);
-    const ops::FftConvArgs args{nullptr, &D, chunk};
+    const ops::FftConvArgs args{nullptr, &D, chunk, row_transforms};
     const double forward = testing::median_ms([&] { ops::fft_conv_forward(u, k, y, args, &stream); }, repeats, stream);
 
     const double rows = double(batch) * channels, L = double(length);
     const double minimal = (2 * rows + channels) * L * 4;  // u, k in; y out
-    // The forward's passes (one read and one write of every row per pass, a lower bound):
-    // the column pass reads u and k and writes their packed rows (2L complex values per pair
-    // of channels, 8L bytes per channel); cuFFT's forward transform, the product (reads the
-    // u and k spectra, writes y's) and cuFFT's inverse; the inverse column pass reads y's
-    // rows and writes y.
+    // The forward's passes (one read and one write of every row each, a lower bound): the
+    // column pass reads u and k and writes the packed rows (2L complex values per pair of
+    // channels, 8L bytes per channel); cuFFT's rows: transform, product (reads the u and k
+    // spectra, writes y's), inverse; own rows: one pass reading the rows and writing y's;
+    // the inverse column pass reads y's rows and writes y.
+    const bool own = row_transforms == kernels::FftConvRows::own ||
+                     (row_transforms == kernels::FftConvRows::automatic &&
+                      kernels::fft_conv_own_rows_supported(length));
     const double in_rows = (rows + channels) * 8 * L, out_rows = rows * 8 * L;
-    const double moved = (rows + channels) * L * 4 + in_rows  // column pass
-                         + 2 * in_rows                        // forward transform
-                         + in_rows + out_rows                 // product
-                         + 2 * out_rows                       // inverse transform
-                         + out_rows + rows * L * 4;           // inverse column pass
+    const double middle = own ? in_rows + out_rows : 2 * in_rows + (in_rows + out_rows) + 2 * out_rows;
+    const double moved = (rows + channels) * L * 4 + in_rows + middle + out_rows + rows * L * 4;
     const double rate = minimal / (forward * 1e-3) / 1e9;
     double anchor = 0;
     for (const Anchor& a : kAnchors) {

@@ -126,6 +126,20 @@ TEST(FftConv, BadArgumentsAreRefused) {
   Tensor dk_bwd = Tensor::empty(k.shape(), DType::f32);
   EXPECT_THROW(ops::fft_conv_backward(u, k, y, du, dk, &dk_bwd, nullptr), Error);        // causal with dk_bwd
   EXPECT_THROW(ops::fft_conv_backward(u, k, y, du, dk, nullptr, nullptr, {&k, nullptr}), Error);  // no dk_bwd
+  // Own row transforms need a power-of-two length from 2^14 to 2^19.
+  const Tensor u12 = Tensor::empty({1, 2, 12}, DType::f32), k12 = Tensor::empty({2, 12}, DType::f32);
+  Tensor y12 = Tensor::empty(u12.shape(), DType::f32);
+  EXPECT_THROW(ops::fft_conv_forward(u12, k12, y12, {nullptr, nullptr, 0, kernels::FftConvRows::own}), Error);
+  EXPECT_NO_THROW(ops::fft_conv_forward(u12, k12, y12, {nullptr, nullptr, 0, kernels::FftConvRows::cufft}));
+}
+
+TEST(FftConv, OwnRowTransformsNeedAPowerOfTwoLengthFrom2To14To2To19) {
+  EXPECT_FALSE(kernels::fft_conv_own_rows_supported(8192));
+  EXPECT_TRUE(kernels::fft_conv_own_rows_supported(16384));
+  EXPECT_TRUE(kernels::fft_conv_own_rows_supported(int64_t{1} << 19));
+  EXPECT_FALSE(kernels::fft_conv_own_rows_supported(int64_t{1} << 20));
+  EXPECT_FALSE(kernels::fft_conv_own_rows_supported(12));
+  EXPECT_FALSE(kernels::fft_conv_own_rows_supported(0));
 }
 
 }  // namespace
