@@ -406,7 +406,8 @@ __host__ __device__ constexpr int max_radix(const Split& sp) {
 
 // Column passes are compiled for stages of up to 16 points, and again for up to 4 (s <= 4,
 // short rows), where the smaller register footprint lets more blocks share a multiprocessor
-// (at L 2^14 on the H200: forward pass 46 -> 39 us, inverse 28 -> 18 us).
+// (session 16, at L 2^14 on the H200: forward pass 46 -> 39 us, inverse 28 -> 18 us; the
+// forward's 16-point instance has since been held to the same 4 blocks per SM).
 constexpr int kLargeRadix = 16, kSmallRadix = 4;
 
 // The s roots of the column transform: used between stages only, so none with one stage.
@@ -663,9 +664,13 @@ class PaddedRowInput {
 };
 
 // Grid column_grid(chunk packed rows): the forward column pass. Row r of packed row p
-// (transform row p s + r) gets w_n^(r tau) sum_j x_p[tau + j m] w_s^(r j) at tau.
+// (transform row p s + r) gets w_n^(r tau) sum_j x_p[tau + j m] w_s^(r j) at tau. The
+// 16-point instance is held to 64 registers (4 blocks per SM; 8 bytes spilled): against 80
+// and 3 blocks, at L 2^14 / 2^17 / 2^20 on the H200 the forward took 0.133-0.137 /
+// 0.937-0.952 / 9.31-9.34 ms against 0.140-0.141 / 0.956-0.964 / 9.34-9.35 (with the
+// inverse pass's three blocks below).
 template <typename T, int MaxRadix>
-__global__ void __launch_bounds__(kThreads, MaxRadix == kLargeRadix ? 3 : 4)
+__global__ void __launch_bounds__(kThreads, 4)
     split_columns_kernel(PadSources<T> src, float2* rows, Chunk chunk, Split sp) {
   extern __shared__ float2 column_memory[];
   const ColumnShared shared = column_shared(column_memory, sp);
@@ -719,10 +724,11 @@ struct TwistedRowsInput {
 // Grid column_grid(chunk packed activation rows): the inverse column pass. Column tau of
 // the inverse-transformed rows z_r, twisted by w_n^(-r tau), transformed back over r gives
 // the outputs t = tau + j m; those with t < L are unpacked into both channels and converted.
-// Two blocks per multiprocessor at least: left free, the 16-point instance takes 148
-// registers, which leaves room for one.
+// Three blocks per multiprocessor at least (80 registers, no spills): left free, the
+// 16-point instance takes 148 registers, which leaves room for one, and held to two blocks,
+// 128.
 template <typename T, int MaxRadix>
-__global__ void __launch_bounds__(kThreads, MaxRadix == kLargeRadix ? 2 : 6)
+__global__ void __launch_bounds__(kThreads, MaxRadix == kLargeRadix ? 3 : 6)
     split_crop_kernel(const float2* rows, T* out, Chunk chunk, Split sp) {
   extern __shared__ float2 column_memory[];
   const ColumnShared shared = column_shared(column_memory, sp);
