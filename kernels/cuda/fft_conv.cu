@@ -769,8 +769,9 @@ constexpr int kRowRootsLow = 64, kRowRootsHigh = kOwnRowPoints / kRowRootsLow;  
 
 __host__ __device__ constexpr int own_rows_split(int64_t n) { return static_cast<int>(n / kOwnRowPoints); }
 
-// A row in shared memory has one unused slot after every 16 values, so that the 16
-// consecutive values each thread takes in a row's last stage fall in different banks.
+// A row in shared memory has one unused slot after every 16 values, so that the 8
+// consecutive values each thread takes in a row's last stage, and those of the 16 threads
+// sharing a shared-memory access, fall in different banks.
 __host__ __device__ constexpr int padded(int p) { return p + (p >> 4); }
 constexpr int kPaddedRow = padded(kOwnRowPoints);
 
