@@ -48,6 +48,12 @@ struct FftConvShape {
   FftConvRows rows = FftConvRows::automatic;  // CUDA forward only; the result does not depend on it
 };
 
+// Whether the CUDA forward of `shape` transforms its rows itself (FftConvRows).
+inline bool fft_conv_forward_own_rows(const FftConvShape& shape) {
+  return shape.rows == FftConvRows::own ||
+         (shape.rows == FftConvRows::automatic && fft_conv_own_rows_supported(shape.length));
+}
+
 // CPU reference with FFTW (double for T = double, single for T = float).
 template <typename T>
 void fft_conv_forward_cpu(const T* u, const T* k_fwd, const T* k_bwd, const T* D, T* y, FftConvShape shape);

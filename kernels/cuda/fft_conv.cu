@@ -1016,10 +1016,7 @@ constexpr Pass kForwardPass{1, false, true};
 constexpr Pass kBackwardPass{2, true, false};
 
 // Whether a forward transforms its rows itself (own_rows_kernel) rather than with cuFFT.
-bool own_rows(FftConvShape s, Pass pass) {
-  if (!pass.split) return false;
-  return s.rows == FftConvRows::own || (s.rows == FftConvRows::automatic && fft_conv_own_rows_supported(s.length));
-}
+bool own_rows(FftConvShape s, Pass pass) { return pass.split && fft_conv_forward_own_rows(s); }
 
 Split forward_split(FftConvShape s) {
   const int64_t n = 2 * s.length;

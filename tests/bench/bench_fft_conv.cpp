@@ -103,9 +103,7 @@ int main(int argc, char** argv) {
     // channels, 8L bytes per channel); cuFFT's rows: transform, product (reads the u and k
     // spectra, writes y's), inverse; own rows: one pass reading the rows and writing y's;
     // the inverse column pass reads y's rows and writes y.
-    const bool own = row_transforms == kernels::FftConvRows::own ||
-                     (row_transforms == kernels::FftConvRows::automatic &&
-                      kernels::fft_conv_own_rows_supported(length));
+    const bool own = kernels::fft_conv_forward_own_rows({batch, channels, length, false, chunk, row_transforms});
     const double in_rows = (rows + channels) * 8 * L, out_rows = rows * 8 * L;
     const double middle = own ? in_rows + out_rows : 2 * in_rows + (in_rows + out_rows) + 2 * out_rows;
     const double moved = (rows + channels) * L * 4 + in_rows + middle + out_rows + rows * L * 4;
