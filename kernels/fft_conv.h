@@ -29,14 +29,23 @@
 
 namespace spindle::kernels {
 
-// CUDA only: who transforms the rows of the forward's split transform. `own`: kernels of
-// spindle, fused with the spectrum product (L a power of two from 2^14 to 2^19 only:
-// fft_conv_own_rows_supported); `cufft`: cuFFT, with the product a pass of its own;
-// `automatic`: own where supported.
-enum class FftConvRows { automatic, cufft, own };
+// CUDA only: how the forward transforms (the result is the same up to rounding).
+// - one_block: one thread block per activation row does the whole transform, the product
+//   and the inverse in shared memory (L a power of two from 2^10 to 2^14);
+// - own_rows: the transform is split into a column pass and rows of 2,048 points, which a
+//   kernel of spindle transforms fused with the product (L a power of two from 2^14 to 2^19);
+// - cufft_rows: split the same way, the rows transformed by cuFFT and the product a pass of
+//   its own (any length);
+// - automatic: the first of these that the length supports.
+enum class FftConvForward { automatic, one_block, own_rows, cufft_rows };
 
-inline bool fft_conv_own_rows_supported(int64_t length) {
-  return length >= (int64_t{1} << 14) && length <= (int64_t{1} << 19) && (length & (length - 1)) == 0;
+inline bool fft_conv_forward_supported(FftConvForward path, int64_t length) {
+  const bool power_of_two = length > 0 && (length & (length - 1)) == 0;
+  switch (path) {
+    case FftConvForward::one_block: return power_of_two && length >= (1 << 10) && length <= (1 << 14);
+    case FftConvForward::own_rows: return power_of_two && length >= (1 << 14) && length <= (1 << 19);
+    default: return true;
+  }
 }
 
 struct FftConvShape {
@@ -45,13 +54,15 @@ struct FftConvShape {
   // CUDA only: channels transformed together (their scratch at once); 0 chooses chunks of at
   // most about 4 GiB of scratch. The result does not depend on it.
   int64_t channels_per_chunk = 0;
-  FftConvRows rows = FftConvRows::automatic;  // CUDA forward only; the result does not depend on it
+  FftConvForward forward = FftConvForward::automatic;  // CUDA forward only; the result does not depend on it
 };
 
-// Whether the CUDA forward of `shape` transforms its rows itself (FftConvRows).
-inline bool fft_conv_forward_own_rows(const FftConvShape& shape) {
-  return shape.rows == FftConvRows::own ||
-         (shape.rows == FftConvRows::automatic && fft_conv_own_rows_supported(shape.length));
+// The CUDA forward's path for `shape` (FftConvForward::automatic resolved).
+inline FftConvForward fft_conv_forward_path(const FftConvShape& shape) {
+  if (shape.forward != FftConvForward::automatic) return shape.forward;
+  if (fft_conv_forward_supported(FftConvForward::one_block, shape.length)) return FftConvForward::one_block;
+  if (fft_conv_forward_supported(FftConvForward::own_rows, shape.length)) return FftConvForward::own_rows;
+  return FftConvForward::cufft_rows;
 }
 
 // CPU reference with FFTW (double for T = double, single for T = float).
@@ -74,10 +85,12 @@ void fft_conv_backward_cpu(const T* u, const T* k_fwd, const T* k_bwd, const T* 
 //   2L values, zero-padded (converting bf16 and building the two-sided kernels); one batched
 //   complex cuFFT transforms them all; one kernel forms both gradient spectra and the batch
 //   sum; one batched inverse transforms back; kernels crop to L, unpack and convert.
-// - Forward, per chunk: the transforms are split (n = s m). A column pass packs and pads
-//   the rows and does the s-point side; the m-point rows are then cuFFT's, with the product
-//   a pass between, or (FftConvRows::own) one kernel's, which transforms, multiplies and
-//   transforms back in shared memory; an inverse column pass crops, unpacks and converts.
+// - Forward (FftConvForward), one_block: one kernel, each block a whole activation row packed
+//   with its channel's kernel, no workspace. Otherwise per chunk: the transforms are split
+//   (n = s m). A column pass packs and pads the rows and does the s-point side; the m-point
+//   rows are then cuFFT's, with the product a pass between, or (own_rows) one kernel's, which
+//   transforms, multiplies and transforms back in shared memory; an inverse column pass
+//   crops, unpacks and converts.
 // The backward's rows move 4 elements per access when L is a multiple of 4 and the pointers
 // are 16-byte aligned.
 // `workspace` is device memory of at least fft_conv_*_workspace_bytes(shape) bytes,

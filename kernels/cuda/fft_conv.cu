@@ -750,33 +750,50 @@ __global__ void __launch_bounds__(kThreads, MaxRadix == kLargeRadix ? 3 : 6)
 }
 
 // ---------------------------------------------------------------------------------------
-// The forward's rows transformed here instead of by cuFFT (FftConvRows::own), for n = s m a
-// power of two with rows of m = 2,048 points (s >= 16): one block per pair of mirrored rows
-// {r, s - r} of a packed pair (the bins f and n - f of one product are in them) takes the
-// kernel's two rows and, for every batch entry, the signal's two rows through shared memory:
-// transform, product, inverse, in place in the column pass's output. cuFFT's forward
-// output, the product's reads and writes and the inverse's input (at L 2^14 about 190 of
-// the 430 MB the cuFFT path moves) never reach memory.
+// Transforms in shared memory, used by two forwards: rows of the split transform
+// (FftConvForward::own_rows) and whole rows (FftConvForward::one_block).
 //
-// A row's transform is the radix-2 one with its steps grouped into register stages of 16,
-// 16 and 8 points, as in the column passes: decimation in frequency, so position p of a row
-// ends holding bin bit_reversed(p); the product works in that order and the inverse runs the
-// stages backwards (decimation in time), so it ends in natural order and needs no
-// reordering either way. The row length and the stages are compile-time constants, so that
-// every access of a butterfly is a constant offset from its first point.
-constexpr int kLog2OwnRow = 11, kOwnRowPoints = 1 << kLog2OwnRow;
-constexpr int kRowRootsLow = 64, kRowRootsHigh = kOwnRowPoints / kRowRootsLow;  // w_m^e = low[e % 64] high[e / 64]
+// A transform of 2^Log2Points points is the radix-2 one with its steps grouped into
+// register stages of 16 points, the last taking the bits that remain (16, 16, 8 for 2,048
+// points; 16, 16, 16, 4 for 16,384), as in the column passes: decimation in frequency, so
+// position p ends holding bin bit_reversed(p); products work in that order and the inverse
+// runs the stages backwards (decimation in time), so it ends in natural order and needs no
+// reordering either way. Lengths and stages are compile-time constants, so that every
+// access of a butterfly is a constant offset from its first point.
 
-__host__ __device__ constexpr int own_rows_split(int64_t n) { return static_cast<int>(n / kOwnRowPoints); }
-
-// A row in shared memory has one unused slot after every 16 values, so that the 8
-// consecutive values each thread takes in a row's last stage, and those of the 16 threads
-// sharing a shared-memory access, fall in different banks.
+// A row in shared memory has one unused slot after every 16 values. With stages of 16 points
+// and the remainder last, no two threads of a half-warp then share a bank in any stage from
+// 2^10 to 2^14 points (nor in the products' accesses below); unpadded, a last stage of 8 or
+// 16 points has 8- or 16-way conflicts.
 __host__ __device__ constexpr int padded(int p) { return p + (p >> 4); }
-constexpr int kPaddedRow = padded(kOwnRowPoints);
 
-// Rows of the group (kernel and signal, two each), then the root tables.
-constexpr size_t kOwnRowsBytes = (4 * kPaddedRow + kRowRootsLow + kRowRootsHigh) * sizeof(float2);
+// The roots w^e = e^(-2 pi i e / 2^Log2Points), e < 2^Log2Points, from two tables:
+// w^e = low[e % 64] high[e / 64].
+template <int Log2Points>
+struct RootTable {
+  static constexpr int low_entries = 64, high_entries = (1 << Log2Points) / low_entries;
+  static constexpr int entries = low_entries + high_entries;
+  const float2 *low, *high;
+  __device__ __forceinline__ float2 operator()(int e) const { return cmul(low[e & (low_entries - 1)], high[e >> 6]); }
+};
+
+// Fills the tables at `memory` (RootTable::entries values); no barrier.
+template <int Log2Points>
+__device__ RootTable<Log2Points> fill_root_table(float2* memory) {
+  using Table = RootTable<Log2Points>;
+  for (int e = threadIdx.x; e < Table::entries; e += blockDim.x) {
+    const int exponent = e < Table::low_entries ? e : (e - Table::low_entries) * Table::low_entries;
+    memory[e] = unit_root(exponent, int64_t{1} << Log2Points, -1.0f);
+  }
+  return {memory, memory + Table::low_entries};
+}
+
+// The roots of a transform of half the table's points: w_(N/2)^e = w_N^(2e).
+template <int Log2Points>
+struct HalfRoots {
+  RootTable<Log2Points + 1> table;
+  __device__ __forceinline__ float2 operator()(int e) const { return table(2 * e); }
+};
 
 // Two rows, or two pointers to them, picked by a run-time index without a local array.
 template <typename P>
@@ -784,22 +801,6 @@ struct TwoRows {
   P first, second;
   __device__ __forceinline__ P operator[](int row) const { return row == 0 ? first : second; }
 };
-
-// The roots w_m^e = e^(-2 pi i e / m), e < m, of the row transforms, from two tables.
-struct RowRoots {
-  const float2 *low, *high;
-  __device__ __forceinline__ float2 operator()(int e) const {
-    return cmul(low[e & (kRowRootsLow - 1)], high[e / kRowRootsLow]);
-  }
-};
-
-// Fills the tables; no barrier.
-__device__ RowRoots fill_row_roots(float2* tables) {
-  for (int e = threadIdx.x; e < kRowRootsLow + kRowRootsHigh; e += blockDim.x) {
-    tables[e] = unit_root(e < kRowRootsLow ? e : (e - kRowRootsLow) * kRowRootsLow, kOwnRowPoints, -1.0f);
-  }
-  return {tables, tables + kRowRootsLow};
-}
 
 __host__ __device__ constexpr int bit_reversed_constant(int i, int bits) {
   int r = 0;
@@ -824,48 +825,69 @@ __device__ __forceinline__ void inverse_transform_registers(float2 (&v)[R]) {
   }
 }
 
-// Stage `Stage` of a row transform (forward order): radix 2^bits over spans of 2^log2_span
-// points, the butterfly's points at steps of 2^log2_step.
-template <int Stage>
+// Stages of a transform of 2^Log2Points points.
+__host__ __device__ constexpr int row_stages(int log2_points) { return (log2_points + 3) / 4; }
+
+// Stage `Stage` of a transform of 2^Log2Points points (forward order): radix 2^bits over
+// spans of 2^log2_span points, the butterfly's points at steps of 2^log2_step.
+template <int Log2Points, int Stage>
 struct RowStage {
-  static constexpr int bits = Stage == 2 ? 3 : 4;
-  static constexpr int log2_span = Stage == 0 ? 11 : Stage == 1 ? 7 : 3;
-  static constexpr int log2_step = log2_span - bits, per_row = kLog2OwnRow - bits, radix = 1 << bits;
+  static constexpr int log2_span = Log2Points - 4 * Stage, bits = log2_span < 4 ? log2_span : 4;
+  static constexpr int log2_step = log2_span - bits, per_row = Log2Points - bits, radix = 1 << bits;
   // The shared-memory offset of point q from the butterfly's first (padded) point: within a
   // butterfly the pad slots passed depend on q only.
   static __device__ __forceinline__ int offset(int q) { return (q << log2_step) + ((q << log2_step) >> 4); }
+  // The root exponent (of w over 2^Log2Points points) that output q of butterfly i is
+  // multiplied by: w_span^(i bit_reversed(q)).
+  static __device__ __forceinline__ int root_exponent(int i, int q) {
+    return (i * bit_reversed_constant(q, bits)) << (Log2Points - log2_span);
+  }
 };
+
+// Calls f(std::integral_constant<int, S>) for S = First .. Last - 1 in order, or in reverse.
+template <int First, int Last, typename F>
+__device__ __forceinline__ void for_stages(F&& f) {
+  if constexpr (First < Last) {
+    f(std::integral_constant<int, First>{});
+    for_stages<First + 1, Last>(f);
+  }
+}
+template <int First, int Last, typename F>
+__device__ __forceinline__ void for_stages_reversed(F&& f) {
+  if constexpr (First < Last) {
+    f(std::integral_constant<int, Last - 1>{});
+    for_stages_reversed<First, Last - 1>(f);
+  }
+}
 
 // Butterfly b of a stage: its row, first point, and its index i within the span.
 struct Butterfly {
   int row, first, i;
 };
 
-template <int Stage>
+template <int Log2Points, int Stage>
 __device__ __forceinline__ Butterfly row_butterfly(int b) {
-  using S = RowStage<Stage>;
+  using S = RowStage<Log2Points, Stage>;
   const int w = b & ((1 << S::per_row) - 1), i = w & ((1 << S::log2_step) - 1);
   return {b >> S::per_row, ((w >> S::log2_step) << S::log2_span) + i, i};
 }
 
 // One forward stage over `count` rows: load(row, first, q) gives the inputs; outputs go to
-// the shared rows in place, times w_span^(i bit_reversed(q)) (none in the last stage, where
-// every butterfly has i = 0).
-template <int Stage, typename Load>
-__device__ __forceinline__ void forward_row_stage(int count, const RowRoots& roots, const Load& load,
+// the shared rows in place, times w_span^(i bit_reversed(q)) (roots(e) = w^e over
+// 2^Log2Points points; none in the last stage, where every butterfly has i = 0).
+template <int Log2Points, int Stage, typename Roots, typename Load>
+__device__ __forceinline__ void forward_row_stage(int count, const Roots& roots, const Load& load,
                                                   const TwoRows<float2*>& rows) {
-  using S = RowStage<Stage>;
+  using S = RowStage<Log2Points, Stage>;
   for (int b = threadIdx.x; b < count << S::per_row; b += blockDim.x) {
-    const Butterfly f = row_butterfly<Stage>(b);
+    const Butterfly f = row_butterfly<Log2Points, Stage>(b);
     float2 v[S::radix];
 #pragma unroll
     for (int q = 0; q < S::radix; ++q) v[q] = load(f.row, f.first, q);
     transform_registers<S::radix>(v, -1.0f);
     if constexpr (S::log2_step > 0) {
 #pragma unroll
-      for (int q = 1; q < S::radix; ++q) {
-        v[q] = cmul(v[q], roots((f.i * bit_reversed_constant(q, S::bits)) << (kLog2OwnRow - S::log2_span)));
-      }
+      for (int q = 1; q < S::radix; ++q) v[q] = cmul(v[q], roots(S::root_exponent(f.i, q)));
     }
     float2* const out = rows[f.row] + padded(f.first);
 #pragma unroll
@@ -875,21 +897,19 @@ __device__ __forceinline__ void forward_row_stage(int count, const RowRoots& roo
 
 // The forward stage undone (conjugate roots): reads the shared rows; store(row, first, q,
 // value) takes the outputs.
-template <int Stage, typename Store>
-__device__ __forceinline__ void inverse_row_stage(int count, const RowRoots& roots, const TwoRows<float2*>& rows,
+template <int Log2Points, int Stage, typename Roots, typename Store>
+__device__ __forceinline__ void inverse_row_stage(int count, const Roots& roots, const TwoRows<float2*>& rows,
                                                   const Store& store) {
-  using S = RowStage<Stage>;
+  using S = RowStage<Log2Points, Stage>;
   for (int b = threadIdx.x; b < count << S::per_row; b += blockDim.x) {
-    const Butterfly f = row_butterfly<Stage>(b);
+    const Butterfly f = row_butterfly<Log2Points, Stage>(b);
     const float2* const in = rows[f.row] + padded(f.first);
     float2 v[S::radix];
 #pragma unroll
     for (int q = 0; q < S::radix; ++q) v[q] = in[S::offset(q)];
     if constexpr (S::log2_step > 0) {
 #pragma unroll
-      for (int q = 1; q < S::radix; ++q) {
-        v[q] = cmul_conj(roots((f.i * bit_reversed_constant(q, S::bits)) << (kLog2OwnRow - S::log2_span)), v[q]);
-      }
+      for (int q = 1; q < S::radix; ++q) v[q] = cmul_conj(roots(S::root_exponent(f.i, q)), v[q]);
     }
     inverse_transform_registers<S::radix>(v);
 #pragma unroll
@@ -897,33 +917,65 @@ __device__ __forceinline__ void inverse_row_stage(int count, const RowRoots& roo
   }
 }
 
+// Forward stages 1 .. last of the shared rows, in place, each followed by a barrier.
+template <int Log2Points, typename Roots>
+__device__ void forward_shared_stages(int count, const Roots& roots, const TwoRows<float2*>& rows) {
+  for_stages<1, row_stages(Log2Points)>([&](auto stage) {
+    constexpr int kStage = decltype(stage)::value;
+    forward_row_stage<Log2Points, kStage>(
+        count, roots,
+        [&](int row, int first, int q) { return rows[row][padded(first) + RowStage<Log2Points, kStage>::offset(q)]; },
+        rows);
+    __syncthreads();
+  });
+}
+
+// Inverse stages last .. 1 of the shared rows, in place, each followed by a barrier.
+template <int Log2Points, typename Roots>
+__device__ void inverse_shared_stages(int count, const Roots& roots, const TwoRows<float2*>& rows) {
+  for_stages_reversed<1, row_stages(Log2Points)>([&](auto stage) {
+    constexpr int kStage = decltype(stage)::value;
+    inverse_row_stage<Log2Points, kStage>(count, roots, rows, [&](int row, int first, int q, float2 v) {
+      rows[row][padded(first) + RowStage<Log2Points, kStage>::offset(q)] = v;
+    });
+    __syncthreads();
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// The forward's rows transformed here instead of by cuFFT (FftConvForward::own_rows), for
+// n = s m a power of two with rows of m = 2,048 points (s >= 16): one block per pair of
+// mirrored rows {r, s - r} of a packed pair (the bins f and n - f of one product are in
+// them) takes the kernel's two rows and, for every batch entry, the signal's two rows
+// through shared memory: transform, product, inverse, in place in the column pass's output.
+// cuFFT's forward output, the product's reads and writes and the inverse's input (at L 2^14
+// about 190 of the 430 MB the cuFFT path moves) never reach memory.
+constexpr int kLog2OwnRow = 11, kOwnRowPoints = 1 << kLog2OwnRow;
+using OwnRowRoots = RootTable<kLog2OwnRow>;
+
+__host__ __device__ constexpr int own_rows_split(int64_t n) { return static_cast<int>(n / kOwnRowPoints); }
+
+constexpr int kPaddedRow = padded(kOwnRowPoints);
+
+// Rows of the group (kernel and signal, two each), then the root tables.
+constexpr size_t kOwnRowsBytes = (4 * kPaddedRow + OwnRowRoots::entries) * sizeof(float2);
+
 // Transforms `count` rows src[row] (global memory) into the shared rows; ends with a barrier.
-__device__ void forward_rows(int count, const RowRoots& roots, const TwoRows<const float2*>& src,
+__device__ void forward_rows(int count, const OwnRowRoots& roots, const TwoRows<const float2*>& src,
                              const TwoRows<float2*>& rows) {
-  forward_row_stage<0>(
-      count, roots, [&](int row, int first, int q) { return src[row][first + (q << RowStage<0>::log2_step)]; }, rows);
+  using First = RowStage<kLog2OwnRow, 0>;
+  forward_row_stage<kLog2OwnRow, 0>(
+      count, roots, [&](int row, int first, int q) { return src[row][first + (q << First::log2_step)]; }, rows);
   __syncthreads();
-  forward_row_stage<1>(
-      count, roots, [&](int row, int first, int q) { return rows[row][padded(first) + RowStage<1>::offset(q)]; }, rows);
-  __syncthreads();
-  forward_row_stage<2>(
-      count, roots, [&](int row, int first, int q) { return rows[row][padded(first) + RowStage<2>::offset(q)]; }, rows);
-  __syncthreads();
+  forward_shared_stages<kLog2OwnRow>(count, roots, rows);
 }
 
 // Transforms the shared rows back into dst[row] (global memory), unnormalized.
-__device__ void inverse_rows(int count, const RowRoots& roots, const TwoRows<float2*>& rows,
+__device__ void inverse_rows(int count, const OwnRowRoots& roots, const TwoRows<float2*>& rows,
                              const TwoRows<float2*>& dst) {
-  inverse_row_stage<2>(count, roots, rows, [&](int row, int first, int q, float2 v) {
-    rows[row][padded(first) + RowStage<2>::offset(q)] = v;
-  });
-  __syncthreads();
-  inverse_row_stage<1>(count, roots, rows, [&](int row, int first, int q, float2 v) {
-    rows[row][padded(first) + RowStage<1>::offset(q)] = v;
-  });
-  __syncthreads();
-  inverse_row_stage<0>(count, roots, rows, [&](int row, int first, int q, float2 v) {
-    dst[row][first + (q << RowStage<0>::log2_step)] = v;
+  inverse_shared_stages<kLog2OwnRow>(count, roots, rows);
+  inverse_row_stage<kLog2OwnRow, 0>(count, roots, rows, [&](int row, int first, int q, float2 v) {
+    dst[row][first + (q << RowStage<kLog2OwnRow, 0>::log2_step)] = v;
   });
 }
 
@@ -940,7 +992,7 @@ __global__ void __launch_bounds__(kThreads, 3)
   const int g = blockIdx.y, mirror_row = g == 0 ? 0 : sp.s - g, count = mirror_row == g ? 1 : 2;
   const TwoRows<float2*> kernel{row_memory, row_memory + kPaddedRow};
   const TwoRows<float2*> signal{row_memory + 2 * kPaddedRow, row_memory + 3 * kPaddedRow};
-  const RowRoots roots = fill_row_roots(row_memory + 4 * kPaddedRow);
+  const OwnRowRoots roots = fill_root_table<kLog2OwnRow>(row_memory + 4 * kPaddedRow);
   __syncthreads();
   // Rows g and mirror_row of a packed row of the chunk, in the column pass's output.
   const auto group_rows = [&](int64_t packed) {
@@ -967,6 +1019,164 @@ __global__ void __launch_bounds__(kThreads, 3)
     inverse_rows(count, roots, signal, signal_global);
     __syncthreads();
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// The whole forward of a row in one block (FftConvForward::one_block), for L = 2^Log2Length
+// from 2^10 to 2^14 (n = 2L). The block of activation row (b, c) packs u (real part) and
+// channel c's two-sided kernel k2 (imaginary part) into one complex row z of n points, whose
+// transform holds both spectra, told apart at f and n - f as for channel pairs. At 2^14, n
+// complex points take more shared memory than a multiprocessor has, so the transform is
+// done in two halves of M = L points, the even bins and then the odd bins (the first step
+// of decimation in frequency):
+//   Z[2k]     = sum_(j<M) (z[j] + z[j + M])        w_M^(jk)
+//   Z[2k + 1] = sum_(j<M) (z[j] - z[j + M]) w_n^j w_M^(jk)
+// The mirror n - f of every bin f of a half is in the same half (2k and 2(M - k), 2k + 1 and
+// 2(M - 1 - k) + 1), so each half forms its bins of Y = U (K + D) / n on its own, and for t < L
+//   y[t] = sum_k Y[2k] w_M^(-tk) + w_n^(-t) sum_k Y[2k + 1] w_M^(-tk),
+// the first sum (real) waiting in shared memory for the second. u and the kernels are read
+// once per half (the second time mostly from L2), y written once; nothing else reaches
+// memory, and there is no workspace.
+//
+// The twist w_n^j of input j = i + q M/16 of the first stage is w_n^i w_32^q: w_32^q
+// multiplies the inputs and w_n^i, common to the butterfly, joins its output roots; the
+// inverse's last stage does the same backwards.
+template <int Log2Length>
+struct OneBlock {
+  static constexpr int points = 1 << Log2Length;  // M = L, the points of a half
+  static constexpr int threads = points / 32;     // two 16-point butterflies per thread and stage
+  using Roots = RootTable<Log2Length + 1>;       // w_n
+  using First = RowStage<Log2Length, 0>;
+  static constexpr int first_step = 1 << First::log2_step;
+  // The row, the root tables, the even half's sums.
+  static constexpr size_t bytes = (padded(points) + Roots::entries) * sizeof(float2) + points * sizeof(float);
+  static_assert(First::bits == 4, "the first stage has 16 points");
+};
+
+// x e^(sign 2 pi i t / 32), t < 16 known at compile time once unrolled.
+__device__ __forceinline__ float2 times_root32(float2 x, int t, float sign) {
+  if (t % 2 == 0) return times_root16(x, t / 2, sign);
+  constexpr float kCos[8] = {0.98078528f,  0.83146961f,  0.55557023f,  0.19509032f,
+                             -0.19509032f, -0.55557023f, -0.83146961f, -0.98078528f};
+  constexpr float kSin[8] = {0.19509032f, 0.55557023f, 0.83146961f, 0.98078528f,
+                             0.98078528f, 0.83146961f, 0.55557023f, 0.19509032f};
+  return cmul(x, {kCos[t / 2], sign * kSin[t / 2]});
+}
+
+// The exponent of w_n by which output q of first-stage butterfly i is multiplied: w_M^(i
+// bit_reversed(q)), times w_n^i in the odd half.
+template <bool Odd>
+__device__ __forceinline__ int first_root_exponent(int i, int q) {
+  const int reversed = bit_reversed_constant(q, 4);
+  return Odd ? i * (2 * reversed + 1) : 2 * i * reversed;
+}
+
+// Y = U (K + D) / n for the bins of one half in the shared row (bin k at position
+// bit_reversed(k)); each thread takes a bin and its mirror. Even half: bin k = bit_reversed(p)
+// with p even is below M / 2, so even positions and p = 1 (bin M / 2) take each pair once;
+// odd half: bins k and M - 1 - k sit at positions p and M - 1 - p.
+template <int Log2Length, bool Odd>
+__device__ void multiply_half(float2* row, float d, float scale) {
+  constexpr int M = 1 << Log2Length, pairs = Odd ? M / 2 : M / 2 + 1;
+  for (int e = threadIdx.x; e < pairs; e += blockDim.x) {
+    int p, mirror;
+    if constexpr (Odd) {
+      p = e, mirror = M - 1 - e;
+    } else {
+      p = e < M / 2 ? 2 * e : 1;
+      mirror = bit_reversed((M - bit_reversed(p, Log2Length)) & (M - 1), Log2Length);
+    }
+    const PairSpectra s = unpack(row[padded(p)], row[padded(mirror)]);  // a: u's, b: the kernel's
+    const float2 y = scaled(cmul(s.a, {s.b.x + d, s.b.y}), scale);
+    row[padded(p)] = y;
+    if (mirror != p) row[padded(mirror)] = {y.x, -y.y};
+  }
+}
+
+// Grid (batch x channels activation rows): y of one row, as above.
+template <typename T, int Log2Length>
+__global__ void __launch_bounds__(OneBlock<Log2Length>::threads)
+    one_block_kernel(const T* u, const float* k_fwd, const float* k_bwd, const float* D, T* y, int64_t channels,
+                     float scale) {
+  using B = OneBlock<Log2Length>;
+  using First = typename B::First;
+  constexpr int M = B::points, step = B::first_step, radix = First::radix;
+  constexpr int butterflies = 1 << First::per_row;  // of the first stage: one per i < step
+  extern __shared__ float2 one_block_memory[];
+  float2* const row = one_block_memory;
+  const typename B::Roots table = fill_root_table<Log2Length + 1>(row + padded(M));
+  float* const even_sums = reinterpret_cast<float*>(row + padded(M) + B::Roots::entries);
+  const HalfRoots<Log2Length> roots{table};
+  const TwoRows<float2*> rows{row, row};
+  const int64_t c = blockIdx.x % channels;
+  const T* const u_row = u + static_cast<int64_t>(blockIdx.x) * M;
+  const float* const forward_kernel = k_fwd + c * M;
+  const float* const backward_kernel = k_bwd ? k_bwd + c * M : nullptr;
+  const float d = D ? D[c] : 0.0f;
+  T* const y_row = y + static_cast<int64_t>(blockIdx.x) * M;
+  __syncthreads();
+  const auto half = [&](auto odd_constant) {
+    constexpr bool odd = decltype(odd_constant)::value;
+    // First stage, from global memory: z[j] = u[j] + i k_fwd[j] and z[j + M] = i k_bwd[L - 1 - j].
+    for (int i = threadIdx.x; i < butterflies; i += blockDim.x) {
+      float2 v[radix];
+#pragma unroll
+      for (int q = 0; q < radix; ++q) {
+        const int j = i + q * step;
+        const float backward = backward_kernel ? backward_kernel[M - 1 - j] : 0.0f;
+        v[q] = {to_float(u_row[j]), odd ? forward_kernel[j] - backward : forward_kernel[j] + backward};
+      }
+      if constexpr (odd) {
+#pragma unroll
+        for (int q = 1; q < radix; ++q) v[q] = times_root32(v[q], q, -1.0f);
+      }
+      transform_registers<radix>(v, -1.0f);
+#pragma unroll
+      for (int q = odd ? 0 : 1; q < radix; ++q) v[q] = cmul(v[q], table(first_root_exponent<odd>(i, q)));
+      float2* const out = row + padded(i);
+#pragma unroll
+      for (int q = 0; q < radix; ++q) out[First::offset(q)] = v[q];
+    }
+    __syncthreads();
+    forward_shared_stages<Log2Length>(1, roots, rows);
+    multiply_half<Log2Length, odd>(row, d, scale);
+    __syncthreads();
+    inverse_shared_stages<Log2Length>(1, roots, rows);
+    // Last inverse stage, into the even sums or, with them, into y.
+    for (int i = threadIdx.x; i < butterflies; i += blockDim.x) {
+      const float2* const in = row + padded(i);
+      float2 v[radix];
+#pragma unroll
+      for (int q = 0; q < radix; ++q) v[q] = in[First::offset(q)];
+#pragma unroll
+      for (int q = odd ? 0 : 1; q < radix; ++q) v[q] = cmul_conj(table(first_root_exponent<odd>(i, q)), v[q]);
+      inverse_transform_registers<radix>(v);
+#pragma unroll
+      for (int t = 0; t < radix; ++t) {
+        const int j = i + t * step;
+        if constexpr (odd) {
+          y_row[j] = from_float<T>(even_sums[j] + times_root32(v[t], t, 1.0f).x);
+        } else {
+          even_sums[j] = v[t].x;
+        }
+      }
+    }
+  };
+  half(std::false_type{});
+  __syncthreads();  // the row is rewritten; each thread reads back only the even sums it wrote
+  half(std::true_type{});
+}
+
+template <typename T, int Log2Length>
+void launch_one_block(const T* u, const float* k_fwd, const float* k_bwd, const float* D, T* y, FftConvShape shape,
+                      float scale, cudaStream_t stream) {
+  using B = OneBlock<Log2Length>;
+  const auto kernel = one_block_kernel<T, Log2Length>;
+  SPINDLE_CUDA_CHECK(
+      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(B::bytes)));
+  kernel<<<static_cast<unsigned>(shape.batch * shape.channels), B::threads, B::bytes, stream>>>(u, k_fwd, k_bwd, D, y,
+                                                                                                 shape.channels, scale);
+  check_launch("one_block_kernel");
 }
 
 // Grid (chunk pairs, time tiles): for both channels of the pair, dk_fwd = dk2[:L] and
@@ -1015,8 +1225,13 @@ struct Pass {
 constexpr Pass kForwardPass{1, false, true};
 constexpr Pass kBackwardPass{2, true, false};
 
-// Whether a forward transforms its rows itself (own_rows_kernel) rather than with cuFFT.
-bool own_rows(FftConvShape s, Pass pass) { return pass.split && fft_conv_forward_own_rows(s); }
+// Whether a pass is the forward done in one kernel (one_block_kernel).
+bool one_block(FftConvShape s, Pass pass) {
+  return pass.split && fft_conv_forward_path(s) == FftConvForward::one_block;
+}
+
+// Whether a forward transforms its split rows itself (own_rows_kernel) rather than with cuFFT.
+bool own_rows(FftConvShape s, Pass pass) { return pass.split && fft_conv_forward_path(s) == FftConvForward::own_rows; }
 
 Split forward_split(FftConvShape s) {
   const int64_t n = 2 * s.length;
@@ -1064,7 +1279,7 @@ size_t work_bytes(FftConvShape s, Pass pass, int64_t count) {
 // shorter last chunk's plans may ask for a different work area: the larger one is kept).
 // Own rows need the time rows only.
 size_t workspace_bytes(FftConvShape s, Pass pass) {
-  if (s.length == 0 || s.channels == 0) return 0;
+  if (s.length == 0 || s.channels == 0 || one_block(s, pass)) return 0;
   const int64_t count = chunk_channels(s, pass), last = s.channels % count;
   if (own_rows(s, pass)) return rows_bytes(s, transform_rows(s, pass, count));
   size_t work = work_bytes(s, pass, count);
@@ -1103,10 +1318,21 @@ template <typename T>
 void fft_conv_forward_cuda(const T* u, const float* k_fwd, const float* k_bwd, const float* D, T* y,
                            FftConvShape shape, void* workspace, cudaStream_t stream) {
   if (shape.length == 0 || shape.channels == 0 || shape.batch == 0) return;
-  const Scratch scratch = split(workspace, shape, kForwardPass);
   const auto* u_device = reinterpret_cast<const Device<T>*>(u);
   const float* k_bwd_used = shape.bidirectional ? k_bwd : nullptr;
   const float scale = 1.0f / static_cast<float>(2 * shape.length);
+  if (one_block(shape, kForwardPass)) {
+    auto* y_device = reinterpret_cast<Device<T>*>(y);
+    switch (log2_of(static_cast<int>(shape.length))) {
+      case 10: launch_one_block<Device<T>, 10>(u_device, k_fwd, k_bwd_used, D, y_device, shape, scale, stream); break;
+      case 11: launch_one_block<Device<T>, 11>(u_device, k_fwd, k_bwd_used, D, y_device, shape, scale, stream); break;
+      case 12: launch_one_block<Device<T>, 12>(u_device, k_fwd, k_bwd_used, D, y_device, shape, scale, stream); break;
+      case 13: launch_one_block<Device<T>, 13>(u_device, k_fwd, k_bwd_used, D, y_device, shape, scale, stream); break;
+      default: launch_one_block<Device<T>, 14>(u_device, k_fwd, k_bwd_used, D, y_device, shape, scale, stream); break;
+    }
+    return;
+  }
+  const Scratch scratch = split(workspace, shape, kForwardPass);
   const Split sp = forward_split(shape);
   const bool own = own_rows(shape, kForwardPass);
   const bool small = max_radix(sp) <= kSmallRadix;

@@ -15,9 +15,9 @@ struct FftConvArgs {
   const Tensor* k_bwd = nullptr;  // (channels, length): given = bidirectional, null = causal
   const Tensor* D = nullptr;      // (channels) skip weights, or null (no skip term)
   int64_t channels_per_chunk = 0;  // CUDA scratch chunking (kernels/fft_conv.h); 0: automatic
-  // CUDA forward: who transforms the split transform's rows (kernels/fft_conv.h). `own` needs
-  // a power-of-two length from 2^14 to 2^19.
-  kernels::FftConvRows rows = kernels::FftConvRows::automatic;
+  // CUDA forward: how it transforms (kernels/fft_conv.h); a path the length does not support
+  // is refused.
+  kernels::FftConvForward forward = kernels::FftConvForward::automatic;
 };
 
 // y preallocated with u's shape and dtype.

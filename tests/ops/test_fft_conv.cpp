@@ -126,20 +126,41 @@ TEST(FftConv, BadArgumentsAreRefused) {
   Tensor dk_bwd = Tensor::empty(k.shape(), DType::f32);
   EXPECT_THROW(ops::fft_conv_backward(u, k, y, du, dk, &dk_bwd, nullptr), Error);        // causal with dk_bwd
   EXPECT_THROW(ops::fft_conv_backward(u, k, y, du, dk, nullptr, nullptr, {&k, nullptr}), Error);  // no dk_bwd
-  // Own row transforms need a power-of-two length from 2^14 to 2^19.
+  // A forward path the length does not support is refused (one_block: powers of two from 2^10
+  // to 2^14; own_rows: from 2^14 to 2^19).
   const Tensor u12 = Tensor::empty({1, 2, 12}, DType::f32), k12 = Tensor::empty({2, 12}, DType::f32);
   Tensor y12 = Tensor::empty(u12.shape(), DType::f32);
-  EXPECT_THROW(ops::fft_conv_forward(u12, k12, y12, {nullptr, nullptr, 0, kernels::FftConvRows::own}), Error);
-  EXPECT_NO_THROW(ops::fft_conv_forward(u12, k12, y12, {nullptr, nullptr, 0, kernels::FftConvRows::cufft}));
+  for (const kernels::FftConvForward path : {kernels::FftConvForward::one_block, kernels::FftConvForward::own_rows}) {
+    EXPECT_THROW(ops::fft_conv_forward(u12, k12, y12, {nullptr, nullptr, 0, path}), Error);
+  }
+  EXPECT_NO_THROW(ops::fft_conv_forward(u12, k12, y12, {nullptr, nullptr, 0, kernels::FftConvForward::cufft_rows}));
 }
 
-TEST(FftConv, OwnRowTransformsNeedAPowerOfTwoLengthFrom2To14To2To19) {
-  EXPECT_FALSE(kernels::fft_conv_own_rows_supported(8192));
-  EXPECT_TRUE(kernels::fft_conv_own_rows_supported(16384));
-  EXPECT_TRUE(kernels::fft_conv_own_rows_supported(int64_t{1} << 19));
-  EXPECT_FALSE(kernels::fft_conv_own_rows_supported(int64_t{1} << 20));
-  EXPECT_FALSE(kernels::fft_conv_own_rows_supported(12));
-  EXPECT_FALSE(kernels::fft_conv_own_rows_supported(0));
+TEST(FftConv, ForwardPathsSupportTheirLengthsAndAutomaticTakesTheFirst) {
+  using kernels::FftConvForward;
+  const auto supported = [](FftConvForward path, int64_t length) {
+    return kernels::fft_conv_forward_supported(path, length);
+  };
+  EXPECT_FALSE(supported(FftConvForward::one_block, 512));
+  EXPECT_TRUE(supported(FftConvForward::one_block, 1024));
+  EXPECT_TRUE(supported(FftConvForward::one_block, 16384));
+  EXPECT_FALSE(supported(FftConvForward::one_block, 32768));
+  EXPECT_FALSE(supported(FftConvForward::one_block, 3072));
+  EXPECT_FALSE(supported(FftConvForward::own_rows, 8192));
+  EXPECT_TRUE(supported(FftConvForward::own_rows, 16384));
+  EXPECT_TRUE(supported(FftConvForward::own_rows, int64_t{1} << 19));
+  EXPECT_FALSE(supported(FftConvForward::own_rows, int64_t{1} << 20));
+  EXPECT_FALSE(supported(FftConvForward::own_rows, 12));
+  EXPECT_FALSE(supported(FftConvForward::own_rows, 0));
+  EXPECT_TRUE(supported(FftConvForward::cufft_rows, 12));
+  const auto path = [](int64_t length) { return kernels::fft_conv_forward_path({1, 1, length}); };
+  EXPECT_EQ(path(16384), FftConvForward::one_block);
+  EXPECT_EQ(path(32768), FftConvForward::own_rows);
+  EXPECT_EQ(path(int64_t{1} << 20), FftConvForward::cufft_rows);
+  EXPECT_EQ(path(1000), FftConvForward::cufft_rows);
+  kernels::FftConvShape forced{1, 1, 16384};
+  forced.forward = FftConvForward::cufft_rows;
+  EXPECT_EQ(kernels::fft_conv_forward_path(forced), FftConvForward::cufft_rows);
 }
 
 }  // namespace

@@ -11,16 +11,20 @@ namespace {
 // at least 8,192 points and s up to 512): s = 2 with rows of 70,001, 64 with 9,375, 512
 // with 16,384 at 2^23; then 4 with 12,288, 16, 32 and 256 with 8,192, and 8 and 256 with
 // 8,193 (odd rows, a part-filled last column tile). The column transforms take one stage of
-// up to 16 points (s <= 16) or two or three; 1, 2, 8 and 1,024 give s = 1 and rows of 2 to
-// 2,048 points. Power-of-two lengths from 2^14 to 2^19 have their rows transformed by
-// spindle's own kernel (FftConvRows::own: rows of 2,048 points): 16,384 (s = 16, also with
-// chunks of 2 channels), 65,536, 131,072 and 2^19 (s = 512); one case sends 16,384 to cuFFT
-// instead. The backward transforms whole 2L-point rows.
+// up to 16 points (s <= 16) or two or three; 1, 2 and 8 give s = 1 and rows of 2 to 16
+// points. Power-of-two lengths from 2^10 to 2^14 are done by one block per row
+// (FftConvForward::one_block: two halves of L points, in stages of 16 points and the
+// remainder: 1,024 = 16 16 4, 2,048 = 16 16 8, 4,096, 8,192 = 16 16 16 2, 16,384), causal
+// and bidirectional, with and without D. From 2^14 to 2^19 the split rows are transformed by
+// spindle's own kernel (FftConvForward::own_rows: rows of 2,048 points): 16,384 (s = 16,
+// forced, also with chunks of 2 channels), 65,536, 131,072 and 2^19 (s = 512); one case sends
+// 16,384 to cuFFT's rows instead. The backward transforms whole 2L-point rows.
 struct FftConvCase {
   int64_t batch, channels, length;
   bool bidirectional;
   int64_t channels_per_chunk = 0;  // 2 of 3 channels: a full and a short chunk, batch rows interleaved
-  kernels::FftConvRows rows = kernels::FftConvRows::automatic;
+  kernels::FftConvForward forward = kernels::FftConvForward::automatic;
+  bool skip = true;  // with D
 };
 
 std::vector<std::pair<std::string, Tensor>> run_forward(const Backend& be, FftConvCase c) {
@@ -28,7 +32,8 @@ std::vector<std::pair<std::string, Tensor>> run_forward(const Backend& be, FftCo
   const Tensor k_fwd = be.parameter({c.channels, c.length}, 2), k_bwd = be.parameter({c.channels, c.length}, 3);
   const Tensor D = be.parameter({c.channels}, 4);
   Tensor y = be.output(u.shape());
-  ops::fft_conv_forward(u, k_fwd, y, {c.bidirectional ? &k_bwd : nullptr, &D, c.channels_per_chunk, c.rows});
+  ops::fft_conv_forward(u, k_fwd, y,
+                        {c.bidirectional ? &k_bwd : nullptr, c.skip ? &D : nullptr, c.channels_per_chunk, c.forward});
   return {{"y", y}};
 }
 
@@ -64,11 +69,17 @@ const RegisterOpCase kCases[] = {
     RegisterOpCase({"fft_conv_forward_b1_c2_l1048704_causal", [](const Backend& be) { return run_forward(be, {1, 2, 1048704, false}); }}),
     RegisterOpCase({"fft_conv_forward_b2_c2_l2_causal", [](const Backend& be) { return run_forward(be, {2, 2, 2, false}); }}),
     RegisterOpCase({"fft_conv_forward_b1_c3_l8_bidir", [](const Backend& be) { return run_forward(be, {1, 3, 8, true}); }}),
-    RegisterOpCase({"fft_conv_forward_b3_c3_l1024_causal", [](const Backend& be) { return run_forward(be, {3, 3, 1024, false}); }}),
-    RegisterOpCase({"fft_conv_forward_b2_c5_l16384_causal_own", [](const Backend& be) { return run_forward(be, {2, 5, 16384, false, 0, kernels::FftConvRows::own}); }}),
-    RegisterOpCase({"fft_conv_forward_b2_c3_l16384_bidir_cufft", [](const Backend& be) { return run_forward(be, {2, 3, 16384, true, 0, kernels::FftConvRows::cufft}); }}),
+    RegisterOpCase({"fft_conv_forward_b3_c3_l1024_causal_one_block", [](const Backend& be) { return run_forward(be, {3, 3, 1024, false}); }}),
+    RegisterOpCase({"fft_conv_forward_b2_c5_l16384_causal_own", [](const Backend& be) { return run_forward(be, {2, 5, 16384, false, 0, kernels::FftConvForward::own_rows}); }}),
+    RegisterOpCase({"fft_conv_forward_b2_c3_l16384_bidir_cufft", [](const Backend& be) { return run_forward(be, {2, 3, 16384, true, 0, kernels::FftConvForward::cufft_rows}); }}),
     RegisterOpCase({"fft_conv_forward_b1_c3_l524288_bidir", [](const Backend& be) { return run_forward(be, {1, 3, 524288, true}); }}),
-    RegisterOpCase({"fft_conv_forward_b2_c5_l16384_bidir_chunk2", [](const Backend& be) { return run_forward(be, {2, 5, 16384, true, 2}); }}),
+    RegisterOpCase({"fft_conv_forward_b2_c5_l16384_bidir_chunk2", [](const Backend& be) { return run_forward(be, {2, 5, 16384, true, 2, kernels::FftConvForward::own_rows}); }}),
+    RegisterOpCase({"fft_conv_forward_b2_c5_l16384_causal_one_block", [](const Backend& be) { return run_forward(be, {2, 5, 16384, false}); }}),
+    RegisterOpCase({"fft_conv_forward_b1_c3_l16384_bidir_one_block_no_skip", [](const Backend& be) { return run_forward(be, {1, 3, 16384, true, 0, kernels::FftConvForward::one_block, false}); }}),
+    RegisterOpCase({"fft_conv_forward_b2_c3_l8192_bidir_one_block", [](const Backend& be) { return run_forward(be, {2, 3, 8192, true}); }}),
+    RegisterOpCase({"fft_conv_forward_b1_c4_l4096_causal_one_block", [](const Backend& be) { return run_forward(be, {1, 4, 4096, false}); }}),
+    RegisterOpCase({"fft_conv_forward_b3_c2_l2048_bidir_one_block", [](const Backend& be) { return run_forward(be, {3, 2, 2048, true}); }}),
+    RegisterOpCase({"fft_conv_forward_b1_c3_l1024_bidir_one_block", [](const Backend& be) { return run_forward(be, {1, 3, 1024, true}); }}),
     RegisterOpCase({"fft_conv_backward_b2_c3_l1000_causal", [](const Backend& be) { return run_backward(be, {2, 3, 1000, false}); }}),
     RegisterOpCase({"fft_conv_backward_b2_c3_l4097_causal", [](const Backend& be) { return run_backward(be, {2, 3, 4097, false}); }}),
     RegisterOpCase({"fft_conv_backward_b2_c3_l1000_bidir", [](const Backend& be) { return run_backward(be, {2, 3, 1000, true}); }}),
