@@ -837,10 +837,25 @@ struct RowStage {
   // The shared-memory offset of point q from the butterfly's first (padded) point: within a
   // butterfly the pad slots passed depend on q only.
   static __device__ __forceinline__ int offset(int q) { return (q << log2_step) + ((q << log2_step) >> 4); }
-  // The root exponent (of w over 2^Log2Points points) that output q of butterfly i is
-  // multiplied by: w_span^(i bit_reversed(q)).
-  static __device__ __forceinline__ int root_exponent(int i, int q) {
-    return (i * bit_reversed_constant(q, bits)) << (Log2Points - log2_span);
+  // Output q of butterfly i is multiplied by w_span^(i bit_reversed(q)): the power
+  // bit_reversed(q) of w^base_exponent(i), w over 2^Log2Points points.
+  static __device__ __forceinline__ int base_exponent(int i) { return i << (Log2Points - log2_span); }
+};
+
+// The powers w^0 .. w^(R-1) of a root w, each the product of two lower ones (the highest
+// power of two in the exponent and the rest), so at most log2(R) products deep: a butterfly
+// reads one root from the tables instead of R - 1, each of those two reads and a product.
+template <int R>
+struct RootPowers {
+  float2 power[R];
+  __device__ __forceinline__ explicit RootPowers(float2 w) {
+    power[0] = {1.0f, 0.0f};
+    power[1] = w;
+#pragma unroll
+    for (int e = 2; e < R; ++e) {
+      const int high = 1 << (31 - __clz(e));
+      power[e] = high == e ? cmul(power[e / 2], power[e / 2]) : cmul(power[high], power[e - high]);
+    }
   }
 };
 
@@ -886,8 +901,9 @@ __device__ __forceinline__ void forward_row_stage(int count, const Roots& roots,
     for (int q = 0; q < S::radix; ++q) v[q] = load(f.row, f.first, q);
     transform_registers<S::radix>(v, -1.0f);
     if constexpr (S::log2_step > 0) {
+      const RootPowers<S::radix> w(roots(S::base_exponent(f.i)));
 #pragma unroll
-      for (int q = 1; q < S::radix; ++q) v[q] = cmul(v[q], roots(S::root_exponent(f.i, q)));
+      for (int q = 1; q < S::radix; ++q) v[q] = cmul(v[q], w.power[bit_reversed_constant(q, S::bits)]);
     }
     float2* const out = rows[f.row] + padded(f.first);
 #pragma unroll
@@ -908,8 +924,9 @@ __device__ __forceinline__ void inverse_row_stage(int count, const Roots& roots,
 #pragma unroll
     for (int q = 0; q < S::radix; ++q) v[q] = in[S::offset(q)];
     if constexpr (S::log2_step > 0) {
+      const RootPowers<S::radix> w(roots(S::base_exponent(f.i)));
 #pragma unroll
-      for (int q = 1; q < S::radix; ++q) v[q] = cmul_conj(roots(S::root_exponent(f.i, q)), v[q]);
+      for (int q = 1; q < S::radix; ++q) v[q] = cmul_conj(w.power[bit_reversed_constant(q, S::bits)], v[q]);
     }
     inverse_transform_registers<S::radix>(v);
 #pragma unroll
@@ -1063,12 +1080,17 @@ __device__ __forceinline__ float2 times_root32(float2 x, int t, float sign) {
   return cmul(x, {kCos[t / 2], sign * kSin[t / 2]});
 }
 
-// The exponent of w_n by which output q of first-stage butterfly i is multiplied: w_M^(i
-// bit_reversed(q)), times w_n^i in the odd half.
-template <bool Odd>
-__device__ __forceinline__ int first_root_exponent(int i, int q) {
-  const int reversed = bit_reversed_constant(q, 4);
-  return Odd ? i * (2 * reversed + 1) : 2 * i * reversed;
+// The roots by which the outputs of first-stage butterfly i are multiplied: w_M^(i
+// bit_reversed(q)) = (w_n^2i)^bit_reversed(q), times w_n^i in the odd half.
+template <bool Odd, int Log2Points>
+__device__ __forceinline__ RootPowers<16> first_stage_roots(const RootTable<Log2Points>& table, int i) {
+  RootPowers<16> w(table(2 * i));
+  if constexpr (Odd) {
+    const float2 twist = table(i);
+#pragma unroll
+    for (int e = 0; e < 16; ++e) w.power[e] = cmul(w.power[e], twist);
+  }
+  return w;
 }
 
 // Y = U (K + D) / n for the bins of one half in the shared row (bin k at position
@@ -1131,8 +1153,9 @@ __global__ void __launch_bounds__(OneBlock<Log2Length>::threads)
         for (int q = 1; q < radix; ++q) v[q] = times_root32(v[q], q, -1.0f);
       }
       transform_registers<radix>(v, -1.0f);
+      const RootPowers<radix> w = first_stage_roots<odd>(table, i);
 #pragma unroll
-      for (int q = odd ? 0 : 1; q < radix; ++q) v[q] = cmul(v[q], table(first_root_exponent<odd>(i, q)));
+      for (int q = odd ? 0 : 1; q < radix; ++q) v[q] = cmul(v[q], w.power[bit_reversed_constant(q, 4)]);
       float2* const out = row + padded(i);
 #pragma unroll
       for (int q = 0; q < radix; ++q) out[First::offset(q)] = v[q];
@@ -1148,8 +1171,9 @@ __global__ void __launch_bounds__(OneBlock<Log2Length>::threads)
       float2 v[radix];
 #pragma unroll
       for (int q = 0; q < radix; ++q) v[q] = in[First::offset(q)];
+      const RootPowers<radix> w = first_stage_roots<odd>(table, i);
 #pragma unroll
-      for (int q = odd ? 0 : 1; q < radix; ++q) v[q] = cmul_conj(table(first_root_exponent<odd>(i, q)), v[q]);
+      for (int q = odd ? 0 : 1; q < radix; ++q) v[q] = cmul_conj(w.power[bit_reversed_constant(q, 4)], v[q]);
       inverse_transform_registers<radix>(v);
 #pragma unroll
       for (int t = 0; t < radix; ++t) {
