@@ -469,7 +469,17 @@ __device__ __forceinline__ float2 times_root16(float2 x, int k, float sign) {
   return cmul(x, root16(k, sign));
 }
 
-// R-point transform of v in registers (R <= 16; radix 2, decimation in frequency): v[p] ends
+// x e^(sign 2 pi i t / 32), t < 16 known at compile time once unrolled.
+__device__ __forceinline__ float2 times_root32(float2 x, int t, float sign) {
+  if (t % 2 == 0) return times_root16(x, t / 2, sign);
+  constexpr float kCos[8] = {0.98078528f,  0.83146961f,  0.55557023f,  0.19509032f,
+                             -0.19509032f, -0.55557023f, -0.83146961f, -0.98078528f};
+  constexpr float kSin[8] = {0.19509032f, 0.55557023f, 0.83146961f, 0.98078528f,
+                             0.98078528f, 0.83146961f, 0.55557023f, 0.19509032f};
+  return cmul(x, {kCos[t / 2], sign * kSin[t / 2]});
+}
+
+// R-point transform of v in registers (R <= 32; radix 2, decimation in frequency): v[p] ends
 // holding bin bit_reversed(p).
 template <int R>
 __device__ __forceinline__ void transform_registers(float2 (&v)[R], float sign) {
@@ -479,9 +489,9 @@ __device__ __forceinline__ void transform_registers(float2 (&v)[R], float sign) 
     for (int a = 0; a < R; ++a) {
       if (a & h) continue;
       const float2 x = v[a], y = v[a + h], difference{x.x - y.x, x.y - y.y};
-      const int k = (a & (h - 1)) * (8 / h);  // w_(2h)^(a mod h) = w_16^k
+      const int k = (a & (h - 1)) * (16 / h);  // w_(2h)^(a mod h) = w_32^k
       v[a] = {x.x + y.x, x.y + y.y};
-      v[a + h] = times_root16(difference, k, sign);
+      v[a + h] = times_root32(difference, k, sign);
     }
   }
 }
@@ -754,18 +764,20 @@ __global__ void __launch_bounds__(kThreads, MaxRadix == kLargeRadix ? 3 : 6)
 // (FftConvForward::own_rows) and whole rows (FftConvForward::one_block).
 //
 // A transform of 2^Log2Points points is the radix-2 one with its steps grouped into
-// register stages of 16 points, the last taking the bits that remain (16, 16, 8 for 2,048
-// points; 16, 16, 16, 4 for 16,384), as in the column passes: decimation in frequency, so
+// register stages (RowStage: the first of 16 points, the others of 16 or 32, the last taking
+// the bits that remain: 16, 16, 8 for own rows of 2,048 points; 16, 32, 32 for the one-block
+// forward's halves of 16,384), as in the column passes: decimation in frequency, so
 // position p ends holding bin bit_reversed(p); products work in that order and the inverse
 // runs the stages backwards (decimation in time), so it ends in natural order and needs no
 // reordering either way. Lengths and stages are compile-time constants, so that every
 // access of a butterfly is a constant offset from its first point.
 
-// A row in shared memory has one unused slot after every 16 values. With stages of 16 points
-// and the remainder last, no two threads of a half-warp then share a bank in any stage from
-// 2^10 to 2^14 points (nor in the products' accesses below); unpadded, a last stage of 8 or
-// 16 points has 8- or 16-way conflicts.
-__host__ __device__ constexpr int padded(int p) { return p + (p >> 4); }
+// A row in shared memory has one unused slot after every 16 values and one more after every
+// 256. With the stages below, no two threads of a half-warp then share a bank in any stage
+// from 2^10 to 2^14 points (nor in the products' accesses below, but for the even half's
+// mirrors, 1.5-way); unpadded, a last stage of 8 or 16 points has 8- or 16-way conflicts,
+// and without the second slot a last stage of 32 points 2-way ones.
+__host__ __device__ constexpr int padded(int p) { return p + (p >> 4) + (p >> 8); }
 
 // The roots w^e = e^(-2 pi i e / 2^Log2Points), e < 2^Log2Points, from two tables:
 // w^e = low[e % 64] high[e / 64].
@@ -808,7 +820,7 @@ __host__ __device__ constexpr int bit_reversed_constant(int i, int bits) {
   return r;
 }
 
-// R-point inverse transform of v in registers (radix 2, decimation in time; sign +1): v[p]
+// R-point inverse transform of v in registers (R <= 32; radix 2, decimation in time; sign +1): v[p]
 // holding bin bit_reversed(p) on entry, v[t] holds value t on exit, times R.
 template <int R>
 __device__ __forceinline__ void inverse_transform_registers(float2 (&v)[R]) {
@@ -817,26 +829,30 @@ __device__ __forceinline__ void inverse_transform_registers(float2 (&v)[R]) {
 #pragma unroll
     for (int a = 0; a < R; ++a) {
       if (a & h) continue;
-      const int k = (a & (h - 1)) * (8 / h);  // w_(2h)^-(a mod h) = conj(w_16^k)
-      const float2 x = v[a], y = times_root16(v[a + h], k, 1.0f);
+      const int k = (a & (h - 1)) * (16 / h);  // w_(2h)^-(a mod h) = conj(w_32^k)
+      const float2 x = v[a], y = times_root32(v[a + h], k, 1.0f);
       v[a] = {x.x + y.x, x.y + y.y};
       v[a + h] = {x.x - y.x, x.y - y.y};
     }
   }
 }
 
-// Stages of a transform of 2^Log2Points points.
-__host__ __device__ constexpr int row_stages(int log2_points) { return (log2_points + 3) / 4; }
+// Stages of a transform of 2^Log2Points points: the first of 16 points, the others of
+// 2^LaterBits (16 or 32), the last taking the bits that remain.
+__host__ __device__ constexpr int row_stages(int log2_points, int later_bits) {
+  return 1 + (log2_points - 4 + later_bits - 1) / later_bits;
+}
 
 // Stage `Stage` of a transform of 2^Log2Points points (forward order): radix 2^bits over
 // spans of 2^log2_span points, the butterfly's points at steps of 2^log2_step.
-template <int Log2Points, int Stage>
+template <int Log2Points, int Stage, int LaterBits = 4>
 struct RowStage {
-  static constexpr int log2_span = Log2Points - 4 * Stage, bits = log2_span < 4 ? log2_span : 4;
+  static constexpr int log2_span = Stage == 0 ? Log2Points : Log2Points - 4 - (Stage - 1) * LaterBits;
+  static constexpr int max_bits = Stage == 0 ? 4 : LaterBits, bits = log2_span < max_bits ? log2_span : max_bits;
   static constexpr int log2_step = log2_span - bits, per_row = Log2Points - bits, radix = 1 << bits;
   // The shared-memory offset of point q from the butterfly's first (padded) point: within a
   // butterfly the pad slots passed depend on q only.
-  static __device__ __forceinline__ int offset(int q) { return (q << log2_step) + ((q << log2_step) >> 4); }
+  static __device__ __forceinline__ int offset(int q) { return padded(q << log2_step); }
   // Output q of butterfly i is multiplied by w_span^(i bit_reversed(q)): the power
   // bit_reversed(q) of w^base_exponent(i), w over 2^Log2Points points.
   static __device__ __forceinline__ int base_exponent(int i) { return i << (Log2Points - log2_span); }
@@ -880,9 +896,9 @@ struct Butterfly {
   int row, first, i;
 };
 
-template <int Log2Points, int Stage>
+template <int Log2Points, int Stage, int LaterBits>
 __device__ __forceinline__ Butterfly row_butterfly(int b) {
-  using S = RowStage<Log2Points, Stage>;
+  using S = RowStage<Log2Points, Stage, LaterBits>;
   const int w = b & ((1 << S::per_row) - 1), i = w & ((1 << S::log2_step) - 1);
   return {b >> S::per_row, ((w >> S::log2_step) << S::log2_span) + i, i};
 }
@@ -890,12 +906,12 @@ __device__ __forceinline__ Butterfly row_butterfly(int b) {
 // One forward stage over `count` rows: load(row, first, q) gives the inputs; outputs go to
 // the shared rows in place, times w_span^(i bit_reversed(q)) (roots(e) = w^e over
 // 2^Log2Points points; none in the last stage, where every butterfly has i = 0).
-template <int Log2Points, int Stage, typename Roots, typename Load>
+template <int Log2Points, int Stage, int LaterBits, typename Roots, typename Load>
 __device__ __forceinline__ void forward_row_stage(int count, const Roots& roots, const Load& load,
                                                   const TwoRows<float2*>& rows) {
-  using S = RowStage<Log2Points, Stage>;
+  using S = RowStage<Log2Points, Stage, LaterBits>;
   for (int b = threadIdx.x; b < count << S::per_row; b += blockDim.x) {
-    const Butterfly f = row_butterfly<Log2Points, Stage>(b);
+    const Butterfly f = row_butterfly<Log2Points, Stage, LaterBits>(b);
     float2 v[S::radix];
 #pragma unroll
     for (int q = 0; q < S::radix; ++q) v[q] = load(f.row, f.first, q);
@@ -913,12 +929,12 @@ __device__ __forceinline__ void forward_row_stage(int count, const Roots& roots,
 
 // The forward stage undone (conjugate roots): reads the shared rows; store(row, first, q,
 // value) takes the outputs.
-template <int Log2Points, int Stage, typename Roots, typename Store>
+template <int Log2Points, int Stage, int LaterBits, typename Roots, typename Store>
 __device__ __forceinline__ void inverse_row_stage(int count, const Roots& roots, const TwoRows<float2*>& rows,
                                                   const Store& store) {
-  using S = RowStage<Log2Points, Stage>;
+  using S = RowStage<Log2Points, Stage, LaterBits>;
   for (int b = threadIdx.x; b < count << S::per_row; b += blockDim.x) {
-    const Butterfly f = row_butterfly<Log2Points, Stage>(b);
+    const Butterfly f = row_butterfly<Log2Points, Stage, LaterBits>(b);
     const float2* const in = rows[f.row] + padded(f.first);
     float2 v[S::radix];
 #pragma unroll
@@ -935,26 +951,25 @@ __device__ __forceinline__ void inverse_row_stage(int count, const Roots& roots,
 }
 
 // Forward stages 1 .. last of the shared rows, in place, each followed by a barrier.
-template <int Log2Points, typename Roots>
+template <int Log2Points, int LaterBits, typename Roots>
 __device__ void forward_shared_stages(int count, const Roots& roots, const TwoRows<float2*>& rows) {
-  for_stages<1, row_stages(Log2Points)>([&](auto stage) {
+  for_stages<1, row_stages(Log2Points, LaterBits)>([&](auto stage) {
     constexpr int kStage = decltype(stage)::value;
-    forward_row_stage<Log2Points, kStage>(
-        count, roots,
-        [&](int row, int first, int q) { return rows[row][padded(first) + RowStage<Log2Points, kStage>::offset(q)]; },
-        rows);
+    using S = RowStage<Log2Points, kStage, LaterBits>;
+    forward_row_stage<Log2Points, kStage, LaterBits>(
+        count, roots, [&](int row, int first, int q) { return rows[row][padded(first) + S::offset(q)]; }, rows);
     __syncthreads();
   });
 }
 
 // Inverse stages last .. 1 of the shared rows, in place, each followed by a barrier.
-template <int Log2Points, typename Roots>
+template <int Log2Points, int LaterBits, typename Roots>
 __device__ void inverse_shared_stages(int count, const Roots& roots, const TwoRows<float2*>& rows) {
-  for_stages_reversed<1, row_stages(Log2Points)>([&](auto stage) {
+  for_stages_reversed<1, row_stages(Log2Points, LaterBits)>([&](auto stage) {
     constexpr int kStage = decltype(stage)::value;
-    inverse_row_stage<Log2Points, kStage>(count, roots, rows, [&](int row, int first, int q, float2 v) {
-      rows[row][padded(first) + RowStage<Log2Points, kStage>::offset(q)] = v;
-    });
+    using S = RowStage<Log2Points, kStage, LaterBits>;
+    inverse_row_stage<Log2Points, kStage, LaterBits>(
+        count, roots, rows, [&](int row, int first, int q, float2 v) { rows[row][padded(first) + S::offset(q)] = v; });
     __syncthreads();
   });
 }
@@ -981,17 +996,17 @@ constexpr size_t kOwnRowsBytes = (4 * kPaddedRow + OwnRowRoots::entries) * sizeo
 __device__ void forward_rows(int count, const OwnRowRoots& roots, const TwoRows<const float2*>& src,
                              const TwoRows<float2*>& rows) {
   using First = RowStage<kLog2OwnRow, 0>;
-  forward_row_stage<kLog2OwnRow, 0>(
+  forward_row_stage<kLog2OwnRow, 0, 4>(
       count, roots, [&](int row, int first, int q) { return src[row][first + (q << First::log2_step)]; }, rows);
   __syncthreads();
-  forward_shared_stages<kLog2OwnRow>(count, roots, rows);
+  forward_shared_stages<kLog2OwnRow, 4>(count, roots, rows);
 }
 
 // Transforms the shared rows back into dst[row] (global memory), unnormalized.
 __device__ void inverse_rows(int count, const OwnRowRoots& roots, const TwoRows<float2*>& rows,
                              const TwoRows<float2*>& dst) {
-  inverse_shared_stages<kLog2OwnRow>(count, roots, rows);
-  inverse_row_stage<kLog2OwnRow, 0>(count, roots, rows, [&](int row, int first, int q, float2 v) {
+  inverse_shared_stages<kLog2OwnRow, 4>(count, roots, rows);
+  inverse_row_stage<kLog2OwnRow, 0, 4>(count, roots, rows, [&](int row, int first, int q, float2 v) {
     dst[row][first + (q << RowStage<kLog2OwnRow, 0>::log2_step)] = v;
   });
 }
@@ -1061,24 +1076,18 @@ __global__ void __launch_bounds__(kThreads, 3)
 template <int Log2Length>
 struct OneBlock {
   static constexpr int points = 1 << Log2Length;  // M = L, the points of a half
-  static constexpr int threads = points / 32;     // two 16-point butterflies per thread and stage
+  static constexpr int threads = points / 32;     // a thread takes 32 points of each stage
   using Roots = RootTable<Log2Length + 1>;       // w_n
-  using First = RowStage<Log2Length, 0>;
+  // Stages after the first of 32 points where that saves one (2^13, 2^14); at 2^12 and below
+  // a stage of 32 points would come to a step of 8 and 2-way bank conflicts.
+  static constexpr int later_bits = Log2Length > 12 ? 5 : 4;
+  using First = RowStage<Log2Length, 0, later_bits>;
   static constexpr int first_step = 1 << First::log2_step;
   // The row, the root tables, the even half's sums.
   static constexpr size_t bytes = (padded(points) + Roots::entries) * sizeof(float2) + points * sizeof(float);
   static_assert(First::bits == 4, "the first stage has 16 points");
 };
 
-// x e^(sign 2 pi i t / 32), t < 16 known at compile time once unrolled.
-__device__ __forceinline__ float2 times_root32(float2 x, int t, float sign) {
-  if (t % 2 == 0) return times_root16(x, t / 2, sign);
-  constexpr float kCos[8] = {0.98078528f,  0.83146961f,  0.55557023f,  0.19509032f,
-                             -0.19509032f, -0.55557023f, -0.83146961f, -0.98078528f};
-  constexpr float kSin[8] = {0.19509032f, 0.55557023f, 0.83146961f, 0.98078528f,
-                             0.98078528f, 0.83146961f, 0.55557023f, 0.19509032f};
-  return cmul(x, {kCos[t / 2], sign * kSin[t / 2]});
-}
 
 // The roots by which the outputs of first-stage butterfly i are multiplied: w_M^(i
 // bit_reversed(q)) = (w_n^2i)^bit_reversed(q), times w_n^i in the odd half.
@@ -1161,10 +1170,10 @@ __global__ void __launch_bounds__(OneBlock<Log2Length>::threads)
       for (int q = 0; q < radix; ++q) out[First::offset(q)] = v[q];
     }
     __syncthreads();
-    forward_shared_stages<Log2Length>(1, roots, rows);
+    forward_shared_stages<Log2Length, B::later_bits>(1, roots, rows);
     multiply_half<Log2Length, odd>(row, d, scale);
     __syncthreads();
-    inverse_shared_stages<Log2Length>(1, roots, rows);
+    inverse_shared_stages<Log2Length, B::later_bits>(1, roots, rows);
     // Last inverse stage, into the even sums or, with them, into y.
     for (int i = threadIdx.x; i < butterflies; i += blockDim.x) {
       const float2* const in = row + padded(i);

@@ -13,9 +13,9 @@ namespace {
 // 8,193 (odd rows, a part-filled last column tile). The column transforms take one stage of
 // up to 16 points (s <= 16) or two or three; 1, 2 and 8 give s = 1 and rows of 2 to 16
 // points. Power-of-two lengths from 2^10 to 2^14 are done by one block per row
-// (FftConvForward::one_block: two halves of L points, in stages of 16 points and the
-// remainder: 1,024 = 16 16 4, 2,048 = 16 16 8, 4,096, 8,192 = 16 16 16 2, 16,384), causal
-// and bidirectional, with and without D. From 2^14 to 2^19 the split rows are transformed by
+// (FftConvForward::one_block: two halves of L points, in register stages: 1,024 = 16 16 4,
+// 2,048 = 16 16 8, 4,096 = 16 16 16, 8,192 = 16 32 16, 16,384 = 16 32 32), causal and
+// bidirectional, with and without D. From 2^14 to 2^19 the split rows are transformed by
 // spindle's own kernel (FftConvForward::own_rows: rows of 2,048 points): 16,384 (s = 16,
 // forced, also with chunks of 2 channels), 65,536, 131,072 and 2^19 (s = 512); one case sends
 // 16,384 to cuFFT's rows instead. The backward transforms whole 2L-point rows.
