@@ -29,21 +29,22 @@
 
 namespace spindle::kernels {
 
-// CUDA only: how the forward transforms (the result is the same up to rounding).
-// - one_block: one thread block per activation row does the whole transform, the product
-//   and the inverse in shared memory (L a power of two from 2^10 to 2^14);
-// - own_rows: the transform is split into a column pass and rows of 2,048 points, which a
-//   kernel of spindle transforms fused with the product (L a power of two from 2^14 to 2^19);
-// - cufft_rows: split the same way, the rows transformed by cuFFT and the product a pass of
-//   its own (any length);
+// CUDA only: how the transforms are done (the result is the same up to rounding).
+// - one_block: forward and backward, one thread block per row does the whole transform, the
+//   product and the inverse in shared memory (L a power of two from 2^10 to 2^14);
+// - own_rows: the forward's transform is split into a column pass and rows of 2,048 points,
+//   which a kernel of spindle transforms fused with the product (L a power of two from 2^14 to
+//   2^19); the backward transforms whole 2L-point rows with cuFFT;
+// - cufft_rows: the forward split the same way, its rows transformed by cuFFT and the product
+//   a pass of its own; the backward as for own_rows (any length);
 // - automatic: the first of these that the length supports.
-enum class FftConvForward { automatic, one_block, own_rows, cufft_rows };
+enum class FftConvPath { automatic, one_block, own_rows, cufft_rows };
 
-inline bool fft_conv_forward_supported(FftConvForward path, int64_t length) {
+inline bool fft_conv_path_supported(FftConvPath path, int64_t length) {
   const bool power_of_two = length > 0 && (length & (length - 1)) == 0;
   switch (path) {
-    case FftConvForward::one_block: return power_of_two && length >= (1 << 10) && length <= (1 << 14);
-    case FftConvForward::own_rows: return power_of_two && length >= (1 << 14) && length <= (1 << 19);
+    case FftConvPath::one_block: return power_of_two && length >= (1 << 10) && length <= (1 << 14);
+    case FftConvPath::own_rows: return power_of_two && length >= (1 << 14) && length <= (1 << 19);
     default: return true;
   }
 }
@@ -54,15 +55,15 @@ struct FftConvShape {
   // CUDA only: channels transformed together (their scratch at once); 0 chooses chunks of at
   // most about 4 GiB of scratch. The result does not depend on it.
   int64_t channels_per_chunk = 0;
-  FftConvForward forward = FftConvForward::automatic;  // CUDA forward only; the result does not depend on it
+  FftConvPath path = FftConvPath::automatic;  // CUDA only; the result does not depend on it
 };
 
-// The CUDA forward's path for `shape` (FftConvForward::automatic resolved).
-inline FftConvForward fft_conv_forward_path(const FftConvShape& shape) {
-  if (shape.forward != FftConvForward::automatic) return shape.forward;
-  if (fft_conv_forward_supported(FftConvForward::one_block, shape.length)) return FftConvForward::one_block;
-  if (fft_conv_forward_supported(FftConvForward::own_rows, shape.length)) return FftConvForward::own_rows;
-  return FftConvForward::cufft_rows;
+// The CUDA path for `shape` (FftConvPath::automatic resolved).
+inline FftConvPath fft_conv_path(const FftConvShape& shape) {
+  if (shape.path != FftConvPath::automatic) return shape.path;
+  if (fft_conv_path_supported(FftConvPath::one_block, shape.length)) return FftConvPath::one_block;
+  if (fft_conv_path_supported(FftConvPath::own_rows, shape.length)) return FftConvPath::own_rows;
+  return FftConvPath::cufft_rows;
 }
 
 // CPU reference with FFTW (double for T = double, single for T = float).
@@ -81,16 +82,18 @@ void fft_conv_backward_cpu(const T* u, const T* k_fwd, const T* k_bwd, const T* 
 // post-processing passes). Spectra are multiplied by the kernel's spectrum plus D (the skip
 // term as a lag-0 kernel), each packed pair separated into its two channels' spectra at f
 // and 2L - f and packed again.
-// - Backward, per chunk: one kernel packs every input row pair into a dense complex row of
-//   2L values, zero-padded (converting bf16 and building the two-sided kernels); one batched
-//   complex cuFFT transforms them all; one kernel forms both gradient spectra and the batch
-//   sum; one batched inverse transforms back; kernels crop to L, unpack and convert.
-// - Forward (FftConvForward), one_block: one kernel, each block a whole activation row packed
-//   with its channel's kernel, no workspace. Otherwise per chunk: the transforms are split
-//   (n = s m). A column pass packs and pads the rows and does the s-point side; the m-point
-//   rows are then cuFFT's, with the product a pass between, or (own_rows) one kernel's, which
-//   transforms, multiplies and transforms back in shared memory; an inverse column pass
-//   crops, unpacks and converts.
+// - one_block (FftConvPath), no workspace: the forward is one kernel, each block an
+//   activation row packed with its channel's kernel; the backward two, du the same way (dy
+//   packed with the kernel) and the kernel gradient one block per channel (dy and u packed,
+//   the batch summed in order in shared memory).
+// - Backward otherwise, per chunk: one kernel packs every input row pair into a dense complex
+//   row of 2L values, zero-padded (converting bf16 and building the two-sided kernels); one
+//   batched complex cuFFT transforms them all; one kernel forms both gradient spectra and the
+//   batch sum; one batched inverse transforms back; kernels crop to L, unpack and convert.
+// - Forward otherwise, per chunk: the transforms are split (n = s m). A column pass packs
+//   and pads the rows and does the s-point side; the m-point rows are then cuFFT's, with the
+//   product a pass between, or (own_rows) one kernel's, which transforms, multiplies and
+//   transforms back in shared memory; an inverse column pass crops, unpacks and converts.
 // The backward's rows move 4 elements per access when L is a multiple of 4 and the pointers
 // are 16-byte aligned.
 // `workspace` is device memory of at least fft_conv_*_workspace_bytes(shape) bytes,

@@ -761,7 +761,7 @@ __global__ void __launch_bounds__(kThreads, MaxRadix == kLargeRadix ? 3 : 6)
 
 // ---------------------------------------------------------------------------------------
 // Transforms in shared memory, used by two forwards: rows of the split transform
-// (FftConvForward::own_rows) and whole rows (FftConvForward::one_block).
+// (FftConvPath::own_rows) and whole rows (FftConvPath::one_block).
 //
 // A transform of 2^Log2Points points is the radix-2 one with its steps grouped into
 // register stages (RowStage: the first of 16 points, the others of 16 or 32, the last taking
@@ -975,7 +975,7 @@ __device__ void inverse_shared_stages(int count, const Roots& roots, const TwoRo
 }
 
 // ---------------------------------------------------------------------------------------
-// The forward's rows transformed here instead of by cuFFT (FftConvForward::own_rows), for
+// The forward's rows transformed here instead of by cuFFT (FftConvPath::own_rows), for
 // n = s m a power of two with rows of m = 2,048 points (s >= 16): one block per pair of
 // mirrored rows {r, s - r} of a packed pair (the bins f and n - f of one product are in
 // them) takes the kernel's two rows and, for every batch entry, the signal's two rows
@@ -1054,21 +1054,27 @@ __global__ void __launch_bounds__(kThreads, 3)
 }
 
 // ---------------------------------------------------------------------------------------
-// The whole forward of a row in one block (FftConvForward::one_block), for L = 2^Log2Length
-// from 2^10 to 2^14 (n = 2L). The block of activation row (b, c) packs u (real part) and
-// channel c's two-sided kernel k2 (imaginary part) into one complex row z of n points, whose
-// transform holds both spectra, told apart at f and n - f as for channel pairs. At 2^14, n
-// complex points take more shared memory than a multiprocessor has, so the transform is
-// done in two halves of M = L points, the even bins and then the odd bins (the first step
-// of decimation in frequency):
+// A whole row's transforms in one block (FftConvPath::one_block), for L = 2^Log2Length from
+// 2^10 to 2^14 (n = 2L). Two real rows a and b of L values, zero-padded to n, are packed into
+// one complex row z = a + i b, whose transform holds both spectra, told apart at f and n - f
+// as for channel pairs. At 2^14, n complex points take more shared memory than a
+// multiprocessor has, so the transform is done in two halves of M = L points, the even bins
+// and then the odd bins (the first step of decimation in frequency):
 //   Z[2k]     = sum_(j<M) (z[j] + z[j + M])        w_M^(jk)
 //   Z[2k + 1] = sum_(j<M) (z[j] - z[j + M]) w_n^j w_M^(jk)
 // The mirror n - f of every bin f of a half is in the same half (2k and 2(M - k), 2k + 1 and
-// 2(M - 1 - k) + 1), so each half forms its bins of Y = U (K + D) / n on its own, and for t < L
-//   y[t] = sum_k Y[2k] w_M^(-tk) + w_n^(-t) sum_k Y[2k + 1] w_M^(-tk),
-// the first sum (real) waiting in shared memory for the second. u and the kernels are read
-// once per half (the second time mostly from L2), y written once; nothing else reaches
-// memory, and there is no workspace.
+// 2(M - 1 - k) + 1), so each half forms its products on its own, and a real result r of n
+// points is, for t < M,
+//   r[t] = P[t] + Q[t],   r[t + M] = P[t] - Q[t],
+//   P[t] = sum_k R[2k] w_M^(-tk),   Q[t] = w_n^(-t) sum_k R[2k + 1] w_M^(-tk),
+// P (real) from the even half waiting for Q from the odd half. Nothing but inputs and
+// outputs reaches memory, and there is no workspace.
+// - Forward, one block per activation row (b, c): a = u, b = channel c's two-sided kernel
+//   k2; Y = U (K + D) / n; y = r[:L].
+// - Backward's du, the same kernel: a = dy, b = k2; DU = DY conj(K + D) / n; du = r[:L].
+// - Backward's kernel gradient, one block per channel: a = dy_b, b = u_b for each batch entry
+//   in turn, G = sum_b conj(U_b) DY_b / n summed in order in shared memory (half the bins of
+//   a half: G is Hermitian), then dk2 = r: dk_fwd[t] = r[t], dk_bwd[L - 1 - t] = r[t + L].
 //
 // The twist w_n^j of input j = i + q M/16 of the first stage is w_n^i w_32^q: w_32^q
 // multiplies the inputs and w_n^i, common to the butterfly, joins its output roots; the
@@ -1077,17 +1083,18 @@ template <int Log2Length>
 struct OneBlock {
   static constexpr int points = 1 << Log2Length;  // M = L, the points of a half
   static constexpr int threads = points / 32;     // a thread takes 32 points of each stage
+  static constexpr int pairs = points / 2 + 1;    // bin pairs {f, n - f} of a half, at most
   using Roots = RootTable<Log2Length + 1>;       // w_n
   // Stages after the first of 32 points where that saves one (2^13, 2^14); at 2^12 and below
   // a stage of 32 points would come to a step of 8 and 2-way bank conflicts.
   static constexpr int later_bits = Log2Length > 12 ? 5 : 4;
   using First = RowStage<Log2Length, 0, later_bits>;
   static constexpr int first_step = 1 << First::log2_step;
-  // The row, the root tables, the even half's sums.
-  static constexpr size_t bytes = (padded(points) + Roots::entries) * sizeof(float2) + points * sizeof(float);
+  // The row, the root tables, then P of the forward (M floats) or G of the kernel gradient
+  // (pairs complex values).
+  static constexpr size_t bytes = (padded(points) + Roots::entries + pairs) * sizeof(float2);
   static_assert(First::bits == 4, "the first stage has 16 points");
 };
-
 
 // The roots by which the outputs of first-stage butterfly i are multiplied: w_M^(i
 // bit_reversed(q)) = (w_n^2i)^bit_reversed(q), times w_n^i in the odd half.
@@ -1102,114 +1109,258 @@ __device__ __forceinline__ RootPowers<16> first_stage_roots(const RootTable<Log2
   return w;
 }
 
-// Y = U (K + D) / n for the bins of one half in the shared row (bin k at position
-// bit_reversed(k)); each thread takes a bin and its mirror. Even half: bin k = bit_reversed(p)
-// with p even is below M / 2, so even positions and p = 1 (bin M / 2) take each pair once;
-// odd half: bins k and M - 1 - k sit at positions p and M - 1 - p.
-template <int Log2Length, bool Odd>
-__device__ void multiply_half(float2* row, float d, float scale) {
-  constexpr int M = 1 << Log2Length, pairs = Odd ? M / 2 : M / 2 + 1;
-  for (int e = threadIdx.x; e < pairs; e += blockDim.x) {
-    int p, mirror;
-    if constexpr (Odd) {
-      p = e, mirror = M - 1 - e;
-    } else {
-      p = e < M / 2 ? 2 * e : 1;
-      mirror = bit_reversed((M - bit_reversed(p, Log2Length)) & (M - 1), Log2Length);
+// z[j] and z[j + M] of a packed row.
+struct PackedPoints {
+  float2 low, high;
+};
+
+// A half's first stage, from global memory: points(j) gives z[j] and z[j + M] for j < M.
+// Ends with a barrier.
+template <int Log2Length, bool Odd, typename Points>
+__device__ __forceinline__ void first_stage(float2* row, const RootTable<Log2Length + 1>& table, const Points& points) {
+  using B = OneBlock<Log2Length>;
+  using First = typename B::First;
+  constexpr int step = B::first_step, radix = First::radix;
+  for (int i = threadIdx.x; i < (1 << First::per_row); i += blockDim.x) {
+    float2 v[radix];
+#pragma unroll
+    for (int q = 0; q < radix; ++q) {
+      const PackedPoints z = points(i + q * step);
+      v[q] = Odd ? times_root32({z.low.x - z.high.x, z.low.y - z.high.y}, q, -1.0f)
+                 : float2{z.low.x + z.high.x, z.low.y + z.high.y};
     }
-    const PairSpectra s = unpack(row[padded(p)], row[padded(mirror)]);  // a: u's, b: the kernel's
-    const float2 y = scaled(cmul(s.a, {s.b.x + d, s.b.y}), scale);
-    row[padded(p)] = y;
-    if (mirror != p) row[padded(mirror)] = {y.x, -y.y};
+    transform_registers<radix>(v, -1.0f);
+    const RootPowers<radix> w = first_stage_roots<Odd>(table, i);
+#pragma unroll
+    for (int q = Odd ? 0 : 1; q < radix; ++q) v[q] = cmul(v[q], w.power[bit_reversed_constant(q, 4)]);
+    float2* const out = row + padded(i);
+#pragma unroll
+    for (int q = 0; q < radix; ++q) out[First::offset(q)] = v[q];
+  }
+  __syncthreads();
+}
+
+// A half's last inverse stage: out(t, part) takes P[t] (even half) or Q[t] (odd half), t < M.
+template <int Log2Length, bool Odd, typename Out>
+__device__ __forceinline__ void last_stage(const float2* row, const RootTable<Log2Length + 1>& table, const Out& out) {
+  using B = OneBlock<Log2Length>;
+  using First = typename B::First;
+  constexpr int step = B::first_step, radix = First::radix;
+  for (int i = threadIdx.x; i < (1 << First::per_row); i += blockDim.x) {
+    const float2* const in = row + padded(i);
+    float2 v[radix];
+#pragma unroll
+    for (int q = 0; q < radix; ++q) v[q] = in[First::offset(q)];
+    const RootPowers<radix> w = first_stage_roots<Odd>(table, i);
+#pragma unroll
+    for (int q = Odd ? 0 : 1; q < radix; ++q) v[q] = cmul_conj(w.power[bit_reversed_constant(q, 4)], v[q]);
+    inverse_transform_registers<radix>(v);
+#pragma unroll
+    for (int t = 0; t < radix; ++t) out(i + t * step, Odd ? times_root32(v[t], t, 1.0f).x : v[t].x);
   }
 }
 
-// Grid (batch x channels activation rows): y of one row, as above.
-template <typename T, int Log2Length>
-__global__ void __launch_bounds__(OneBlock<Log2Length>::threads)
-    one_block_kernel(const T* u, const float* k_fwd, const float* k_bwd, const float* D, T* y, int64_t channels,
-                     float scale) {
-  using B = OneBlock<Log2Length>;
-  using First = typename B::First;
-  constexpr int M = B::points, step = B::first_step, radix = First::radix;
-  constexpr int butterflies = 1 << First::per_row;  // of the first stage: one per i < step
-  extern __shared__ float2 one_block_memory[];
-  float2* const row = one_block_memory;
-  const typename B::Roots table = fill_root_table<Log2Length + 1>(row + padded(M));
-  float* const even_sums = reinterpret_cast<float*>(row + padded(M) + B::Roots::entries);
-  const HalfRoots<Log2Length> roots{table};
-  const TwoRows<float2*> rows{row, row};
-  const int64_t c = blockIdx.x % channels;
-  const T* const u_row = u + static_cast<int64_t>(blockIdx.x) * M;
-  const float* const forward_kernel = k_fwd + c * M;
-  const float* const backward_kernel = k_bwd ? k_bwd + c * M : nullptr;
-  const float d = D ? D[c] : 0.0f;
-  T* const y_row = y + static_cast<int64_t>(blockIdx.x) * M;
+// The bin pairs of a half in the shared row (bin k at position bit_reversed(k)): pair e sits
+// at positions p and mirror. Even half: bin k = bit_reversed(p) with p even is below M / 2,
+// so even positions and p = 1 (bin M / 2) take each pair once; odd half: bins k and
+// M - 1 - k sit at positions p and M - 1 - p.
+struct BinPair {
+  int p, mirror;
+};
+
+template <int Log2Length, bool Odd>
+__device__ __forceinline__ int bin_pairs() {
+  return Odd ? (1 << Log2Length) / 2 : (1 << Log2Length) / 2 + 1;
+}
+
+template <int Log2Length, bool Odd>
+__device__ __forceinline__ BinPair bin_pair(int e) {
+  constexpr int M = 1 << Log2Length;
+  if constexpr (Odd) return {e, M - 1 - e};
+  const int p = e < M / 2 ? 2 * e : 1;
+  return {p, bit_reversed((M - bit_reversed(p, Log2Length)) & (M - 1), Log2Length)};
+}
+
+// Stores a Hermitian product: value at p, its conjugate at the mirror.
+__device__ __forceinline__ void store_hermitian(float2* row, BinPair pair, float2 value) {
+  row[padded(pair.p)] = value;
+  if (pair.mirror != pair.p) row[padded(pair.mirror)] = {value.x, -value.y};
+}
+
+// Y = A (B + D) / n, or A conj(B + D) / n (Conjugate), over the bins of a half in place (A
+// from the real part, B from the imaginary part); ends with a barrier.
+template <int Log2Length, bool Odd, bool Conjugate>
+__device__ __forceinline__ void multiply_half(float2* row, float d, float scale) {
+  for (int e = threadIdx.x; e < bin_pairs<Log2Length, Odd>(); e += blockDim.x) {
+    const BinPair pair = bin_pair<Log2Length, Odd>(e);
+    const PairSpectra s = unpack(row[padded(pair.p)], row[padded(pair.mirror)]);
+    const float2 kernel{s.b.x + d, s.b.y};
+    store_hermitian(row, pair, scaled(Conjugate ? cmul_conj(kernel, s.a) : cmul(s.a, kernel), scale));
+  }
   __syncthreads();
-  const auto half = [&](auto odd_constant) {
-    constexpr bool odd = decltype(odd_constant)::value;
-    // First stage, from global memory: z[j] = u[j] + i k_fwd[j] and z[j + M] = i k_bwd[L - 1 - j].
-    for (int i = threadIdx.x; i < butterflies; i += blockDim.x) {
-      float2 v[radix];
-#pragma unroll
-      for (int q = 0; q < radix; ++q) {
-        const int j = i + q * step;
-        const float backward = backward_kernel ? backward_kernel[M - 1 - j] : 0.0f;
-        v[q] = {to_float(u_row[j]), odd ? forward_kernel[j] - backward : forward_kernel[j] + backward};
-      }
-      if constexpr (odd) {
-#pragma unroll
-        for (int q = 1; q < radix; ++q) v[q] = times_root32(v[q], q, -1.0f);
-      }
-      transform_registers<radix>(v, -1.0f);
-      const RootPowers<radix> w = first_stage_roots<odd>(table, i);
-#pragma unroll
-      for (int q = odd ? 0 : 1; q < radix; ++q) v[q] = cmul(v[q], w.power[bit_reversed_constant(q, 4)]);
-      float2* const out = row + padded(i);
-#pragma unroll
-      for (int q = 0; q < radix; ++q) out[First::offset(q)] = v[q];
-    }
-    __syncthreads();
-    forward_shared_stages<Log2Length, B::later_bits>(1, roots, rows);
-    multiply_half<Log2Length, odd>(row, d, scale);
-    __syncthreads();
-    inverse_shared_stages<Log2Length, B::later_bits>(1, roots, rows);
-    // Last inverse stage, into the even sums or, with them, into y.
-    for (int i = threadIdx.x; i < butterflies; i += blockDim.x) {
-      const float2* const in = row + padded(i);
-      float2 v[radix];
-#pragma unroll
-      for (int q = 0; q < radix; ++q) v[q] = in[First::offset(q)];
-      const RootPowers<radix> w = first_stage_roots<odd>(table, i);
-#pragma unroll
-      for (int q = odd ? 0 : 1; q < radix; ++q) v[q] = cmul_conj(w.power[bit_reversed_constant(q, 4)], v[q]);
-      inverse_transform_registers<radix>(v);
-#pragma unroll
-      for (int t = 0; t < radix; ++t) {
-        const int j = i + t * step;
-        if constexpr (odd) {
-          y_row[j] = from_float<T>(even_sums[j] + times_root32(v[t], t, 1.0f).x);
-        } else {
-          even_sums[j] = v[t].x;
-        }
-      }
-    }
-  };
+}
+
+// Shared memory of a one-block kernel: the row, the root tables, P or G.
+template <int Log2Length>
+struct OneBlockShared {
+  float2* row;
+  RootTable<Log2Length + 1> table;
+  float2* rest;
+};
+
+// Fills the tables; ends with a barrier.
+template <int Log2Length>
+__device__ OneBlockShared<Log2Length> one_block_shared(float2* memory) {
+  constexpr int padded_row = padded(1 << Log2Length);
+  const RootTable<Log2Length + 1> table = fill_root_table<Log2Length + 1>(memory + padded_row);
+  __syncthreads();
+  return {memory, table, memory + padded_row + RootTable<Log2Length + 1>::entries};
+}
+
+// half(std::false_type) for the even bins, then half(std::true_type) for the odd bins, which
+// rewrites the row.
+template <typename Half>
+__device__ __forceinline__ void for_both_halves(const Half& half) {
   half(std::false_type{});
-  __syncthreads();  // the row is rewritten; each thread reads back only the even sums it wrote
+  __syncthreads();
   half(std::true_type{});
 }
 
+// Grid (batch x channels rows): out = r[:L] of row (b, c) for the forward (Gradient false:
+// in = u, out = y) or the backward's du (in = dy, out = du), as above.
+template <typename T, int Log2Length, bool Gradient>
+__global__ void __launch_bounds__(OneBlock<Log2Length>::threads)
+    one_block_kernel(const T* in, const float* k_fwd, const float* k_bwd, const float* D, T* out, int64_t channels,
+                     float scale) {
+  constexpr int M = 1 << Log2Length;
+  extern __shared__ float2 one_block_memory[];
+  const OneBlockShared<Log2Length> shared = one_block_shared<Log2Length>(one_block_memory);
+  float* const even_sums = reinterpret_cast<float*>(shared.rest);
+  const HalfRoots<Log2Length> roots{shared.table};
+  const TwoRows<float2*> rows{shared.row, shared.row};
+  const int64_t c = blockIdx.x % channels;
+  const T* const in_row = in + static_cast<int64_t>(blockIdx.x) * M;
+  const float* const forward_kernel = k_fwd + c * M;
+  const float* const backward_kernel = k_bwd ? k_bwd + c * M : nullptr;
+  const float d = D ? D[c] : 0.0f;
+  T* const out_row = out + static_cast<int64_t>(blockIdx.x) * M;
+  // z[j] = in[j] + i k_fwd[j], z[j + M] = i k_bwd[L - 1 - j].
+  const auto points = [&](int j) {
+    return PackedPoints{{to_float(in_row[j]), forward_kernel[j]},
+                        {0.0f, backward_kernel ? backward_kernel[M - 1 - j] : 0.0f}};
+  };
+  const auto half = [&](auto odd_constant) {
+    constexpr bool odd = decltype(odd_constant)::value;
+    first_stage<Log2Length, odd>(shared.row, shared.table, points);
+    forward_shared_stages<Log2Length, OneBlock<Log2Length>::later_bits>(1, roots, rows);
+    multiply_half<Log2Length, odd, Gradient>(shared.row, d, scale);
+    inverse_shared_stages<Log2Length, OneBlock<Log2Length>::later_bits>(1, roots, rows);
+    // Each thread reads back only the P values it wrote.
+    last_stage<Log2Length, odd>(shared.row, shared.table, [&](int t, float part) {
+      if constexpr (odd) {
+        out_row[t] = from_float<T>(even_sums[t] + part);
+      } else {
+        even_sums[t] = part;
+      }
+    });
+  };
+  for_both_halves(half);
+}
+
+// Grid (channels): the kernel gradient of channel c, as above (dk_bwd null: causal).
 template <typename T, int Log2Length>
-void launch_one_block(const T* u, const float* k_fwd, const float* k_bwd, const float* D, T* y, FftConvShape shape,
-                      float scale, cudaStream_t stream) {
+__global__ void __launch_bounds__(OneBlock<Log2Length>::threads)
+    one_block_kernel_gradient_kernel(const T* u, const T* dy, float* dk_fwd, float* dk_bwd, int64_t batch,
+                                     int64_t channels, float scale) {
+  constexpr int M = 1 << Log2Length;
+  extern __shared__ float2 one_block_memory[];
+  const OneBlockShared<Log2Length> shared = one_block_shared<Log2Length>(one_block_memory);
+  float2* const sums = shared.rest;  // G at the half's bin pairs
+  const HalfRoots<Log2Length> roots{shared.table};
+  const TwoRows<float2*> rows{shared.row, shared.row};
+  const int64_t c = blockIdx.x;
+  float* const forward_gradient = dk_fwd + c * M;
+  float* const backward_gradient = dk_bwd ? dk_bwd + c * M : nullptr;
+  const auto half = [&](auto odd_constant) {
+    constexpr bool odd = decltype(odd_constant)::value;
+    for (int64_t b = 0; b < batch; ++b) {
+      const int64_t row = (b * channels + c) * M;
+      // z[j] = dy[j] + i u[j]; both are zero past L.
+      first_stage<Log2Length, odd>(shared.row, shared.table, [&](int j) {
+        return PackedPoints{{to_float(dy[row + j]), to_float(u[row + j])}, {0.0f, 0.0f}};
+      });
+      forward_shared_stages<Log2Length, OneBlock<Log2Length>::later_bits>(1, roots, rows);
+      // Each thread owns its pairs' sums: no barrier for them.
+      for (int e = threadIdx.x; e < bin_pairs<Log2Length, odd>(); e += blockDim.x) {
+        const BinPair pair = bin_pair<Log2Length, odd>(e);
+        const PairSpectra s = unpack(shared.row[padded(pair.p)], shared.row[padded(pair.mirror)]);  // a: dy, b: u
+        const float2 term = cmul_conj(s.b, s.a);
+        sums[e] = b == 0 ? term : float2{sums[e].x + term.x, sums[e].y + term.y};
+      }
+      __syncthreads();  // the row is rewritten
+    }
+    for (int e = threadIdx.x; e < bin_pairs<Log2Length, odd>(); e += blockDim.x) {
+      store_hermitian(shared.row, bin_pair<Log2Length, odd>(e), scaled(sums[e], scale));
+    }
+    __syncthreads();
+    inverse_shared_stages<Log2Length, OneBlock<Log2Length>::later_bits>(1, roots, rows);
+    // P goes to dk_fwd first; the odd half reads back the values its thread wrote there.
+    last_stage<Log2Length, odd>(shared.row, shared.table, [&](int t, float part) {
+      if constexpr (odd) {
+        const float even = forward_gradient[t];
+        forward_gradient[t] = even + part;
+        if (backward_gradient) backward_gradient[M - 1 - t] = even - part;
+      } else {
+        forward_gradient[t] = part;
+      }
+    });
+  };
+  for_both_halves(half);
+}
+
+template <int Log2Length, typename Kernel>
+void allow_one_block_memory(Kernel kernel) {
+  SPINDLE_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                          static_cast<int>(OneBlock<Log2Length>::bytes)));
+}
+
+template <typename T, int Log2Length>
+void launch_one_block_forward(const T* u, const float* k_fwd, const float* k_bwd, const float* D, T* y,
+                              FftConvShape shape, float scale, cudaStream_t stream) {
   using B = OneBlock<Log2Length>;
-  const auto kernel = one_block_kernel<T, Log2Length>;
-  SPINDLE_CUDA_CHECK(
-      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(B::bytes)));
+  const auto kernel = one_block_kernel<T, Log2Length, false>;
+  allow_one_block_memory<Log2Length>(kernel);
   kernel<<<static_cast<unsigned>(shape.batch * shape.channels), B::threads, B::bytes, stream>>>(u, k_fwd, k_bwd, D, y,
                                                                                                  shape.channels, scale);
   check_launch("one_block_kernel");
+}
+
+template <typename T, int Log2Length>
+void launch_one_block_backward(const T* u, const float* k_fwd, const float* k_bwd, const float* D, const T* dy, T* du,
+                               float* dk_fwd, float* dk_bwd, FftConvShape shape, float scale, cudaStream_t stream) {
+  using B = OneBlock<Log2Length>;
+  const auto input_gradient = one_block_kernel<T, Log2Length, true>;
+  allow_one_block_memory<Log2Length>(input_gradient);
+  input_gradient<<<static_cast<unsigned>(shape.batch * shape.channels), B::threads, B::bytes, stream>>>(
+      dy, k_fwd, k_bwd, D, du, shape.channels, scale);
+  check_launch("one_block_kernel (du)");
+  const auto kernel_gradient = one_block_kernel_gradient_kernel<T, Log2Length>;
+  allow_one_block_memory<Log2Length>(kernel_gradient);
+  kernel_gradient<<<static_cast<unsigned>(shape.channels), B::threads, B::bytes, stream>>>(
+      u, dy, dk_fwd, dk_bwd, shape.batch, shape.channels, scale);
+  check_launch("one_block_kernel_gradient_kernel");
+}
+
+// Calls f(std::integral_constant<int, log2 L>) for a length one_block supports.
+template <typename F>
+void with_one_block_length(int64_t length, F&& f) {
+  switch (log2_of(static_cast<int>(length))) {
+    case 10: f(std::integral_constant<int, 10>{}); break;
+    case 11: f(std::integral_constant<int, 11>{}); break;
+    case 12: f(std::integral_constant<int, 12>{}); break;
+    case 13: f(std::integral_constant<int, 13>{}); break;
+    default: f(std::integral_constant<int, 14>{}); break;
+  }
 }
 
 // Grid (chunk pairs, time tiles): for both channels of the pair, dk_fwd = dk2[:L] and
@@ -1258,13 +1409,12 @@ struct Pass {
 constexpr Pass kForwardPass{1, false, true};
 constexpr Pass kBackwardPass{2, true, false};
 
-// Whether a pass is the forward done in one kernel (one_block_kernel).
-bool one_block(FftConvShape s, Pass pass) {
-  return pass.split && fft_conv_forward_path(s) == FftConvForward::one_block;
-}
+// Whether both passes run one block per row (one_block_kernel; with no batch entries the
+// backward's kernel gradient is zero, which the chunked path writes).
+bool one_block(FftConvShape s) { return s.batch > 0 && fft_conv_path(s) == FftConvPath::one_block; }
 
 // Whether a forward transforms its split rows itself (own_rows_kernel) rather than with cuFFT.
-bool own_rows(FftConvShape s, Pass pass) { return pass.split && fft_conv_forward_path(s) == FftConvForward::own_rows; }
+bool own_rows(FftConvShape s, Pass pass) { return pass.split && fft_conv_path(s) == FftConvPath::own_rows; }
 
 Split forward_split(FftConvShape s) {
   const int64_t n = 2 * s.length;
@@ -1312,7 +1462,7 @@ size_t work_bytes(FftConvShape s, Pass pass, int64_t count) {
 // shorter last chunk's plans may ask for a different work area: the larger one is kept).
 // Own rows need the time rows only.
 size_t workspace_bytes(FftConvShape s, Pass pass) {
-  if (s.length == 0 || s.channels == 0 || one_block(s, pass)) return 0;
+  if (s.length == 0 || s.channels == 0 || one_block(s)) return 0;
   const int64_t count = chunk_channels(s, pass), last = s.channels % count;
   if (own_rows(s, pass)) return rows_bytes(s, transform_rows(s, pass, count));
   size_t work = work_bytes(s, pass, count);
@@ -1354,15 +1504,11 @@ void fft_conv_forward_cuda(const T* u, const float* k_fwd, const float* k_bwd, c
   const auto* u_device = reinterpret_cast<const Device<T>*>(u);
   const float* k_bwd_used = shape.bidirectional ? k_bwd : nullptr;
   const float scale = 1.0f / static_cast<float>(2 * shape.length);
-  if (one_block(shape, kForwardPass)) {
-    auto* y_device = reinterpret_cast<Device<T>*>(y);
-    switch (log2_of(static_cast<int>(shape.length))) {
-      case 10: launch_one_block<Device<T>, 10>(u_device, k_fwd, k_bwd_used, D, y_device, shape, scale, stream); break;
-      case 11: launch_one_block<Device<T>, 11>(u_device, k_fwd, k_bwd_used, D, y_device, shape, scale, stream); break;
-      case 12: launch_one_block<Device<T>, 12>(u_device, k_fwd, k_bwd_used, D, y_device, shape, scale, stream); break;
-      case 13: launch_one_block<Device<T>, 13>(u_device, k_fwd, k_bwd_used, D, y_device, shape, scale, stream); break;
-      default: launch_one_block<Device<T>, 14>(u_device, k_fwd, k_bwd_used, D, y_device, shape, scale, stream); break;
-    }
+  if (one_block(shape)) {
+    with_one_block_length(shape.length, [&](auto log2_length) {
+      launch_one_block_forward<Device<T>, decltype(log2_length)::value>(
+          u_device, k_fwd, k_bwd_used, D, reinterpret_cast<Device<T>*>(y), shape, scale, stream);
+    });
     return;
   }
   const Scratch scratch = split(workspace, shape, kForwardPass);
@@ -1405,30 +1551,39 @@ void fft_conv_backward_cuda(const T* u, const float* k_fwd, const float* k_bwd, 
                             float* dk_fwd, float* dk_bwd, float* dD, FftConvShape shape, void* workspace,
                             cudaStream_t stream) {
   if (shape.length == 0 || shape.channels == 0) return;
-  const Scratch scratch = split(workspace, shape, kBackwardPass);
   const auto* u_device = reinterpret_cast<const Device<T>*>(u);
   const auto* dy_device = reinterpret_cast<const Device<T>*>(dy);
+  auto* du_device = reinterpret_cast<Device<T>*>(du);
   const float* k_bwd_used = shape.bidirectional ? k_bwd : nullptr;
-  const int width = vector_width(shape.length, {u, dy, du, k_fwd, k_bwd_used});
+  float* dk_bwd_used = shape.bidirectional ? dk_bwd : nullptr;
   const float scale = 1.0f / static_cast<float>(2 * shape.length);
-  for_each_chunk(shape, kBackwardPass, [&](const Chunk chunk) {
-    const int64_t rows = transform_rows(shape, kBackwardPass, chunk.count), block = chunk.activation_rows();
-    const int64_t n = chunk.n();
-    launch_pad(PadSources<Device<T>>{dy_device, u_device, 2, k_fwd, k_bwd_used}, scratch.rows, chunk, rows, width,
-               stream);
-    fft_execute(fft_plan(FftDirection::forward, n, rows), scratch.rows, scratch.spectra, scratch.work_area, stream);
-    backward_spectra_kernel<<<row_grid(chunk.pairs(), chunk.length + 1), kThreads, 0, stream>>>(scratch.spectra, D,
-                                                                                                chunk, scale);
-    check_launch("backward_spectra_kernel");
-    // du's and dk2's spectra (the u and kernel blocks) are adjacent: one inverse for both,
-    // into the same rows of the time buffer.
-    fft_execute(fft_plan(FftDirection::inverse, n, block + chunk.pairs()), scratch.spectra + block * n,
-                scratch.rows + block * n, scratch.work_area, stream);
-    if (block > 0) launch_crop(scratch.rows + block * n, reinterpret_cast<Device<T>*>(du), chunk, block, width, stream);
-    kernel_gradient_kernel<<<row_grid(chunk.pairs(), chunk.length), kThreads, 0, stream>>>(
-        scratch.rows + 2 * block * n, dk_fwd, shape.bidirectional ? dk_bwd : nullptr, chunk);
-    check_launch("kernel_gradient_kernel");
-  });
+  if (one_block(shape)) {
+    with_one_block_length(shape.length, [&](auto log2_length) {
+      launch_one_block_backward<Device<T>, decltype(log2_length)::value>(
+          u_device, k_fwd, k_bwd_used, D, dy_device, du_device, dk_fwd, dk_bwd_used, shape, scale, stream);
+    });
+  } else {
+    const Scratch scratch = split(workspace, shape, kBackwardPass);
+    const int width = vector_width(shape.length, {u, dy, du, k_fwd, k_bwd_used});
+    for_each_chunk(shape, kBackwardPass, [&](const Chunk chunk) {
+      const int64_t rows = transform_rows(shape, kBackwardPass, chunk.count), block = chunk.activation_rows();
+      const int64_t n = chunk.n();
+      launch_pad(PadSources<Device<T>>{dy_device, u_device, 2, k_fwd, k_bwd_used}, scratch.rows, chunk, rows, width,
+                 stream);
+      fft_execute(fft_plan(FftDirection::forward, n, rows), scratch.rows, scratch.spectra, scratch.work_area, stream);
+      backward_spectra_kernel<<<row_grid(chunk.pairs(), chunk.length + 1), kThreads, 0, stream>>>(scratch.spectra,
+                                                                                                  D, chunk, scale);
+      check_launch("backward_spectra_kernel");
+      // du's and dk2's spectra (the u and kernel blocks) are adjacent: one inverse for both,
+      // into the same rows of the time buffer.
+      fft_execute(fft_plan(FftDirection::inverse, n, block + chunk.pairs()), scratch.spectra + block * n,
+                  scratch.rows + block * n, scratch.work_area, stream);
+      if (block > 0) launch_crop(scratch.rows + block * n, du_device, chunk, block, width, stream);
+      kernel_gradient_kernel<<<row_grid(chunk.pairs(), chunk.length), kThreads, 0, stream>>>(
+          scratch.rows + 2 * block * n, dk_fwd, dk_bwd_used, chunk);
+      check_launch("kernel_gradient_kernel");
+    });
+  }
   if (dD && shape.batch > 0) {
     skip_gradient_kernel<<<static_cast<unsigned>(shape.channels), kReduceThreads, 0, stream>>>(
         u_device, dy_device, dD, shape.batch, shape.channels, shape.length);

@@ -12,11 +12,11 @@ namespace {
 constexpr const char* kForward = "fft_conv_forward";
 constexpr const char* kBackward = "fft_conv_backward";
 
-std::string forward_path_name(kernels::FftConvForward path) {
+std::string path_name(kernels::FftConvPath path) {
   switch (path) {
-    case kernels::FftConvForward::one_block: return "one_block";
-    case kernels::FftConvForward::own_rows: return "own_rows";
-    case kernels::FftConvForward::cufft_rows: return "cufft_rows";
+    case kernels::FftConvPath::one_block: return "one_block";
+    case kernels::FftConvPath::own_rows: return "own_rows";
+    case kernels::FftConvPath::cufft_rows: return "cufft_rows";
     default: return "automatic";
   }
 }
@@ -27,9 +27,9 @@ kernels::FftConvShape check_arguments(const char* op, const Tensor& u, const Ten
   SPINDLE_CHECK(args.channels_per_chunk >= 0, std::string(op) + ": channels_per_chunk",
                 std::to_string(args.channels_per_chunk), "0 (automatic) or a positive count");
   const kernels::FftConvShape shape{u.size(0), u.size(1), u.size(2), args.k_bwd != nullptr, args.channels_per_chunk,
-                                    args.forward};
-  SPINDLE_CHECK(kernels::fft_conv_forward_supported(args.forward, shape.length), std::string(op) + ": forward",
-                forward_path_name(args.forward) + " at length " + std::to_string(shape.length),
+                                    args.path};
+  SPINDLE_CHECK(kernels::fft_conv_path_supported(args.path, shape.length), std::string(op) + ": path",
+                path_name(args.path) + " at length " + std::to_string(shape.length),
                 "a power-of-two length from 1024 to 16384 for one_block, from 16384 to 524288 for own_rows");
   const Device device = u.device();
   check_tensor(op, "u", u, u.shape(), device);

@@ -15,9 +15,9 @@ struct FftConvArgs {
   const Tensor* k_bwd = nullptr;  // (channels, length): given = bidirectional, null = causal
   const Tensor* D = nullptr;      // (channels) skip weights, or null (no skip term)
   int64_t channels_per_chunk = 0;  // CUDA scratch chunking (kernels/fft_conv.h); 0: automatic
-  // CUDA forward: how it transforms (kernels/fft_conv.h); a path the length does not support
-  // is refused.
-  kernels::FftConvForward forward = kernels::FftConvForward::automatic;
+  // CUDA: how the transforms are done (kernels/fft_conv.h); a path the length does not
+  // support is refused.
+  kernels::FftConvPath path = kernels::FftConvPath::automatic;
 };
 
 // y preallocated with u's shape and dtype.

@@ -2,7 +2,7 @@
 // batch 1, 256 channels at L = 2^14, 2^17, 2^20, 2^22.
 //   bench_fft_conv [--length L]... [--channels C] [--batch B] [--repeats R] [--backward 0|1]
 //                  [--chunk K]   (channels transformed together; 0: automatic)
-//                  [--forward automatic|one_block|own_rows|cufft_rows]   (the forward's path)
+//                  [--path automatic|one_block|own_rows|cufft_rows]   (kernels/fft_conv.h)
 // Prints per length: the forward median time (CUDA events, after warm-up; inputs random
 // normal, never zeros), the minimal bytes (read u and k, write y once) and the rate they
 // give, that rate as a fraction of the H100's ~3.0 TB/s copy bandwidth, the bytes this
@@ -50,19 +50,19 @@ int main(int argc, char** argv) {
   int repeats = 20;
   bool backward = false;
   int64_t chunk = 0;
-  kernels::FftConvForward forward_path = kernels::FftConvForward::automatic;
+  kernels::FftConvPath path_choice = kernels::FftConvPath::automatic;
   std::string path_name = "automatic";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const int64_t value = std::atoll(argv[i + 1]);
-    if (flag == "--forward") {
+    if (flag == "--path") {
       path_name = argv[i + 1];
-      if (path_name == "automatic") forward_path = kernels::FftConvForward::automatic;
-      else if (path_name == "one_block") forward_path = kernels::FftConvForward::one_block;
-      else if (path_name == "own_rows") forward_path = kernels::FftConvForward::own_rows;
-      else if (path_name == "cufft_rows") forward_path = kernels::FftConvForward::cufft_rows;
+      if (path_name == "automatic") path_choice = kernels::FftConvPath::automatic;
+      else if (path_name == "one_block") path_choice = kernels::FftConvPath::one_block;
+      else if (path_name == "own_rows") path_choice = kernels::FftConvPath::own_rows;
+      else if (path_name == "cufft_rows") path_choice = kernels::FftConvPath::cufft_rows;
       else {
-        std::fprintf(stderr, "--forward %s: expected automatic, one_block, own_rows or cufft_rows\n", argv[i + 1]);
+        std::fprintf(stderr, "--path %s: expected automatic, one_block, own_rows or cufft_rows\n", argv[i + 1]);
         return 2;
       }
     } else if (flag == "--length") lengths.push_back(value);
@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
   }
   const Stream stream = Stream::create(kGpu);
   std::printf(
-      "device: %s; f32, causal, batch %lld, %lld channels, channels per chunk %lld, forward %s, median of %d runs\n",
+      "device: %s; f32, causal, batch %lld, %lld channels, channels per chunk %lld, path %s, median of %d runs\n",
       gpu_properties(0).name.c_str(), static_cast<long long>(batch), static_cast<long long>(channels),
       static_cast<long long>(chunk), path_name.c_str(), repeats);
   std::printf("%-9s %9s %9s %8s %8s %9s %8s %9s %9s\n", "L", "fwd ms", "anchor", "vs anch", "min GB", "min GB/s",
@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
     const Tensor k = device_normal({channels, length}, 2, stream);
     const Tensor D = device_normal({channels}, 3, stream);
     Tensor y = Tensor::empty(sequence, DType::f32, kGpu, &stream);
-    const ops::FftConvArgs args{nullptr, &D, chunk, forward_path};
+    const ops::FftConvArgs args{nullptr, &D, chunk, path_choice};
     const double forward = testing::median_ms([&] { ops::fft_conv_forward(u, k, y, args, &stream); }, repeats, stream);
 
     const double rows = double(batch) * channels, L = double(length);
@@ -105,13 +105,13 @@ int main(int argc, char** argv) {
     // channels, 8L bytes per channel); cuFFT's rows: transform, product (reads the u and k
     // spectra, writes y's), inverse; own rows: one pass reading the rows and writing y's;
     // the inverse column pass reads y's rows and writes y.
-    const kernels::FftConvForward path =
-        kernels::fft_conv_forward_path({batch, channels, length, false, chunk, forward_path});
+    const kernels::FftConvPath path =
+        kernels::fft_conv_path({batch, channels, length, false, chunk, path_choice});
     const double in_rows = (rows + channels) * 8 * L, out_rows = rows * 8 * L;
-    const double middle = path == kernels::FftConvForward::own_rows
+    const double middle = path == kernels::FftConvPath::own_rows
                               ? in_rows + out_rows
                               : 2 * in_rows + (in_rows + out_rows) + 2 * out_rows;
-    const double moved = path == kernels::FftConvForward::one_block
+    const double moved = path == kernels::FftConvPath::one_block
                              ? 3 * rows * L * 4
                              : (rows + channels) * L * 4 + in_rows + middle + out_rows + rows * L * 4;
     const double rate = minimal / (forward * 1e-3) / 1e9;

@@ -130,37 +130,37 @@ TEST(FftConv, BadArgumentsAreRefused) {
   // to 2^14; own_rows: from 2^14 to 2^19).
   const Tensor u12 = Tensor::empty({1, 2, 12}, DType::f32), k12 = Tensor::empty({2, 12}, DType::f32);
   Tensor y12 = Tensor::empty(u12.shape(), DType::f32);
-  for (const kernels::FftConvForward path : {kernels::FftConvForward::one_block, kernels::FftConvForward::own_rows}) {
+  for (const kernels::FftConvPath path : {kernels::FftConvPath::one_block, kernels::FftConvPath::own_rows}) {
     EXPECT_THROW(ops::fft_conv_forward(u12, k12, y12, {nullptr, nullptr, 0, path}), Error);
   }
-  EXPECT_NO_THROW(ops::fft_conv_forward(u12, k12, y12, {nullptr, nullptr, 0, kernels::FftConvForward::cufft_rows}));
+  EXPECT_NO_THROW(ops::fft_conv_forward(u12, k12, y12, {nullptr, nullptr, 0, kernels::FftConvPath::cufft_rows}));
 }
 
 TEST(FftConv, ForwardPathsSupportTheirLengthsAndAutomaticTakesTheFirst) {
-  using kernels::FftConvForward;
-  const auto supported = [](FftConvForward path, int64_t length) {
-    return kernels::fft_conv_forward_supported(path, length);
+  using kernels::FftConvPath;
+  const auto supported = [](FftConvPath path, int64_t length) {
+    return kernels::fft_conv_path_supported(path, length);
   };
-  EXPECT_FALSE(supported(FftConvForward::one_block, 512));
-  EXPECT_TRUE(supported(FftConvForward::one_block, 1024));
-  EXPECT_TRUE(supported(FftConvForward::one_block, 16384));
-  EXPECT_FALSE(supported(FftConvForward::one_block, 32768));
-  EXPECT_FALSE(supported(FftConvForward::one_block, 3072));
-  EXPECT_FALSE(supported(FftConvForward::own_rows, 8192));
-  EXPECT_TRUE(supported(FftConvForward::own_rows, 16384));
-  EXPECT_TRUE(supported(FftConvForward::own_rows, int64_t{1} << 19));
-  EXPECT_FALSE(supported(FftConvForward::own_rows, int64_t{1} << 20));
-  EXPECT_FALSE(supported(FftConvForward::own_rows, 12));
-  EXPECT_FALSE(supported(FftConvForward::own_rows, 0));
-  EXPECT_TRUE(supported(FftConvForward::cufft_rows, 12));
-  const auto path = [](int64_t length) { return kernels::fft_conv_forward_path({1, 1, length}); };
-  EXPECT_EQ(path(16384), FftConvForward::one_block);
-  EXPECT_EQ(path(32768), FftConvForward::own_rows);
-  EXPECT_EQ(path(int64_t{1} << 20), FftConvForward::cufft_rows);
-  EXPECT_EQ(path(1000), FftConvForward::cufft_rows);
+  EXPECT_FALSE(supported(FftConvPath::one_block, 512));
+  EXPECT_TRUE(supported(FftConvPath::one_block, 1024));
+  EXPECT_TRUE(supported(FftConvPath::one_block, 16384));
+  EXPECT_FALSE(supported(FftConvPath::one_block, 32768));
+  EXPECT_FALSE(supported(FftConvPath::one_block, 3072));
+  EXPECT_FALSE(supported(FftConvPath::own_rows, 8192));
+  EXPECT_TRUE(supported(FftConvPath::own_rows, 16384));
+  EXPECT_TRUE(supported(FftConvPath::own_rows, int64_t{1} << 19));
+  EXPECT_FALSE(supported(FftConvPath::own_rows, int64_t{1} << 20));
+  EXPECT_FALSE(supported(FftConvPath::own_rows, 12));
+  EXPECT_FALSE(supported(FftConvPath::own_rows, 0));
+  EXPECT_TRUE(supported(FftConvPath::cufft_rows, 12));
+  const auto path = [](int64_t length) { return kernels::fft_conv_path({1, 1, length}); };
+  EXPECT_EQ(path(16384), FftConvPath::one_block);
+  EXPECT_EQ(path(32768), FftConvPath::own_rows);
+  EXPECT_EQ(path(int64_t{1} << 20), FftConvPath::cufft_rows);
+  EXPECT_EQ(path(1000), FftConvPath::cufft_rows);
   kernels::FftConvShape forced{1, 1, 16384};
-  forced.forward = FftConvForward::cufft_rows;
-  EXPECT_EQ(kernels::fft_conv_forward_path(forced), FftConvForward::cufft_rows);
+  forced.path = FftConvPath::cufft_rows;
+  EXPECT_EQ(kernels::fft_conv_path(forced), FftConvPath::cufft_rows);
 }
 
 }  // namespace
