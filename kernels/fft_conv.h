@@ -49,6 +49,16 @@ inline bool fft_conv_path_supported(FftConvPath path, int64_t length) {
   }
 }
 
+// The path's name as the bench and error messages spell it ("one_block", ...).
+inline const char* fft_conv_path_name(FftConvPath path) {
+  switch (path) {
+    case FftConvPath::one_block: return "one_block";
+    case FftConvPath::own_rows: return "own_rows";
+    case FftConvPath::cufft_rows: return "cufft_rows";
+    default: return "automatic";
+  }
+}
+
 struct FftConvShape {
   int64_t batch = 0, channels = 0, length = 0;
   bool bidirectional = false;  // k_bwd is used (and must be given) only when true

@@ -1117,7 +1117,8 @@ struct PackedPoints {
 // A half's first stage, from global memory: points(j) gives z[j] and z[j + M] for j < M.
 // Ends with a barrier.
 template <int Log2Length, bool Odd, typename Points>
-__device__ __forceinline__ void first_stage(float2* row, const RootTable<Log2Length + 1>& table, const Points& points) {
+__device__ __forceinline__ void first_stage(float2* row, const typename OneBlock<Log2Length>::Roots& table,
+                                            const Points& points) {
   using B = OneBlock<Log2Length>;
   using First = typename B::First;
   constexpr int step = B::first_step, radix = First::radix;
@@ -1132,7 +1133,7 @@ __device__ __forceinline__ void first_stage(float2* row, const RootTable<Log2Len
     transform_registers<radix>(v, -1.0f);
     const RootPowers<radix> w = first_stage_roots<Odd>(table, i);
 #pragma unroll
-    for (int q = Odd ? 0 : 1; q < radix; ++q) v[q] = cmul(v[q], w.power[bit_reversed_constant(q, 4)]);
+    for (int q = Odd ? 0 : 1; q < radix; ++q) v[q] = cmul(v[q], w.power[bit_reversed_constant(q, First::bits)]);
     float2* const out = row + padded(i);
 #pragma unroll
     for (int q = 0; q < radix; ++q) out[First::offset(q)] = v[q];
@@ -1142,7 +1143,8 @@ __device__ __forceinline__ void first_stage(float2* row, const RootTable<Log2Len
 
 // A half's last inverse stage: out(t, part) takes P[t] (even half) or Q[t] (odd half), t < M.
 template <int Log2Length, bool Odd, typename Out>
-__device__ __forceinline__ void last_stage(const float2* row, const RootTable<Log2Length + 1>& table, const Out& out) {
+__device__ __forceinline__ void last_stage(const float2* row, const typename OneBlock<Log2Length>::Roots& table,
+                                           const Out& out) {
   using B = OneBlock<Log2Length>;
   using First = typename B::First;
   constexpr int step = B::first_step, radix = First::radix;
@@ -1153,7 +1155,7 @@ __device__ __forceinline__ void last_stage(const float2* row, const RootTable<Lo
     for (int q = 0; q < radix; ++q) v[q] = in[First::offset(q)];
     const RootPowers<radix> w = first_stage_roots<Odd>(table, i);
 #pragma unroll
-    for (int q = Odd ? 0 : 1; q < radix; ++q) v[q] = cmul_conj(w.power[bit_reversed_constant(q, 4)], v[q]);
+    for (int q = Odd ? 0 : 1; q < radix; ++q) v[q] = cmul_conj(w.power[bit_reversed_constant(q, First::bits)], v[q]);
     inverse_transform_registers<radix>(v);
 #pragma unroll
     for (int t = 0; t < radix; ++t) out(i + t * step, Odd ? times_root32(v[t], t, 1.0f).x : v[t].x);
@@ -1204,17 +1206,18 @@ __device__ __forceinline__ void multiply_half(float2* row, float d, float scale)
 template <int Log2Length>
 struct OneBlockShared {
   float2* row;
-  RootTable<Log2Length + 1> table;
+  typename OneBlock<Log2Length>::Roots table;
   float2* rest;
 };
 
 // Fills the tables; ends with a barrier.
 template <int Log2Length>
 __device__ OneBlockShared<Log2Length> one_block_shared(float2* memory) {
+  using Roots = typename OneBlock<Log2Length>::Roots;
   constexpr int padded_row = padded(1 << Log2Length);
-  const RootTable<Log2Length + 1> table = fill_root_table<Log2Length + 1>(memory + padded_row);
+  const Roots table = fill_root_table<Log2Length + 1>(memory + padded_row);
   __syncthreads();
-  return {memory, table, memory + padded_row + RootTable<Log2Length + 1>::entries};
+  return {memory, table, memory + padded_row + Roots::entries};
 }
 
 // half(std::false_type) for the even bins, then half(std::true_type) for the odd bins, which

@@ -12,15 +12,6 @@ namespace {
 constexpr const char* kForward = "fft_conv_forward";
 constexpr const char* kBackward = "fft_conv_backward";
 
-std::string path_name(kernels::FftConvPath path) {
-  switch (path) {
-    case kernels::FftConvPath::one_block: return "one_block";
-    case kernels::FftConvPath::own_rows: return "own_rows";
-    case kernels::FftConvPath::cufft_rows: return "cufft_rows";
-    default: return "automatic";
-  }
-}
-
 // Validates the arguments shared by forward and backward and returns the problem shape.
 kernels::FftConvShape check_arguments(const char* op, const Tensor& u, const Tensor& k_fwd, const FftConvArgs& args) {
   SPINDLE_CHECK(u.dim() == 3, std::string(op) + ": u", u.describe(), "a (batch, channels, length) tensor");
@@ -29,7 +20,7 @@ kernels::FftConvShape check_arguments(const char* op, const Tensor& u, const Ten
   const kernels::FftConvShape shape{u.size(0), u.size(1), u.size(2), args.k_bwd != nullptr, args.channels_per_chunk,
                                     args.path};
   SPINDLE_CHECK(kernels::fft_conv_path_supported(args.path, shape.length), std::string(op) + ": path",
-                path_name(args.path) + " at length " + std::to_string(shape.length),
+                std::string(kernels::fft_conv_path_name(args.path)) + " at length " + std::to_string(shape.length),
                 "a power-of-two length from 1024 to 16384 for one_block, from 16384 to 524288 for own_rows");
   const Device device = u.device();
   check_tensor(op, "u", u, u.shape(), device);

@@ -12,6 +12,7 @@
 // times too.
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -51,17 +52,16 @@ int main(int argc, char** argv) {
   bool backward = false;
   int64_t chunk = 0;
   kernels::FftConvPath path_choice = kernels::FftConvPath::automatic;
-  std::string path_name = "automatic";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const int64_t value = std::atoll(argv[i + 1]);
     if (flag == "--path") {
-      path_name = argv[i + 1];
-      if (path_name == "automatic") path_choice = kernels::FftConvPath::automatic;
-      else if (path_name == "one_block") path_choice = kernels::FftConvPath::one_block;
-      else if (path_name == "own_rows") path_choice = kernels::FftConvPath::own_rows;
-      else if (path_name == "cufft_rows") path_choice = kernels::FftConvPath::cufft_rows;
-      else {
+      bool known = false;
+      for (const kernels::FftConvPath p : {kernels::FftConvPath::automatic, kernels::FftConvPath::one_block,
+                                           kernels::FftConvPath::own_rows, kernels::FftConvPath::cufft_rows}) {
+        if (std::string(argv[i + 1]) == kernels::fft_conv_path_name(p)) path_choice = p, known = true;
+      }
+      if (!known) {
         std::fprintf(stderr, "--path %s: expected automatic, one_block, own_rows or cufft_rows\n", argv[i + 1]);
         return 2;
       }
@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
   std::printf(
       "device: %s; f32, causal, batch %lld, %lld channels, channels per chunk %lld, path %s, median of %d runs\n",
       gpu_properties(0).name.c_str(), static_cast<long long>(batch), static_cast<long long>(channels),
-      static_cast<long long>(chunk), path_name.c_str(), repeats);
+      static_cast<long long>(chunk), kernels::fft_conv_path_name(path_choice), repeats);
   std::printf("%-9s %9s %9s %8s %8s %9s %8s %9s %9s\n", "L", "fwd ms", "anchor", "vs anch", "min GB", "min GB/s",
               "of 3TB/s", "moved GB", "fwd+bwd");
   for (const int64_t length : lengths) {
