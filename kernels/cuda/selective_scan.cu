@@ -1,8 +1,9 @@
 // Chunked selective scan on CUDA (see kernels/selective_scan.h for the math and phases).
 //
 // Forward: phase 1 scans each segment (consecutive chunks of kChunk steps) from a zero state
-// (kSplit threads per channel, each with a run of consecutive states in registers; the next
-// chunk's inputs load into registers while one is scanned); phase 2 folds the segment
+// (ForwardLayout: two threads per channel at d_state 16, each with a run of consecutive
+// states in registers; the next chunk's inputs are staged in shared memory while one is
+// scanned); phase 2 folds the segment
 // summaries in order into each segment's true start state (a warp scan over segments per
 // channel and state); phase 3 rescans each segment from its start state and writes the
 // output, and where asked saves the state before every kScanSavedChunks-th chunk. Backward,
@@ -33,6 +34,19 @@ constexpr int kRow = kChunk + 1;  // padded tile row: threads reading one column
 constexpr int kChannelsPerBlock = 64;
 constexpr int kSplit = 4;  // threads per channel in the per-channel kernels, each with 1/kSplit of the states
 constexpr int kChannelThreads = kChannelsPerBlock * kSplit;
+// The forward's kernels (phases 1 and 3) give a thread 8 of a channel's states (all of them
+// up to 8, a quarter at 64): at d_state 16 two threads per channel, half the backward's
+// kSplit, so y's reduce-scatter takes one shuffle per two steps and the B and C a thread
+// loads per step serve 8 states. On the H200 this forward is 8-10% faster than with kSplit;
+// one thread per channel (16 states) was 38% slower: its registers and shared memory let too
+// few warps onto a multiprocessor (docs/performance.md, scan attempt 17). The backward's
+// kernels hold more per state and keep kSplit.
+template <int kN>
+struct ForwardLayout {
+  static constexpr int kPer = kN <= 8 ? kN : (kN <= 32 ? 8 : kN / 4);
+  static constexpr int kSplit = kN / kPer;
+  static constexpr int kThreads = kChannelsPerBlock * kSplit;
+};
 constexpr float kLog2e = 1.4426950408889634f;
 constexpr const char* kWorkspace = "selective scan workspace";
 
@@ -201,10 +215,7 @@ constexpr size_t channel_kernel_bytes(int tiles, int state_tiles) {
   return (static_cast<size_t>(tiles) * kChannelsPerBlock * kRow + static_cast<size_t>(state_tiles) * kChunk * kN) *
          sizeof(float);
 }
-// Per kernel (for the launch and the occupancy query alike): chunk_states (dt, u; B),
-// chunk_outputs (dt, u, z; B, C), chunk_adjoints (dt, dout, z; C).
-template <int kN> constexpr size_t kChunkStatesBytes = channel_kernel_bytes<kN>(2, 1);
-template <int kN> constexpr size_t kChunkOutputsBytes = channel_kernel_bytes<kN>(3, 2);
+// chunk_adjoints' (dt, dout, z; C), for the launch and the occupancy query alike.
 template <int kN> constexpr size_t kChunkAdjointsBytes = channel_kernel_bytes<kN>(3, 1);
 
 // dt tile from delta: softplus(delta + bias) where asked (columns past the chunk's end stay
@@ -275,18 +286,18 @@ __device__ __forceinline__ void commit_async_copies() { asm volatile("cp.async.c
 // This thread's committed copies have landed (and are visible to it).
 __device__ __forceinline__ void wait_async_copies() { asm volatile("cp.async.wait_group 0;" ::: "memory"); }
 
-// One chunk's inputs held in registers while the previous chunk is scanned: kTiles
+// One chunk's inputs staged in shared memory while the previous chunk is scanned: kTiles
 // per-channel tiles (64 channels x kChunk steps) and kStateTiles B/C tiles (kN x kChunk), in
-// 16-byte vectors. Only chunks whose every row moves in vectors (vector_rows) take this path;
-// the others load synchronously. Where registers are short, the vectors can wait in shared
-// memory instead (stage: asynchronous copies, each thread its own slots; unstage after
-// wait_async_copies: each thread reads back its own, so no barrier is needed either way).
-template <typename T, int kN, int kTiles, int kStateTiles>
+// 16-byte vectors, spread over kThreads threads. Only chunks whose every row moves in vectors
+// (vector_rows) take this path; the others load synchronously. stage issues asynchronous
+// copies, each thread into its own slots; unstage (after wait_async_copies) reads each
+// thread's back into registers, so no barrier is needed; store converts them into the tiles.
+template <typename T, int kN, int kTiles, int kStateTiles, int kThreads = kChannelThreads>
 struct ChunkPrefetch {
   static constexpr int kVec = 16 / sizeof(T), kPerRow = kChunk / kVec;
-  static constexpr int kRowVectors = kChannelsPerBlock * kPerRow / kChannelThreads;
-  static constexpr int kStateVectors = (kN * kPerRow + kChannelThreads - 1) / kChannelThreads;
-  static_assert(kChannelsPerBlock * kPerRow % kChannelThreads == 0, "whole vectors per thread");
+  static constexpr int kRowVectors = kChannelsPerBlock * kPerRow / kThreads;
+  static constexpr int kStateVectors = (kN * kPerRow + kThreads - 1) / kThreads;
+  static_assert(kChannelsPerBlock * kPerRow % kThreads == 0, "whole vectors per thread");
   static_assert(kTiles >= 1 && kStateTiles >= 1, "dt and B at least");
   uint4 rows[kTiles][kRowVectors];
   uint4 states[kStateTiles][kStateVectors];
@@ -306,7 +317,7 @@ struct ChunkPrefetch {
     for (int t = 0; t < kTiles; ++t) {
 #pragma unroll
       for (int m = 0; m < kRowVectors; ++m) {
-        const int q = threadIdx.x + m * kChannelThreads, r = q / kPerRow, v = q % kPerRow;
+        const int q = threadIdx.x + m * kThreads, r = q / kPerRow, v = q % kPerRow;
         const bool real = tiles[t] && r < valid;
         copy_async_16(slots + t * row_slots() + q, real ? tiles[t] + (row0 + r) * length + ch.first + v * kVec : any,
                       real ? 16 : 0);
@@ -316,7 +327,7 @@ struct ChunkPrefetch {
     for (int t = 0; t < kStateTiles; ++t) {
 #pragma unroll
       for (int m = 0; m < kStateVectors; ++m) {
-        const int q = threadIdx.x + m * kChannelThreads, n = q / kPerRow, v = q % kPerRow;
+        const int q = threadIdx.x + m * kThreads, n = q / kPerRow, v = q % kPerRow;
         if (q >= state_slots()) continue;
         const bool real = n < state;
         copy_async_16(slots + kTiles * row_slots() + t * state_slots() + q,
@@ -329,38 +340,14 @@ struct ChunkPrefetch {
 #pragma unroll
     for (int t = 0; t < kTiles; ++t) {
 #pragma unroll
-      for (int m = 0; m < kRowVectors; ++m) rows[t][m] = slots[t * row_slots() + threadIdx.x + m * kChannelThreads];
+      for (int m = 0; m < kRowVectors; ++m) rows[t][m] = slots[t * row_slots() + threadIdx.x + m * kThreads];
     }
 #pragma unroll
     for (int t = 0; t < kStateTiles; ++t) {
 #pragma unroll
       for (int m = 0; m < kStateVectors; ++m) {
-        const int q = threadIdx.x + m * kChannelThreads;
+        const int q = threadIdx.x + m * kThreads;
         states[t][m] = q < state_slots() ? slots[kTiles * row_slots() + t * state_slots() + q] : make_uint4(0, 0, 0, 0);
-      }
-    }
-  }
-
-  // Issues the loads of chunk ch: rows row0.. of `tiles`, rows of batch b of `state_tiles`.
-  __device__ void load(const T* const (&tiles)[kTiles], const T* const (&state_tiles)[kStateTiles],
-                       int64_t row0, int valid, int64_t b, int64_t state, int64_t length, Chunk ch) {
-#pragma unroll
-    for (int t = 0; t < kTiles; ++t) {
-#pragma unroll
-      for (int m = 0; m < kRowVectors; ++m) {
-        const int q = threadIdx.x + m * kChannelThreads, r = q / kPerRow, v = q % kPerRow;
-        rows[t][m] = tiles[t] && r < valid ? *reinterpret_cast<const uint4*>(tiles[t] + (row0 + r) * length + ch.first + v * kVec)
-                               : make_uint4(0, 0, 0, 0);
-      }
-    }
-#pragma unroll
-    for (int t = 0; t < kStateTiles; ++t) {
-#pragma unroll
-      for (int m = 0; m < kStateVectors; ++m) {
-        const int q = threadIdx.x + m * kChannelThreads, n = q / kPerRow, v = q % kPerRow;
-        states[t][m] = q < kN * kPerRow && n < state
-                           ? *reinterpret_cast<const uint4*>(state_tiles[t] + (b * state + n) * length + ch.first + v * kVec)
-                           : make_uint4(0, 0, 0, 0);
       }
     }
   }
@@ -373,7 +360,7 @@ struct ChunkPrefetch {
     for (int t = 0; t < kTiles; ++t) {
 #pragma unroll
       for (int m = 0; m < kRowVectors; ++m) {
-        const int q = threadIdx.x + m * kChannelThreads, r = q / kPerRow, v = q % kPerRow;
+        const int q = threadIdx.x + m * kThreads, r = q / kPerRow, v = q % kPerRow;
         const T* parts = reinterpret_cast<const T*>(&rows[t][m]);
         const bool to_dt = t == 0 && d0 + r < channels;
         const float add = to_dt && bias ? bias[d0 + r] : 0.0f;
@@ -389,7 +376,7 @@ struct ChunkPrefetch {
     for (int t = 0; t < kStateTiles; ++t) {
 #pragma unroll
       for (int m = 0; m < kStateVectors; ++m) {
-        const int q = threadIdx.x + m * kChannelThreads, n = q / kPerRow, v = q % kPerRow;
+        const int q = threadIdx.x + m * kThreads, n = q / kPerRow, v = q % kPerRow;
         if (q >= kN * kPerRow) continue;
         const T* parts = reinterpret_cast<const T*>(&states[t][m]);
 #pragma unroll
@@ -411,11 +398,9 @@ __device__ __forceinline__ bool vector_chunk(const T* const (&inputs)[kCount], i
 // Advances a thread's kPer states (run `part`, A scaled for exp2) over one chunk of tiles:
 // h = e^(dt A) h + dt u B per step. dt_row and u_row are the channel's tile rows. Returns the
 // chunk's dt sum.
-template <int kN, bool kReverse>
-__device__ __forceinline__ float advance_over_chunk(float (&h)[kN / kSplit], const float (&A)[kN / kSplit],
-                                                    const float* dt_row, const float* u_row, const float* b_tile,
-                                                    int part) {
-  constexpr int kPer = kN / kSplit;
+template <int kN, int kPer, bool kReverse>
+__device__ __forceinline__ float advance_over_chunk(float (&h)[kPer], const float (&A)[kPer], const float* dt_row,
+                                                    const float* u_row, const float* b_tile, int part) {
   float dt_sum = 0.0f;
 #pragma unroll
   for (int t = 0; t < kChunk; ++t) {
@@ -430,54 +415,93 @@ __device__ __forceinline__ float advance_over_chunk(float (&h)[kN / kSplit], con
   return dt_sum;
 }
 
+// The forward kernels' next chunk, staged in shared memory by asynchronous copies while one
+// is scanned (each thread copies and later reads back its own slots: no barrier for the
+// staging); a chunk that cannot move in vectors is loaded when its turn comes.
+template <typename T, int kN, int kTiles, int kStateTiles>
+struct ForwardStaging {
+  using Staged = ChunkPrefetch<T, kN, kTiles, kStateTiles, ForwardLayout<kN>::kThreads>;
+  const T* const (&tiles)[kTiles];
+  const T* const (&state_tiles)[kStateTiles];
+  uint4* slots;
+  bool staged = false;
+
+  __device__ void fetch(int64_t c, const ScanShape& s, const ScanOptions& o, int64_t row0, int valid, int64_t b) {
+    const Chunk ch = chunk_of(c, s.length, o.reverse);
+    staged = vector_chunk(tiles, s.length, ch) && vector_chunk(state_tiles, s.length, ch);
+    if (!staged) return;
+    Staged::stage(slots, tiles, state_tiles, row0, valid, b, s.state, s.length, ch);
+    commit_async_copies();
+  }
+
+  // Fills the tiles with chunk ch (dt from delta), from the staged copies where fetch made
+  // them; the caller synchronizes the block afterwards.
+  __device__ void fill(float* const (&tile_of)[kTiles], float* const (&state_tile_of)[kStateTiles], Chunk ch,
+                       const ScanCudaInputs<T>& in, const ScanShape& s, const ScanOptions& o, int64_t d0,
+                       int64_t row0, int valid, int64_t b) const {
+    if (staged) {
+      wait_async_copies();
+      Staged chunk;
+      chunk.unstage(slots);
+      chunk.store(tile_of, state_tile_of, in.delta_bias, d0, s.channels, o.softplus);
+      return;
+    }
+#pragma unroll
+    for (int t = 0; t < kTiles; ++t) {
+      if (tiles[t]) load_rows(tile_of[t], tiles[t], row0, kChannelsPerBlock, valid, s.length, ch);
+    }
+#pragma unroll
+    for (int t = 0; t < kStateTiles; ++t) {
+      load_state_inputs<T, kN>(state_tile_of[t], state_tiles[t], b, s.state, s.length, ch);
+    }
+    __syncthreads();
+    delta_to_dt(tile_of[0], kChannelsPerBlock, ch, in.delta_bias, d0, s.channels, o.softplus);
+  }
+};
+
+// Shared memory of the forward kernels: their tiles, then the staged next chunk. chunk_states
+// (dt, u; B), chunk_outputs (dt, u, z; B, C).
+template <typename T, int kN>
+constexpr size_t kChunkStatesBytes =
+    channel_kernel_bytes<kN>(2, 1) + ForwardStaging<T, kN, 2, 1>::Staged::staged_bytes();
+template <typename T, int kN>
+constexpr size_t kChunkOutputsBytes =
+    channel_kernel_bytes<kN>(3, 2) + ForwardStaging<T, kN, 3, 2>::Staged::staged_bytes();
+
 // Phase 1: the state each channel reaches over each segment from zero, and the segment's dt sum.
 template <typename T, int kN, bool kReverse>
-__global__ void __launch_bounds__(kChannelThreads) chunk_states_kernel(ScanCudaInputs<T> in, ScanShape s,
-                                                                        ScanOptions o, Workspace w) {
-  constexpr int kPer = kN / kSplit;
+__global__ void __launch_bounds__(ForwardLayout<kN>::kThreads) chunk_states_kernel(ScanCudaInputs<T> in, ScanShape s,
+                                                                                    ScanOptions o, Workspace w) {
+  using Layout = ForwardLayout<kN>;
+  constexpr int kPer = Layout::kPer;
   extern __shared__ float shared[];
   float* dt_tile = shared;
   float* u_tile = dt_tile + kChannelsPerBlock * kRow;
   float* b_tile = u_tile + kChannelsPerBlock * kRow;
+  const T* const tiles[2] = {in.delta, in.u};
+  const T* const state_tiles[1] = {in.B};
+  float* const tile_of[2] = {dt_tile, u_tile};
+  float* const state_tile_of[1] = {b_tile};
+  ForwardStaging<T, kN, 2, 1> next{tiles, state_tiles, reinterpret_cast<uint4*>(b_tile + kChunk * kN)};
   const int64_t segment = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
   const SegmentChunks chunks = segment_chunks(segment, w, s.length);
   const int valid = static_cast<int>(min(static_cast<int64_t>(kChannelsPerBlock), s.channels - d0));
   const int64_t row0 = b * s.channels + d0;
-  const int r = threadIdx.x / kSplit, part = threadIdx.x % kSplit;
+  const int r = threadIdx.x / Layout::kSplit, part = threadIdx.x % Layout::kSplit;
   const bool active = r < valid;  // inactive threads still load tiles and meet the barriers
   const int64_t d = d0 + (active ? r : 0);
   float A[kPer], h[kPer];
   load_channel_states(A, h, in.A, nullptr, d, part, s);
   float dt_sum = 0.0f;
-  using Prefetch = ChunkPrefetch<T, kN, 2, 1>;
-  const T* const tiles[2] = {in.delta, in.u};
-  const T* const state_tiles[1] = {in.B};
-  float* const tile_of[2] = {dt_tile, u_tile};
-  float* const state_tile_of[1] = {b_tile};
-  Prefetch next;
-  bool next_vector = false;
-  auto fetch = [&](int64_t c) {
-    const Chunk ch = chunk_of(c, s.length, o.reverse);
-    next_vector = vector_chunk(tiles, s.length, ch) && vector_chunk(state_tiles, s.length, ch);
-    if (next_vector) next.load(tiles, state_tiles, row0, valid, b, s.state, s.length, ch);
-  };
-  fetch(chunks.first);
+  next.fetch(chunks.first, s, o, row0, valid, b);
   for (int64_t c = chunks.first; c < chunks.end; ++c) {
     const Chunk ch = chunk_of(c, s.length, o.reverse);
     __syncthreads();  // the previous chunk's tiles are no longer read
-    if (next_vector) {
-      next.store(tile_of, state_tile_of, in.delta_bias, d0, s.channels, o.softplus);
-    } else {
-      load_rows(dt_tile, in.delta, row0, kChannelsPerBlock, valid, s.length, ch);
-      load_rows(u_tile, in.u, row0, kChannelsPerBlock, valid, s.length, ch);
-      load_state_inputs<T, kN>(b_tile, in.B, b, s.state, s.length, ch);
-      __syncthreads();
-      delta_to_dt(dt_tile, kChannelsPerBlock, ch, in.delta_bias, d0, s.channels, o.softplus);
-    }
+    next.fill(tile_of, state_tile_of, ch, in, s, o, d0, row0, valid, b);
+    if (c + 1 < chunks.end) next.fetch(c + 1, s, o, row0, valid, b);
     __syncthreads();
-    if (c + 1 < chunks.end) fetch(c + 1);
     if (!active) continue;
-    dt_sum += advance_over_chunk<kN, kReverse>(h, A, dt_tile + r * kRow, u_tile + r * kRow, b_tile, part);
+    dt_sum += advance_over_chunk<kN, kPer, kReverse>(h, A, dt_tile + r * kRow, u_tile + r * kRow, b_tile, part);
   }
   if (!active) return;
   const int64_t at = chunk_index(b, segment, d, s, w.chunks);
@@ -605,15 +629,19 @@ __device__ __forceinline__ void exchange_halves(float (&v)[kSize], int offset, b
   }
 }
 
-// The four threads of a channel (lanes 4c..4c+3) each hold partial sums y[0..3] of four
-// steps; afterwards y[0] of thread `part` is the full sum of step (part & 1) * 2 + (part >> 1),
-// which is returned. Three shuffles instead of two per step.
-__device__ __forceinline__ int reduce_scatter_steps(float (&y)[4], int part) {
-  static_assert(kSplit == 4, "four threads per channel");
-  const bool odd = part & 1, high = part & 2;
-  exchange_halves<4>(y, 1, odd);   // pairs of threads: steps 0-1 (even thread) or 2-3 (odd)
-  exchange_halves<2>(y, 2, high);  // across the pairs: the first of the two (low) or the second (high)
-  return (odd ? 2 : 0) + (high ? 1 : 0);
+// The kSplit threads of a channel (consecutive lanes) each hold partial sums y[0..kSplit) of
+// kSplit steps; afterwards y[0] of thread `part` is the full sum of one of the steps, whose
+// index is returned: log2(kSplit) levels of halving exchanges, kSplit - 1 shuffles in all
+// instead of log2(kSplit) per step. `offset` is the lane distance of the current level.
+template <int kSplitOf, int kSize>
+__device__ __forceinline__ int reduce_scatter_steps(float (&y)[kSize], int part, int offset = 1) {
+  if constexpr (kSplitOf == 1) {
+    return 0;
+  } else {
+    const bool upper = part & offset;
+    exchange_halves<kSplitOf>(y, offset, upper);
+    return (upper ? kSplitOf / 2 : 0) + reduce_scatter_steps<kSplitOf / 2>(y, part, 2 * offset);
+  }
 }
 
 // Output rows of a chunk from the tiles: (y + D u) * silu(z) (z optional), converted to T.
@@ -636,21 +664,28 @@ __device__ void store_outputs(const float* y_tile, const float* u_tile, const fl
 // h_final. With `saved`, the state before every kScanSavedChunks-th chunk is kept there for
 // the backward.
 template <typename T, int kN, bool kReverse>
-__global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCudaInputs<T> in, ScanShape s,
-                                                                         ScanOptions o, Workspace w, Dev<T>* out,
-                                                                         float* h_final, float* saved) {
-  constexpr int kPer = kN / kSplit;
+__global__ void __launch_bounds__(ForwardLayout<kN>::kThreads) chunk_outputs_kernel(ScanCudaInputs<T> in, ScanShape s,
+                                                                                     ScanOptions o, Workspace w,
+                                                                                     Dev<T>* out, float* h_final,
+                                                                                     float* saved) {
+  using Layout = ForwardLayout<kN>;
+  constexpr int kPer = Layout::kPer, kSplitOf = Layout::kSplit;
   extern __shared__ float shared[];
   float* dt_tile = shared;
   float* u_tile = dt_tile + kChannelsPerBlock * kRow;
   float* z_tile = u_tile + kChannelsPerBlock * kRow;
   float* b_tile = z_tile + kChannelsPerBlock * kRow;
   float* c_tile = b_tile + kChunk * kN;
+  const T* const tiles[3] = {in.delta, in.u, in.z};
+  const T* const state_tiles[2] = {in.B, in.C};
+  float* const tile_of[3] = {dt_tile, u_tile, z_tile};
+  float* const state_tile_of[2] = {b_tile, c_tile};
+  ForwardStaging<T, kN, 3, 2> next{tiles, state_tiles, reinterpret_cast<uint4*>(c_tile + kChunk * kN)};
   const int64_t segment = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
   const SegmentChunks chunks = segment_chunks(segment, w, s.length);
   const int valid = static_cast<int>(min(static_cast<int64_t>(kChannelsPerBlock), s.channels - d0));
   const int64_t row0 = b * s.channels + d0;
-  const int r = threadIdx.x / kSplit, part = threadIdx.x % kSplit;
+  const int r = threadIdx.x / kSplitOf, part = threadIdx.x % kSplitOf;
   const bool active = r < valid;  // inactive threads still join the shuffles
   const int64_t d = d0 + (active ? r : 0);
   const bool single = w.chunks == 1;
@@ -658,21 +693,7 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCuda
                               : w.chunk_state + chunk_index(b, segment, d, s, w.chunks) * s.state;
   float A[kPer], h[kPer];
   load_channel_states(A, h, in.A, start, d, part, s);
-  using Prefetch = ChunkPrefetch<T, kN, 3, 2>;
-  const T* const tiles[3] = {in.delta, in.u, in.z};
-  const T* const state_tiles[2] = {in.B, in.C};
-  const T* const outputs[1] = {out};
-  float* const tile_of[3] = {dt_tile, u_tile, z_tile};
-  float* const state_tile_of[2] = {b_tile, c_tile};
-  Prefetch next;
-  bool next_vector = false;
-  auto fetch = [&](int64_t c) {
-    const Chunk ch = chunk_of(c, s.length, o.reverse);
-    next_vector = vector_chunk(tiles, s.length, ch) && vector_chunk(state_tiles, s.length, ch) &&
-                  vector_chunk(outputs, s.length, ch);
-    if (next_vector) next.load(tiles, state_tiles, row0, valid, b, s.state, s.length, ch);
-  };
-  fetch(chunks.first);
+  next.fetch(chunks.first, s, o, row0, valid, b);
   for (int64_t c = chunks.first; c < chunks.end; ++c) {
     const Chunk ch = chunk_of(c, s.length, o.reverse);
     if (saved && c % kScanSavedChunks == 0 && active) {
@@ -680,27 +701,17 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCuda
       store_channel_states(h, saved + at * s.state, part, s);
     }
     __syncthreads();  // the previous chunk's output is stored and its tiles no longer read
-    if (next_vector) {
-      next.store(tile_of, state_tile_of, in.delta_bias, d0, s.channels, o.softplus);
-    } else {
-      load_rows(dt_tile, in.delta, row0, kChannelsPerBlock, valid, s.length, ch);
-      load_rows(u_tile, in.u, row0, kChannelsPerBlock, valid, s.length, ch);
-      if (in.z) load_rows(z_tile, in.z, row0, kChannelsPerBlock, valid, s.length, ch);
-      load_state_inputs<T, kN>(b_tile, in.B, b, s.state, s.length, ch);
-      load_state_inputs<T, kN>(c_tile, in.C, b, s.state, s.length, ch);
-      __syncthreads();
-      delta_to_dt(dt_tile, kChannelsPerBlock, ch, in.delta_bias, d0, s.channels, o.softplus);
-    }
+    next.fill(tile_of, state_tile_of, ch, in, s, o, d0, row0, valid, b);
+    if (c + 1 < chunks.end) next.fetch(c + 1, s, o, row0, valid, b);
     __syncthreads();
-    if (c + 1 < chunks.end) fetch(c + 1);
-    // Four steps at a time: each of a channel's kSplit threads sums its states' share of y
-    // for the four, then a reduce-scatter among the four threads (three shuffles) leaves
-    // each thread the whole y of one step, which it writes over dt (read by then).
+    // kSplitOf steps at a time: each of a channel's threads sums its states' share of y for
+    // them, then a reduce-scatter among the channel's threads leaves each the whole y of one
+    // step, which it writes over dt (read by then).
 #pragma unroll
-    for (int i0 = 0; i0 < kChunk; i0 += 4) {
-      float y[4];
+    for (int i0 = 0; i0 < kChunk; i0 += kSplitOf) {
+      float y[kSplitOf];
 #pragma unroll
-      for (int q = 0; q < 4; ++q) {
+      for (int q = 0; q < kSplitOf; ++q) {
         const int j = step_column<kReverse>(i0 + q);
         const float dt = dt_tile[r * kRow + j], dtu = dt * u_tile[r * kRow + j];
         float Bn[kPer], Cn[kPer];
@@ -713,7 +724,7 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_outputs_kernel(ScanCuda
           y[q] += Cn[k] * h[k];
         }
       }
-      const int step = reduce_scatter_steps(y, part);
+      const int step = reduce_scatter_steps<kSplitOf>(y, part);
       if (active) dt_tile[r * kRow + step_column<kReverse>(i0 + step)] = y[0];
     }
     __syncthreads();
@@ -1058,9 +1069,9 @@ __global__ void __launch_bounds__(kChannelThreads, kN <= 16 ? 3 : 1) chunk_gradi
         }
         // Each of the channel's threads now finishes one of the four steps: the others have
         // read that step's tile entries, so they become its gradients.
-        const int step = reduce_scatter_steps(state_terms, part);
-        reduce_scatter_steps(input_terms, part);
-        if (in.z) reduce_scatter_steps(y, part);
+        const int step = reduce_scatter_steps<kSplit>(state_terms, part);
+        reduce_scatter_steps<kSplit>(input_terms, part);
+        if (in.z) reduce_scatter_steps<kSplit>(y, part);
         const int t = q * kSub + i0 + step;
         if (active && t < ch.count) {
           const int at_step = r * kRow + step_column<kReverse>(t);
@@ -1139,11 +1150,12 @@ void allow_shared_bytes(void (*kernel)(Params...), size_t bytes) {
   SPINDLE_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)));
 }
 
-// Launches a per-channel kernel with `bytes` of dynamic shared memory.
+// Launches a per-channel kernel of `threads` per block with `bytes` of dynamic shared memory.
 template <typename... Params, typename... Args>
-void launch_channel_kernel(void (*kernel)(Params...), dim3 grid, size_t bytes, cudaStream_t stream, Args&&... args) {
+void launch_channel_kernel(void (*kernel)(Params...), dim3 grid, int threads, size_t bytes, cudaStream_t stream,
+                           Args&&... args) {
   allow_shared_bytes(kernel, bytes);
-  kernel<<<grid, kChannelThreads, bytes, stream>>>(std::forward<Args>(args)...);
+  kernel<<<grid, threads, bytes, stream>>>(std::forward<Args>(args)...);
 }
 
 template <typename... Params>
@@ -1196,7 +1208,7 @@ void launch_chunk_states(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, c
     constexpr int kN = decltype(capacity)::value;
     constexpr bool kReverse = decltype(reverse)::value;
     launch_channel_kernel(chunk_states_kernel<Dev<T>, kN, kReverse>, channel_grid(s, w.chunks),
-                          kChunkStatesBytes<kN>, stream, in, s, o, w);
+                          ForwardLayout<kN>::kThreads, kChunkStatesBytes<Dev<T>, kN>, stream, in, s, o, w);
   });
   check_launch("chunk_states_kernel");
 }
@@ -1211,7 +1223,8 @@ void launch_chunk_outputs(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, 
     constexpr int kN = decltype(capacity)::value;
     constexpr bool kReverse = decltype(reverse)::value;
     launch_channel_kernel(chunk_outputs_kernel<Dev<T>, kN, kReverse>, channel_grid(s, w.chunks),
-                          kChunkOutputsBytes<kN>, stream, in, s, o, w, out, h_final, saved);
+                          ForwardLayout<kN>::kThreads, kChunkOutputsBytes<Dev<T>, kN>, stream, in, s, o, w, out,
+                          h_final, saved);
   });
   check_launch("chunk_outputs_kernel");
 }
@@ -1225,6 +1238,7 @@ void launch_chunk_adjoints(const ScanCudaInputs<Dev<T>>& in, const Dev<T>* dout,
     constexpr int kN = decltype(capacity)::value;
     constexpr bool kReverse = decltype(reverse)::value;
     launch_channel_kernel(chunk_adjoints_kernel<Dev<T>, kN, kReverse>, channel_grid(s, segments.chunks),
+                          kChannelThreads,
                           kChunkAdjointsBytes<kN>, stream, in, dout, s, o, within, segments);
   });
   check_launch("chunk_adjoints_kernel");
@@ -1232,9 +1246,9 @@ void launch_chunk_adjoints(const ScanCudaInputs<Dev<T>>& in, const Dev<T>* dout,
 
 // Forward segments. One segment (a single pass, half the exponentials) when batch x channel
 // groups alone give every multiprocessor a block and a half; otherwise about
-// kForwardBlocksPerSm blocks per multiprocessor, as measured best on the H200 (docs/
-// performance.md), unless options ask for a count.
-constexpr int64_t kForwardBlocksPerSm = 16;
+// kForwardBlocksPerSm blocks per multiprocessor (of ForwardLayout<16>'s 128 threads), as
+// measured best on the H200 (docs/performance.md), unless options ask for a count.
+constexpr int64_t kForwardBlocksPerSm = 32;
 
 int64_t forward_segments(const ScanShape& s, const ScanOptions& o, int64_t chunks) {
   if (o.forward_segments > 0) return std::min(o.forward_segments, chunks);
@@ -1309,7 +1323,7 @@ void run_gradient_phase(const ScanCudaInputs<Dev<T>>& in, const Dev<T>* dout, co
   with_kernel_variant(s.state, o.reverse, [&](auto capacity, auto reverse) {
     constexpr int kN = decltype(capacity)::value;
     constexpr bool kReverse = decltype(reverse)::value;
-    launch_channel_kernel(chunk_gradients_kernel<Dev<T>, kN, kReverse>, channel_grid(s, segments),
+    launch_channel_kernel(chunk_gradients_kernel<Dev<T>, kN, kReverse>, channel_grid(s, segments), kChannelThreads,
                           GradientLayout<Dev<T>, kN>::kBytes, stream, in, dout, g, s, o, saved,
                           workspace.within(), workspace.adjoints(), part, state_grads.get());
   });
@@ -1415,10 +1429,12 @@ ScanOccupancy selective_scan_occupancy_cuda(int64_t state) {
   with_kernel_variant(state, false, [&](auto capacity, auto) {
     constexpr int kN = decltype(capacity)::value;
     o.chunk_states =
-        blocks_per_multiprocessor(chunk_states_kernel<T, kN, false>, kChannelThreads, kChunkStatesBytes<kN>);
+        blocks_per_multiprocessor(chunk_states_kernel<T, kN, false>, ForwardLayout<kN>::kThreads,
+                                                   kChunkStatesBytes<T, kN>);
     o.fold = blocks_per_multiprocessor(fold_chunks_kernel, kFoldThreads, 0);
     o.chunk_outputs =
-        blocks_per_multiprocessor(chunk_outputs_kernel<T, kN, false>, kChannelThreads, kChunkOutputsBytes<kN>);
+        blocks_per_multiprocessor(chunk_outputs_kernel<T, kN, false>, ForwardLayout<kN>::kThreads,
+                                                    kChunkOutputsBytes<T, kN>);
     o.chunk_adjoints =
         blocks_per_multiprocessor(chunk_adjoints_kernel<T, kN, false>, kChannelThreads, kChunkAdjointsBytes<kN>);
     o.chunk_gradients =

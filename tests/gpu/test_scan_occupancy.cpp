@@ -4,7 +4,9 @@
 // after chunk_adjoints_kernel went from 32 to 119 registers (two blocks per multiprocessor
 // instead of six). The floors are for sm_90 (H100, H200: 64K registers and 228 KB of shared
 // memory per multiprocessor) at d_state 16, at or below what the layouts give there
-// (computed from ptxas's registers and the shared memory, session 10: 6, 3, 4, 8, 3).
+// (computed from ptxas's registers and the shared memory: session 10 for the fold, the
+// adjoints and the gradients, 3, 8, 3; session 20 for the forward's 128-thread blocks,
+// chunk_states 8 and chunk_outputs 5).
 #include <gtest/gtest.h>
 
 #include "platform/device.h"
@@ -21,9 +23,9 @@ TEST(ScanOccupancy, KernelsKeepTheirBlocksPerMultiprocessor) {
 #if SPINDLE_WITH_CUDA
   if (gpu_properties(0).compute_capability_major != 9) GTEST_SKIP() << "the floors are for sm_90";
   const kernels::ScanOccupancy o = kernels::selective_scan_occupancy_cuda(16);
-  EXPECT_GE(o.chunk_states, 4);
+  EXPECT_GE(o.chunk_states, 7);
   EXPECT_GE(o.fold, 3);
-  EXPECT_GE(o.chunk_outputs, 4);
+  EXPECT_GE(o.chunk_outputs, 5);
   EXPECT_GE(o.chunk_adjoints, 4);
   EXPECT_GE(o.chunk_gradients, 3);  // __launch_bounds__ asks for three
 #endif
