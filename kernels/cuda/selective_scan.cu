@@ -3,9 +3,9 @@
 // Forward: phase 1 scans each segment (consecutive chunks of kChunk steps) from a zero state
 // (ForwardLayout: two threads per channel at d_state 16, each with a run of consecutive
 // states in registers; the next chunk's inputs are staged in shared memory while one is
-// scanned); phase 2 folds the segment
-// summaries in order into each segment's true start state (a warp scan over segments per
-// channel and state); phase 3 rescans each segment from its start state and writes the
+// scanned); phase 2 folds the segment summaries in order into each segment's true start
+// state (a warp scan over segments per channel and state); phase 3 rescans each segment
+// from its start state and writes the
 // output, and where asked saves the state before every kScanSavedChunks-th chunk. Backward,
 // over segments of kScanSavedChunks chunks: per segment the adjoint back from a zero carry
 // at its end (kept for every chunk), a fold of the segments' from the other end, then per
