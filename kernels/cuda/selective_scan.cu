@@ -52,14 +52,29 @@ constexpr const char* kWorkspace = "selective scan workspace";
 
 template <typename T> using Dev = typename DeviceType<T>::type;
 
-// softplus(x) = log(1 + y), y = e^x, in a few instructions instead of log1pf's long sequence:
-// below y = 1/16 a series (truncation under 2e-7 relative), above it log2(1 + y) on the
-// special-function unit (absolute error 2^-22 on a log2 of at least 0.087). Branch-free.
+// 2^x on the special-function unit, results below the normal range flushed to zero (a decay
+// that small is zero to float precision anyway); exp2f adds denormal handling around it.
+__device__ __forceinline__ float fast_exp2(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+  return y;
+}
+
+// softplus(x) = max(x, 0) + log(1 + v), v = e^-|x| in (0, 1]: the exponential on the
+// special-function unit, log(1 + v) = v P(v) on the FMA pipes with P a degree-7 minimax fit of
+// log(1 + v) / v on [0, 1] (relative error under 4e-7 in float). Taking log2(1 + v) from the
+// unit as well would occupy it twice per element, and the forward's phases are bound by it.
 __device__ __forceinline__ float softplus(float x) {
-  const float y = __expf(x);
-  const float series = y * (1.0f + y * (-0.5f + y * (1.0f / 3.0f + y * (-0.25f + y * 0.2f))));
-  const float log_form = __log2f(1.0f + y) * 0.6931471805599453f;
-  return x > 20.0f ? x : (y < 0.0625f ? series : log_form);
+  const float v = fast_exp2(-fabsf(x) * kLog2e);
+  float p = -8.538512513e-03f;
+  p = fmaf(p, v, 4.408692941e-02f);
+  p = fmaf(p, v, -1.076775193e-01f);
+  p = fmaf(p, v, 1.774491072e-01f);
+  p = fmaf(p, v, -2.449532300e-01f);
+  p = fmaf(p, v, 3.327544928e-01f);
+  p = fmaf(p, v, -4.999740124e-01f);
+  p = fmaf(p, v, 9.999998212e-01f);
+  return fmaf(v, p, fmaxf(x, 0.0f));
 }
 // d softplus(x) / dx = sigmoid(x) = 1 - e^-softplus(x), from dt = softplus(x): below dt = 1/16
 // a series (truncation under 2e-9 relative; 1 - e^-dt would lose bits there).
@@ -69,14 +84,6 @@ __device__ __forceinline__ float softplus_slope(float dt) {
 }
 // A step's dt from its raw value delta + delta_bias.
 __device__ __forceinline__ float dt_of(float raw, bool use_softplus) { return use_softplus ? softplus(raw) : raw; }
-
-// 2^x on the special-function unit, results below the normal range flushed to zero (a decay
-// that small is zero to float precision anyway); exp2f adds denormal handling around it.
-__device__ __forceinline__ float fast_exp2(float x) {
-  float y;
-  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
-  return y;
-}
 
 // The steps of chunk c occupy the contiguous times [first, first + count). In reverse
 // direction step i of the chunk is time first + count - 1 - i.
