@@ -1,25 +1,27 @@
 // Selective scan timing on one GPU: bf16 inputs, f32 state, z gating, softplus with bias,
 // D skip; Mamba's shapes (batch 1, d_inner 512, d_state 16) by default.
 //   bench_selective_scan [--length L]... [--channels D] [--state N] [--batch B] [--repeats R]
-//                        [--segments S]...
+//                        [--segments S]... [--forward-only]
 // Prints per length median times (CUDA events, after warm-up) of: the forward alone (fwd, no
 // states saved: inference); forward + backward as training runs them (fwd+bwd: the forward
 // saves the states its backward starts from); and forward + backward with nothing saved
 // (fb-recomp: the backward runs the forward's scan again first). With each, the bytes a
 // minimal implementation must move and the achieved fraction of the device's copy bandwidth
 // (measured here with a device-to-device copy). --segments forces the forward's segment
-// count (0, the default: automatic); several values compare them.
+// count (0, the default: automatic); several values compare them. --forward-only times the
+// forward alone (for quick comparisons of its kernels).
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "platform/ops/axpy.h"
+#include "platform/ops/convert.h"
 #include "platform/ops/selective_scan.h"
 #include "platform/random.h"
 #include "platform/tensor.h"
 #include "tests/support/median_time.h"
-#include "tests/support/tensors.h"
 
 namespace spindle {
 namespace {
@@ -28,8 +30,16 @@ const Device kGpu = Device::cuda(0);
 
 using testing::median_ms;
 
-Tensor device_random(const Shape& shape, DType dtype, uint64_t seed, double low, double high) {
-  return testing::random_tensor(shape, dtype, seed, low, high).to(kGpu);
+// Values uniform in [low, high), drawn on the GPU: the same Philox draws as
+// testing::random_tensor (drawing on the host took most of a run at L 1,048,576).
+Tensor device_random(const Shape& shape, DType dtype, uint64_t seed, double low, double high, const Stream& stream) {
+  Tensor unit = Tensor::empty(shape, DType::f32, kGpu, &stream);
+  RandomStream random{seed, 0};
+  fill_uniform(unit, random, &stream);
+  const std::vector<float> lows(unit.numel(), static_cast<float>(low));
+  Tensor values = Tensor::from_vector(lows, shape).to(kGpu, &stream);
+  ops::axpy(high - low, unit, values, &stream);
+  return ops::converted(values, dtype, &stream);
 }
 
 double copy_bandwidth_gbs(const Stream& stream) {
@@ -55,9 +65,18 @@ int main(int argc, char** argv) {
   std::vector<int64_t> lengths, segment_counts;
   int64_t channels = 512, state = 16, batch = 1;
   int repeats = 20;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool forward_only = false;
+  for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    const int64_t value = std::atoll(argv[i + 1]);
+    if (flag == "--forward-only") {
+      forward_only = true;
+      continue;
+    }
+    if (++i == argc) {
+      std::fprintf(stderr, "option %s needs a value\n", flag.c_str());
+      return 2;
+    }
+    const int64_t value = std::atoll(argv[i]);
     if (flag == "--length") lengths.push_back(value);
     else if (flag == "--channels") channels = value;
     else if (flag == "--state") state = value;
@@ -65,7 +84,7 @@ int main(int argc, char** argv) {
     else if (flag == "--repeats") repeats = static_cast<int>(value);
     else if (flag == "--segments") segment_counts.push_back(value);
     else {
-      std::fprintf(stderr, "unknown option %s\n", argv[i]);
+      std::fprintf(stderr, "unknown option %s\n", flag.c_str());
       return 2;
     }
   }
@@ -82,15 +101,15 @@ int main(int argc, char** argv) {
               "GB/s", "of copy", "peakGiB");
   for (const int64_t length : lengths) {
     const Shape sequence{batch, channels, length}, per_state{batch, state, length};
-    const Tensor u = device_random(sequence, DType::bf16, 1, -1, 1);
-    const Tensor delta = device_random(sequence, DType::bf16, 2, -4, -1);
-    const Tensor z = device_random(sequence, DType::bf16, 3, -1, 1);
-    const Tensor B = device_random(per_state, DType::bf16, 4, -1, 1);
-    const Tensor C = device_random(per_state, DType::bf16, 5, -1, 1);
-    const Tensor A = device_random({channels, state}, DType::f32, 6, -8, -1);
-    const Tensor D = device_random({channels}, DType::f32, 7, -1, 1);
-    const Tensor bias = device_random({channels}, DType::f32, 8, -1, 1);
-    const Tensor dout = device_random(sequence, DType::bf16, 9, -1, 1);
+    const Tensor u = device_random(sequence, DType::bf16, 1, -1, 1, stream);
+    const Tensor delta = device_random(sequence, DType::bf16, 2, -4, -1, stream);
+    const Tensor z = device_random(sequence, DType::bf16, 3, -1, 1, stream);
+    const Tensor B = device_random(per_state, DType::bf16, 4, -1, 1, stream);
+    const Tensor C = device_random(per_state, DType::bf16, 5, -1, 1, stream);
+    const Tensor A = device_random({channels, state}, DType::f32, 6, -8, -1, stream);
+    const Tensor D = device_random({channels}, DType::f32, 7, -1, 1, stream);
+    const Tensor bias = device_random({channels}, DType::f32, 8, -1, 1, stream);
+    const Tensor dout = device_random(sequence, DType::bf16, 9, -1, 1, stream);
     Tensor out = Tensor::empty(sequence, DType::bf16, kGpu);
     Tensor du = Tensor::empty(sequence, DType::bf16, kGpu), ddelta = Tensor::empty(sequence, DType::bf16, kGpu),
            dz = Tensor::empty(sequence, DType::bf16, kGpu);
@@ -106,12 +125,15 @@ int main(int argc, char** argv) {
       reset_peak_device_memory(0);
       const double forward =
           median_ms([&] { ops::selective_scan_forward(in, out, nullptr, options, &stream); }, repeats, stream);
-      const double forward_saving = median_ms(
-          [&] { ops::selective_scan_forward(in, out, nullptr, options, &stream, &saved); }, repeats, stream);
-      const double backward_from_saved = median_ms(
-          [&] { ops::selective_scan_backward(in, dout, nullptr, grad, options, &stream, &saved); }, repeats, stream);
-      const double backward_recomputing =
-          median_ms([&] { ops::selective_scan_backward(in, dout, nullptr, grad, options, &stream); }, repeats, stream);
+      double forward_saving = 0, backward_from_saved = 0, backward_recomputing = 0;
+      if (!forward_only) {
+        forward_saving = median_ms(
+            [&] { ops::selective_scan_forward(in, out, nullptr, options, &stream, &saved); }, repeats, stream);
+        backward_from_saved = median_ms(
+            [&] { ops::selective_scan_backward(in, dout, nullptr, grad, options, &stream, &saved); }, repeats, stream);
+        backward_recomputing = median_ms(
+            [&] { ops::selective_scan_backward(in, dout, nullptr, grad, options, &stream); }, repeats, stream);
+      }
       const double peak_gib = device_memory_stats(0).used_peak_bytes / double(1 << 30);
       const double element = 2.0;  // bf16
       const double seq_bytes = double(batch) * channels * length * element,
@@ -138,6 +160,7 @@ int main(int argc, char** argv) {
                     segments_text, ms, anchor_text, versus, bytes / 1e9, gbs, 100 * gbs / bandwidth, peak_gib);
       };
       row("fwd", forward, anchor_f, forward_bytes);
+      if (forward_only) continue;
       row("fwd+bwd", forward_saving + backward_from_saved, anchor_fb, forward_bytes + backward_bytes);
       row("fb-recomp", forward + backward_recomputing, anchor_fb, forward_bytes + backward_bytes);
     }
