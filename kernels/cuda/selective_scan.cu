@@ -5,12 +5,12 @@
 // states in registers; the next chunk's inputs are staged in shared memory while one is
 // scanned); phase 2 folds the segment summaries in order into each segment's true start
 // state (a warp scan over segments per channel and state); phase 3 rescans each segment
-// from its start state and writes the
-// output, and where asked saves the state before every kScanSavedChunks-th chunk. Backward,
-// over segments of kScanSavedChunks chunks: per segment the adjoint back from a zero carry
-// at its end (kept for every chunk), a fold of the segments' from the other end, then per
-// segment a rescan from the saved state (the next chunk's inputs staged in shared memory
-// meanwhile) for every gradient; without saved states the forward runs first for them.
+// from its start state and writes the output, and where asked saves the state before every
+// kScanSavedChunks-th chunk. Backward, over segments of kScanSavedChunks chunks: per segment
+// the adjoint back from a zero carry at its end (kept for every chunk), a fold of the
+// segments' from the other end, then per segment a rescan from the saved state (the next
+// chunk's inputs staged in shared memory meanwhile) for every gradient; without saved states
+// the forward runs first for them.
 // All sums run in a fixed order: results are identical run to run.
 #include <cuda_bf16.h>
 
@@ -1245,8 +1245,7 @@ void launch_chunk_adjoints(const ScanCudaInputs<Dev<T>>& in, const Dev<T>* dout,
     constexpr int kN = decltype(capacity)::value;
     constexpr bool kReverse = decltype(reverse)::value;
     launch_channel_kernel(chunk_adjoints_kernel<Dev<T>, kN, kReverse>, channel_grid(s, segments.chunks),
-                          kChannelThreads,
-                          kChunkAdjointsBytes<kN>, stream, in, dout, s, o, within, segments);
+                          kChannelThreads, kChunkAdjointsBytes<kN>, stream, in, dout, s, o, within, segments);
   });
   check_launch("chunk_adjoints_kernel");
 }
@@ -1435,13 +1434,11 @@ ScanOccupancy selective_scan_occupancy_cuda(int64_t state) {
   ScanOccupancy o;
   with_kernel_variant(state, false, [&](auto capacity, auto) {
     constexpr int kN = decltype(capacity)::value;
-    o.chunk_states =
-        blocks_per_multiprocessor(chunk_states_kernel<T, kN, false>, ForwardLayout<kN>::kThreads,
-                                                   kChunkStatesBytes<T, kN>);
+    o.chunk_states = blocks_per_multiprocessor(chunk_states_kernel<T, kN, false>, ForwardLayout<kN>::kThreads,
+                                               kChunkStatesBytes<T, kN>);
     o.fold = blocks_per_multiprocessor(fold_chunks_kernel, kFoldThreads, 0);
-    o.chunk_outputs =
-        blocks_per_multiprocessor(chunk_outputs_kernel<T, kN, false>, ForwardLayout<kN>::kThreads,
-                                                    kChunkOutputsBytes<T, kN>);
+    o.chunk_outputs = blocks_per_multiprocessor(chunk_outputs_kernel<T, kN, false>, ForwardLayout<kN>::kThreads,
+                                                kChunkOutputsBytes<T, kN>);
     o.chunk_adjoints =
         blocks_per_multiprocessor(chunk_adjoints_kernel<T, kN, false>, kChannelThreads, kChunkAdjointsBytes<kN>);
     o.chunk_gradients =
