@@ -36,10 +36,15 @@ Tensor device_random(const Shape& shape, DType dtype, uint64_t seed, double low,
   Tensor unit = Tensor::empty(shape, DType::f32, kGpu, &stream);
   RandomStream random{seed, 0};
   fill_uniform(unit, random, &stream);
-  const std::vector<float> lows(unit.numel(), static_cast<float>(low));
-  Tensor values = Tensor::from_vector(lows, shape).to(kGpu, &stream);
-  ops::axpy(high - low, unit, values, &stream);
-  return ops::converted(values, dtype, &stream);
+  // low + (high - low) u, the offset copied row by row from one uploaded row (a host array of
+  // every element would be a 2 GB fill and upload per input at L 1,048,576).
+  const Shape matrix{unit.rows(), unit.cols()};
+  const Tensor low_row =
+      Tensor::from_vector(std::vector<float>(unit.cols(), static_cast<float>(low)), {1, unit.cols()}).to(kGpu, &stream);
+  Tensor values = Tensor::empty(matrix, DType::f32, kGpu, &stream);
+  for (int64_t r = 0; r < matrix[0]; ++r) values.slice(0, r, r + 1).copy_from(low_row, &stream);
+  ops::axpy(high - low, unit.reshape(matrix), values, &stream);
+  return ops::converted(values.reshape(shape), dtype, &stream);
 }
 
 double copy_bandwidth_gbs(const Stream& stream) {
