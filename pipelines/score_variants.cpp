@@ -97,7 +97,9 @@ class ResultCodec {
     std::memcpy(&result.cosine, record + 20, 4);
     std::memcpy(&result.l2, record + 24, 4);
     result.embeddings.resize(static_cast<size_t>(floats_));
-    std::memcpy(result.embeddings.data(), record + 28, static_cast<size_t>(floats_) * 4);
+    // Not for 0 floats: memcpy's pointers must not be null even for 0 bytes, and an empty
+    // vector's data() may be (UBSan caught it on a resumed run without --embeddings).
+    if (floats_ > 0) std::memcpy(result.embeddings.data(), record + 28, static_cast<size_t>(floats_) * 4);
     return true;
   }
 
