@@ -18,6 +18,10 @@ std::optional<int> read_digits(std::string_view text, size_t& position, size_t d
   return value;
 }
 
+// Whole years inside int64 nanoseconds' range (1677-09-21 to 2262-04-11): the arithmetic
+// below cannot overflow for them.
+constexpr int kFirstYear = 1678, kLastYear = 2261;
+
 bool expect(std::string_view text, size_t& position, char c) {
   if (position >= text.size() || text[position] != c) return false;
   ++position;
@@ -30,7 +34,7 @@ std::optional<int64_t> parse_timestamp_ns(std::string_view text) {
   if (!text.empty() && text.back() == 'Z') text.remove_suffix(1);
   size_t at = 0;
   const auto year = read_digits(text, at, 4);
-  if (!year || !expect(text, at, '-')) return std::nullopt;
+  if (!year || *year < kFirstYear || *year > kLastYear || !expect(text, at, '-')) return std::nullopt;
   const auto month = read_digits(text, at, 2);
   if (!month || !expect(text, at, '-')) return std::nullopt;
   const auto day = read_digits(text, at, 2);

@@ -23,6 +23,12 @@ TEST(Timestamp, FormatsAndImpossibleDates) {
   EXPECT_EQ(parse_timestamp_ns("2016-07-01 01:00:00"), int64_t{1467334800} * 1'000'000'000);
   EXPECT_EQ(parse_timestamp_ns("2016-07-01T01:00:00.5Z"), int64_t{1467334800} * 1'000'000'000 + 500'000'000);
   EXPECT_EQ(parse_timestamp_ns("1969-12-31 23:59:59"), -1'000'000'000);
+  EXPECT_EQ(parse_timestamp_ns("1678-01-01"), int64_t{-9'214'560'000} * 1'000'000'000);
+  EXPECT_EQ(parse_timestamp_ns("2261-12-31 23:59:59.999999999"), int64_t{9'214'646'399'999'999'999});
+  // Outside int64 nanoseconds (the fuzzer found year 1008 overflowing): no value, no overflow.
+  for (const char* outside : {"1677-12-31 23:59:59", "2262-01-01", "1008-07-01 00:00:00", "0000-01-01", "9999-12-31"}) {
+    EXPECT_FALSE(parse_timestamp_ns(outside)) << outside;
+  }
   for (const char* bad : {"2017-02-29", "2016-13-01", "2016-07-01 24:00", "2016-7-1", "yesterday", "2016-07-01 01:00:00.", ""}) {
     EXPECT_FALSE(parse_timestamp_ns(bad)) << bad;
   }
