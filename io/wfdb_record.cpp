@@ -1,5 +1,6 @@
 #include "io/wfdb_record.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -72,9 +73,9 @@ SignalSpec parse_signal_line(std::istringstream& fields, const std::string& wher
   if (spec.file == "-") throw Error(where, "signals on standard input are unsupported", "a signal file name");
   spec.file = (std::filesystem::path(directory) / spec.file).string();
   // format[xsamples][:skew][+offset]
-  size_t used = 0;
-  spec.format = std::stoi(format, &used);
-  std::string rest = format.substr(used);
+  const size_t format_digits = std::min(format.find_first_not_of("0123456789"), format.size());
+  spec.format = to_number<int>(format.substr(0, format_digits), where, "signal format");
+  std::string rest = format.substr(format_digits);
   if (!rest.empty() && rest[0] == 'x') {
     size_t digits = 1;
     while (digits < rest.size() && std::isdigit(static_cast<unsigned char>(rest[digits]))) ++digits;
@@ -92,6 +93,7 @@ SignalSpec parse_signal_line(std::istringstream& fields, const std::string& wher
   }
   if (!rest.empty() && rest[0] == '+') {
     spec.byte_offset = to_number<int64_t>(rest.substr(1), where, "byte offset");
+    if (spec.byte_offset < 0) throw Error(where, "negative byte offset in '" + format + "'", "FORMAT+OFFSET, OFFSET >= 0");
     rest.clear();
   }
   if (!rest.empty()) throw Error(where, "cannot read format field '" + format + "'", "FORMAT[xN][:SKEW][+OFFSET]");
@@ -245,13 +247,20 @@ Series read_wfdb_record(const std::string& record_path) {
     std::vector<unsigned char> data{std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>()};
     const int64_t width = static_cast<int64_t>(members.size());
     const int64_t available = static_cast<int64_t>(data.size()) - first.byte_offset;
+    if (available < 0) {
+      throw Error(file, "is " + std::to_string(data.size()) + " bytes, shorter than its byte offset",
+                  "at least " + std::to_string(first.byte_offset) + " bytes (" + where + ")");
+    }
     if (rows < 0) {
       rows = first.format == 212 ? (2 * available / 3) / width : available / bytes_for(first.format, 1) / width;
     }
-    const int64_t expected = bytes_for(first.format, rows * width);
-    if (available != expected) {
+    // Every format takes at least a byte per sample: more samples than bytes is a mismatch,
+    // and checking it first keeps the header's count from overflowing the product.
+    const bool fits = rows <= available / width;
+    const int64_t expected = fits ? bytes_for(first.format, rows * width) : -1;
+    if (!fits || available != expected) {
       throw Error(file, "header/data size mismatch: " + std::to_string(available) + " bytes of samples",
-                  std::to_string(expected) + " bytes for " + std::to_string(rows) + " samples x " +
+                  (fits ? std::to_string(expected) : "more") + " bytes for " + std::to_string(rows) + " samples x " +
                       std::to_string(width) + " signals in format " + std::to_string(first.format) + " (" + where + ")");
     }
     data.erase(data.begin(), data.begin() + first.byte_offset);

@@ -112,6 +112,36 @@ TEST(WfdbRecord, Format212WithAnOddSampleCount) {
   EXPECT_EQ(series.channel_names, (std::vector<std::string>{"only"}));
 }
 
+// Found by tests/fuzz: a format field without leading digits threw std::invalid_argument
+// (no file, no line), and one past int's range std::out_of_range.
+TEST(WfdbRecord, AFormatFieldThatIsNotANumberNamesTheHeaderLine) {
+  TemporaryFolder folder;
+  folder.write("f.dat", std::string(4, '\0'));
+  for (const char* format : {"?212", "x1", "99999999999"}) {
+    folder.write("f.hea", std::string("f 1 360 2\nf.dat ") + format + " 200 11 0\n");
+    EXPECT_NE(message_of([&] { read_wfdb_record(folder.file("f")); }).find("f.hea:2: signal format '"),
+              std::string::npos)
+        << format;
+  }
+}
+
+// Found by tests/fuzz: a byte offset past the end of the file, with no sample count in the
+// header, made a negative count that matched a negative size and was then used.
+TEST(WfdbRecord, AByteOffsetPastTheFileOrACountPastItsBytesIsAnError) {
+  TemporaryFolder folder;
+  folder.write("b.dat", std::string(6, '\0'));
+  folder.write("b.hea", "b 1 360\nb.dat 16+220 200 11 0\n");
+  EXPECT_NE(message_of([&] { read_wfdb_record(folder.file("b")); }).find("b.dat: is 6 bytes, shorter than its byte offset"),
+            std::string::npos);
+  folder.write("b.hea", "b 1 360 4611686018427387904\nb.dat 16 200 11 0\n");
+  EXPECT_NE(message_of([&] { read_wfdb_record(folder.file("b")); })
+                .find("b.dat: header/data size mismatch: 6 bytes of samples (expected more bytes for 4611686018427387904"),
+            std::string::npos);
+  folder.write("b.hea", "b 1 360\nb.dat 16+-2 200 11 0\n");
+  EXPECT_NE(message_of([&] { read_wfdb_record(folder.file("b")); }).find("b.hea:2: negative byte offset"),
+            std::string::npos);
+}
+
 TEST(MitAnnotations, ModifiersSkipAndCarriedFields) {
   TemporaryFolder folder;
   std::string bytes;
