@@ -152,6 +152,9 @@ bool VcfReader::next(Variant& variant) {
     }
     ++s.records;
     bcf_unpack(s.record, BCF_UN_STR);
+    // htslib takes a line cut before its REF column as a record without alleles.
+    SPINDLE_CHECK(s.record->n_allele > 0, s.path + ": record " + std::to_string(s.records), "no REF column",
+                  "CHROM, POS, ID, REF and ALT, tab-separated");
     s.split(s.record);
   }
   variant = std::move(s.pending.front());

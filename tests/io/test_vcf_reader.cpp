@@ -131,6 +131,22 @@ TEST(VcfReader, ContigsMissingFromTheReferenceAreYieldedAsRead) {
   EXPECT_EQ(reader.ref_mismatches(), 0);
 }
 
+// Found by tests/fuzz: htslib reads a line cut before REF as a record with no alleles,
+// whose REF the reader then dereferenced.
+TEST(VcfReader, ALineWithoutARefColumnIsAnErrorNamingTheRecord) {
+  TemporaryFolder folder;
+  const std::string vcf = folder.write("cut.vcf", std::string(kHeader) + "x\t2\t.\tC\tT\t.\t.\t.\nx\t3\n");
+  VcfReader reader(vcf);
+  Variant variant;
+  ASSERT_TRUE(reader.next(variant));
+  try {
+    reader.next(variant);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cut.vcf: record 2: no REF column"), std::string::npos) << e.what();
+  }
+}
+
 TEST(VcfReader, MissingReferenceIndexIsAnError) {
   TemporaryFolder folder;
   const std::string reference = folder.write("n.fa", ">x\nACGT\n");
