@@ -27,6 +27,9 @@ CaduceusConfig read_model(const ConfigMap& model, std::string& model_source) {
                 "exactly one: a preset (" + kPresets[0] + ", " + kPresets[1] + ") or a config.json");
   const std::string key = preset ? "preset" : "config";
   model_source = preset ? model.choice("preset", kPresets) : model.text("config");
+  std::error_code unreadable;  // the path is the user's text: any error means no such file
+  SPINDLE_CHECK(preset || std::filesystem::is_regular_file(model_source, unreadable), model.location("config"),
+                "no file '" + model_source + "'", "the path of a Hugging Face config.json (relative to the current folder)");
   CaduceusConfig config = preset ? caduceus_131k_config(model_source == kPresets[1]) : read_caduceus_config(model_source);
   config.d_model = model.integer("d_model", {1, 1 << 16}, config.d_model);
   config.n_layer = model.integer("n_layer", {1, 1 << 12}, config.n_layer);

@@ -20,7 +20,8 @@ namespace {
 
 constexpr const char* kStateFormat = "spindle-trainer-state";
 constexpr int kStateVersion = 1;
-const std::regex kCheckpointName(R"(step-(\d{8,}))");
+// Steps stop at 2^31 (train_config.cpp), so at most 10 digits: std::stoll cannot overflow.
+const std::regex kCheckpointName(R"(step-(\d{8,10}))");
 
 std::string folder_name(int64_t step) { return fmt::format("step-{:08d}", step); }
 

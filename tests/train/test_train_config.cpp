@@ -98,6 +98,10 @@ TEST(TrainConfig, AModelFromAConfigJsonWithOverrides) {
   EXPECT_EQ(config.model.d_model, 16);
   EXPECT_EQ(config.model.n_layer, 2);
   EXPECT_EQ(config.model.complement_map, published.complement_map);
+  std::string missing = text;
+  missing.replace(missing.find(folder.file("config.json")), folder.file("config.json").size(), "nowhere/config.json");
+  EXPECT_EQ(error_of(missing), "DIR/train.yaml:2: model.config: no file 'nowhere/config.json' (expected the path of a "
+                               "Hugging Face config.json (relative to the current folder))");
   text.replace(text.find("  config:"), 0, "  preset: caduceus-131k-ph\n");
   EXPECT_NE(error_of(text).find("DIR/train.yaml:3: model.config: both model.preset and model.config"),
             std::string::npos)
