@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every package spindle builds, runs and tests with, from Debian 12 / Ubuntu 24.04
 # archives. Idempotent: packages already present are left alone, and nothing is fetched
-# when all are there. Needs root or sudo only when something is missing.
+# when all are there. Needs root or sudo only when something is missing. Packages named as
+# arguments are added to the list (deploy/fuzz.sh adds its compiler).
 set -euo pipefail
 
 packages=(
@@ -17,6 +18,7 @@ packages=(
   # real clients the tests read spindle's outputs with
   bcftools tabix samtools hdf5-tools python3-h5py python3-numpy
 )
+packages+=("$@")
 
 missing=()
 for p in "${packages[@]}"; do
