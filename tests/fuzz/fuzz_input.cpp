@@ -1,33 +1,15 @@
 #include "tests/fuzz/fuzz_input.h"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <filesystem>
-#include <fstream>
 
 #include "kernels/error.h"
+#include "tests/io/io_test_files.h"
 
 namespace spindle::fuzz {
 
 namespace {
-
-// Made on first use, removed on exit.
-struct ScratchFolder {
-  std::filesystem::path path = std::filesystem::temp_directory_path() / ("spindle-fuzz-" + std::to_string(getpid()));
-  ScratchFolder() { std::filesystem::create_directories(path); }
-  ~ScratchFolder() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-};
-
-const std::filesystem::path& scratch_folder() {
-  static const ScratchFolder folder;
-  return folder.path;
-}
 
 int64_t refusals = 0;
 std::string last_refusal_message;
@@ -40,12 +22,8 @@ std::string last_refusal_message;
 }  // namespace
 
 std::string write_scratch_file(const std::string& name, std::string_view bytes) {
-  const std::filesystem::path path = scratch_folder() / name;
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out) finding("scratch file", "could not write " + path.string());
-  return path.string();
+  static const test::TemporaryFolder scratch;  // made on first use, removed on exit
+  return scratch.write(name, std::string(bytes));
 }
 
 void expect_clean_refusal(const std::function<void()>& read, const std::string& subject) {

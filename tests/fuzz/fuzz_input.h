@@ -10,7 +10,8 @@
 
 namespace spindle::fuzz {
 
-// Writes `bytes` to `name` in this process's scratch folder and returns the file's path.
+// Writes `bytes` to `name` in this process's scratch folder (removed on exit) and returns
+// the file's path.
 std::string write_scratch_file(const std::string& name, std::string_view bytes);
 
 inline std::string_view as_text(const uint8_t* data, size_t size) {
