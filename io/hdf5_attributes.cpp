@@ -50,6 +50,12 @@ hid_t make_utf8_string_type() {
   return type;
 }
 
+hid_t make_string_type_like(hid_t stored) {
+  Hdf5Handle type(make_utf8_string_type(), H5Tclose, "H5Tcopy");
+  check_hdf5(H5Tset_cset(type.get(), H5Tget_cset(stored)), "H5Tset_cset");
+  return type.release();
+}
+
 void write_attribute(hid_t object, const std::string& name, const std::string& value) {
   Hdf5Handle type(make_utf8_string_type(), H5Tclose, "H5Tcopy");
   const char* text = value.c_str();
@@ -86,7 +92,7 @@ std::vector<std::string> read_strings_attribute(hid_t object, const std::string&
   Hdf5Handle stored_type(H5Aget_type(attribute.get()), H5Tclose, "H5Aget_type " + name);
   std::vector<std::string> values;
   if (H5Tis_variable_str(stored_type.get()) > 0) {
-    Hdf5Handle type(make_utf8_string_type(), H5Tclose, "H5Tcopy");
+    Hdf5Handle type(make_string_type_like(stored_type.get()), H5Tclose, "H5Tcopy");
     std::vector<char*> texts(count, nullptr);
     check_hdf5(H5Aread(attribute.get(), type.get(), texts.data()), "H5Aread " + name);
     for (char* text : texts) values.emplace_back(text ? text : "");

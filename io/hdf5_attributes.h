@@ -30,5 +30,8 @@ std::vector<double> read_doubles_attribute(hid_t object, const std::string& name
 
 // A variable-length UTF-8 string type (owned by the caller's handle).
 hid_t make_utf8_string_type();
+// A variable-length string type in the character set of the string type `stored` (UTF-8 or
+// ASCII), to read variable-length strings as stored: HDF5 converts no string between the two.
+hid_t make_string_type_like(hid_t stored);
 
 }  // namespace spindle

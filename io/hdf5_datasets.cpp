@@ -1,5 +1,7 @@
 #include "io/hdf5_datasets.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "io/hdf5_attributes.h"
@@ -7,6 +9,30 @@
 #include "io/store_file.h"
 
 namespace spindle {
+namespace {
+
+// "uint8", "int64", "float32", "string" (variable length) or "fixed-length string".
+std::string type_name(hid_t type) {
+  const size_t size = H5Tget_size(type);
+  switch (H5Tget_class(type)) {
+    case H5T_INTEGER:
+      return fmt::format("{}int{}", H5Tget_sign(type) == H5T_SGN_NONE ? "u" : "", 8 * size);
+    case H5T_FLOAT: return fmt::format("float{}", 8 * size);
+    case H5T_STRING: return H5Tis_variable_str(type) > 0 ? "string" : "fixed-length string";
+    default: return "other";
+  }
+}
+
+// Whether elements of `stored` read as those of `wanted` without a conversion that changes them.
+bool same_kind(hid_t stored, hid_t wanted) {
+  const H5T_class_t type_class = H5Tget_class(wanted);
+  if (H5Tget_class(stored) != type_class) return false;
+  if (type_class == H5T_STRING) return (H5Tis_variable_str(stored) > 0) == (H5Tis_variable_str(wanted) > 0);
+  return H5Tget_size(stored) == H5Tget_size(wanted) &&
+         (type_class != H5T_INTEGER || H5Tget_sign(stored) == H5Tget_sign(wanted));
+}
+
+}  // namespace
 
 void write_dataset(hid_t file, const std::string& path, hid_t file_type, hid_t memory_type,
                    const std::vector<int64_t>& dims, const void* data, int64_t chunk_rows,
@@ -42,20 +68,34 @@ std::vector<int64_t> dataset_dims(hid_t dataset, const std::string& where) {
   return std::vector<int64_t>(dims.begin(), dims.end());
 }
 
-void read_dataset(hid_t file, const std::string& path, hid_t memory_type, void* out) {
-  Hdf5Handle dataset(H5Dopen2(file, path.c_str(), H5P_DEFAULT), H5Dclose, "H5Dopen2 " + path);
-  check_hdf5(H5Dread(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out), "H5Dread " + path);
+std::string type_and_shape(hid_t dataset, const std::string& where) {
+  Hdf5Handle type(H5Dget_type(dataset), H5Tclose, "H5Dget_type " + where);
+  return fmt::format("{} [{}]", type_name(type.get()), fmt::join(dataset_dims(dataset, where), ", "));
 }
 
-std::vector<std::string> read_string_dataset(hid_t file, const std::string& path) {
-  Hdf5Handle dataset(H5Dopen2(file, path.c_str(), H5P_DEFAULT), H5Dclose, "H5Dopen2 " + path);
-  const std::vector<int64_t> dims = dataset_dims(dataset.get(), path);
-  Hdf5Handle type(make_utf8_string_type(), H5Tclose, "H5Tcopy");
-  std::vector<char*> texts(dims.empty() ? 1 : static_cast<size_t>(dims[0]), nullptr);
-  check_hdf5(H5Dread(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, texts.data()), "H5Dread " + path);
+Hdf5Handle open_dataset(hid_t file, const std::string& path, int rank, hid_t element_type, const std::string& where,
+                        const std::string& expected, hid_t access) {
+  // Fails alike for a missing path, a group, a dangling link or a parent that is not a group.
+  const hid_t id = H5Dopen2(file, path.c_str(), access);
+  if (id < 0) throw Error(where, "missing, or not a dataset", expected);
+  Hdf5Handle dataset(id, H5Dclose, "H5Dopen2 " + where);
+  Hdf5Handle type(H5Dget_type(dataset.get()), H5Tclose, "H5Dget_type " + where);
+  if (dataset_dims(dataset.get(), where).size() != static_cast<size_t>(rank) || !same_kind(type.get(), element_type)) {
+    throw Error(where, "dataset of " + type_and_shape(dataset.get(), where), expected);
+  }
+  return dataset;
+}
+
+std::vector<std::string> read_string_dataset(hid_t file, const std::string& path, const std::string& where) {
+  Hdf5Handle utf8(make_utf8_string_type(), H5Tclose, "H5Tcopy");
+  Hdf5Handle dataset = open_dataset(file, path, 1, utf8.get(), where, "string [n]: variable-length strings");
+  Hdf5Handle stored_type(H5Dget_type(dataset.get()), H5Tclose, "H5Dget_type " + where);
+  Hdf5Handle type(make_string_type_like(stored_type.get()), H5Tclose, "H5Tcopy");
+  std::vector<char*> texts(static_cast<size_t>(dataset_dims(dataset.get(), where)[0]), nullptr);
+  check_hdf5(H5Dread(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, texts.data()), "H5Dread " + where);
   std::vector<std::string> values;
   for (char* text : texts) values.emplace_back(text ? text : "");
-  Hdf5Handle space(H5Dget_space(dataset.get()), H5Sclose, "H5Dget_space " + path);
+  Hdf5Handle space(H5Dget_space(dataset.get()), H5Sclose, "H5Dget_space " + where);
   H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, texts.data());
   return values;
 }

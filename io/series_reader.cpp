@@ -23,14 +23,17 @@ SeriesStoreReader::SeriesStoreReader(const std::string& path, size_t chunk_cache
     throw Error(path, "the store holds no series", "a store made by spindle ingest csv or wfdb");
   }
   const Hdf5Handle access = chunk_cache_access(chunk_cache_bytes);
-  for (const std::string& name : group_members(s.file.get(), store::kSeriesGroup)) {
+  for (const std::string& name : group_members(s.file.get(), store::kSeriesGroup, path)) {
     const std::string values_path = std::string(store::kSeriesGroup) + "/" + name + "/values";
     const std::string where = path + ":" + values_path;
-    s.datasets.emplace_back(H5Dopen2(s.file.get(), values_path.c_str(), access.get()), H5Dclose, "H5Dopen2 " + where);
+    s.datasets.push_back(
+        open_dataset(s.file.get(), values_path, 2, H5T_IEEE_F32LE, where, "float32 [time, channel]", access.get()));
     check_filters_available(s.datasets.back().get(), where);
     const std::vector<int64_t> dims = dataset_dims(s.datasets.back().get(), where);
-    if (dims.size() != 2) throw Error(where, "not a 2-D dataset", "float32 [time, channel]");
     s.series.push_back({name, dims[0], dims[1]});
+  }
+  if (s.series.empty()) {  // an empty group: WindowReader takes the first series' channels
+    throw Error(path, "the store holds no series", "a store made by spindle ingest csv or wfdb");
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <exception>
 #include <map>
 #include <vector>
 
@@ -12,24 +14,12 @@
 namespace spindle {
 namespace {
 
-std::string type_name(hid_t dataset) {
-  Hdf5Handle type(H5Dget_type(dataset), H5Tclose, "H5Dget_type");
-  const size_t size = H5Tget_size(type.get());
-  switch (H5Tget_class(type.get())) {
-    case H5T_INTEGER:
-      return fmt::format("{}int{}", H5Tget_sign(type.get()) == H5T_SGN_NONE ? "u" : "", 8 * size);
-    case H5T_FLOAT: return fmt::format("float{}", 8 * size);
-    case H5T_STRING: return "string";
-    default: return "other";
-  }
-}
-
 // "chunk [1048576], gzip+shuffle" or "contiguous".
 std::string layout(hid_t dataset) {
   Hdf5Handle create(H5Dget_create_plist(dataset), H5Pclose, "H5Dget_create_plist");
   if (H5Pget_layout(create.get()) != H5D_CHUNKED) return "contiguous";
-  hsize_t chunk[8];
-  const int rank = H5Pget_chunk(create.get(), 8, chunk);
+  hsize_t chunk[H5S_MAX_RANK];  // H5Pget_chunk returns the rank but fills no more than it is given room for
+  const int rank = H5Pget_chunk(create.get(), H5S_MAX_RANK, chunk);
   std::string text = "chunk [";
   for (int i = 0; i < rank; ++i) text += (i ? ", " : "") + std::to_string(chunk[i]);
   text += "]";
@@ -46,20 +36,36 @@ std::string layout(hid_t dataset) {
   return text;
 }
 
-std::string shape_text(const std::vector<int64_t>& dims) { return fmt::format("[{}]", fmt::join(dims, ", ")); }
-
-std::string attribute_or(hid_t object, const std::string& name, const std::string& fallback) {
-  return has_attribute(object, name) ? read_string_attribute(object, name, name) : fallback;
+std::string attribute_or(hid_t object, const std::string& name, const std::string& fallback, const std::string& where) {
+  return has_attribute(object, name) ? read_string_attribute(object, name, where) : fallback;
 }
 
-// spindle's meaning of the dataset at `path` (components split on '/').
-std::string dataset_meaning(hid_t file, hid_t dataset, const std::vector<std::string>& parts) {
-  const std::string where = fmt::format("/{}", fmt::join(parts, "/"));
+// The attribute `name` of a series' values, one string per channel.
+std::vector<std::string> per_channel(hid_t values, const std::string& name, int64_t channels,
+                                     const std::string& where) {
+  std::vector<std::string> strings = read_strings_attribute(values, name, where);
+  if (static_cast<int64_t>(strings.size()) != channels) {
+    throw Error(where, fmt::format("attribute '{}' holds {} strings for {} channels", name, strings.size(), channels),
+                "one per channel");
+  }
+  return strings;
+}
+
+// spindle's meaning of the dataset at `path` (components split on '/'); `where` names it in
+// messages ("x.h5:/sequences/chr1").
+std::string dataset_meaning(hid_t file, hid_t dataset, const std::vector<std::string>& parts,
+                            const std::string& where) {
+  const std::string path = fmt::format("/{}", fmt::join(parts, "/"));
   if (parts.size() == 2 && parts[0] == "sequences") {
+    const int64_t length = read_int_attribute(dataset, "length", where);
+    if (dataset_dims(dataset, where) != std::vector<int64_t>{length}) {
+      const std::string held = type_and_shape(dataset, where);
+      throw Error(where, fmt::format("attribute 'length' is {}, but the dataset is {}", length, held),
+                  "uint8 [length]: one token per base");
+    }
     return fmt::format("DNA tokens ({}) of record '{}', {} bases, md5 {}, from {}",
-                       attribute_or(dataset, "tokenizer", "?"), parts[1],
-                       read_int_attribute(dataset, "length", where), attribute_or(dataset, "md5", "?"),
-                       attribute_or(dataset, "source", "?"));
+                       attribute_or(dataset, "tokenizer", "?", where), parts[1], length,
+                       attribute_or(dataset, "md5", "?", where), attribute_or(dataset, "source", "?", where));
   }
   if (parts.size() == 2 && parts[0] == "soft_masks") {
     return fmt::format("soft mask of /sequences/{}: 1 bit per base, 1 = lowercase in the FASTA", parts[1]);
@@ -67,8 +73,10 @@ std::string dataset_meaning(hid_t file, hid_t dataset, const std::vector<std::st
   if (parts.size() >= 3 && parts[0] == "series") {
     const std::string& leaf = parts.back();
     if (leaf == "values") {
-      const std::vector<std::string> channels = read_strings_attribute(dataset, "channel_names", where);
-      const std::vector<std::string> units = read_strings_attribute(dataset, "units", where);
+      const std::vector<int64_t> dims = dataset_dims(dataset, where);
+      SPINDLE_CHECK(dims.size() == 2, where, "dataset of " + type_and_shape(dataset, where), "float32 [time, channel]");
+      const std::vector<std::string> channels = per_channel(dataset, "channel_names", dims[1], where);
+      const std::vector<std::string> units = per_channel(dataset, "units", dims[1], where);
       std::vector<std::string> labelled;
       for (size_t i = 0; i < channels.size(); ++i) {
         labelled.push_back(units[i].empty() ? channels[i] : channels[i] + " [" + units[i] + "]");
@@ -80,7 +88,7 @@ std::string dataset_meaning(hid_t file, hid_t dataset, const std::vector<std::st
     if (leaf == "sample") return "annotation positions, 0-based sample index";
     if (leaf == "symbol") {
       std::map<std::string, int64_t> counts;
-      for (const std::string& symbol : read_string_dataset(file, where)) ++counts[symbol];
+      for (const std::string& symbol : read_string_dataset(file, path, where)) ++counts[symbol];
       std::vector<std::string> listed;
       for (const auto& [symbol, count] : counts) listed.push_back(fmt::format("{} {}", symbol, count));
       return fmt::format("annotation symbols: {}", fmt::join(listed, ", "));
@@ -91,23 +99,26 @@ std::string dataset_meaning(hid_t file, hid_t dataset, const std::vector<std::st
   return "";
 }
 
-std::string group_meaning(hid_t group, const std::vector<std::string>& parts) {
+std::string group_meaning(hid_t group, const std::vector<std::string>& parts, const std::string& where) {
   if (parts.empty()) {
-    return fmt::format("spindle store, format {}", read_string_attribute(group, "spindle_format_version", "/"));
+    return fmt::format("spindle store, format {}", read_string_attribute(group, "spindle_format_version", where));
   }
   if (parts.size() == 1 && parts[0] == "sequences") return "DNA records, one token dataset each";
   if (parts.size() == 1 && parts[0] == "series") return "multichannel signals";
   if (parts.size() == 2 && parts[0] == "series") {
-    std::string text = "series from " + attribute_or(group, "source", "?");
+    std::string text = "series from " + attribute_or(group, "source", "?", where);
     if (has_attribute(group, "sampling_rate_hz")) {
-      const double rate = read_double_attribute(group, "sampling_rate_hz", parts[1]);
+      const double rate = read_double_attribute(group, "sampling_rate_hz", where);
+      // Not "one sample every inf s" for a rate of 0.
+      SPINDLE_CHECK(std::isfinite(rate) && rate > 0, where, fmt::format("attribute 'sampling_rate_hz' is {}", rate),
+                    "a positive rate in Hz");
       text += rate >= 1 ? fmt::format(", {} Hz", rate) : fmt::format(", one sample every {} s", 1 / rate);
     }
     if (has_attribute(group, "irregular_steps")) {
-      text += fmt::format(", {} irregular time steps", read_int_attribute(group, "irregular_steps", parts[1]));
+      text += fmt::format(", {} irregular time steps", read_int_attribute(group, "irregular_steps", where));
     }
     if (has_attribute(group, "comments")) {
-      text += fmt::format(", {} header comment lines", read_strings_attribute(group, "comments", parts[1]).size());
+      text += fmt::format(", {} header comment lines", read_strings_attribute(group, "comments", where).size());
     }
     return text;
   }
@@ -117,11 +128,14 @@ std::string group_meaning(hid_t group, const std::vector<std::string>& parts) {
 
 struct Visit {
   hid_t file;
+  std::string path;  // the file's
   std::string text;
+  // An error of the callback, rethrown after H5Ovisit returns: thrown through HDF5's C frames
+  // it would leave the objects HDF5 opened open and its library lock held.
+  std::exception_ptr error;
 };
 
-herr_t visit_object(hid_t root, const char* name, const H5O_info_t* info, void* data) {
-  Visit& visit = *static_cast<Visit*>(data);
+void describe_object(hid_t root, const char* name, const H5O_info_t& info, Visit& visit) {
   const std::string relative = name;
   std::vector<std::string> parts;
   for (size_t start = 0; relative != "." && start <= relative.size();) {
@@ -131,25 +145,38 @@ herr_t visit_object(hid_t root, const char* name, const H5O_info_t* info, void* 
     start = slash + 1;
   }
   const std::string path = relative == "." ? "/" : "/" + relative;
-  if (info->type == H5O_TYPE_GROUP) {
-    Hdf5Handle group(H5Gopen2(root, name, H5P_DEFAULT), H5Gclose, "H5Gopen2 " + path);
-    visit.text += fmt::format("{:<40} Group    {}\n", path, group_meaning(group.get(), parts));
-  } else if (info->type == H5O_TYPE_DATASET) {
-    Hdf5Handle dataset(H5Dopen2(root, name, H5P_DEFAULT), H5Dclose, "H5Dopen2 " + path);
-    visit.text += fmt::format("{:<40} Dataset  {} {}, {}\n", path, type_name(dataset.get()),
-                              shape_text(dataset_dims(dataset.get(), path)), layout(dataset.get()));
-    const std::string meaning = dataset_meaning(visit.file, dataset.get(), parts);
+  const std::string where = visit.path + ":" + path;
+  if (info.type == H5O_TYPE_GROUP) {
+    Hdf5Handle group(H5Gopen2(root, name, H5P_DEFAULT), H5Gclose, "H5Gopen2 " + where);
+    visit.text += fmt::format("{:<40} Group    {}\n", path, group_meaning(group.get(), parts, where));
+  } else if (info.type == H5O_TYPE_DATASET) {
+    Hdf5Handle dataset(H5Dopen2(root, name, H5P_DEFAULT), H5Dclose, "H5Dopen2 " + where);
+    visit.text +=
+        fmt::format("{:<40} Dataset  {}, {}\n", path, type_and_shape(dataset.get(), where), layout(dataset.get()));
+    const std::string meaning = dataset_meaning(visit.file, dataset.get(), parts, where);
     if (!meaning.empty()) visit.text += fmt::format("{:<40}          {}\n", "", meaning);
   }
-  return 0;
+}
+
+herr_t visit_object(hid_t root, const char* name, const H5O_info_t* info, void* data) {
+  Visit& visit = *static_cast<Visit*>(data);
+  try {
+    describe_object(root, name, *info, visit);
+    return 0;
+  } catch (...) {
+    visit.error = std::current_exception();
+    return -1;  // stops the visit
+  }
 }
 
 }  // namespace
 
 std::string describe_store(const std::string& path) {
   Hdf5Handle file = open_store(path);
-  Visit visit{file.get(), ""};
-  check_hdf5(H5Ovisit2(file.get(), H5_INDEX_NAME, H5_ITER_INC, visit_object, &visit, H5O_INFO_BASIC), "H5Ovisit " + path);
+  Visit visit{file.get(), path, "", nullptr};
+  const herr_t status = H5Ovisit2(file.get(), H5_INDEX_NAME, H5_ITER_INC, visit_object, &visit, H5O_INFO_BASIC);
+  if (visit.error) std::rethrow_exception(visit.error);
+  check_hdf5(status, "H5Ovisit " + path);
   return visit.text;
 }
 

@@ -1,5 +1,6 @@
 #include "io/store_file.h"
 
+#include <charconv>
 #include <filesystem>
 
 #include "io/hdf5_attributes.h"
@@ -25,8 +26,10 @@ constexpr size_t kChunkCacheSlots = 12421;
 
 }  // namespace
 
-std::vector<std::string> group_members(hid_t file, const std::string& group_path) {
-  Hdf5Handle group(H5Gopen2(file, group_path.c_str(), H5P_DEFAULT), H5Gclose, "H5Gopen2 " + group_path);
+std::vector<std::string> group_members(hid_t file, const std::string& group_path, const std::string& where) {
+  const hid_t id = H5Gopen2(file, group_path.c_str(), H5P_DEFAULT);
+  if (id < 0) throw Error(where + ":" + group_path, "not a group", "a group, as in docs/formats.md");
+  Hdf5Handle group(id, H5Gclose, "H5Gopen2 " + where + ":" + group_path);
   std::vector<std::string> names;
   check_hdf5(H5Literate(group.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_name, &names), "H5Literate " + group_path);
   return names;
@@ -72,8 +75,11 @@ void check_store_format(hid_t file, const std::string& where) {
                 "a store written by spindle ingest");
   }
   const std::string version = read_string_attribute(file, "spindle_format_version", where);
-  const int major = std::atoi(version.c_str());
-  if (major != store::kFormatMajor) {
+  // "major.minor": from_chars, not atoi, which is undefined beyond int ("4294967297.0" was 1).
+  int major = -1;
+  const char* const end = version.data() + version.size();
+  const auto [after, error] = std::from_chars(version.data(), end, major);
+  if (error != std::errc() || (after != end && *after != '.') || major != store::kFormatMajor) {
     throw Error(where, "store format version " + version + " is not supported by this spindle",
                 "format version " + std::to_string(store::kFormatMajor) + ".x");
   }

@@ -23,8 +23,9 @@ void prepare_hdf5();
 // Throws spindle::Error naming `where` when a filter of `dataset` cannot be decoded here
 // (an LZF store read by a spindle built without liblzf).
 void check_filters_available(hid_t dataset, const std::string& where);
-// Names of the links in group `group_path`, sorted.
-std::vector<std::string> group_members(hid_t file, const std::string& group_path);
+// Names of the links in group `group_path`, sorted; throws spindle::Error naming `where` (the
+// file) and the path when it is not a group.
+std::vector<std::string> group_members(hid_t file, const std::string& group_path, const std::string& where);
 // Dataset access properties with a raw chunk cache of `bytes` (w0 = 1: fully read chunks
 // are evicted first, as window reads read whole ranges).
 Hdf5Handle chunk_cache_access(size_t bytes);

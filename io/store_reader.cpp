@@ -1,10 +1,32 @@
 #include "io/store_reader.h"
 
+#include <algorithm>
+
+#include "io/dna_tokenizer.h"
 #include "io/hdf5_datasets.h"
 #include "io/store_file.h"
 #include "io/store_format.h"
 
 namespace spindle {
+namespace {
+
+// A store holds base tokens only (A C G T N). An edited one may hold any byte, and a special
+// token or one beyond the vocabulary would reach a model as is (the padded vocabulary of 16
+// lets 12 to 15 through the embedding; [MASK] would pass for the trainer's own masking).
+void check_bases(const uint8_t* tokens, int64_t count, int64_t first_position, const std::string& where) {
+  // Bases are 0 to 4 after subtracting A (7); every other byte wraps to above 4. A maximum
+  // without an early exit vectorizes: it costs about what the copy out of the chunk cache does.
+  const auto offset = [](uint8_t token) { return static_cast<uint8_t>(token - dna::kTokenA); };
+  uint8_t highest = 0;
+  for (int64_t i = 0; i < count; ++i) highest = std::max(highest, offset(tokens[i]));
+  if (highest <= dna::kTokenN - dna::kTokenA) return;
+  const auto not_a_base = [&](uint8_t token) { return offset(token) > dna::kTokenN - dna::kTokenA; };
+  const int64_t i = std::find_if(tokens, tokens + count, not_a_base) - tokens;
+  throw Error(where, "token " + std::to_string(tokens[i]) + " at position " + std::to_string(first_position + i),
+              "base tokens 7 to 11 (A C G T N, docs/formats.md)");
+}
+
+}  // namespace
 
 struct SequenceStoreReader::State {
   std::string path;
@@ -22,13 +44,16 @@ SequenceStoreReader::SequenceStoreReader(const std::string& path, size_t chunk_c
     throw Error(path, "the store holds no DNA sequences", "a store made by spindle ingest fasta");
   }
   const Hdf5Handle access = chunk_cache_access(chunk_cache_bytes);
-  for (const std::string& name : group_members(s.file.get(), store::kSequencesGroup)) {
+  for (const std::string& name : group_members(s.file.get(), store::kSequencesGroup, path)) {
     const std::string dataset_path = std::string(store::kSequencesGroup) + "/" + name;
-    s.datasets.emplace_back(H5Dopen2(s.file.get(), dataset_path.c_str(), access.get()), H5Dclose, "H5Dopen2 " + dataset_path);
-    check_filters_available(s.datasets.back().get(), path + ":" + dataset_path);
-    const std::vector<int64_t> dims = dataset_dims(s.datasets.back().get(), path + ":" + dataset_path);
-    if (dims.size() != 1) throw Error(path + ":" + dataset_path, "not a 1-D dataset", "1-D uint8 tokens");
-    s.sequences.push_back({name, dims[0]});
+    const std::string where = path + ":" + dataset_path;
+    s.datasets.push_back(open_dataset(s.file.get(), dataset_path, 1, H5T_STD_U8LE, where,
+                                      "uint8 [length]: one token per base", access.get()));
+    check_filters_available(s.datasets.back().get(), where);
+    s.sequences.push_back({name, dataset_dims(s.datasets.back().get(), where)[0]});
+  }
+  if (s.sequences.empty()) {  // an empty group
+    throw Error(path, "the store holds no DNA sequences", "a store made by spindle ingest fasta");
   }
 }
 
@@ -52,6 +77,7 @@ void SequenceStoreReader::read_tokens(size_t index, int64_t begin, int64_t end, 
   Hdf5Handle memory_space(H5Screate_simple(1, count, nullptr), H5Sclose, "H5Screate_simple");
   check_hdf5(H5Dread(dataset, H5T_NATIVE_UINT8, memory_space.get(), file_space.get(), H5P_DEFAULT, out),
              "H5Dread " + s.path + ":" + sequence.name);
+  check_bases(out, end - begin, begin, s.path + ":" + store::kSequencesGroup + "/" + sequence.name);
 }
 
 }  // namespace spindle
