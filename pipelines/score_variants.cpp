@@ -1,6 +1,7 @@
 #include "pipelines/score_variants.h"
 
 #include <fcntl.h>
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <regex>
 
 #include "io/annotated_vcf.h"
 #include "io/atomic_write.h"
@@ -121,12 +123,13 @@ class ProgressFile {
                int64_t first_job, int64_t last_job)
       : path_(std::move(path)) {
     const int64_t jobs = last_job - first_job;
-    const std::string header = "spindle-score-variants-progress 1\n" + settings + "\n";
+    const std::string format_line = "spindle-score-variants-progress 1\n", header = format_line + settings + "\n";
     off_t keep = 0;
     if (fs::exists(path_)) {
       std::string content = read_all();
-      SPINDLE_CHECK(content.compare(0, header.size(), header) == 0 || content.size() < header.size(), path_,
-                    "was written by a run with other settings (this run: " + settings + ")",
+      // A file shorter than the header must be the start of it (a run killed while writing it).
+      SPINDLE_CHECK(content.compare(0, std::min(content.size(), header.size()), header, 0, content.size()) == 0, path_,
+                    "was written by a run with other settings: " + first_difference(content, format_line, settings),
                     "the same command as the interrupted run, or delete " + path_ + " to start over");
       if (content.size() >= header.size()) {
         const char* records = content.data() + header.size();
@@ -188,6 +191,31 @@ class ProgressFile {
 
  private:
   using Clock = std::chrono::steady_clock;
+  // The first of the "key=value; ..." settings where the file's settings line differs from
+  // this run's, as "key=saved there, key=value in this run".
+  static std::string first_difference(const std::string& content, const std::string& format_line,
+                                      const std::string& settings) {
+    if (content.compare(0, format_line.size(), format_line) != 0) {
+      return "its first line is not '" + format_line.substr(0, format_line.size() - 1) + "'";
+    }
+    const size_t begin = format_line.size(), end = std::min(content.find('\n', begin), content.size());
+    auto items = [](const std::string& line) {
+      std::vector<std::string> found;
+      for (size_t at = 0; at <= line.size();) {
+        const size_t next = std::min(line.find("; ", at), line.size());
+        found.push_back(line.substr(at, next - at));
+        at = next + 2;
+      }
+      return found;
+    };
+    const std::vector<std::string> saved = items(content.substr(begin, end - begin)), current = items(settings);
+    for (size_t i = 0; i < std::max(saved.size(), current.size()); ++i) {
+      const std::string there = i < saved.size() ? saved[i] : "(none)";
+      const std::string here = i < current.size() ? current[i] : "(none)";
+      if (there != here) return there + " there, " + here + " in this run";
+    }
+    return "this run has " + settings;
+  }
   std::string read_all() const {
     std::string content(static_cast<size_t>(fs::file_size(path_)), '\0');
     const int fd = ::open(path_.c_str(), O_RDONLY);
@@ -230,22 +258,54 @@ bool wants(const ScoreVariantsOptions& options, VariantScore score) {
 // Inputs identified by absolute path, size and modification time.
 std::string file_identity(const std::string& path) {
   const fs::path absolute = fs::absolute(path);
-  return fmt::format("{} ({} bytes, mtime {})", absolute.string(), fs::file_size(absolute),
-                     fs::last_write_time(absolute).time_since_epoch().count());
+  // UTC to the nanosecond, as a refusal shows it to the user ("2026-12-05T05:03:47.808123456Z").
+  const auto modified = std::chrono::file_clock::to_sys(fs::last_write_time(absolute));
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(modified);
+  return fmt::format("{} ({} bytes, modified {:%Y-%m-%dT%H:%M:%S}.{:09d}Z)", absolute.string(), fs::file_size(absolute),
+                     seconds, std::chrono::duration_cast<std::chrono::nanoseconds>(modified - seconds).count());
 }
 
 // Every setting that decides the results, for the progress file.
 std::string settings_line(const ScoreVariantsOptions& options, int64_t jobs, size_t record_bytes) {
   std::vector<std::string> scores;
   for (VariantScore score : options.scores) scores.push_back(variant_score_name(score));
+  std::vector<std::string> regions;  // BED files by their identity too, as read_regions tells them from regions
+  for (const std::string& value : options.regions) {
+    std::error_code ignored;
+    const bool file = fs::exists(value, ignored) && !fs::is_directory(value, ignored);
+    regions.push_back(file ? file_identity(value) : value);
+  }
   return fmt::format(
       "version={}; model={} + {}; fasta={}; vcf={}; window={}; pool={}; scores={}; batch={}; regions={}; "
       "max_n_fraction={}; device={}; precision={}; embeddings={}; jobs={}; record_bytes={}",
       kSpindleVersion, file_identity(options.model_directory + "/config.json"),
       file_identity(options.model_directory + "/model.safetensors"), file_identity(options.fasta),
       file_identity(options.vcf), options.window, options.pool, fmt::join(scores, ","), options.batch,
-      fmt::join(options.regions, " "), options.max_n_fraction, options.device.str(),
-      dtype_name(options.activations), options.embeddings ? 1 : 0, jobs, record_bytes);
+      fmt::join(regions, " "), options.max_n_fraction, options.device.str(), dtype_name(options.activations),
+      options.embeddings ? 1 : 0, jobs, record_bytes);
+}
+
+// Refuses the progress files of `out` that a run with another number of processes left
+// (<out>.progress with one, <out>.progress-<rank>-of-<N> with N): each holds its rank's block
+// of steps, so this run could not use them, and would score everything again and leave them.
+void refuse_other_process_counts(const std::string& out, int ranks) {
+  const fs::path absolute = fs::absolute(out);
+  const std::string prefix = absolute.filename().string() + ".progress";
+  const std::regex of_ranks(R"(-\d+-of-(\d+))");
+  for (const fs::directory_entry& entry : fs::directory_iterator(absolute.parent_path())) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with(prefix)) continue;
+    std::smatch match;
+    const std::string suffix = name.substr(prefix.size());
+    if (!suffix.empty() && !std::regex_match(suffix, match, of_ranks)) continue;
+    const std::string processes = suffix.empty() ? "1" : match[1].str();
+    SPINDLE_CHECK(processes == std::to_string(ranks), (fs::path(out).parent_path() / name).string(),
+                  fmt::format("the progress file of a run with {} process{}, this run has {}", processes,
+                              processes == "1" ? "" : "es", ranks),
+                  fmt::format("the interrupted run's number of processes (mpirun -np {}) to resume it, or delete "
+                              "{}.progress* to start over",
+                              processes, out));
+  }
 }
 
 // Per contig, the regions' [begin, end) intervals.
@@ -552,6 +612,7 @@ ScoreVariantsSummary score_on_rank(const ScoreVariantsOptions& options, MpiCommu
   // For gathering: a ring leader (rank k x ring_size) holds ring k's block, the other ranks
   // an empty block before the next ring's.
   auto first_job_of = [&](int r) { return first_job_of_ring((r + ring_size - 1) / ring_size); };
+  refuse_other_process_counts(options.out, ranks);
   const std::string progress_path =
       options.out + ".progress" + (ranks > 1 ? fmt::format("-{}-of-{}", rank, ranks) : "");
   ProgressFile progress_file(progress_path,

@@ -17,7 +17,8 @@ VCFs, with bcftools and tabix reading the outputs:
 - kill and resume: a run killed with SIGKILL mid-way and started again with the same
   command writes the same bytes (VCF, index, TSV) as a run that never stopped, also after
   garbage appended to its progress file; other settings are refused while a progress file
-  of the first is there.
+  of the first is there, naming the setting that differs, and so are progress files of
+  another number of processes and a --regions BED file changed since the kill.
 
 With a FASTA and a VCF after the models (real data, e.g. hg38 chr21:22-23M and
 NA24143.vcf.gz): every record scored with the tiny Ph model (window 1,024), bcftools view
@@ -261,13 +262,11 @@ def same_outputs(folder_a, folder_b, what):
                 fail("%s of %s differs from one uninterrupted process's" % (name, what))
 
 
-def check_kill_and_resume(spindle, model):
-    arguments = make_resume_inputs(model, ("whole", "killed"))
-    command = [spindle, "--log-level", "warn", "score-variants", *arguments]
-    subprocess.run(command, cwd="whole", check=True)
-    # Killed once about a fifth of the alleles are in the progress file.
-    process = subprocess.Popen(command, cwd="killed")
-    progress = os.path.join("killed", "o.vcf.gz.progress")
+def kill_mid_way(command, folder):
+    """Runs `command` in `folder` and kills it with SIGKILL once about a fifth of the alleles
+    are in its progress file; the progress file's path."""
+    process = subprocess.Popen(command, cwd=folder)
+    progress = os.path.join(folder, "o.vcf.gz.progress")
     deadline = time.time() + 120
     while time.time() < deadline and process.poll() is None:
         if os.path.exists(progress) and os.path.getsize(progress) > 600 + 120 * 44:
@@ -277,19 +276,59 @@ def check_kill_and_resume(spindle, model):
         fail("the run ended before it could be killed (exit %s)" % process.returncode)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    if os.path.exists(os.path.join("killed", "o.vcf.gz")):
+    if os.path.exists(os.path.join(folder, "o.vcf.gz")):
         fail("a killed run left o.vcf.gz")
+    return progress
+
+
+def check_kill_and_resume(spindle, model):
+    arguments = make_resume_inputs(model, ("whole", "killed"))
+    command = [spindle, "--log-level", "warn", "score-variants", *arguments]
+    subprocess.run(command, cwd="whole", check=True)
+    progress = kill_mid_way(command, "killed")
     with open(progress, "ab") as out:
         out.write(b"\x01garbage cut short")
+    # The refusal names the setting that differs, with the progress file's value.
     log = subprocess.run([spindle, "score-variants", *arguments[:-1], "8"], cwd="killed", capture_output=True, text=True)
-    if log.returncode != 1 or "other settings" not in log.stderr:
-        fail("a resumed run with another --batch was not refused: %s" % log.stderr)
+    if log.returncode != 1 or "other settings: batch=4 there, batch=8 in this run" not in log.stderr:
+        fail("a resumed run with another --batch was not refused naming --batch: %s" % log.stderr)
     log = subprocess.run(command[:2] + ["info"] + command[3:], cwd="killed", capture_output=True, text=True)
     if log.returncode != 0 or "resuming after" not in log.stderr:
         fail("resume: exit %d\n%s" % (log.returncode, log.stderr))
     same_outputs("whole", "killed", "the resumed run")
     if os.path.exists(progress):
         fail("the progress file is left after the resumed run")
+
+
+def check_resume_refusals(spindle, model):
+    """Progress that a resumed run cannot use is refused, not silently redone, dropped or
+    misread: a progress file of other settings shorter than this run's header (killed after a
+    few records), the progress files of a run with another number of processes (each holds
+    its rank's block of steps), and a progress file kept while the --regions BED file changed
+    (the alleles to score are others, here as many as before)."""
+    arguments = make_resume_inputs(model, ("counts", "regions", "short"))
+    with open(os.path.join("short", "o.vcf.gz.progress"), "wb") as out:
+        out.write(b"spindle-score-variants-progress 1\nversion=0.0.1; model=other\n")
+    log = subprocess.run([spindle, "score-variants", *arguments], cwd="short", capture_output=True, text=True)
+    if log.returncode != 1 or "other settings: version=0.0.1 there" not in log.stderr:
+        fail("a short progress file of other settings: exit %d\n%s" % (log.returncode, log.stderr))
+    with open(os.path.join("counts", "o.vcf.gz.progress-1-of-2"), "wb") as out:
+        out.write(b"spindle-score-variants-progress 1\n")
+    log = subprocess.run([spindle, "score-variants", *arguments], cwd="counts", capture_output=True, text=True)
+    if (log.returncode != 1 or "o.vcf.gz.progress-1-of-2: the progress file of a run with 2 processes" not in log.stderr
+            or os.path.exists(os.path.join("counts", "o.vcf.gz"))):
+        fail("progress files of another number of processes: exit %d\n%s" % (log.returncode, log.stderr))
+
+    bed = os.path.join("regions", "r.bed")
+    with open(bed, "w") as out:
+        out.write("c\t0\t5990\n")  # 599 alleles: all but the last
+    command = [spindle, "--log-level", "warn", "score-variants", *arguments, "--regions", "r.bed"]
+    kill_mid_way(command, "regions")
+    with open(bed, "w") as out:
+        out.write("c\t10\t6000\n")  # 599 alleles: all but the first
+    log = subprocess.run(command, cwd="regions", capture_output=True, text=True)
+    if log.returncode != 1 or "other settings: regions=" not in log.stderr:
+        fail("a resumed run whose --regions file changed: exit %d\n%s" % (log.returncode, log.stderr))
 
 
 def check_real_data(spindle, ph, fasta, vcf):
@@ -481,6 +520,7 @@ def main():
     for model in (ps, ph):
         check_strands(spindle, model)
     check_kill_and_resume(spindle, ps)
+    check_resume_refusals(spindle, ps)
     print("score-variants cli ok")
 
 
