@@ -24,6 +24,7 @@ constexpr int kStateVersion = 1;
 const std::regex kCheckpointName(R"(step-(\d{8,10}))");
 
 std::string folder_name(int64_t step) { return fmt::format("step-{:08d}", step); }
+constexpr const char* kDeletingSuffix = ".deleting";
 
 // FNV-1a, 64 bits: a short fingerprint of the settings for people comparing runs.
 std::string fingerprint(const std::string& text) {
@@ -45,6 +46,24 @@ std::vector<std::pair<int64_t, fs::path>> checkpoints(const std::string& dir) {
   }
   std::sort(found.begin(), found.end());
   return found;
+}
+
+// All but the newest `keep` checkpoints of `dir` leave the step-* names by a rename, then are
+// deleted: a kill during a deletion leaves a *.deleting folder, not half a checkpoint under a
+// checkpoint's name. Such folders that an earlier run left are deleted too.
+void prune_checkpoints(const std::string& dir, int64_t keep) {
+  const auto all = checkpoints(dir);
+  for (size_t i = 0; i + static_cast<size_t>(keep) < all.size(); ++i) {
+    std::error_code error;
+    fs::rename(all[i].second, fs::path(all[i].second) += kDeletingSuffix, error);
+    if (error) spdlog::warn("{}: old checkpoint not deleted: {}", all[i].second.string(), error.message());
+  }
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
+    if (!entry.is_directory() || !entry.path().filename().string().ends_with(kDeletingSuffix)) continue;
+    std::error_code error;
+    fs::remove_all(entry.path(), error);
+    if (error) spdlog::warn("{}: old checkpoint not deleted: {}", entry.path().string(), error.message());
+  }
 }
 
 std::string moment_name(const Parameter& parameter, bool second) {
@@ -93,12 +112,7 @@ void save_training_checkpoint(const std::string& dir, int64_t keep, Caduceus& mo
     write_file_atomically((fs::path(temporary) / "trainer_state.json").string(),
                           [&](std::ostream& out) { out << trainer_state.dump(2) << '\n'; });
   });
-  const auto all = checkpoints(dir);
-  for (size_t i = 0; i + static_cast<size_t>(keep) < all.size(); ++i) {
-    std::error_code error;
-    fs::remove_all(all[i].second, error);
-    if (error) spdlog::warn("{}: old checkpoint not deleted: {}", all[i].second.string(), error.message());
-  }
+  prune_checkpoints(dir, keep);
 }
 
 std::optional<std::string> latest_training_checkpoint(const std::string& dir) {

@@ -9,7 +9,8 @@
 //                          position, and the settings that decide the losses with their hash
 //
 // Each folder is written under a temporary name and renamed when complete, so a folder
-// named step-* is whole; after each save only the newest `keep` remain.
+// named step-* is whole; after each save only the newest `keep` remain (older ones leave the
+// step-* names before they are deleted, so a kill midway leaves no half checkpoint).
 #pragma once
 
 #include <cstdint>

@@ -3,9 +3,9 @@ layers) on a store made from a generated order-2 Markov FASTA (held-out record c
 
 - training and validation losses fall below the unigram entropy of their bases (what a
   model that knows only base frequencies reaches), metrics.jsonl has a line per step and
-  per validation,
-  loss_curve.svg parses as XML with both curves, checkpoints keep the newest two, and a
-  checkpoint holds the model under the reference names and AdamW's moments;
+  per validation, loss_curve.svg parses as XML with both curves, checkpoints keep the
+  newest two (a folder that a killed deletion left goes at the next save), and a checkpoint
+  holds the model under the reference names and AdamW's moments;
 - exact resume: a run stopped after step 75 (last checkpoint at 50) and resumed gives the
   same metrics, bit for bit, as an uninterrupted run (timing fields aside);
 - errors exit 1 naming what is wrong: an unknown key (file:line), a changed setting on
@@ -149,8 +149,13 @@ def main():
     assert "optimizer.lr = 0.01, this configuration has 0.02" in message, message
     message = run(spindle, "train", "--config", resumed_yaml, expect=1)
     assert "holds checkpoints of a run" in message, message
+    # What a kill while an old checkpoint was being deleted leaves: the next save deletes it.
+    half_deleted = os.path.join(resumed, "checkpoints", "step-00000025.deleting")
+    os.makedirs(os.path.join(half_deleted, "model"))
     run(spindle, "train", "--config", resumed_yaml, "--resume")
     assert metrics(resumed) == lines, "resumed metrics differ from the uninterrupted run's"
+    listed = sorted(os.listdir(os.path.join(resumed, "checkpoints")))
+    assert listed == ["step-00000100", "step-00000150"], listed
 
     bad_yaml = os.path.join(work, "bad.yaml")
     good = config_text(store, os.path.join(work, "bad"))
