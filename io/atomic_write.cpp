@@ -1,5 +1,6 @@
 #include "io/atomic_write.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -23,7 +24,39 @@ void rename_or_throw(const std::string& from, const std::string& to) {
   SPINDLE_CHECK(!error, to, "cannot rename " + from + " to it: " + error.message(), "a writable folder");
 }
 
+// fsync of one file or folder (a descriptor opened for reading serves both); `target` names
+// the output in the error. A file system that cannot sync such an object (EINVAL, as some
+// FUSE and network file systems answer for folders) offers nothing more to wait for.
+void flush_to_disk(const std::filesystem::path& path, const std::string& target) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int status = fd < 0 ? -1 : ::fsync(fd);
+  const int error = errno;
+  if (fd >= 0) ::close(fd);
+  if (status != 0 && fd >= 0 && (error == EINVAL || error == ENOTSUP || error == ENOSYS)) {
+    spdlog::debug("{}: the file system cannot flush {} ({})", target, path.string(), std::strerror(error));
+    return;
+  }
+  SPINDLE_CHECK(status == 0, target, "cannot flush " + path.string() + " to the disk: " + std::strerror(error),
+                "a writable folder on a working disk");
+}
+
+// A folder's files and subfolders before the folder itself, which holds their names.
+void flush_tree_to_disk(const std::filesystem::path& path, const std::string& target) {
+  if (std::filesystem::is_directory(path)) {
+    for (const std::filesystem::directory_entry& entry : std::filesystem::directory_iterator(path)) {
+      flush_tree_to_disk(entry.path(), target);
+    }
+  }
+  flush_to_disk(path, target);
+}
+
 }  // namespace
+
+void rename_durably(const std::string& temporary, const std::string& target) {
+  flush_tree_to_disk(temporary, target);
+  rename_or_throw(temporary, target);
+  flush_to_disk(std::filesystem::absolute(target).parent_path(), target);
+}
 
 void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write) {
   const std::string temporary = temporary_name(path, "partial");
@@ -33,7 +66,7 @@ void write_file_atomically(const std::string& path, const std::function<void(std
     write(out);
     out.close();
     SPINDLE_CHECK(!out.fail(), temporary, std::string("write failed: ") + std::strerror(errno), "space on the disk");
-    rename_or_throw(temporary, path);
+    rename_durably(temporary, path);
   } catch (...) {
     std::error_code ignored;
     std::filesystem::remove(temporary, ignored);
@@ -51,11 +84,12 @@ void write_folder_atomically(const std::string& path, const std::function<void(c
     fill(temporary);
     const bool existed = std::filesystem::exists(path);
     if (existed) rename_or_throw(path, replaced);
-    std::filesystem::rename(temporary, path, error);
-    if (error) {
-      const std::string reason = error.message();
-      if (existed) std::filesystem::rename(replaced, path, error);  // put the old folder back
-      throw Error(path, "cannot rename " + temporary + " to it: " + reason, "a writable folder");
+    try {
+      rename_durably(temporary, path);
+    } catch (...) {
+      // The old folder back, unless the new one is in place and only flushing its name failed.
+      if (existed && !std::filesystem::exists(path)) std::filesystem::rename(replaced, path, error);
+      throw;
     }
     if (existed) std::filesystem::remove_all(replaced, error);
     if (error) spdlog::warn("{}: written, but the replaced folder {} was not deleted: {}", path, replaced, error.message());

@@ -9,14 +9,22 @@
 
 namespace spindle {
 
+// Renames the finished output `temporary` (a file, or a folder with everything in it) to
+// `target` durably: its bytes are flushed to the disk (fsync) before the rename, and the
+// rename itself after it (fsync of the folder holding `target`), so that even after a power
+// cut `target` is the old output or the whole new one, never a new name over bytes that were
+// still in the page cache. Throws spindle::Error naming `target`.
+void rename_durably(const std::string& temporary, const std::string& target);
+
 // Writes `path`: `write` fills the temporary file's stream; the file is renamed over `path`
-// when `write` returns and every byte reached the disk, and deleted otherwise (the error
-// propagates). The folder of `path` must exist.
+// (rename_durably) when `write` returns and the stream reports no error, and deleted
+// otherwise (the error propagates). The folder of `path` must exist.
 void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write);
 
 // Fills a new folder `path`: `fill` writes into the temporary folder it is given; that
-// folder then replaces `path` (an existing `path` is moved aside, the new folder renamed in,
-// the old one deleted). On an error the temporary folder is deleted and `path` is unchanged.
+// folder then replaces `path` (an existing `path` is moved aside, the new folder renamed in
+// durably, the old one deleted). On an error the temporary folder is deleted and `path` is
+// unchanged.
 void write_folder_atomically(const std::string& path, const std::function<void(const std::string&)>& fill);
 
 }  // namespace spindle

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "io/atomic_write.h"
 #include "io/check.h"
 #include "kernels/error.h"
 
@@ -23,11 +24,8 @@ void write_indexed_vcf(const std::string& path, int threads, const std::function
     write(temporary);
     check_hts(tbx_index_build3(temporary.c_str(), temporary_index.c_str(), 0, threads, &tbx_conf_vcf),
               "tbx_index_build3 " + temporary + " (records must be sorted by contig and position)");
-    std::filesystem::rename(temporary, path);
-    std::filesystem::rename(temporary_index, path + ".tbi");
-  } catch (const std::filesystem::filesystem_error& e) {
-    remove_temporaries();
-    throw Error(path, std::string("cannot rename the written file into place: ") + e.what(), "a writable folder");
+    rename_durably(temporary, path);
+    rename_durably(temporary_index, path + ".tbi");
   } catch (...) {
     remove_temporaries();
     throw;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "io/atomic_write.h"
 #include "io/hdf5_attributes.h"
 #include "io/hdf5_datasets.h"
 #include "io/hdf5_handle.h"
@@ -123,9 +124,7 @@ void EmbeddingsWriter::commit() {
   check_hdf5(H5Fflush(file_->handle.get(), H5F_SCOPE_GLOBAL), "H5Fflush " + temporary_path_);
   // Closed here rather than by the handle so that a failure to close is reported.
   check_hdf5(H5Fclose(file_->handle.release()), "H5Fclose " + temporary_path_);
-  std::error_code error;
-  std::filesystem::rename(temporary_path_, path_, error);
-  SPINDLE_CHECK(!error, path_, "cannot rename " + temporary_path_ + " to it: " + error.message(), "a writable folder");
+  rename_durably(temporary_path_, path_);
   committed_ = true;
 }
 

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 
+#include "io/atomic_write.h"
 #include "kernels/error.h"
 
 namespace spindle {
@@ -63,11 +64,13 @@ void make_missing_fasta_index(const std::string& fasta_path) {
     throw Error(fasta_path, "htslib cannot index it (its message is above)",
                 "a FASTA whose records have lines of one length, the last line of each record may be shorter");
   }
-  std::error_code error;
-  if (bgzip) std::filesystem::rename(partial_gzi, gzi, error);
-  if (!error) std::filesystem::rename(partial_fai, fai, error);
-  remove_partials();
-  SPINDLE_CHECK(!error, fai, "cannot rename the new index into place: " + error.message(), "a writable folder");
+  try {
+    if (bgzip) rename_durably(partial_gzi, gzi);
+    rename_durably(partial_fai, fai);
+  } catch (...) {
+    remove_partials();
+    throw;
+  }
 }
 
 std::optional<std::map<std::string, int64_t>> fasta_index_lengths(const std::string& fasta_path) {

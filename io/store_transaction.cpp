@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <type_traits>
 
+#include "io/atomic_write.h"
 #include "io/hdf5_attributes.h"
 #include "io/store_file.h"
 #include "io/store_format.h"
@@ -61,7 +62,7 @@ void StoreTransaction::commit() {
   check_hdf5(H5Fflush(file_->handle.get(), H5F_SCOPE_GLOBAL), "H5Fflush " + temporary_path_);
   // Closed here rather than by the handle so that a failure to close is reported.
   check_hdf5(H5Fclose(file_->handle.release()), "H5Fclose " + temporary_path_);
-  std::filesystem::rename(temporary_path_, path_);
+  rename_durably(temporary_path_, path_);
   committed_ = true;
 }
 

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "io/atomic_write.h"
 #include "io/hdf5_attributes.h"
 #include "io/hdf5_datasets.h"
 #include "io/hdf5_handle.h"
@@ -56,7 +57,7 @@ void write_variant_embeddings(const std::string& path, const VariantEmbeddings& 
       }
       check_hdf5(H5Fflush(root, H5F_SCOPE_GLOBAL), "H5Fflush " + temporary);
     }
-    std::filesystem::rename(temporary, path);
+    rename_durably(temporary, path);
   } catch (...) {
     std::error_code ignored;
     std::filesystem::remove(temporary, ignored);
