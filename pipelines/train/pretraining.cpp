@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <optional>
 #include <span>
@@ -208,13 +209,14 @@ class Pretraining {
         std::vector<Tensor*> gradients;
         for (Parameter* parameter : model_.parameters()) gradients.push_back(&parameter->grad);
         const double grad_norm = ops::clip_grad_norm(gradients, config_.gradient_clip);
+        const double loss = mean_loss(totals);
+        check_finite(step, loss, grad_norm);
         const double lr = config_.schedule.at(step);
         optimizer_.step(lr);
         model_.zero_grad();
 
         const double seconds = std::chrono::duration<double>(Clock::now() - began).count();
         const int64_t tokens = (step - first) * tokens_per_step;
-        const double loss = mean_loss(totals);
         const bool last = step == config_.steps;
         if (writer_) {
           metrics_->append({{"kind", "train"},
@@ -246,6 +248,19 @@ class Pretraining {
     if (!writer_) return;
     write_curve();
     spdlog::info("train: metrics in {}, loss curve in {}", metrics_path_, curve_path_);
+  }
+
+  // A loss or gradient norm that is not finite would turn every parameter into NaN at the
+  // optimizer step, and every later checkpoint with it: the run stops before that step. Both
+  // are sums over the whole world, so every rank stops at the same step.
+  void check_finite(int64_t step, double loss, double grad_norm) const {
+    if (std::isfinite(loss) && std::isfinite(grad_norm)) return;
+    const std::optional<std::string> latest = latest_training_checkpoint(config_.checkpoint_dir);
+    throw Error(fmt::format("train: step {}", step),
+                fmt::format("the training diverged: loss {}, gradient norm {}", loss, grad_norm),
+                "finite values; the parameters before this step are in " +
+                    (latest ? *latest : std::string("no checkpoint yet")) +
+                    " (a lower optimizer.lr or optimizer.gradient_clip needs a new run: a resumed one keeps the settings)");
   }
 
   // Initializes or resumes; returns the number of steps already done.

@@ -9,7 +9,8 @@ layers) on a store made from a generated order-2 Markov FASTA (held-out record c
 - exact resume: a run stopped after step 75 (last checkpoint at 50) and resumed gives the
   same metrics, bit for bit, as an uninterrupted run (timing fields aside);
 - errors exit 1 naming what is wrong: an unknown key (file:line), a changed setting on
-  resume, a second run over an existing one.
+  resume, a second run over an existing one, a loss that is no longer finite (the run stops
+  before that step's optimizer step and checkpoint).
 
 usage: check_train_cli.py SPINDLE WORK_DIR
 Prints "train cli ok" with the figures.
@@ -18,6 +19,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import struct
 import subprocess
@@ -156,6 +158,18 @@ def main():
     assert metrics(resumed) == lines, "resumed metrics differ from the uninterrupted run's"
     listed = sorted(os.listdir(os.path.join(resumed, "checkpoints")))
     assert listed == ["step-00000100", "step-00000150"], listed
+
+    # A run that diverges (lr 1000: the loss is NaN at step 2) stops there, before its optimizer
+    # step and any checkpoint of NaN parameters, naming the newest checkpoint (step 1).
+    diverged = os.path.join(work, "diverged")
+    diverged_yaml = os.path.join(work, "diverged.yaml")
+    with open(diverged_yaml, "w") as file:
+        file.write(config_text(store, diverged, lr="1000").replace("every: 50\n  keep", "every: 1\n  keep"))
+    message = run(spindle, "train", "--config", diverged_yaml, expect=1)
+    assert re.search(r"train: step 2: the training diverged: loss (nan|inf|-inf), gradient norm", message), message
+    assert "step-00000001" in message, message
+    assert os.listdir(os.path.join(diverged, "checkpoints")) == ["step-00000001"]
+    assert [line["step"] for line in metrics(diverged)] == [1], metrics(diverged)
 
     bad_yaml = os.path.join(work, "bad.yaml")
     good = config_text(store, os.path.join(work, "bad"))
