@@ -58,6 +58,17 @@ void rename_durably(const std::string& temporary, const std::string& target) {
   flush_to_disk(std::filesystem::absolute(target).parent_path(), target);
 }
 
+void refuse_output_over_inputs(const std::string& option, const std::string& output,
+                               const std::vector<std::pair<std::string, std::string>>& inputs) {
+  SPINDLE_CHECK(!output.empty(), option, "an empty path", "a file name");
+  for (const auto& [input_option, input] : inputs) {
+    std::error_code absent;  // an output that does not exist yet is no input
+    SPINDLE_CHECK(input.empty() || !std::filesystem::equivalent(output, input, absent), option + " " + output,
+                  "is the input " + input_option + " " + input,
+                  "an output path other than the inputs (the output would replace it)");
+  }
+}
+
 void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write) {
   const std::string temporary = temporary_name(path, "partial");
   try {

@@ -6,8 +6,16 @@
 #include <functional>
 #include <ostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace spindle {
+
+// Refuses an output path that is empty or names one of `inputs` (the same file by any path):
+// an output is renamed over its path, which would replace an input of the run. `option`
+// names the output in the error ("--out"); each input comes with its option ("--vcf").
+void refuse_output_over_inputs(const std::string& option, const std::string& output,
+                               const std::vector<std::pair<std::string, std::string>>& inputs);
 
 // Renames the finished output `temporary` (a file, or a folder with everything in it) to
 // `target` durably: its bytes are flushed to the disk (fsync) before the rename, and the

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 
 #include "io/timestamp.h"
@@ -133,9 +134,14 @@ Series read_csv_series(const std::string& path, const CsvOptions& options) {
       if (!missing) {
         double parsed = 0;
         const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-        if (error != std::errc() || end != text.data() + text.size()) {
+        // from_chars also reads inf, -nan and nan(...): not decimal numbers, nor missing values.
+        if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(parsed)) {
           throw Error(where + ": column " + header[i], "unparseable number '" + std::string(text) + "'",
                       "a decimal number, empty or NaN" + std::string(options.time_column ? "" : " (a time column? name it with --time-column)"));
+        }
+        if (std::fabs(parsed) > std::numeric_limits<float>::max()) {
+          throw Error(where + ": column " + header[i], "number '" + std::string(text) + "' outside the float32 range",
+                      "a magnitude below 3.4e38 (values are stored as float32)");
         }
         value = static_cast<float>(parsed);
       } else if (options.missing == MissingPolicy::error) {

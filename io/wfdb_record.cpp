@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <type_traits>
@@ -55,7 +56,11 @@ Number to_number(const std::string& text, const std::string& where, const std::s
 
 // "fs[/counter[(base)]]": the sampling frequency only.
 double parse_frequency(const std::string& field, const std::string& where) {
-  return to_number<double>(field.substr(0, field.find('/')), where, "sampling frequency");
+  const std::string text = field.substr(0, field.find('/'));
+  const double frequency = to_number<double>(text, where, "sampling frequency");
+  SPINDLE_CHECK(std::isfinite(frequency) && frequency > 0, where, "sampling frequency " + text,
+                "a finite frequency above 0 Hz");
+  return frequency;
 }
 
 // "HH:MM:SS[.fff]" and "DD/MM/YYYY" to ns since the epoch, when both are given.
@@ -117,6 +122,8 @@ SignalSpec parse_signal_line(std::istringstream& fields, const std::string& wher
       gain.resize(open);
     }
     const double value = to_number<double>(gain, where, "gain");
+    SPINDLE_CHECK(std::isfinite(value), where, "gain " + gain,
+                  "a finite gain (ADC units per physical unit; 0 for the default 200)");
     spec.gain = value == 0 ? kDefaultGain : value;
   }
   if (fields >> adc_resolution && fields >> adc_zero) spec.adc_zero = static_cast<int>(to_number<int64_t>(adc_zero, where, "ADC zero"));
@@ -156,7 +163,10 @@ Header parse_header(const std::string& header_path) {
         throw Error(where, "unsupported: multi-segment record '" + name + "'", "a single-segment record");
       }
       header.name = name;
-      header.signals = static_cast<int>(to_number<int64_t>(signals, where, "number of signals"));
+      const int64_t signal_count = to_number<int64_t>(signals, where, "number of signals");
+      SPINDLE_CHECK(signal_count >= 0 && signal_count <= std::numeric_limits<int>::max(), where,
+                    "number of signals " + signals, "0 to " + std::to_string(std::numeric_limits<int>::max()));
+      header.signals = static_cast<int>(signal_count);
       if (fields >> frequency) header.frequency = parse_frequency(frequency, where);
       if (fields >> samples) header.samples = to_number<int64_t>(samples, where, "number of samples");
       if (fields >> base_time && fields >> base_date) header.start_time_ns = parse_base_time(base_time, base_date);

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 
+#include "io/atomic_write.h"
 #include "io/caduceus_checkpoint.h"
 #include "io/dna_tokenizer.h"
 #include "io/embeddings_file.h"
@@ -157,6 +158,10 @@ EmbedSummary embed(const EmbedOptions& options) {
 }
 
 EmbedSummary embed(Caduceus& model, const EmbedOptions& options) {
+  std::vector<std::pair<std::string, std::string>> inputs{
+      {"--fasta", options.fasta}, {"--fasta's index", options.fasta + ".fai"}, {"--store", options.store}};
+  for (const std::string& region : options.regions) inputs.emplace_back("--regions", region);
+  refuse_output_over_inputs("--out", options.out, inputs);
   const std::filesystem::path out_folder = std::filesystem::absolute(options.out).parent_path();
   SPINDLE_CHECK(std::filesystem::is_directory(out_folder), "--out " + options.out,
                 "the folder " + out_folder.string() + " does not exist", "an existing folder");

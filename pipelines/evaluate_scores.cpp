@@ -82,6 +82,7 @@ ScoreSpec parse_score_spec(const std::string& text, ScoreDirection fallback, con
 
 std::vector<ScoreEvaluation> evaluate_scores(const EvaluateScoresOptions& options) {
   SPINDLE_CHECK(!options.scores.empty(), "evaluate-scores", "no scores", "at least one INFO field");
+  if (options.json_out) refuse_output_over_inputs("--json", *options.json_out, {{"--vcf", options.vcf}});
   std::vector<std::string> fields;
   for (const ScoreSpec& score : options.scores) fields.push_back(score.field);
   const std::vector<AlleleInfoValues> alleles = read_allele_info_values(options.vcf, options.truth_flag, fields);

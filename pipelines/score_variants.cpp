@@ -566,10 +566,18 @@ ScoreVariantsSummary score_on_rank(const ScoreVariantsOptions& options, MpiCommu
                 "f32 on the CPU (bf16 activations run on a GPU)");
   SPINDLE_CHECK(options.window >= 2, "--window", std::to_string(options.window), "2 bases or more");
   SPINDLE_CHECK(options.pool >= 1, "--pool", std::to_string(options.pool), "1 base or more");
-  SPINDLE_CHECK(options.batch >= 1, "--batch", std::to_string(options.batch), "1 or more");
+  // Bounded so that steps of `batch` jobs never overflow int64.
+  SPINDLE_CHECK(options.batch >= 1 && options.batch <= (int64_t{1} << 30), "--batch", std::to_string(options.batch),
+                "1 to 1073741824");
   SPINDLE_CHECK(!options.scores.empty(), "--scores", "none", "at least one of llr, embed-cosine, embed-l2");
   SPINDLE_CHECK(options.max_n_fraction >= 0 && options.max_n_fraction <= 1, "--max-n-fraction",
                 std::to_string(options.max_n_fraction), "a fraction in [0, 1]");
+  std::vector<std::pair<std::string, std::string>> inputs{
+      {"--vcf", options.vcf}, {"--fasta", options.fasta}, {"--fasta's index", options.fasta + ".fai"}};
+  for (const std::string& region : options.regions) inputs.emplace_back("--regions", region);
+  refuse_output_over_inputs("--out", options.out, inputs);
+  if (options.tsv) refuse_output_over_inputs("--tsv", *options.tsv, inputs);
+  if (options.embeddings) refuse_output_over_inputs("--embeddings", *options.embeddings, inputs);
   const fs::path out_folder = fs::absolute(options.out).parent_path();
   SPINDLE_CHECK(fs::is_directory(out_folder), "--out " + options.out, "the folder " + out_folder.string() + " does not exist",
                 "an existing folder");

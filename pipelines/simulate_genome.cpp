@@ -57,6 +57,11 @@ SimulatedGenome simulate_genome(const SimulatedGenomeOptions& options) {
   SPINDLE_CHECK(options.records >= 1 && options.length >= 1, "simulate-genome",
                 std::to_string(options.records) + " records of " + std::to_string(options.length) + " bases",
                 "at least one record of at least one base");
+  // The whole FASTA is made in memory before it is written, so its size is bounded.
+  constexpr int64_t kMaxBases = int64_t{1} << 32;
+  SPINDLE_CHECK(options.length <= kMaxBases / options.records, "simulate-genome",
+                "--records " + std::to_string(options.records) + " x --length " + std::to_string(options.length),
+                "at most " + std::to_string(kMaxBases) + " bases in all (fewer or shorter records)");
   SPINDLE_CHECK(options.motif_density > 0 && options.motif_density <= 0.5, "simulate-genome",
                 "motif density " + std::to_string(options.motif_density), "above 0 and at most 0.5");
   SPINDLE_CHECK(options.variants >= 0, "simulate-genome", std::to_string(options.variants) + " variants", "0 or more");

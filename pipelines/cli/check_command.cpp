@@ -26,7 +26,7 @@ void add_check_command(CLI::App& app, Runner& runner) {
   command->add_option("--elements", options->elements, "draws per stream and elements per tensor moved")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 32))
       ->capture_default_str();
-  command->add_option("--seed", options->seed, "Philox key")->capture_default_str();
+  command->add_option("--seed", options->seed, "Philox key")->check(kUint64)->capture_default_str();
   command->callback([&runner, options] {
     runner = [options] {
       const auto start = std::chrono::steady_clock::now();

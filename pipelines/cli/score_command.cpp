@@ -65,7 +65,7 @@ void add_score_command(CLI::App& app, Runner& runner) {
       ->check(CLI::IsMember({"llr", "embed-cosine", "embed-l2"}))
       ->capture_default_str();
   command->add_option("--batch", options->batch, "windows per forward pass (alleles per step)")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30))
       ->capture_default_str();
   command->add_option("--regions", options->regions, "score only variants in these: chr:begin-end, chr, or BED files");
   command->add_option("--max-n-fraction", options->max_n_fraction,

@@ -30,7 +30,7 @@ void add_simulate_command(CLI::App& app, Runner& runner) {
       ->check(CLI::Range(0, 6));
   command->add_option("--sharpness", options->sharpness, "larger: more predictable transitions")
       ->capture_default_str()->check(CLI::Range(0.0, 20.0));
-  command->add_option("--seed", options->seed, "random seed")->capture_default_str();
+  command->add_option("--seed", options->seed, "random seed")->check(kUint64)->capture_default_str();
   command->add_option("--motifs", options->motifs, "distinct motifs to plant (0: none)")->capture_default_str()
       ->check(CLI::Range(0, 64));
   command->add_option("--motif-length", options->motif_length, "bases per motif")->capture_default_str()

@@ -171,7 +171,16 @@ class Pretraining {
         curve_path_((fs::path(config.output_dir) / "loss_curve.svg").string()) {
     require_a_window(split_.training, config.data.window_tokens, config.source + ": data.window", "training");
     require_a_window(split_.validation, config.data.window_tokens, config.data.validation_where, "held-out");
-    if (writer_) fs::create_directories(config.output_dir);
+    if (writer_) {
+      // Made before the first step: a folder that cannot be made is a mistake in the configuration.
+      for (const auto& [key, dir] :
+           {std::pair{"output", config.output_dir}, {"checkpoint.dir", config.checkpoint_dir}}) {
+        std::error_code error;
+        fs::create_directories(dir, error);
+        SPINDLE_CHECK(!error, config.source + ": " + key, "cannot make the folder " + dir + ": " + error.message(),
+                      "a folder path where folders can be made");
+      }
+    }
     model_.set_recompute(config.recompute);
     if (grid.shape().sequence > 1) model_.set_sequence_parallel(&grid.ring());
     if (grid.world().size() > 1) {

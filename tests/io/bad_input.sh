@@ -1,15 +1,29 @@
 #!/bin/sh
-# One bad-input case of `spindle ingest` / `spindle inspect`: makes the bad input in a fresh
-# folder from the shared real data, then requires exit code 1, a message naming the place
-# and what was expected, and no output or temporary file left (expect_failure.sh). A case
-# made from the shared real data exits 77 (skipped) when a file of it is absent.
+# One bad-input case of a spindle command (ingest, inspect, simulate-genome, embed,
+# score-variants, evaluate-scores): makes the bad input in a fresh folder (or from the shared
+# real data), then requires exit code 1, a message naming the place and what was expected,
+# no output or temporary file left (expect_failure.sh) and inputs unchanged. A case made
+# from the shared real data exits 77 (skipped) when a file of it is absent.
 # usage: bad_input.sh CASE SPINDLE DATA_DIR WORK_DIR
 set -u
 case_name=$1 spindle=$2 data=$3 work=$4/$1
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 chr21=$data/genome/hg38_chr21_22M_23M/hg38_chr21_22000000_23000000.fasta
+models=$here/../data/caduceus_reference
 fail() { "$here/expect_failure.sh" out.h5 "$@"; }
+# x.fa: one 16-base record x; v.vcf: two SNVs on it.
+dna_and_variants() {
+  printf '>x\nACGTACGTACGTACGT\n' > x.fa
+  printf '##fileformat=VCFv4.2\n##contig=<ID=x,length=16>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nx\t3\t.\tG\tA\t.\t.\t.\nx\t5\t.\tA\tC\t.\t.\t.\n' > v.vcf
+}
+# unchanged FILE PATTERN COMMAND...: fails as fail() does, and FILE (an input) is as it was.
+unchanged() {
+  file=$1 before=$(cksum < "$1")
+  shift
+  fail "$@" || exit 1
+  [ "$(cksum < "$file")" = "$before" ] || { echo "FAIL: input $file changed"; exit 1; }
+}
 needs() { "$here/../support/require_shared_data.sh" "$@" || exit; }
 
 case $case_name in
@@ -85,6 +99,24 @@ case $case_name in
     needs "$data/ecg/100.hea" "$data/ecg/100.dat" "$data/ecg/100.atr"
     cp "$data/ecg/100.hea" "$data/ecg/100.dat" . && head -c 3001 "$data/ecg/100.atr" > 100.atr
     fail "100.atr: byte 3000: file ends inside an annotation" "$spindle" ingest wfdb 100 --out out.h5 ;;
+  csv_value_not_finite)
+    printf 'date,a\n2020-01-01 00:00:00,1\n2020-01-01 01:00:00,-nan\n' > bad.csv
+    fail "bad.csv:3: column a: unparseable number '-nan' \(expected a decimal number, empty or NaN" \
+      "$spindle" ingest csv bad.csv --time-column date --out out.h5 ;;
+  csv_value_past_float32)
+    printf 'date,a\n2020-01-01 00:00:00,1e39\n' > bad.csv
+    fail "bad.csv:2: column a: number '1e39' outside the float32 range \(expected a magnitude below 3.4e38" \
+      "$spindle" ingest csv bad.csv --time-column date --out out.h5 ;;
+  wfdb_sampling_frequency_not_positive)
+    printf 'r 1 0 2\nr.dat 16 200 16 0\n' > r.hea && printf '\001\000\002\000' > r.dat
+    fail "r.hea:1: sampling frequency 0 \(expected a finite frequency above 0 Hz\)" "$spindle" ingest wfdb r --out out.h5 ;;
+  wfdb_gain_not_finite)
+    printf 'r 1 360 2\nr.dat 16 nan 16 0\n' > r.hea && printf '\001\000\002\000' > r.dat
+    fail "r.hea:2: gain nan \(expected a finite gain \(ADC units per physical unit; 0 for the default 200\)\)" \
+      "$spindle" ingest wfdb r --out out.h5 ;;
+  wfdb_signal_count_out_of_range)
+    printf 'r 4294967297 360 2\nr.dat 16 200 16 0\n' > r.hea && printf '\001\000\002\000' > r.dat
+    fail "r.hea:1: number of signals 4294967297 \(expected 0 to " "$spindle" ingest wfdb r --out out.h5 ;;
   store_unknown_major_version)
     "${SPINDLE_H5PY_PYTHON:-python3}" -c "import h5py; f = h5py.File('future.h5', 'w'); f.attrs['spindle_format'] = 'spindle-store'; f.attrs['spindle_format_version'] = '2.0'"
     fail "future.h5: store format version 2.0 is not supported by this spindle \(expected format version 1.x\)" \
@@ -97,5 +129,32 @@ case $case_name in
     [ "$(cksum < kept.h5)" = "$before" ] || { echo "FAIL: kept.h5 changed"; exit 1; }
     ls kept.h5.partial-* 2>/dev/null && { echo "FAIL: temporary left"; exit 1; }
     echo "store unchanged ok" ;;
+  simulate_genome_too_large)
+    fail "simulate-genome: --records 8 x --length 4294967296 \(expected at most 4294967296 bases in all" \
+      "$spindle" simulate-genome --out out --records 8 --length 4294967296 ;;
+  embed_out_is_input)
+    printf '>x\nACGTACGTACGTACGT\n' > x.fa
+    unchanged x.fa "--out x.fa: is the input --fasta x.fa \(expected an output path other than the inputs" \
+      "$spindle" embed --model "$models/ph_fused" --fasta x.fa --out x.fa
+    fail "--out: an empty path \(expected a file name\)" "$spindle" embed --model "$models/ph_fused" --fasta x.fa --out "" ;;
+  score_variants_output_is_input)
+    dna_and_variants
+    unchanged v.vcf "--out v.vcf: is the input --vcf v.vcf \(expected an output path other than the inputs" \
+      "$spindle" score-variants --model "$models/ph_fused" --fasta x.fa --vcf v.vcf --window 8 --out v.vcf
+    unchanged x.fa "--tsv x.fa: is the input --fasta x.fa \(expected an output path other than the inputs" \
+      "$spindle" score-variants --model "$models/ph_fused" --fasta x.fa --vcf v.vcf --window 8 --out out.vcf.gz --tsv x.fa ;;
+  score_variants_batch_out_of_range)
+    # A usage error (exit 2): the steps of so large a batch overflowed int64 (SIGSEGV).
+    dna_and_variants
+    "$spindle" score-variants --model "$models/ph_fused" --fasta x.fa --vcf v.vcf --window 8 --out out.vcf.gz \
+      --batch 9223372036854775807 2> err
+    status=$? && cat err
+    [ $status -eq 2 ] || { echo "FAIL: exit code $status, expected 2"; exit 1; }
+    grep -q "^--batch: Value 9223372036854775807 not in range 1 to 1073741824" err || { echo "FAIL: message"; exit 1; }
+    echo "expected failure ok" ;;
+  evaluate_scores_json_is_input)
+    printf '##fileformat=VCFv4.2\n##INFO=<ID=T,Number=0,Type=Flag,Description="t">\n##INFO=<ID=S,Number=A,Type=Float,Description="s">\n##contig=<ID=x,length=16>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nx\t3\t.\tG\tA\t.\t.\tT;S=1\nx\t5\t.\tA\tC\t.\t.\tS=0\n' > v.vcf
+    unchanged v.vcf "--json v.vcf: is the input --vcf v.vcf \(expected an output path other than the inputs" \
+      "$spindle" evaluate-scores --vcf v.vcf --truth-flag T --score S --json v.vcf ;;
   *) echo "unknown case $case_name"; exit 2 ;;
 esac

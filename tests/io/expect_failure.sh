@@ -11,7 +11,7 @@ message=$(cat "$out.stderr")
 rm -f "$out.stderr"
 echo "$message"
 [ "$status" -eq 1 ] || { echo "FAIL: exit code $status, expected 1"; exit 1; }
-echo "$message" | grep -qE "$pattern" || { echo "FAIL: message does not match: $pattern"; exit 1; }
+echo "$message" | grep -qE -e "$pattern" || { echo "FAIL: message does not match: $pattern"; exit 1; }
 [ ! -e "$out" ] || { echo "FAIL: output $out was left behind"; exit 1; }
 for partial in "$out".partial-*; do
   [ ! -e "$partial" ] || { echo "FAIL: temporary $partial was left behind"; exit 1; }

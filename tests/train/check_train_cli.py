@@ -178,6 +178,21 @@ def main():
     message = run(spindle, "train", "--config", bad_yaml, expect=1)
     assert "%s:%d: optimiser: unknown key" % (bad_yaml, good.count("\n") + 1) in message, message
 
+    # A checkpoint folder (or output folder) that cannot be made is refused before the first
+    # step, naming the key (it failed after the last step with "unexpected error: filesystem
+    # error", the training lost).
+    blocked = os.path.join(work, "blocked")
+    blocked_yaml = os.path.join(work, "blocked.yaml")
+    with open(blocked_yaml, "w") as file:
+        file.write(config_text(store, blocked).replace("checkpoint:\n", "checkpoint:\n  dir: %s/x\n" % store))
+    message = run(spindle, "train", "--config", blocked_yaml, expect=1)
+    assert "%s: checkpoint.dir: cannot make the folder %s/x" % (blocked_yaml, store) in message, message
+    assert "unexpected error" not in message and "step 1" not in message, message
+    with open(blocked_yaml, "w") as file:
+        file.write(config_text(store, store + "/out"))
+    message = run(spindle, "train", "--config", blocked_yaml, expect=1)
+    assert "%s: output: cannot make the folder %s/out" % (blocked_yaml, store) in message, message
+
     print("train cli ok: loss %.3f -> %.3f (unigram entropy %.3f), validation %.3f -> %.3f (unigram %.3f), "
           "accuracy %.3f; stopped after step 75 and resumed: %d metrics lines identical"
           % (first, last, training_entropy, validation[0]["loss"], validation[-1]["loss"], held_out_entropy,
