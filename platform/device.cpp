@@ -43,6 +43,16 @@ DeviceGuard::~DeviceGuard() {
 bool cuda_built() { return SPINDLE_WITH_CUDA != 0; }
 int cuda_device_count(std::string* why_none) { return cuda_backend::device_count(why_none); }
 
+void require_usable(Device device, const std::string& where) {
+  if (device.is_cpu()) return;
+  std::string why_none;
+  const int count = cuda_device_count(&why_none);
+  SPINDLE_CHECK(count > 0, where, device.str() + ": no usable CUDA device (" + why_none + ")",
+                "a GPU the CUDA driver sees, or cpu");
+  SPINDLE_CHECK(device.index < count, where, device.str() + ": no such CUDA device",
+                "an index below the device count " + std::to_string(count));
+}
+
 GpuProperties gpu_properties(int index) {
   const int count = cuda_device_count();
   SPINDLE_CHECK(index >= 0 && index < count, "cuda:" + std::to_string(index), "no such CUDA device",

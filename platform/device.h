@@ -55,5 +55,10 @@ bool cuda_built();
 // When 0, *why_none (if given) says why, in the driver's words.
 int cuda_device_count(std::string* why_none = nullptr);
 GpuProperties gpu_properties(int index);
+// Throws spindle::Error naming `where` (the option or configuration key that chose the
+// device) when `device` is a CUDA device this process cannot use: a build without CUDA, no
+// driver or no GPU (in the driver's words), or an index past the device count. A no-op for
+// the CPU. Jobs call it before their first CUDA call, whose own error would name neither.
+void require_usable(Device device, const std::string& where);
 
 }  // namespace spindle

@@ -1,5 +1,6 @@
 #include "pipelines/cli/commands.h"
 #include "pipelines/embed.h"
+#include "platform/device.h"
 #include "platform/dtype.h"
 
 namespace spindle::cli {
@@ -68,6 +69,7 @@ void add_embed_command(CLI::App& app, Runner& runner) {
     runner = [options, pooling, device, precision] {
       options->settings.pooling = *pooling == "mean" ? EmbeddingPooling::mean : EmbeddingPooling::none;
       options->device = Device::parse(*device, "--device");
+      require_usable(options->device, "--device");
       options->settings.activations = parse_dtype(*precision, "--precision");
       embed(*options);
       return 0;

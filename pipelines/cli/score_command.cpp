@@ -3,6 +3,7 @@
 #include "platform/distributed/mpi_communicator.h"
 #include "platform/distributed/mpi_runtime.h"
 #include "platform/distributed/process_placement.h"
+#include "platform/device.h"
 #include "platform/dtype.h"
 
 namespace spindle::cli {
@@ -95,6 +96,7 @@ void add_score_command(CLI::App& app, Runner& runner) {
       if (world->size() > 1 && options->device.is_cuda()) {
         options->device = gpu_for_process(discover_placement(), cuda_device_count());
       }
+      require_usable(options->device, "--device");
       score_variants(*options, *world);
       return 0;
     };

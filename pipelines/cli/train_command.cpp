@@ -1,6 +1,7 @@
 #include "pipelines/cli/commands.h"
 #include "pipelines/train/pretraining.h"
 #include "pipelines/train/train_config.h"
+#include "platform/device.h"
 #include "platform/distributed/mpi_runtime.h"
 #include "platform/distributed/process_placement.h"
 
@@ -46,6 +47,7 @@ void add_train_command(CLI::App& app, Runner& runner) {
       if (world->size() > 1 && config.device.is_cuda()) {
         config.device = gpu_for_process(discover_placement(), cuda_device_count());
       }
+      require_usable(config.device, options->config + ": device");
       ProcessGrid grid = ProcessGrid::create(*world, config.parallel, config.device);
       pretrain_caduceus(config, grid);
       return 0;

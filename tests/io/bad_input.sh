@@ -137,6 +137,11 @@ case $case_name in
     unchanged x.fa "--out x.fa: is the input --fasta x.fa \(expected an output path other than the inputs" \
       "$spindle" embed --model "$models/ph_fused" --fasta x.fa --out x.fa
     fail "--out: an empty path \(expected a file name\)" "$spindle" embed --model "$models/ph_fused" --fasta x.fa --out "" ;;
+  embed_device_not_usable)
+    # No such device on a GPU machine, none usable on a CPU-only one: either way named as --device.
+    printf '>x\nACGTACGTACGTACGT\n' > x.fa
+    fail "--device: cuda:99: no (usable|such) CUDA device" \
+      "$spindle" embed --model "$models/ph_fused" --fasta x.fa --out out.h5 --device cuda:99 ;;
   score_variants_output_is_input)
     dna_and_variants
     unchanged v.vcf "--out v.vcf: is the input --vcf v.vcf \(expected an output path other than the inputs" \
