@@ -54,6 +54,14 @@ Number to_number(const std::string& text, const std::string& where, const std::s
   return value;
 }
 
+// `text` as a whole number that fits an int, as WFDB's own library reads these fields.
+int to_int(const std::string& text, const std::string& where, const std::string& field) {
+  const int64_t value = to_number<int64_t>(text, where, field);
+  SPINDLE_CHECK(value >= std::numeric_limits<int>::min() && value <= std::numeric_limits<int>::max(), where,
+                field + " " + text, "a whole number that fits 32 bits");
+  return static_cast<int>(value);
+}
+
 // "fs[/counter[(base)]]": the sampling frequency only.
 double parse_frequency(const std::string& field, const std::string& where) {
   const std::string text = field.substr(0, field.find('/'));
@@ -122,14 +130,15 @@ SignalSpec parse_signal_line(std::istringstream& fields, const std::string& wher
       gain.resize(open);
     }
     const double value = to_number<double>(gain, where, "gain");
-    SPINDLE_CHECK(std::isfinite(value), where, "gain " + gain,
-                  "a finite gain (ADC units per physical unit; 0 for the default 200)");
+    // Digital values fit 32 bits, so a gain of 1e-29 or more keeps every physical value in float32.
+    SPINDLE_CHECK(std::isfinite(value) && (value == 0 || std::fabs(value) >= 1e-29), where, "gain " + gain,
+                  "a finite gain of magnitude 1e-29 or more (ADC units per physical unit; 0 for the default 200)");
     spec.gain = value == 0 ? kDefaultGain : value;
   }
-  if (fields >> adc_resolution && fields >> adc_zero) spec.adc_zero = static_cast<int>(to_number<int64_t>(adc_zero, where, "ADC zero"));
+  if (fields >> adc_resolution && fields >> adc_zero) spec.adc_zero = to_int(adc_zero, where, "ADC zero");
   if (!baseline_given) spec.baseline = spec.adc_zero;
-  if (fields >> initial) spec.initial_value = static_cast<int>(to_number<int64_t>(initial, where, "initial value"));
-  if (fields >> checksum) spec.checksum = static_cast<int>(to_number<int64_t>(checksum, where, "checksum"));
+  if (fields >> initial) spec.initial_value = to_int(initial, where, "initial value");
+  if (fields >> checksum) spec.checksum = to_int(checksum, where, "checksum");
   if (fields >> block_size) {
     std::getline(fields, spec.description);
     const size_t first = spec.description.find_first_not_of(" \t");
@@ -163,12 +172,14 @@ Header parse_header(const std::string& header_path) {
         throw Error(where, "unsupported: multi-segment record '" + name + "'", "a single-segment record");
       }
       header.name = name;
-      const int64_t signal_count = to_number<int64_t>(signals, where, "number of signals");
-      SPINDLE_CHECK(signal_count >= 0 && signal_count <= std::numeric_limits<int>::max(), where,
-                    "number of signals " + signals, "0 to " + std::to_string(std::numeric_limits<int>::max()));
-      header.signals = static_cast<int>(signal_count);
+      header.signals = to_int(signals, where, "number of signals");
+      SPINDLE_CHECK(header.signals >= 0, where, "number of signals " + signals, "0 or more");
       if (fields >> frequency) header.frequency = parse_frequency(frequency, where);
-      if (fields >> samples) header.samples = to_number<int64_t>(samples, where, "number of samples");
+      if (fields >> samples) {
+        header.samples = to_number<int64_t>(samples, where, "number of samples");
+        SPINDLE_CHECK(*header.samples >= 0, where, "number of samples " + samples,
+                      "0 or more (0: as many as the file holds)");
+      }
       if (fields >> base_time && fields >> base_date) header.start_time_ns = parse_base_time(base_time, base_date);
       record_line_read = true;
       continue;

@@ -112,11 +112,22 @@ case $case_name in
     fail "r.hea:1: sampling frequency 0 \(expected a finite frequency above 0 Hz\)" "$spindle" ingest wfdb r --out out.h5 ;;
   wfdb_gain_not_finite)
     printf 'r 1 360 2\nr.dat 16 nan 16 0\n' > r.hea && printf '\001\000\002\000' > r.dat
-    fail "r.hea:2: gain nan \(expected a finite gain \(ADC units per physical unit; 0 for the default 200\)\)" \
+    fail "r.hea:2: gain nan \(expected a finite gain of magnitude 1e-29 or more \(ADC units per physical unit; 0 for" \
       "$spindle" ingest wfdb r --out out.h5 ;;
   wfdb_signal_count_out_of_range)
     printf 'r 4294967297 360 2\nr.dat 16 200 16 0\n' > r.hea && printf '\001\000\002\000' > r.dat
-    fail "r.hea:1: number of signals 4294967297 \(expected 0 to " "$spindle" ingest wfdb r --out out.h5 ;;
+    fail "r.hea:1: number of signals 4294967297 \(expected a whole number that fits 32 bits" \
+      "$spindle" ingest wfdb r --out out.h5 ;;
+  wfdb_sample_count_negative)
+    printf 'r 1 360 -2\nr.dat 16 200 16 0\n' > r.hea && printf '\001\000\002\000' > r.dat
+    fail "r.hea:1: number of samples -2 \(expected 0 or more" "$spindle" ingest wfdb r --out out.h5 ;;
+  wfdb_adc_zero_out_of_range)
+    printf 'r 1 360 2\nr.dat 16 200 16 4294967296\n' > r.hea && printf '\001\000\002\000' > r.dat
+    fail "r.hea:2: ADC zero 4294967296 \(expected a whole number that fits 32 bits" "$spindle" ingest wfdb r --out out.h5 ;;
+  wfdb_gain_too_small)
+    # 1/1e-300 of a sample would be infinite in float32.
+    printf 'r 1 360 2\nr.dat 16 1e-300 16 0\n' > r.hea && printf '\001\000\002\000' > r.dat
+    fail "r.hea:2: gain 1e-300 \(expected a finite gain of magnitude 1e-29 or more" "$spindle" ingest wfdb r --out out.h5 ;;
   store_unknown_major_version)
     "${SPINDLE_H5PY_PYTHON:-python3}" -c "import h5py; f = h5py.File('future.h5', 'w'); f.attrs['spindle_format'] = 'spindle-store'; f.attrs['spindle_format_version'] = '2.0'"
     fail "future.h5: store format version 2.0 is not supported by this spindle \(expected format version 1.x\)" \
