@@ -69,6 +69,25 @@ void refuse_output_over_inputs(const std::string& option, const std::string& out
   }
 }
 
+void refuse_shared_outputs(const std::vector<std::pair<std::string, std::string>>& outputs) {
+  // Links resolved where the path exists so far; a path that cannot be resolved (a parent that
+  // is a file) is compared as written and fails later, when it is made.
+  const auto resolved = [](const std::string& path) {
+    std::error_code error;
+    const std::filesystem::path canonical = std::filesystem::weakly_canonical(path, error);
+    return error ? std::filesystem::absolute(path).lexically_normal() : canonical;
+  };
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      const auto& [option, path] = outputs[i];
+      const auto& [other_option, other_path] = outputs[j];
+      if (path.empty() || other_path.empty()) continue;
+      SPINDLE_CHECK(resolved(path) != resolved(other_path), option + " " + path, "is also " + other_option,
+                    "a path of its own for each output");
+    }
+  }
+}
+
 void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write) {
   const std::string temporary = temporary_name(path, "partial");
   try {

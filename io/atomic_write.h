@@ -17,6 +17,10 @@ namespace spindle {
 void refuse_output_over_inputs(const std::string& option, const std::string& output,
                                const std::vector<std::pair<std::string, std::string>>& inputs);
 
+// Refuses two of `outputs` (option, path) that name the same file, existing or not: the one
+// renamed into place last would replace the other. Empty paths (outputs not asked for) are skipped.
+void refuse_shared_outputs(const std::vector<std::pair<std::string, std::string>>& outputs);
+
 // Renames the finished output `temporary` (a file, or a folder with everything in it) to
 // `target` durably: its bytes are flushed to the disk (fsync) before the rename, and the
 // rename itself after it (fsync of the folder holding `target`), so that even after a power

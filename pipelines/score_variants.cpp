@@ -578,6 +578,10 @@ ScoreVariantsSummary score_on_rank(const ScoreVariantsOptions& options, MpiCommu
   refuse_output_over_inputs("--out", options.out, inputs);
   if (options.tsv) refuse_output_over_inputs("--tsv", *options.tsv, inputs);
   if (options.embeddings) refuse_output_over_inputs("--embeddings", *options.embeddings, inputs);
+  refuse_shared_outputs({{"--out", options.out},
+                         {"--out's index", options.out + ".tbi"},
+                         {"--tsv", options.tsv.value_or("")},
+                         {"--embeddings", options.embeddings.value_or("")}});
   const fs::path out_folder = fs::absolute(options.out).parent_path();
   SPINDLE_CHECK(fs::is_directory(out_folder), "--out " + options.out, "the folder " + out_folder.string() + " does not exist",
                 "an existing folder");

@@ -159,6 +159,12 @@ case $case_name in
       "$spindle" score-variants --model "$models/ph_fused" --fasta x.fa --vcf v.vcf --window 8 --out v.vcf
     unchanged x.fa "--tsv x.fa: is the input --fasta x.fa \(expected an output path other than the inputs" \
       "$spindle" score-variants --model "$models/ph_fused" --fasta x.fa --vcf v.vcf --window 8 --out out.vcf.gz --tsv x.fa ;;
+  score_variants_outputs_collide)
+    dna_and_variants
+    fail "--tsv o.vcf.gz: is also --out \(expected a path of its own for each output" \
+      "$spindle" score-variants --model "$models/ph_fused" --fasta x.fa --vcf v.vcf --window 8 --out o.vcf.gz \
+      --tsv o.vcf.gz
+    [ ! -e o.vcf.gz ] || { echo "FAIL: o.vcf.gz written"; exit 1; } ;;
   score_variants_batch_out_of_range)
     # A usage error (exit 2): the steps of so large a batch overflowed int64 (SIGSEGV).
     dna_and_variants
