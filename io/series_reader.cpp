@@ -19,11 +19,13 @@ SeriesStoreReader::SeriesStoreReader(const std::string& path, size_t chunk_cache
   State& s = *state_;
   s.path = path;
   s.file = open_store(path);
-  if (!store_has_object(s.file.get(), store::kSeriesGroup)) {
-    throw Error(path, "the store holds no series", "a store made by spindle ingest csv or wfdb");
-  }
+  // No group and an empty one alike: WindowReader takes the first series' channels.
+  const std::vector<std::string> names = store_has_object(s.file.get(), store::kSeriesGroup)
+                                            ? group_members(s.file.get(), store::kSeriesGroup, path)
+                                            : std::vector<std::string>{};
+  if (names.empty()) throw Error(path, "the store holds no series", "a store made by spindle ingest csv or wfdb");
   const Hdf5Handle access = chunk_cache_access(chunk_cache_bytes);
-  for (const std::string& name : group_members(s.file.get(), store::kSeriesGroup, path)) {
+  for (const std::string& name : names) {
     const std::string values_path = std::string(store::kSeriesGroup) + "/" + name + "/values";
     const std::string where = path + ":" + values_path;
     s.datasets.push_back(
@@ -31,9 +33,6 @@ SeriesStoreReader::SeriesStoreReader(const std::string& path, size_t chunk_cache
     check_filters_available(s.datasets.back().get(), where);
     const std::vector<int64_t> dims = dataset_dims(s.datasets.back().get(), where);
     s.series.push_back({name, dims[0], dims[1]});
-  }
-  if (s.series.empty()) {  // an empty group: WindowReader takes the first series' channels
-    throw Error(path, "the store holds no series", "a store made by spindle ingest csv or wfdb");
   }
 }
 

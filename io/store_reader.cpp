@@ -33,6 +33,7 @@ struct SequenceStoreReader::State {
   Hdf5Handle file;
   std::vector<SequenceInfo> sequences;
   std::vector<Hdf5Handle> datasets;
+  std::vector<std::string> wheres;  // per sequence, "STORE:/sequences/NAME" for messages
 };
 
 SequenceStoreReader::SequenceStoreReader(const std::string& path, size_t chunk_cache_bytes)
@@ -40,20 +41,18 @@ SequenceStoreReader::SequenceStoreReader(const std::string& path, size_t chunk_c
   State& s = *state_;
   s.path = path;
   s.file = open_store(path);
-  if (!store_has_object(s.file.get(), store::kSequencesGroup)) {
-    throw Error(path, "the store holds no DNA sequences", "a store made by spindle ingest fasta");
-  }
+  const std::vector<std::string> names = store_has_object(s.file.get(), store::kSequencesGroup)
+                                            ? group_members(s.file.get(), store::kSequencesGroup, path)
+                                            : std::vector<std::string>{};
+  if (names.empty()) throw Error(path, "the store holds no DNA sequences", "a store made by spindle ingest fasta");
   const Hdf5Handle access = chunk_cache_access(chunk_cache_bytes);
-  for (const std::string& name : group_members(s.file.get(), store::kSequencesGroup, path)) {
+  for (const std::string& name : names) {
     const std::string dataset_path = std::string(store::kSequencesGroup) + "/" + name;
-    const std::string where = path + ":" + dataset_path;
+    const std::string& where = s.wheres.emplace_back(path + ":" + dataset_path);
     s.datasets.push_back(open_dataset(s.file.get(), dataset_path, 1, H5T_STD_U8LE, where,
                                       "uint8 [length]: one token per base", access.get()));
     check_filters_available(s.datasets.back().get(), where);
     s.sequences.push_back({name, dataset_dims(s.datasets.back().get(), where)[0]});
-  }
-  if (s.sequences.empty()) {  // an empty group
-    throw Error(path, "the store holds no DNA sequences", "a store made by spindle ingest fasta");
   }
 }
 
@@ -77,7 +76,7 @@ void SequenceStoreReader::read_tokens(size_t index, int64_t begin, int64_t end, 
   Hdf5Handle memory_space(H5Screate_simple(1, count, nullptr), H5Sclose, "H5Screate_simple");
   check_hdf5(H5Dread(dataset, H5T_NATIVE_UINT8, memory_space.get(), file_space.get(), H5P_DEFAULT, out),
              "H5Dread " + s.path + ":" + sequence.name);
-  check_bases(out, end - begin, begin, s.path + ":" + store::kSequencesGroup + "/" + sequence.name);
+  check_bases(out, end - begin, begin, s.wheres[index]);
 }
 
 }  // namespace spindle
