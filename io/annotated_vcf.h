@@ -2,11 +2,11 @@
 // allele (Number=A), written through htslib as bgzip VCF with its tabix index
 // (<path>.tbi, as `tabix -p vcf` makes it): what `spindle score-variants` writes.
 //
-// Both files are written under temporary names ("<path>.partial-<pid>", and its .tbi)
-// and renamed into place when complete, so a crash or a kill never leaves an output that
-// looks complete. A tabix index needs records grouped by contig and sorted by position
-// within each: check_vcf_sorted() says before any work is done whether an input can be
-// indexed.
+// Both files are written under temporary names ("<path>.partial-<pid>",
+// "<path>.tbi.partial-<pid>") and renamed into place when complete, so a crash or a kill never
+// leaves an output that looks complete. A tabix index needs records grouped by contig and
+// sorted by position within each: check_vcf_sorted() says before any work is done whether an
+// input can be indexed.
 #pragma once
 
 #include <cstdint>

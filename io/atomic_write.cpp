@@ -1,13 +1,18 @@
 #include "io/atomic_write.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "kernels/error.h"
 
@@ -50,7 +55,56 @@ void flush_tree_to_disk(const std::filesystem::path& path, const std::string& ta
   flush_to_disk(path, target);
 }
 
+// Throws unless `folder` is a folder this process may create files in.
+void require_writable_folder(const std::filesystem::path& folder, const std::string& target) {
+  struct stat status {};
+  int error = 0;
+  if (::stat(folder.c_str(), &status) != 0) {
+    error = errno;
+  } else if (!S_ISDIR(status.st_mode)) {
+    error = ENOTDIR;
+  } else if (::faccessat(AT_FDCWD, folder.c_str(), W_OK | X_OK, AT_EACCESS) != 0) {
+    error = errno;
+  }
+  SPINDLE_CHECK(error == 0, target, "cannot create it in " + folder.string() + ": " + std::strerror(error),
+                "an existing folder that can be written");
+}
+
+// Deletes the entries "<prefix><pid>" of `folder` whose process no longer runs: only ESRCH says
+// so (EPERM is a live process of another user).
+void remove_stale_partials(const std::filesystem::path& folder, const std::string& prefix, const std::string& target) {
+  std::vector<std::pair<std::filesystem::path, pid_t>> stale;  // listed first: nothing deleted while listing
+  std::error_code error;
+  for (std::filesystem::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const char *first = name.data() + prefix.size(), *last = name.data() + name.size();
+    pid_t pid = 0;
+    const auto [end_of_number, parsed] = std::from_chars(first, last, pid);
+    // Only a whole positive number: kill() of 0 or -n would test process groups.
+    if (parsed != std::errc() || end_of_number != last || pid <= 0) continue;
+    if (::kill(pid, 0) != 0 && errno == ESRCH) stale.emplace_back(it->path(), pid);
+  }
+  for (const auto& [path, pid] : stale) {
+    std::error_code not_removed;
+    const std::uintmax_t removed = std::filesystem::remove_all(path, not_removed);
+    if (not_removed) {
+      spdlog::warn("{}: cannot remove {}, left by process {}: {}", target, path.string(), pid, not_removed.message());
+    } else if (removed > 0) {  // 0: another process removed it first
+      spdlog::warn("{}: removed {}, left by process {}, which no longer runs", target, path.string(), pid);
+    }
+  }
+}
+
 }  // namespace
+
+std::string prepare_partial_output(const std::string& target) {
+  SPINDLE_CHECK(!target.empty(), "output", "an empty path", "a file name");
+  const std::filesystem::path absolute = std::filesystem::absolute(target);
+  require_writable_folder(absolute.parent_path(), target);
+  remove_stale_partials(absolute.parent_path(), absolute.filename().string() + ".partial-", target);
+  return temporary_name(target, "partial");
+}
 
 void rename_durably(const std::string& temporary, const std::string& target) {
   flush_tree_to_disk(temporary, target);
@@ -89,7 +143,7 @@ void refuse_shared_outputs(const std::vector<std::pair<std::string, std::string>
 }
 
 void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write) {
-  const std::string temporary = temporary_name(path, "partial");
+  const std::string temporary = prepare_partial_output(path);
   try {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     SPINDLE_CHECK(out.is_open(), temporary, std::string("cannot create: ") + std::strerror(errno), "a writable folder");
@@ -105,7 +159,7 @@ void write_file_atomically(const std::string& path, const std::function<void(std
 }
 
 void write_folder_atomically(const std::string& path, const std::function<void(const std::string&)>& fill) {
-  const std::string temporary = temporary_name(path, "partial"), replaced = temporary_name(path, "replaced");
+  const std::string temporary = prepare_partial_output(path), replaced = temporary_name(path, "replaced");
   std::error_code error;
   std::filesystem::remove_all(temporary, error);  // left by an earlier process of the same id
   std::filesystem::create_directory(temporary, error);

@@ -21,6 +21,15 @@ void refuse_output_over_inputs(const std::string& option, const std::string& out
 // renamed into place last would replace the other. Empty paths (outputs not asked for) are skipped.
 void refuse_shared_outputs(const std::vector<std::pair<std::string, std::string>>& outputs);
 
+// The temporary name of a new output `target`: "<target>.partial-<pid>" of this process. Refuses
+// (spindle::Error naming `target`, the folder and the system's reason) an empty path and a
+// folder that does not exist or cannot be written: HDF5's create error says neither. Deletes the
+// "<target>.partial-<pid>" files and folders whose process no longer runs (kill(pid, 0): ESRCH),
+// left by a crash or a kill, with a warning naming each; a live process's stay. Process ids are
+// this host's: a write of the same target on another host sharing the folder loses its
+// temporary and fails.
+std::string prepare_partial_output(const std::string& target);
+
 // Renames the finished output `temporary` (a file, or a folder with everything in it) to
 // `target` durably: its bytes are flushed to the disk (fsync) before the rename, and the
 // rename itself after it (fsync of the folder holding `target`), so that even after a power

@@ -13,8 +13,8 @@
 namespace spindle {
 
 void write_indexed_vcf(const std::string& path, int threads, const std::function<void(const std::string&)>& write) {
-  const std::string temporary = path + ".partial-" + std::to_string(getpid());
-  const std::string temporary_index = temporary + ".tbi";
+  const std::string temporary = prepare_partial_output(path);
+  const std::string temporary_index = prepare_partial_output(path + ".tbi");
   auto remove_temporaries = [&] {
     std::error_code ignored;
     std::filesystem::remove(temporary, ignored);

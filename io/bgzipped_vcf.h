@@ -1,7 +1,8 @@
 // VCFs written as bgzip with their tabix index (<path>.tbi), as `bgzip` + `tabix -p vcf`
 // make them, so that bcftools, tabix and htslib readers open them and seek by region. Both
-// files are written under temporary names ("<path>.partial-<pid>" and its .tbi) and renamed
-// into place when complete, so a crash or a kill never leaves an output that looks complete.
+// files are written under temporary names ("<path>.partial-<pid>", "<path>.tbi.partial-<pid>")
+// and renamed into place when complete, so a crash or a kill never leaves an output that looks
+// complete.
 #pragma once
 
 #include <functional>

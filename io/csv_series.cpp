@@ -86,8 +86,18 @@ Series read_csv_series(const std::string& path, const CsvOptions& options) {
   series.name = std::filesystem::path(path).stem().string();
   series.kind = "csv";
   series.source = std::filesystem::absolute(path).lexically_normal().string();
+  std::map<std::string, size_t> first_column;  // names are how channels (and the time) are found later
   for (size_t i = 0; i < header.size(); ++i) {
     const std::string name(trim(header[i]));
+    if (name.empty()) {
+      throw Error(path + ":1", "column " + std::to_string(i + 1) + " has an empty name", "a name for every column");
+    }
+    if (const auto [seen, added] = first_column.emplace(name, i + 1); !added) {
+      throw Error(path + ":1",
+                  "columns " + std::to_string(seen->second) + " and " + std::to_string(i + 1) + " are both named '" +
+                      name + "'",
+                  "a name of its own for every column");
+    }
     if (options.time_column && name == *options.time_column) {
       time_index = static_cast<int>(i);
     } else {

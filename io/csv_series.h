@@ -1,11 +1,11 @@
 // CSV time series (e.g. ETTh1: "date,HUFL,...,OT") into a Series.
 //
-// The first line names the columns. Fields are separated by commas; a field may be quoted
-// with '"' (a doubled quote inside stands for one). Every row must have as many fields as
-// the header. The time column, when named, is parsed by parse_timestamp_ns (io/timestamp.h)
-// and must increase; every other column is a float32 channel. A value is missing when it
-// is empty or NaN (any case); what happens then is the MissingPolicy. Errors name
-// file:line (1-based) and the column.
+// The first line names the columns, each with a name of its own (not empty, blanks trimmed).
+// Fields are separated by commas; a field may be quoted with '"' (a doubled quote inside
+// stands for one). Every row must have as many fields as the header. The time column, when
+// named, is parsed by parse_timestamp_ns (io/timestamp.h) and must increase; every other
+// column is a float32 channel. A value is missing when it is empty or NaN (any case); what
+// happens then is the MissingPolicy. Errors name file:line (1-based) and the column.
 #pragma once
 
 #include <optional>

@@ -1,7 +1,5 @@
 #include "io/embeddings_file.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <filesystem>
 
@@ -44,10 +42,7 @@ struct EmbeddingsWriter::File {
 };
 
 EmbeddingsWriter::EmbeddingsWriter(const std::string& path, const EmbeddingsFileSettings& settings)
-    : path_(path),
-      temporary_path_(path + ".partial-" + std::to_string(getpid())),
-      settings_(settings),
-      file_(std::make_unique<File>()) {
+    : path_(path), temporary_path_(prepare_partial_output(path)), settings_(settings), file_(std::make_unique<File>()) {
   prepare_hdf5();
   // The 1.8 object format at least, as for stores: h5py and h5dump of HDF5 1.10+ read it.
   Hdf5Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "H5Pcreate");

@@ -52,8 +52,7 @@ void make_missing_fasta_index(const std::string& fasta_path) {
                     ", then copy the .fai" + (bgzip ? " and .gzi" : "") + " beside the FASTA)");
   spdlog::info("{}: no index; making {}{} as samtools faidx does", fasta_path, fai, bgzip ? " and " + gzi : "");
   // Temporary names, so that a failure or a second process never leaves half an index.
-  const std::string suffix = ".partial-" + std::to_string(getpid());
-  const std::string partial_fai = fai + suffix, partial_gzi = gzi + suffix;
+  const std::string partial_fai = prepare_partial_output(fai), partial_gzi = prepare_partial_output(gzi);
   const auto remove_partials = [&] {
     std::error_code ignored;
     std::filesystem::remove(partial_fai, ignored);

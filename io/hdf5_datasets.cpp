@@ -91,7 +91,16 @@ std::vector<std::string> read_string_dataset(hid_t file, const std::string& path
   Hdf5Handle dataset = open_dataset(file, path, 1, utf8.get(), where, "string [n]: variable-length strings");
   Hdf5Handle stored_type(H5Dget_type(dataset.get()), H5Tclose, "H5Dget_type " + where);
   Hdf5Handle type(make_string_type_like(stored_type.get()), H5Tclose, "H5Tcopy");
-  std::vector<char*> texts(static_cast<size_t>(dataset_dims(dataset.get(), where)[0]), nullptr);
+  // A chunked dataset claims its extent without storing it; every string written takes bytes of
+  // the file, so a claim beyond the file's size is not data (and room for it could exhaust memory).
+  const int64_t count = dataset_dims(dataset.get(), where)[0];
+  Hdf5Handle owner(H5Iget_file_id(dataset.get()), H5Fclose, "H5Iget_file_id " + where);
+  hsize_t file_size = 0;
+  check_hdf5(H5Fget_filesize(owner.get(), &file_size), "H5Fget_filesize " + where);
+  SPINDLE_CHECK(static_cast<uint64_t>(count) <= file_size, where,
+                fmt::format("claims {} strings, more than the {} bytes of its file hold", count, file_size),
+                "string [n]: as many strings as were written to it");
+  std::vector<char*> texts(static_cast<size_t>(count), nullptr);
   check_hdf5(H5Dread(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, texts.data()), "H5Dread " + where);
   std::vector<std::string> values;
   for (char* text : texts) values.emplace_back(text ? text : "");

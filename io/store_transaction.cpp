@@ -1,7 +1,5 @@
 #include "io/store_transaction.h"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <type_traits>
 
@@ -19,7 +17,7 @@ struct StoreTransaction::File {
 };
 
 StoreTransaction::StoreTransaction(const std::string& path)
-    : path_(path), temporary_path_(path + ".partial-" + std::to_string(getpid())), file_(std::make_unique<File>()) {
+    : path_(path), temporary_path_(prepare_partial_output(path)), file_(std::make_unique<File>()) {
   prepare_hdf5();
   try {
     open_temporary_copy();

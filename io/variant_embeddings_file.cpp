@@ -1,7 +1,5 @@
 #include "io/variant_embeddings_file.h"
 
-#include <unistd.h>
-
 #include <filesystem>
 
 #include "io/atomic_write.h"
@@ -21,7 +19,7 @@ void write_variant_embeddings(const std::string& path, const VariantEmbeddings& 
                     e.alt.is_contiguous(),
                 path, "inconsistent variant embeddings (" + std::to_string(count) + " variants)",
                 "ref and alt host f32 [variants, width] and one chrom, position, alleles, record per variant");
-  const std::string temporary = path + ".partial-" + std::to_string(getpid());
+  const std::string temporary = prepare_partial_output(path);
   prepare_hdf5();
   try {
     {

@@ -105,8 +105,8 @@ double MarkovChain::unigram_entropy() const {
   return entropy(frequencies, 4);
 }
 
-double MarkovChain::bayes_masked_loss(const std::vector<uint8_t>& tokens, const MaskingRule& odds,
-                                      RandomStream& random) const {
+std::optional<double> MarkovChain::bayes_masked_loss(const std::vector<uint8_t>& tokens, const MaskingRule& odds,
+                                                     RandomStream& random) const {
   const int64_t length = static_cast<int64_t>(tokens.size());
   std::vector<uint8_t> shown(static_cast<size_t>(length));
   std::vector<bool> target(static_cast<size_t>(length));
@@ -121,8 +121,7 @@ double MarkovChain::bayes_masked_loss(const std::vector<uint8_t>& tokens, const 
                                 : u < odds.mask_fraction + odds.random_fraction ? random_base : x;
   }
   const std::vector<std::array<double, 4>> posteriors = target_posteriors(shown, target, odds);
-  SPINDLE_CHECK(!posteriors.empty(), "MarkovChain::bayes_masked_loss",
-                std::to_string(length) + " bases, no target drawn", "a sequence long enough to hold targets");
+  if (posteriors.empty()) return std::nullopt;
   double loss = 0;
   size_t next = 0;
   for (int64_t t = 0; t < length; ++t) {

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "pipelines/train/mlm_masking.h"
@@ -37,8 +38,10 @@ class MarkovChain {
   double unigram_entropy() const;
   // The Bayes-optimal expected masked-LM loss on `tokens` (bases 7..10 only): targets and
   // their corruption drawn from `random` with `rule` (training's masking, pipelines/train/mlm_masking.h), the exact posterior of each target
-  // given every other observed position, averaged over targets.
-  double bayes_masked_loss(const std::vector<uint8_t>& tokens, const MaskingRule& odds, RandomStream& random) const;
+  // given every other observed position, averaged over targets. Absent when no position is
+  // drawn as a target (a short sequence may draw none).
+  std::optional<double> bayes_masked_loss(const std::vector<uint8_t>& tokens, const MaskingRule& odds,
+                                          RandomStream& random) const;
 
   // What the model sees at each position: a base 0..3 (A C G T) or kShownMask.
   static constexpr uint8_t kShownMask = 4;

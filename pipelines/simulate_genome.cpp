@@ -119,14 +119,20 @@ SimulatedGenome simulate_genome(const SimulatedGenomeOptions& options) {
     RandomStream mask_draws{options.seed + 2, 0};
     const MaskingRule masking;  // training's default
     genome.bayes_masked_loss = chain.bayes_masked_loss(last, masking, mask_draws);
-    summary["bayes_masked_lm_loss_nats"] = {
-        {"value", *genome.bayes_masked_loss},
-        {"record", records.back()["name"]},
-        {"masking",
-         {{"probability", masking.probability},
-          {"mask_fraction", masking.mask_fraction},
-          {"random_fraction", masking.random_fraction}}},
-        {"meaning", "the lowest expected loss on masked bases any predictor can reach on this record"}};
+    if (genome.bayes_masked_loss) {
+      summary["bayes_masked_lm_loss_nats"] = {
+          {"value", *genome.bayes_masked_loss},
+          {"record", records.back()["name"]},
+          {"masking",
+           {{"probability", masking.probability},
+            {"mask_fraction", masking.mask_fraction},
+            {"random_fraction", masking.random_fraction}}},
+          {"meaning", "the lowest expected loss on masked bases any predictor can reach on this record"}};
+    } else {
+      spdlog::warn("{}: the best masked-LM loss is not estimated: no base of the last record ({} bases) was drawn "
+                   "as a target (probability {} each); a longer --length gives one",
+                   genome.summary, last.size(), masking.probability);
+    }
   } else {
     genome.motif_bed = options.out_prefix + ".motifs.bed";
     nlohmann::json sequences = nlohmann::json::array();

@@ -12,6 +12,8 @@ rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 chr21=$data/genome/hg38_chr21_22M_23M/hg38_chr21_22000000_23000000.fasta
 models=$here/../data/caduceus_reference
 fail() { "$here/expect_failure.sh" out.h5 "$@"; }
+# csv_fails PATTERN: fails as fail() does, ingesting bad.csv with its time column date.
+csv_fails() { fail "$1" "$spindle" ingest csv bad.csv --time-column date --out out.h5; }
 # x.fa: one 16-base record x; v.vcf: two SNVs on it.
 dna_and_variants() {
   printf '>x\nACGTACGTACGTACGT\n' > x.fa
@@ -67,20 +69,23 @@ case $case_name in
     fail "x.fa:1: record x: 7 bases read, but the .fai index says 8" "$spindle" ingest fasta x.fa --out out.h5 ;;
   csv_ragged_row)
     printf 'date,a,b\n2020-01-01 00:00:00,1,2\n2020-01-01 01:00:00,3\n' > bad.csv
-    fail "bad.csv:3: ragged row: 2 fields \(expected 3 fields, as in the header\)" \
-      "$spindle" ingest csv bad.csv --time-column date --out out.h5 ;;
+    csv_fails "bad.csv:3: ragged row: 2 fields \(expected 3 fields, as in the header\)" ;;
   csv_unparseable_date)
     printf 'date,a\n2020-01-01 00:00:00,1\n2020-13-01 01:00:00,3\n' > bad.csv
-    fail "bad.csv:3: column date: unparseable date '2020-13-01 01:00:00' \(expected YYYY-MM-DD" \
-      "$spindle" ingest csv bad.csv --time-column date --out out.h5 ;;
+    csv_fails "bad.csv:3: column date: unparseable date '2020-13-01 01:00:00' \(expected YYYY-MM-DD" ;;
   csv_missing_value)
     printf 'date,a,b\n2020-01-01 00:00:00,1,2\n2020-01-01 01:00:00,NaN,3\n' > bad.csv
-    fail "bad.csv:3: column a: missing value \(expected a number \(or choose a policy" \
-      "$spindle" ingest csv bad.csv --time-column date --out out.h5 ;;
+    csv_fails "bad.csv:3: column a: missing value \(expected a number \(or choose a policy" ;;
   csv_time_not_increasing)
     printf 'date,a\n2020-01-01 01:00:00,1\n2020-01-01 00:00:00,3\n' > bad.csv
-    fail "bad.csv:3: column date: time '2020-01-01 00:00:00' does not increase" \
-      "$spindle" ingest csv bad.csv --time-column date --out out.h5 ;;
+    csv_fails "bad.csv:3: column date: time '2020-01-01 00:00:00' does not increase" ;;
+  csv_duplicate_column_name)
+    printf 'date,a,b,a\n2020-01-01 00:00:00,1,2,3\n' > bad.csv
+    csv_fails "bad.csv:1: columns 2 and 4 are both named 'a' \(expected a name of its own for every column\)" ;;
+  csv_empty_column_name)
+    # A trailing comma makes an empty last name.
+    printf 'date,a,\n2020-01-01 00:00:00,1,2\n' > bad.csv
+    csv_fails "bad.csv:1: column 3 has an empty name \(expected a name for every column\)" ;;
   wfdb_size_mismatch)
     needs "$data/ecg/100.hea" "$data/ecg/100.dat"
     cp "$data/ecg/100.hea" . && head -c 1949997 "$data/ecg/100.dat" > 100.dat
@@ -101,12 +106,10 @@ case $case_name in
     fail "100.atr: byte 3000: file ends inside an annotation" "$spindle" ingest wfdb 100 --out out.h5 ;;
   csv_value_not_finite)
     printf 'date,a\n2020-01-01 00:00:00,1\n2020-01-01 01:00:00,-nan\n' > bad.csv
-    fail "bad.csv:3: column a: unparseable number '-nan' \(expected a decimal number, empty or NaN" \
-      "$spindle" ingest csv bad.csv --time-column date --out out.h5 ;;
+    csv_fails "bad.csv:3: column a: unparseable number '-nan' \(expected a decimal number, empty or NaN" ;;
   csv_value_past_float32)
     printf 'date,a\n2020-01-01 00:00:00,1e39\n' > bad.csv
-    fail "bad.csv:2: column a: number '1e39' outside the float32 range \(expected a magnitude below 3.4e38" \
-      "$spindle" ingest csv bad.csv --time-column date --out out.h5 ;;
+    csv_fails "bad.csv:2: column a: number '1e39' outside the float32 range \(expected a magnitude below 3.4e38" ;;
   wfdb_sampling_frequency_not_positive)
     printf 'r 1 0 2\nr.dat 16 200 16 0\n' > r.hea && printf '\001\000\002\000' > r.dat
     fail "r.hea:1: sampling frequency 0 \(expected a finite frequency above 0 Hz\)" "$spindle" ingest wfdb r --out out.h5 ;;
@@ -140,6 +143,40 @@ case $case_name in
     [ "$(cksum < kept.h5)" = "$before" ] || { echo "FAIL: kept.h5 changed"; exit 1; }
     ls kept.h5.partial-* 2>/dev/null && { echo "FAIL: temporary left"; exit 1; }
     echo "store unchanged ok" ;;
+  ingest_removes_stale_partials)
+    # A temporary left by a killed ingest (no process has id 99999999: pid_max is at most 2^22)
+    # is removed when the next ingest of the store starts, named on stderr; one whose process
+    # runs (this shell's) is kept.
+    printf '>x\nACGT\n' > x.fa && printf 'killed' > out.h5.partial-99999999 && printf 'running' > out.h5.partial-$$
+    "$spindle" --log-level warn ingest fasta x.fa --out out.h5 2> err
+    status=$? && cat err
+    [ $status -eq 0 ] || { echo "FAIL: exit code $status, expected 0"; exit 1; }
+    [ "$(grep -c 'out.h5.partial-99999999' err)" = 1 ] && [ "$(wc -l < err)" = 1 ] || { echo "FAIL: message"; exit 1; }
+    [ ! -e out.h5.partial-99999999 ] || { echo "FAIL: stale temporary kept"; exit 1; }
+    [ "$(cat out.h5.partial-$$)" = running ] || { echo "FAIL: a live process's temporary was touched"; exit 1; }
+    echo "stale temporaries ok" ;;
+  ingest_out_folder_unusable)
+    # A folder that does not exist, a file in place of the folder, and (not as root, whom no
+    # mode stops) a folder that cannot be written: the output and the reason are named.
+    printf '>x\nACGT\n' > x.fa && touch file && mkdir locked && chmod a-w locked
+    fail "none/out.h5: cannot create it in .*/none: No such file or directory \(expected an existing folder that can" \
+      "$spindle" ingest fasta x.fa --out none/out.h5 || exit 1
+    fail "file/out.h5: cannot create it in .*/file: Not a directory" \
+      "$spindle" ingest fasta x.fa --out file/out.h5 || exit 1
+    [ "$(id -u)" = 0 ] || fail "locked/out.h5: cannot create it in .*/locked: Permission denied" \
+      "$spindle" ingest fasta x.fa --out locked/out.h5 || exit 1
+    echo "expected failure ok" ;;
+  simulate_genome_short_record)
+    # Seed 412989 draws no masked base in an 88-base last record: the genome is still written,
+    # without the loss estimate, and a warning says why.
+    "$spindle" simulate-genome --out out --length 88 --seed 412989 2> err
+    status=$? && cat err
+    [ $status -eq 0 ] || { echo "FAIL: exit code $status, expected 0"; exit 1; }
+    grep -q "best masked-LM loss is not estimated: no base of the last record (88 bases)" err ||
+      { echo "FAIL: no warning"; exit 1; }
+    [ -s out.fa ] && [ -s out.json ] || { echo "FAIL: genome not written"; exit 1; }
+    ! grep -q bayes_masked_lm_loss_nats out.json || { echo "FAIL: a loss without targets"; exit 1; }
+    echo "short record ok" ;;
   simulate_genome_too_large)
     fail "simulate-genome: --records 8 x --length 4294967296 \(expected at most 4294967296 bases in all" \
       "$spindle" simulate-genome --out out --records 8 --length 4294967296 ;;

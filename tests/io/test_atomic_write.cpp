@@ -1,6 +1,8 @@
 // Outputs that appear only when complete (io/atomic_write.h): a finished output replaces
 // its target whole, a failed one leaves the target as it was and no temporary behind.
 #include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -83,6 +85,44 @@ TEST(AtomicWrite, ARenameThatCannotHappenNamesTheTarget) {
   EXPECT_NE(message_of([&] { rename_durably(finished, target); }).find(target + ": cannot rename " + finished),
             std::string::npos);
   EXPECT_EQ(content_of(finished), "bytes");
+}
+
+// Temporaries left by a crash or a kill go when the next write of the same target starts;
+// those of a process that runs (the test's parent) and other names stay. 99999999 is no
+// process: Linux's pid_max is at most 2^22.
+TEST(AtomicWrite, AWriteRemovesTheTemporariesOfProcessesThatNoLongerRun) {
+  TemporaryFolder folder;
+  const std::string live = "out.txt.partial-" + std::to_string(getppid());
+  folder.write(live, "being written");
+  folder.write("out.txt.partial-99999999", "killed");
+  folder.write("out.txt.partial-99999999x", "not a temporary of ours");
+  folder.write("other.txt.partial-99999999", "another target's");
+  fs::create_directories(folder.file("model.partial-99999999/sub"));
+  folder.write("model.partial-99999999/sub/weights", "killed");
+  ::testing::internal::CaptureStderr();
+  write_file_atomically(folder.file("out.txt"), [](std::ostream& out) { out << "new"; });
+  write_folder_atomically(folder.file("model"), [](const std::string&) {});
+  spdlog::default_logger()->flush();
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(listing(folder.file("")),
+            "model other.txt.partial-99999999 out.txt " + live + " out.txt.partial-99999999x ");
+  EXPECT_EQ(content_of(folder.file(live)), "being written");
+  EXPECT_NE(log.find(folder.file("out.txt.partial-99999999") + ", left by process 99999999"), std::string::npos) << log;
+  EXPECT_NE(log.find(folder.file("model.partial-99999999") + ", left by process 99999999"), std::string::npos) << log;
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 2) << log;
+}
+
+TEST(AtomicWrite, AnOutputWhoseFolderCannotBeUsedNamesTheFolderAndWhy) {
+  TemporaryFolder folder;
+  const std::string file = folder.write("file", "");
+  for (const auto& [target, reason] : {std::pair{folder.file("none/out.txt"), "No such file or directory"},
+                                       std::pair{file + "/out.txt", "Not a directory"}}) {
+    const std::string expected = target + ": cannot create it in " + fs::path(target).parent_path().string() + ": " +
+                                 reason + " (expected an existing folder that can be written)";
+    EXPECT_EQ(message_of([&] { write_file_atomically(target, [](std::ostream& out) { out << "x"; }); }), expected);
+    EXPECT_EQ(message_of([&] { write_folder_atomically(target, [](const std::string&) {}); }), expected);
+  }
+  EXPECT_EQ(listing(folder.file("")), "file ");
 }
 
 }  // namespace

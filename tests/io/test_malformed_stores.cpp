@@ -6,6 +6,7 @@
 #include <hdf5.h>
 
 #include <cmath>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -272,6 +273,28 @@ TEST(MalformedStore, InspectRefusesAnnotationSymbolsOfRankTwo) {
   replace_dataset(path, "/series/s/annotations/symbol", type.get(), type.get(), {3, 4}, symbols.data());
   expect_contains(message_of([&] { describe_store(path); }),
                   path + ":/series/s/annotations/symbol: dataset of string [3, 4] (expected string [n]");
+}
+
+// A chunked dataset claims its extent without storing it: 2^40 strings in a file of kilobytes
+// (std::bad_alloc when room was made for them).
+TEST(MalformedStore, InspectRefusesAStringDatasetClaimingMoreThanTheFileHolds) {
+  TemporaryFolder folder;
+  const std::string path = series_store(folder);
+  add_group(path, "/series/s/annotations");
+  {
+    Hdf5Handle file = open_for_editing(path);
+    const hsize_t claimed = hsize_t{1} << 40, chunk = 1024;
+    Hdf5Handle space(H5Screate_simple(1, &claimed, nullptr), H5Sclose, "H5Screate_simple");
+    Hdf5Handle create(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "H5Pcreate");
+    H5Pset_chunk(create.get(), 1, &chunk);
+    Hdf5Handle type(make_utf8_string_type(), H5Tclose, "H5Tcopy");
+    Hdf5Handle dataset(H5Dcreate2(file.get(), "/series/s/annotations/symbol", type.get(), space.get(), H5P_DEFAULT,
+                                  create.get(), H5P_DEFAULT),
+                       H5Dclose, "H5Dcreate2");
+  }
+  expect_contains(message_of([&] { describe_store(path); }),
+                  path + ":/series/s/annotations/symbol: claims 1099511627776 strings, more than the " +
+                      std::to_string(std::filesystem::file_size(path)) + " bytes of its file hold");
 }
 
 TEST(MalformedStore, InspectShowsTheChunksOfADatasetOfAnyRank) {

@@ -85,9 +85,18 @@ TEST(MarkovChain, PosteriorsEqualBruteForceEnumeration) {
 TEST(MarkovChain, BayesLossLiesBetweenZeroAndTheEntropyRate) {
   RandomStream draws{7, 0};
   const MarkovChain chain = MarkovChain::random(3, 1.5, draws);
-  const double loss = chain.bayes_masked_loss(chain.sample(50000, draws), {}, draws);
-  EXPECT_GT(loss, 0.0);
-  EXPECT_LT(loss, chain.entropy_rate());
+  const std::optional<double> loss = chain.bayes_masked_loss(chain.sample(50000, draws), {}, draws);
+  ASSERT_TRUE(loss.has_value());
+  EXPECT_GT(*loss, 0.0);
+  EXPECT_LT(*loss, chain.entropy_rate());
+}
+
+TEST(MarkovChain, BayesLossIsAbsentWhenNoTargetIsDrawn) {
+  RandomStream draws{7, 0};
+  const MarkovChain chain = MarkovChain::random(2, 1.5, draws);
+  MaskingRule rare;
+  rare.probability = 1e-12;  // 20 draws below it: about 2e-11
+  EXPECT_FALSE(chain.bayes_masked_loss(chain.sample(20, draws), rare, draws).has_value());
 }
 
 }  // namespace
