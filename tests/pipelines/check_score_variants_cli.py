@@ -422,12 +422,14 @@ def check_ring_resume(spindle, model, mpiexec):
     behind the other's), goes on from the step both files hold and writes the bytes of a
     ring that never stopped."""
     random.seed(19)
-    bases = "".join(random.choice("ACGT") for _ in range(3000))
+    # 1,200 variants: the ring runs for seconds, well past the stop below (mpirun takes about a
+    # second to pass SIGTERM on; with 300, a ring could finish first).
+    bases = "".join(random.choice("ACGT") for _ in range(6000))
     for folder in ("ring_whole", "ring_stopped"):
         os.makedirs(folder)
         write_fasta(os.path.join(folder, "ref.fa"), {"c": bases})
-        write_vcf(os.path.join(folder, "v.vcf"), [("c", 3000)],
-                  [("c", p + 1, ".", bases[p], other(bases[p])) for p in range(0, 3000, 10)])
+        write_vcf(os.path.join(folder, "v.vcf"), [("c", 6000)],
+                  [("c", p + 1, ".", bases[p], other(bases[p])) for p in range(0, 6000, 5)])
     arguments = ["--model", model, "--fasta", "ref.fa", "--vcf", "v.vcf", "--out", "o.vcf.gz", "--tsv", "o.tsv",
                  "--window", "256", "--scores", "llr,embed-l2", "--batch", "4", "--sequence-parallel", "2"]
     run_ranks(mpiexec, 2, spindle, arguments, "ring_whole")
