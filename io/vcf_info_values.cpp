@@ -96,7 +96,14 @@ std::vector<AlleleInfoValues> read_allele_info_values(const std::string& path, c
     const bool flagged = bcf_get_info_flag(header.get(), record.get(), flag.c_str(), nullptr, nullptr) == 1;
     const size_t first = alleles.size();
     for (int allele = 1; allele <= alts; ++allele) {
-      alleles.push_back({bcf_seqname_safe(header.get(), record.get()), record->pos + 1, allele, flagged, {}});
+      alleles.push_back({.chrom = bcf_seqname_safe(header.get(), record.get()),
+                         .position = record->pos + 1,
+                         .allele = allele,
+                         .ref = record->d.allele[0],
+                         .alt = record->d.allele[allele],
+                         .record = index,
+                         .flagged = flagged,
+                         .values = {}});
     }
     for (const FieldLayout& layout : layouts) {
       int count = 0;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <tuple>
 
 #include "io/atomic_write.h"
 #include "io/caduceus_checkpoint.h"
@@ -78,8 +79,25 @@ BaseSource given_source(const std::vector<std::string>& sequences) {
 struct EmbedItem {
   EmbeddedSequence sequence;
   std::string where;
+  std::string given_name;  // a BED name; "" when the name is made from the coordinates
   int64_t length() const { return sequence.end - sequence.begin; }
 };
+
+// The same bases under the same name twice (a repeated BED line, a region also given on the
+// command line or spelled another way, a record listed twice) would be embedded twice into
+// entries nothing tells apart, and a reader keying them by name would keep one. Overlapping
+// regions, the other strand or another BED name are what the user asked for.
+void refuse_repeats(const std::vector<EmbedItem>& items) {
+  std::map<std::tuple<std::string, int64_t, int64_t, char, std::string>, const EmbedItem*> first;
+  for (const EmbedItem& item : items) {
+    const EmbeddedSequence& s = item.sequence;
+    const auto [at, added] = first.try_emplace({s.contig, s.begin, s.end, s.strand, item.given_name}, &item);
+    SPINDLE_CHECK(added, item.where,
+                  fmt::format("{} ({} strand{}) is given again, first at {}", region_label(s.contig, s.begin, s.end),
+                              s.strand, item.given_name.empty() ? "" : ", name " + item.given_name, at->second->where),
+                  "each region once (overlapping regions, the other strand or another BED name are embedded as given)");
+  }
+}
 
 int64_t record_length(const BaseSource& source, const std::map<std::string, int64_t>& lengths,
                       const std::string& record, const std::string& where) {
@@ -105,19 +123,20 @@ std::vector<EmbedItem> select_items(const BaseSource& source, const EmbedOptions
         name = (given.end ? region_label(region.contig, region.begin, *region.end) : region.contig) +
                (strand == '-' ? "(-)" : "");
       }
-      items.push_back({{name, region.contig, region.begin, *region.end, strand}, region.where});
+      items.push_back({{name, region.contig, region.begin, *region.end, strand}, region.where, region.name});
     }
     SPINDLE_CHECK(!items.empty(), "--regions", fmt::format("no regions in {}", fmt::join(options.regions, " ")),
                   "at least one region");
   } else if (!options.records.empty()) {
     for (const std::string& record : options.records) {
-      items.push_back({{record, record, 0, record_length(source, lengths, record, "--records"), '+'}, "--records"});
+      items.push_back({{record, record, 0, record_length(source, lengths, record, "--records"), '+'}, "--records", ""});
     }
   } else {
     for (const FastaContig& record : source.records) {
-      items.push_back({{record.name, record.name, 0, record.length, '+'}, source.description});
+      items.push_back({{record.name, record.name, 0, record.length, '+'}, source.description, ""});
     }
   }
+  refuse_repeats(items);
   for (const EmbedItem& item : items) {
     SPINDLE_CHECK(item.length() > 0, item.where, item.sequence.name + " has no bases", "one base at least");
     SPINDLE_CHECK(item.length() <= options.max_length, item.where,

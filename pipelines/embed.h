@@ -5,6 +5,7 @@
 //   --fasta/--store, a source of bases (an indexed FASTA, io/indexed_fasta.h, or a spindle
 //                 store), with --regions (io/genomic_regions.h; strand '-' in a BED embeds
 //                 the reverse complement), --records (whole records), or every record.
+//                 A region or record given twice under the same name and strand is an error.
 // Sequences run one by one, or up to `batch` consecutive ones of equal length together;
 // each is fetched when its batch runs and written when done, so memory is that of one
 // batch: the model's inference forward (it grows linearly with batch x length; the limit

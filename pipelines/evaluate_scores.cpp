@@ -1,11 +1,13 @@
 #include "pipelines/evaluate_scores.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <unordered_map>
 
 #include "io/atomic_write.h"
 #include "io/vcf_info_values.h"
@@ -18,6 +20,23 @@ const char* direction_name(ScoreDirection direction) { return direction == Score
 
 double mean(const std::vector<double>& values) {
   return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
+}
+
+// "chr1:7 A>G": an allele as errors name it, and what makes two alleles the same.
+std::string allele_name(const AlleleInfoValues& allele) {
+  return fmt::format("{}:{} {}>{}", allele.chrom, allele.position, allele.ref, allele.alt);
+}
+
+// An allele in two records would count twice, and flagged in one and not in the other it
+// would be a positive and a negative at once.
+void refuse_repeated_alleles(const std::string& vcf, const std::vector<AlleleInfoValues>& alleles) {
+  std::unordered_map<std::string, int64_t> first_record;
+  for (const AlleleInfoValues& allele : alleles) {
+    const std::string name = allele_name(allele);
+    const auto [at, added] = first_record.try_emplace(name, allele.record);
+    SPINDLE_CHECK(added, vcf + ": " + name, fmt::format("record {} repeats record {}", allele.record, at->second),
+                  "each ALT allele once (a repeated one would count twice)");
+  }
 }
 
 nlohmann::json to_json(const EvaluateScoresOptions& options, const std::vector<ScoreEvaluation>& evaluations) {
@@ -86,14 +105,17 @@ std::vector<ScoreEvaluation> evaluate_scores(const EvaluateScoresOptions& option
   std::vector<std::string> fields;
   for (const ScoreSpec& score : options.scores) fields.push_back(score.field);
   const std::vector<AlleleInfoValues> alleles = read_allele_info_values(options.vcf, options.truth_flag, fields);
+  refuse_repeated_alleles(options.vcf, alleles);
   std::vector<ScoreEvaluation> evaluations;
   for (size_t s = 0; s < options.scores.size(); ++s) {
     ScoreEvaluation evaluation{options.scores[s]};
     std::vector<double> flagged, unflagged;
     for (const AlleleInfoValues& allele : alleles) {
       const std::optional<double>& value = allele.values[s];
-      SPINDLE_CHECK(!value || !std::isnan(*value), options.vcf + ": " + allele.chrom + ":" + std::to_string(allele.position),
-                    evaluation.score.field + " is NaN", "a number, or '.' for no score");
+      // Ranks would take an infinity, but no mean could be reported (inf - inf), nor JSON hold it.
+      SPINDLE_CHECK(!value || std::isfinite(*value), options.vcf + ": " + allele_name(allele),
+                    evaluation.score.field + " is " + (std::isnan(*value) ? "NaN" : fmt::format("{}", *value)),
+                    "a finite number, or '.' for no score");
       if (!value) {
         ++(allele.flagged ? evaluation.flagged_missing : evaluation.unflagged_missing);
       } else {

@@ -40,7 +40,8 @@ struct ScoreEvaluation {
 };
 
 // Reads the VCF once and evaluates each score. Errors when a score has no value among the
-// flagged or the unflagged alleles (the AUROC is then undefined).
+// flagged or the unflagged alleles (the AUROC is then undefined), when a value is NaN or
+// infinite, and when an ALT allele (CHROM, POS, REF, ALT) is in two records.
 std::vector<ScoreEvaluation> evaluate_scores(const EvaluateScoresOptions& options);
 
 // "SPINDLE_LLR" or "SPINDLE_LLR:lower" / ":higher" (the direction after the colon, else

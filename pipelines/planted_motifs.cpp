@@ -1,6 +1,7 @@
 #include "pipelines/planted_motifs.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <unordered_set>
 
@@ -56,6 +57,12 @@ std::vector<std::vector<uint8_t>> random_motifs(int count, int length, RandomStr
   return motifs;
 }
 
+int64_t occurrences_for_density(double density, int64_t length, int motif_length) {
+  // Rounding up could pass half of the bases (density 0.5 of 14 bases in motifs of 4: 1.75).
+  return std::min<int64_t>(std::llround(density * static_cast<double>(length) / motif_length),
+                           length / (2 * int64_t{motif_length}));
+}
+
 std::vector<MotifOccurrence> plant_motifs(std::vector<uint8_t>& tokens, const std::vector<std::vector<uint8_t>>& motifs,
                                           int64_t occurrences, RandomStream& random) {
   SPINDLE_CHECK(!motifs.empty(), "plant_motifs", "no motifs", "at least one motif");
@@ -83,14 +90,31 @@ std::vector<MotifOccurrence> plant_motifs(std::vector<uint8_t>& tokens, const st
   return planted;
 }
 
+SnvRoom snv_room(int64_t length, const std::vector<MotifOccurrence>& occurrences, int motif_length, int64_t margin) {
+  // The stretches within `margin` of an occurrence start and end in position order: each
+  // adds what it reaches past the ones before it.
+  int64_t near = 0, reached = 0;
+  for (const MotifOccurrence& occurrence : occurrences) {
+    const int64_t begin = std::max({int64_t{0}, occurrence.position - margin, reached});
+    const int64_t end = std::min(length, occurrence.position + motif_length + margin);
+    near += std::max<int64_t>(0, end - begin);
+    reached = std::max(reached, end);
+  }
+  return {static_cast<int64_t>(occurrences.size()) * motif_length, length - near};
+}
+
 std::vector<TruthSnv> truth_snvs(const std::vector<uint8_t>& tokens, const std::vector<MotifOccurrence>& occurrences,
                                  int motif_length, int64_t per_class, int64_t margin, RandomStream& random) {
   const int64_t n = static_cast<int64_t>(tokens.size());
-  const int64_t inside = static_cast<int64_t>(occurrences.size()) * motif_length;
-  // Room to spare, so that drawing distinct positions by rejection ends quickly.
-  SPINDLE_CHECK(2 * per_class <= inside, "truth_snvs",
+  const SnvRoom room = snv_room(n, occurrences, motif_length, margin);
+  const int64_t inside = room.motif_bases;
+  SPINDLE_CHECK(snv_room_needed(per_class) <= inside, "truth_snvs",
                 std::to_string(per_class) + " motif-disrupting SNVs among " + std::to_string(inside) + " motif bases",
                 "at most half as many SNVs as motif bases (more occurrences or fewer variants)");
+  SPINDLE_CHECK(snv_room_needed(per_class) <= room.background_bases, "truth_snvs",
+                std::to_string(per_class) + " background SNVs among " + std::to_string(room.background_bases) +
+                    " bases at least " + std::to_string(margin) + " from every motif",
+                "at most half as many SNVs as background bases (a lower motif density or fewer variants)");
   std::vector<bool> near_motif(static_cast<size_t>(n), false);
   for (const MotifOccurrence& occurrence : occurrences) {
     const int64_t begin = std::max<int64_t>(0, occurrence.position - margin);
@@ -101,10 +125,6 @@ std::vector<TruthSnv> truth_snvs(const std::vector<uint8_t>& tokens, const std::
   for (int64_t position = 0; position < n; ++position) {
     if (!near_motif[position]) background.push_back(position);
   }
-  SPINDLE_CHECK(2 * per_class <= static_cast<int64_t>(background.size()), "truth_snvs",
-                std::to_string(per_class) + " background SNVs among " + std::to_string(background.size()) +
-                    " bases at least " + std::to_string(margin) + " from every motif",
-                "at most half as many SNVs as background bases (a lower motif density or fewer variants)");
 
   std::vector<TruthSnv> snvs;
   auto add = [&](int64_t position, int motif) {

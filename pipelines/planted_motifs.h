@@ -25,6 +25,10 @@ struct MotifOccurrence {
   bool reverse = false;  // the motif's reverse complement was planted (the minus strand)
 };
 
+// The occurrences that cover `density` of `length` bases: the nearest whole number, but no
+// more than plant_motifs takes (occurrences covering at most half of the bases).
+int64_t occurrences_for_density(double density, int64_t length, int motif_length);
+
 // Overwrites `occurrences` non-overlapping stretches of `tokens` with a motif chosen
 // uniformly, on either strand with probability 1/2, at uniformly random places (the
 // occurrences together take at most half of `tokens`). Returns them by position.
@@ -37,10 +41,22 @@ struct TruthSnv {
   int motif = -1;            // the motif whose occurrence it changes; -1 for background
 };
 
+// The bases truth_snvs draws from in `length` bases: those of the occurrences (sorted and not
+// overlapping, as plant_motifs returns them), and the background, at least `margin` bases
+// from every occurrence.
+struct SnvRoom {
+  int64_t motif_bases = 0, background_bases = 0;
+};
+SnvRoom snv_room(int64_t length, const std::vector<MotifOccurrence>& occurrences, int motif_length, int64_t margin);
+
+// The bases of each kind truth_snvs needs for `per_class` SNVs of that kind: twice as many,
+// so that drawing distinct positions by rejection ends quickly.
+constexpr int64_t snv_room_needed(int64_t per_class) { return 2 * per_class; }
+
 // `per_class` SNVs inside occurrences (a uniformly chosen base of a uniformly chosen
 // occurrence; no position twice) and `per_class` background SNVs (uniform over positions at
 // least `margin` bases from every occurrence; no position twice), sorted by position.
-// Errors when the occurrences or the background are too few for `per_class` distinct positions.
+// Errors when either kind of snv_room has fewer than snv_room_needed(per_class) bases.
 std::vector<TruthSnv> truth_snvs(const std::vector<uint8_t>& tokens, const std::vector<MotifOccurrence>& occurrences,
                                  int motif_length, int64_t per_class, int64_t margin, RandomStream& random);
 

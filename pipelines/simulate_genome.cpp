@@ -1,5 +1,6 @@
 #include "pipelines/simulate_genome.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -51,6 +52,40 @@ std::string truth_vcf_text(const SimulatedGenomeOptions& options, const std::str
   return text;
 }
 
+// Records long enough for the motifs and SNVs asked for, known before anything is drawn: an
+// occurrence per record at least, and on the last record the motif bases truth_snvs needs
+// for the variants. Refused by option, with the shortest --length that is enough.
+void require_room_for_motifs(const SimulatedGenomeOptions& options, int64_t longest) {
+  const auto occurrences = [&](int64_t length) {
+    return occurrences_for_density(options.motif_density, length, options.motif_length);
+  };
+  const int64_t needed_bases = snv_room_needed(options.variants);
+  const int64_t needed = std::max<int64_t>(1, (needed_bases + options.motif_length - 1) / options.motif_length);
+  const int64_t planted = occurrences(options.length);
+  if (planted >= needed) return;
+  std::string what =
+      fmt::format("--length {} at --motif-density {} plants {} occurrences of --motif-length {} per record",
+                  options.length, options.motif_density, planted, options.motif_length);
+  if (options.variants > 0) {
+    what += fmt::format(": {} motif bases on the last record, where --variants {} needs {}",
+                        planted * options.motif_length, options.variants, needed_bases);
+  }
+  const std::string remedy = options.variants > 0 ? ", or fewer --variants" : " for one occurrence";
+  SPINDLE_CHECK(occurrences(longest) >= needed, "simulate-genome", what,
+                fmt::format("fewer --variants or a higher --motif-density: no --length up to {} is enough", longest));
+  // The occurrences grow with the length: the shortest length that is enough, by bisection.
+  int64_t short_of = options.length, enough = longest;
+  while (enough - short_of > 1) {
+    const int64_t middle = short_of + (enough - short_of) / 2;
+    if (occurrences(middle) >= needed) {
+      enough = middle;
+    } else {
+      short_of = middle;
+    }
+  }
+  throw Error("simulate-genome", what, fmt::format("--length {} or more{}", enough, remedy));
+}
+
 }  // namespace
 
 SimulatedGenome simulate_genome(const SimulatedGenomeOptions& options) {
@@ -65,6 +100,7 @@ SimulatedGenome simulate_genome(const SimulatedGenomeOptions& options) {
   SPINDLE_CHECK(options.motif_density > 0 && options.motif_density <= 0.5, "simulate-genome",
                 "motif density " + std::to_string(options.motif_density), "above 0 and at most 0.5");
   SPINDLE_CHECK(options.variants >= 0, "simulate-genome", std::to_string(options.variants) + " variants", "0 or more");
+  if (options.motifs > 0) require_room_for_motifs(options, kMaxBases / options.records);
   RandomStream chain_draws{options.seed, 0};
   const MarkovChain chain = MarkovChain::random(options.order, options.sharpness, chain_draws);
   RandomStream sequence_draws{options.seed + 1, 0};
@@ -72,8 +108,7 @@ SimulatedGenome simulate_genome(const SimulatedGenomeOptions& options) {
   std::vector<std::vector<uint8_t>> motifs;
   if (options.motifs > 0) motifs = random_motifs(options.motifs, options.motif_length, motif_draws);
   const int64_t occurrences_per_record =
-      motifs.empty() ? 0
-                     : std::llround(options.motif_density * static_cast<double>(options.length) / options.motif_length);
+      motifs.empty() ? 0 : occurrences_for_density(options.motif_density, options.length, options.motif_length);
 
   SimulatedGenome genome;
   genome.fasta = options.out_prefix + ".fa";
@@ -151,8 +186,17 @@ SimulatedGenome simulate_genome(const SimulatedGenomeOptions& options) {
     if (options.variants > 0) {
       genome.truth_vcf = options.out_prefix + ".truth.vcf.gz";
       const std::string chrom = records.back()["name"];
+      // The background is known once the occurrences are placed.
+      const int64_t margin = options.motif_length;
+      const int64_t background =
+          snv_room(options.length, last_occurrences, options.motif_length, margin).background_bases;
+      SPINDLE_CHECK(snv_room_needed(options.variants) <= background, "simulate-genome",
+                    fmt::format("{}, the last record, has {} bases at least {} (--motif-length) from every motif "
+                                "occurrence, fewer than the {} that --variants {} needs",
+                                chrom, background, margin, snv_room_needed(options.variants), options.variants),
+                    "a lower --motif-density, a longer --length or fewer --variants");
       const std::vector<TruthSnv> snvs =
-          truth_snvs(last, last_occurrences, options.motif_length, options.variants, options.motif_length, motif_draws);
+          truth_snvs(last, last_occurrences, options.motif_length, options.variants, margin, motif_draws);
       truth_text = truth_vcf_text(options, genome.fasta, genome.summary, chrom, snvs);
       summary["truth_vcf"] = {{"file", std::filesystem::path(genome.truth_vcf).filename().string()},
                               {"record", chrom},

@@ -40,6 +40,8 @@ nlohmann::json cpu_features() {
   return features;
 }
 
+}  // namespace
+
 std::string human_bytes(double bytes) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   int unit = 0;
@@ -51,8 +53,6 @@ std::string human_bytes(double bytes) {
   std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", bytes, units[unit]);
   return text;
 }
-
-}  // namespace
 
 nlohmann::json system_report() {
   nlohmann::json report;

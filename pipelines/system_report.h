@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string>
+
 namespace spindle {
 
 // Fields: spindle {version, build_type, cuda, cuda_architectures, compiler},
@@ -13,5 +15,8 @@ nlohmann::json system_report();
 
 // The report as aligned text for a terminal.
 std::string format_system_report(const nlohmann::json& report);
+
+// "1.5 GiB": bytes in binary units, one decimal (whole bytes below 1 KiB).
+std::string human_bytes(double bytes);
 
 }  // namespace spindle

@@ -1,6 +1,7 @@
 #include "pipelines/train/pretraining.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -14,6 +15,7 @@
 #include "io/window_reader.h"
 #include "kernels/error.h"
 #include "pipelines/progress_meter.h"
+#include "pipelines/system_report.h"
 #include "pipelines/train/adamw_optimizer.h"
 #include "pipelines/train/held_out_split.h"
 #include "pipelines/train/loss_curve_svg.h"
@@ -154,6 +156,45 @@ void require_a_window(const std::vector<WindowRegion>& regions, int64_t window, 
                                 [&](const WindowRegion& region) { return region.end - region.start >= window; });
   SPINDLE_CHECK(fits, where, "no " + what + " region is " + std::to_string(window) + " bases long",
                 "at least one " + what + " record or interval as long as data.window");
+}
+
+// The least one step holds, and where: a batch whose floor passes the memory there is
+// refused before the first step, since it could only end in a failed allocation, or in the
+// kernel killing the job once the pages are touched. On the host the window reader's buffers and the masked
+// inputs and targets of the whole batch (every rank reads and masks it); where the model
+// runs, for this rank's part, each layer's residual stream (all that recompute keeps), the
+// final norm's output and the logits with their gradient. The mixers' activations come on
+// top: a floor, not an estimate.
+void require_step_memory(const TrainConfig& config, const BatchPart& part) {
+  const CaduceusConfig& model = config.model;
+  const double batch = static_cast<double>(config.data.batch_windows);
+  const double host = batch * static_cast<double>(config.data.window_tokens) *
+                      ((WindowReaderOptions{}.queue_depth + 1) * dtype_size(DType::u8) + 2 * dtype_size(DType::i32));
+  const double rows = model.rcps ? 2 : 1;  // PS runs the reverse complement as rows of its own
+  const double activation = static_cast<double>(dtype_size(config.activations));
+  const double d = static_cast<double>(model.d_model);
+  const double per_token = static_cast<double>(model.n_layer + 1) * rows * d * dtype_size(DType::f32) +
+                           rows * d * activation + 2.0 * static_cast<double>(model.padded_vocab_size()) * activation;
+  const double device = static_cast<double>(part.windows * part.positions.length()) * per_token;
+  const auto require = [&](double bytes, const std::string& memory, double available, const std::string& holder) {
+    SPINDLE_CHECK(bytes <= available, config.data.batch_where,
+                  fmt::format("{} windows of {} tokens need at least {} of {} in a step (per token: the window "
+                              "buffers and masks, each layer's residual stream, the logits and their gradient), more "
+                              "than the {} {} has",
+                              config.data.batch_windows, config.data.window_tokens, human_bytes(bytes), memory,
+                              human_bytes(available), holder),
+                  fmt::format("far fewer windows (this floor alone allows {}; the mixers' activations come on "
+                              "top), or a shorter data.window",
+                              static_cast<int64_t>(std::floor(available / (bytes / batch)))));
+  };
+  const double host_memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  if (config.device.is_cpu()) {
+    require(host + device, "host memory", host_memory, "this machine");
+  } else {
+    require(host, "host memory", host_memory, "this machine");
+    require(device, config.device.str() + " memory",
+            static_cast<double>(gpu_properties(config.device.index).total_memory_bytes), config.device.str());
+  }
 }
 
 class Pretraining {
@@ -367,6 +408,7 @@ void pretrain_caduceus(const TrainConfig& config, ProcessGrid& grid) {
   std::optional<Pretraining> training;
   int64_t first = 0;
   try {
+    require_step_memory(config, BatchPart(grid, config.data));
     training.emplace(config, grid);
     first = training->start();
   } catch (...) {

@@ -1,5 +1,7 @@
 #include "pipelines/train/train_config.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
@@ -44,6 +46,7 @@ TrainData read_data(const ConfigMap& data) {
   settings.store = data.text("store");
   settings.window_tokens = data.integer("window", {1, int64_t{1} << 30});
   settings.batch_windows = data.integer("batch", {1, 1 << 20});
+  settings.batch_where = data.location("batch");
   settings.reverse_complement = data.boolean("reverse_complement", false);
   const ConfigMap validation = data.map("validation");
   settings.validation_where = data.location("validation");
@@ -80,7 +83,35 @@ AdamWSettings read_optimizer(const ConfigMap& optimizer, int64_t steps, LrSchedu
   settings.beta2 = optimizer.real("beta2", {0.0, 0.999999}, settings.beta2);
   settings.eps = optimizer.real("eps", {1e-30, 1.0}, settings.eps);
   settings.weight_decay = optimizer.real("weight_decay", kRate, settings.weight_decay);
+  // Each step scales the weights by 1 - lr x weight_decay: at 0 or below they vanish or flip sign.
+  const double scale = 1 - schedule.peak * settings.weight_decay;
+  SPINDLE_CHECK(scale > 0, optimizer.location("weight_decay"),
+                fmt::format("{} with optimizer.lr {}: each step scales the weights by 1 - lr x weight_decay = {}",
+                            settings.weight_decay, schedule.peak, scale),
+                "lr x weight_decay below 1");
   return settings;
+}
+
+// Products of the sizes that the model and the counters of a run hold in fixed widths.
+void require_products_fit(const TrainConfig& config, const std::string& steps_where) {
+  const TrainData& data = config.data;
+  // The LM head's matrix product has a row per token of a process's forward, and matrix
+  // sizes are 32-bit (kernels/matmul.h); refused here, not after the batch is allocated.
+  const int64_t windows = data.batch_windows / config.parallel.data;
+  const int64_t positions = (data.window_tokens + config.parallel.sequence - 1) / config.parallel.sequence;
+  constexpr int64_t kMaxRows = std::numeric_limits<int32_t>::max();
+  SPINDLE_CHECK(windows * positions <= kMaxRows, data.batch_where,
+                fmt::format("{} windows of {} tokens: {} tokens in each process's forward", windows, positions,
+                            windows * positions),
+                fmt::format("at most {} (the LM head's matrix product has a row per token): a smaller data.batch or "
+                            "data.window, or more processes in parallel",
+                            kMaxRows));
+  // Progress and metrics count the tokens of the whole run.
+  const int64_t tokens_per_step = data.batch_windows * data.window_tokens;
+  const int64_t most_steps = std::numeric_limits<int64_t>::max() / tokens_per_step;
+  SPINDLE_CHECK(config.steps <= most_steps, steps_where,
+                fmt::format("{} steps of {} tokens (data.batch x data.window)", config.steps, tokens_per_step),
+                fmt::format("at most {} steps of so many tokens: a run's tokens are counted in 64 bits", most_steps));
 }
 
 }  // namespace
@@ -136,6 +167,7 @@ TrainConfig read_train_config(const std::string& path) {
                     std::to_string(config.data.window_tokens) + " tokens",
                 "at least " + std::to_string(halo) + " tokens per rank (the convolution's halo): data.window >= " +
                     std::to_string(config.parallel.sequence * halo));
+  require_products_fit(config, root.location("steps"));
   config.output_dir = root.text("output");
   const ConfigMap checkpoint = root.optional_map("checkpoint");
   config.checkpoint_dir =

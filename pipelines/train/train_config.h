@@ -24,6 +24,7 @@ struct TrainData {
   std::string store;
   int64_t window_tokens = 0;
   int64_t batch_windows = 0;
+  std::string batch_where;  // "train.yaml:8: data.batch", for errors found later
   bool reverse_complement = false;
   // Held out for validation (never trained on): whole records and intervals.
   std::vector<std::string> validation_records;

@@ -1,8 +1,8 @@
 #!/bin/sh
 # One bad-input case of a spindle command (ingest, inspect, simulate-genome, embed,
-# score-variants, evaluate-scores): makes the bad input in a fresh folder (or from the shared
-# real data), then requires exit code 1, a message naming the place and what was expected,
-# no output or temporary file left (expect_failure.sh) and inputs unchanged. A case made
+# score-variants, evaluate-scores, train): makes the bad input in a fresh folder (or from
+# the shared real data), then requires exit code 1, a message naming the place and what was
+# expected, no output or temporary file left (expect_failure.sh) and inputs unchanged. A case made
 # from the shared real data exits 77 (skipped) when a file of it is absent.
 # usage: bad_input.sh CASE SPINDLE DATA_DIR WORK_DIR
 set -u
@@ -180,11 +180,51 @@ case $case_name in
   simulate_genome_too_large)
     fail "simulate-genome: --records 8 x --length 4294967296 \(expected at most 4294967296 bases in all" \
       "$spindle" simulate-genome --out out --records 8 --length 4294967296 ;;
+  simulate_genome_motifs_do_not_fit)
+    # Records too short for the motifs and SNVs asked for: named by option with the shortest
+    # --length that is enough (truth_snvs' need, 2 x --variants motif bases: 84 occurrences of
+    # 12 bases, from 10,020 bases at density 0.1; one occurrence of 12 bases: 60), not as the
+    # internal step that failed.
+    fail "simulate-genome: --length 10 at --motif-density 0.1 plants 0 occurrences of --motif-length 12 per record: 0 motif bases on the last record, where --variants 500 needs 1000 \(expected --length 10020 or more, or fewer --variants\)" \
+      "$spindle" simulate-genome --out out --length 10 --motifs 2 || exit 1
+    fail "simulate-genome: --length 10019 at --motif-density 0.1 plants 83 occurrences" \
+      "$spindle" simulate-genome --out out --length 10019 --motifs 2 || exit 1
+    fail "simulate-genome: --length 3 at --motif-density 0.1 plants 0 occurrences of --motif-length 12 per record \(expected --length 60 or more for one occurrence\)" \
+      "$spindle" simulate-genome --out out --length 3 --motifs 2 --variants 0 || exit 1
+    # Occurrences rounded up past half of a record (plant_motifs' bound) are one fewer.
+    fail "simulate-genome: --length 6 at --motif-density 0.5 plants 0 occurrences of --motif-length 4 per record \(expected --length 8 or more" \
+      "$spindle" simulate-genome --out out --length 6 --motifs 1 --motif-length 4 --motif-density 0.5 --variants 0 ||
+      exit 1
+    "$spindle" --log-level warn simulate-genome --out out --records 1 --length 14 --motifs 1 --motif-length 4 \
+      --motif-density 0.5 --variants 1 && [ "$(wc -l < out.motifs.bed)" = 1 ] ||
+      { echo "FAIL: 14 bases at density 0.5"; exit 1; }
+    rm -f out.*
+    # Dense motifs leave too little background, which is known once they are placed.
+    fail "simulate-genome: chr1, the last record, has [0-9]+ bases at least 4 \(--motif-length\) from every motif occurrence, fewer than the 200 that --variants 100 needs \(expected a lower --motif-density, a longer --length or fewer --variants\)" \
+      "$spindle" simulate-genome --out out --records 1 --length 1000 --motifs 1 --motif-length 4 --motif-density 0.5 \
+      --variants 100 || exit 1
+    ! ls out.* 2>/dev/null || { echo "FAIL: outputs written"; exit 1; } ;;
   embed_out_is_input)
     printf '>x\nACGTACGTACGTACGT\n' > x.fa
     unchanged x.fa "--out x.fa: is the input --fasta x.fa \(expected an output path other than the inputs" \
       "$spindle" embed --model "$models/ph_fused" --fasta x.fa --out x.fa
     fail "--out: an empty path \(expected a file name\)" "$spindle" embed --model "$models/ph_fused" --fasta x.fa --out "" ;;
+  embed_region_repeated)
+    # The same region under the same name twice (a repeated BED line, a region given again on
+    # the command line, a record listed twice) is refused naming both places; overlapping
+    # regions, the other strand and another BED name are embedded as given.
+    printf '>x\nACGTACGTACGTACGT\n' > x.fa
+    printf 'x\t0\t8\nx\t4\t12\tw\t0\t-\nx\t0\t8\n' > r.bed
+    fail "r.bed:3: x:1-8 \(\+ strand\) is given again, first at r.bed:1 \(expected each region once" \
+      "$spindle" embed --model "$models/ph_fused" --fasta x.fa --regions r.bed --out out.h5 || exit 1
+    fail "--regions x: x:1-16 \(\+ strand\) is given again, first at --regions x:1-16" \
+      "$spindle" embed --model "$models/ph_fused" --fasta x.fa --regions x:1-16 --regions x --out out.h5 || exit 1
+    fail "--records: x:1-16 \(\+ strand\) is given again, first at --records" \
+      "$spindle" embed --model "$models/ph_fused" --fasta x.fa --records x,x --out out.h5 || exit 1
+    printf 'x\t0\t8\nx\t4\t12\nx\t0\t8\t.\t0\t-\nx\t0\t8\tv\n' > ok.bed
+    "$spindle" --log-level warn embed --model "$models/ph_fused" --fasta x.fa --regions ok.bed --out ok.h5 ||
+      { echo "FAIL: overlapping regions, the other strand or another name refused"; exit 1; }
+    echo "expected failure ok" ;;
   embed_device_not_usable)
     # No such device on a GPU machine, none usable on a CPU-only one: either way named as --device.
     printf '>x\nACGTACGTACGTACGT\n' > x.fa
@@ -215,5 +255,31 @@ case $case_name in
     printf '##fileformat=VCFv4.2\n##INFO=<ID=T,Number=0,Type=Flag,Description="t">\n##INFO=<ID=S,Number=A,Type=Float,Description="s">\n##contig=<ID=x,length=16>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nx\t3\t.\tG\tA\t.\t.\tT;S=1\nx\t5\t.\tA\tC\t.\t.\tS=0\n' > v.vcf
     unchanged v.vcf "--json v.vcf: is the input --vcf v.vcf \(expected an output path other than the inputs" \
       "$spindle" evaluate-scores --vcf v.vcf --truth-flag T --score S --json v.vcf ;;
+  train_batch_exceeds_memory)
+    # A batch whose step cannot fit in memory (a floor of 16 TiB: 2,097,152,000 tokens of a
+    # 256-wide model) is refused before the first step, naming data.batch and the largest
+    # batch the floor allows, instead of growing until the kernel kills the job (as it did);
+    # no output folder is made.
+    "$spindle" --log-level warn simulate-genome --out g --length 4000 &&
+      "$spindle" --log-level warn ingest fasta g.fa --out g.h5 || exit 1
+    cat > t.yaml <<'EOF'
+model:
+  preset: caduceus-131k-ps
+  d_model: 256
+  n_layer: 2
+data:
+  store: g.h5
+  window: 2000
+  batch: 1048576
+  validation:
+    records: [chr2]
+optimizer:
+  lr: 1.0e-3
+steps: 2
+output: run
+EOF
+    fail "t.yaml:8: data.batch: 1048576 windows of 2000 tokens need at least [0-9.]+ TiB of host memory in a step \(.*\), more than the [0-9.]+ [GMT]iB this machine has \(expected far fewer windows \(this floor alone allows [0-9]+;" \
+      "$spindle" train --config t.yaml || exit 1
+    [ ! -e run ] || { echo "FAIL: output folder made"; exit 1; } ;;
   *) echo "unknown case $case_name"; exit 2 ;;
 esac

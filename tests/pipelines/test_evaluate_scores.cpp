@@ -105,5 +105,37 @@ TEST(EvaluateScores, ErrorsNameTheFieldAndWhatIsMissing) {
   EXPECT_NE(message.find("LLR is NaN"), std::string::npos) << message;
 }
 
+TEST(EvaluateScores, InfiniteScoresAreRefusedAsNaNIs) {
+  // Ranks would take them, but no mean could be reported (inf - inf) and JSON has no infinity.
+  TemporaryFolder folder;
+  const std::string vcf = folder.write("i.vcf", kHeader +
+                                                    "chr1\t1\t.\tA\tG\t.\t.\tDISRUPTS;LLR=-inf\n"
+                                                    "chr1\t2\t.\tA\tG\t.\t.\tLLR=inf\n");
+  const std::string message = message_of([&] {
+    evaluate_scores({vcf, "DISRUPTS", {{"LLR", ScoreDirection::lower}}, std::nullopt});
+  });
+  EXPECT_NE(message.find("i.vcf: chr1:1 A>G: LLR is -inf (expected a finite number, or '.' for no score)"),
+            std::string::npos)
+      << message;
+}
+
+TEST(EvaluateScores, AnAlleleInTwoRecordsIsRefusedNamingBoth) {
+  // Counted twice it would weigh double, and flagged in one record and not in the other it
+  // would be a positive and a negative at once. Another ALT at the same position is another allele.
+  TemporaryFolder folder;
+  const std::string vcf = folder.write("d.vcf", kHeader +
+                                                    "chr1\t1\t.\tA\tG\t.\t.\tDISRUPTS;LLR=-5\n"
+                                                    "chr1\t1\t.\tA\tC\t.\t.\tLLR=-1\n"
+                                                    "chr1\t2\t.\tA\tG,T\t.\t.\tLLR=-1,-2\n"
+                                                    "chr1\t1\t.\tA\tG\t.\t.\tLLR=-1\n");
+  const std::string message = message_of([&] {
+    evaluate_scores({vcf, "DISRUPTS", {{"LLR", ScoreDirection::lower}}, folder.file("d.json")});
+  });
+  EXPECT_NE(message.find("d.vcf: chr1:1 A>G: record 4 repeats record 1 (expected each ALT allele once"),
+            std::string::npos)
+      << message;
+  EXPECT_FALSE(std::filesystem::exists(folder.file("d.json")));
+}
+
 }  // namespace
 }  // namespace spindle

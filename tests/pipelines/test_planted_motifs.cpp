@@ -114,6 +114,30 @@ TEST(PlantedMotifs, TruthSnvsInsideOccurrencesAndFarFromThem) {
             std::string::npos);
 }
 
+TEST(PlantedMotifs, SnvRoomCountsWhatTruthSnvsDrawsFrom) {
+  // Against a base-by-base count, for occurrences at the ends, close together and apart.
+  RandomStream draws{4, 0};
+  const std::vector<std::vector<uint8_t>> motifs = random_motifs(1, 4, draws);
+  for (const int64_t occurrences : {1, 5, 40, 60}) {
+    std::vector<uint8_t> tokens(480, dna::kTokenA);
+    const std::vector<MotifOccurrence> planted = plant_motifs(tokens, motifs, occurrences, draws);
+    for (const int64_t margin : {0, 3, 4, 50}) {
+      int64_t background = 0;
+      for (int64_t p = 0; p < 480; ++p) {
+        background += std::none_of(planted.begin(), planted.end(), [&](const MotifOccurrence& o) {
+          return p >= o.position - margin && p < o.position + 4 + margin;
+        });
+      }
+      const SnvRoom room = snv_room(480, planted, 4, margin);
+      EXPECT_EQ(room.motif_bases, occurrences * 4);
+      EXPECT_EQ(room.background_bases, background) << occurrences << " occurrences, margin " << margin;
+    }
+  }
+  // simulate-genome's count of occurrences stays within what plant_motifs takes.
+  EXPECT_EQ(occurrences_for_density(0.1, 1000, 12), 8);
+  EXPECT_EQ(occurrences_for_density(0.5, 14, 4), 1);  // 1.75 rounded, but 2 x 4 x 2 > 14
+}
+
 // "chr2:1234 A>G" per truth VCF record, REF checked against the FASTA, with " flagged"
 // where the record has MOTIF_DISRUPTING.
 std::vector<std::string> truth_sites(const SimulatedGenome& genome) {

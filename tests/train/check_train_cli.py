@@ -160,11 +160,14 @@ def main():
     assert listed == ["step-00000100", "step-00000150"], listed
 
     # A run that diverges (lr 1000: the loss is NaN at step 2) stops there, before its optimizer
-    # step and any checkpoint of NaN parameters, naming the newest checkpoint (step 1).
+    # step and any checkpoint of NaN parameters, naming the newest checkpoint (step 1). Without
+    # weight decay, which at such a rate would scale the weights by 1 - lr x weight_decay < 0
+    # (refused with the configuration).
     diverged = os.path.join(work, "diverged")
     diverged_yaml = os.path.join(work, "diverged.yaml")
     with open(diverged_yaml, "w") as file:
-        file.write(config_text(store, diverged, lr="1000").replace("every: 50\n  keep", "every: 1\n  keep"))
+        file.write(config_text(store, diverged, lr="1000").replace("every: 50\n  keep", "every: 1\n  keep")
+                   .replace("  min_lr:", "  weight_decay: 0\n  min_lr:"))
     message = run(spindle, "train", "--config", diverged_yaml, expect=1)
     assert re.search(r"train: step 2: the training diverged: loss (nan|inf|-inf), gradient norm", message), message
     assert "step-00000001" in message, message

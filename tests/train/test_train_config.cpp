@@ -146,6 +146,40 @@ TEST(TrainConfig, ParallelGridMustSplitTheBatchAndTheWindow) {
             "per rank (the convolution's halo): data.window >= 96)");
 }
 
+// `kMinimal` with `key: value` lines replaced (each key as written there, with its indent).
+std::string with(std::string text, const std::vector<std::pair<std::string, std::string>>& replacements) {
+  for (const auto& [from, to] : replacements) text.replace(text.find(from), from.size(), to);
+  return text;
+}
+
+TEST(TrainConfig, ProductsOfSizesMustFitTheirCounters) {
+  // The LM head's matrix product has a row per token of a process's forward (32-bit sizes).
+  const std::string huge = with(kMinimal, {{"window: 64", "window: 4096"}, {"batch: 2", "batch: 1048576"}});
+  EXPECT_EQ(error_of(huge),
+            "DIR/train.yaml:8: data.batch: 1048576 windows of 4096 tokens: 4294967296 tokens in each process's "
+            "forward (expected at most 2147483647 (the LM head's matrix product has a row per token): a smaller "
+            "data.batch or data.window, or more processes in parallel)");
+  EXPECT_NE(error_of(huge + "parallel: {data: 2}\n").find("524288 windows of 4096 tokens: 2147483648 tokens"),
+            std::string::npos);
+  EXPECT_EQ(error_of(huge + "parallel: {data: 4}\n"), "");
+  // Tokens of the whole run are counted in 64 bits (progress, metrics).
+  const std::string long_run =
+      with(kMinimal,
+           {{"window: 64", "window: 1073741824"}, {"batch: 2", "batch: 1048576"}, {"steps: 20", "steps: 2147483648"}}) +
+      "parallel: {data: 1048576}\n";
+  EXPECT_EQ(error_of(long_run),
+            "DIR/train.yaml:13: steps: 2147483648 steps of 1125899906842624 tokens (data.batch x data.window) "
+            "(expected at most 8191 steps of so many tokens: a run's tokens are counted in 64 bits)");
+}
+
+TEST(TrainConfig, WeightDecayThatFlipsTheWeightsIsRefused) {
+  // Each step scales the weights by 1 - lr x weight_decay: at 0 or below they vanish or flip sign.
+  EXPECT_EQ(error_of(with(kMinimal, {{"  lr: 1.0e-3\n", "  lr: 1.0e-3\n  weight_decay: 1000\n"}})),
+            "DIR/train.yaml:13: optimizer.weight_decay: 1000 with optimizer.lr 0.001: each step scales the weights "
+            "by 1 - lr x weight_decay = 0 (expected lr x weight_decay below 1)");
+  EXPECT_EQ(error_of(with(kMinimal, {{"  lr: 1.0e-3\n", "  lr: 1.0e-3\n  weight_decay: 999\n"}})), "");
+}
+
 TEST(TrainConfig, IntervalsAreOneBasedInclusiveLikeSamtools) {
   const WindowRegion region = parse_interval("chrUn:KI270742v1:1,001-2,000", "intervals[0]");
   EXPECT_EQ(region.record, "chrUn:KI270742v1");
