@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -63,15 +64,20 @@ void require_writable_folder(const std::filesystem::path& folder, const std::str
     error = errno;
   } else if (!S_ISDIR(status.st_mode)) {
     error = ENOTDIR;
-  } else if (::faccessat(AT_FDCWD, folder.c_str(), W_OK | X_OK, AT_EACCESS) != 0) {
-    error = errno;
+  } else if (::access(folder.c_str(), W_OK | X_OK) != 0) {  // not faccessat: its faccessat2 call is
+    error = errno;                                              // EPERM under some container seccomp profiles
   }
   SPINDLE_CHECK(error == 0, target, "cannot create it in " + folder.string() + ": " + std::strerror(error),
                 "an existing folder that can be written");
 }
 
-// Deletes the entries "<prefix><pid>" of `folder` whose process no longer runs: only ESRCH says
-// so (EPERM is a live process of another user).
+// How long a temporary must have been left unchanged before it may be deleted: a process id
+// that does not run here may be a live writer's on another host sharing the folder, or in
+// another pid namespace (a container), and those keep changing their temporaries.
+constexpr auto kStaleAfter = std::chrono::hours(1);
+
+// Deletes the entries "<prefix><pid>" of `folder` whose process does not run here (only ESRCH
+// says so: EPERM is a live process of another user) and that have not changed for kStaleAfter.
 void remove_stale_partials(const std::filesystem::path& folder, const std::string& prefix, const std::string& target) {
   std::vector<std::pair<std::filesystem::path, pid_t>> stale;  // listed first: nothing deleted while listing
   std::error_code error;
@@ -83,7 +89,12 @@ void remove_stale_partials(const std::filesystem::path& folder, const std::strin
     const auto [end_of_number, parsed] = std::from_chars(first, last, pid);
     // Only a whole positive number: kill() of 0 or -n would test process groups.
     if (parsed != std::errc() || end_of_number != last || pid <= 0) continue;
-    if (::kill(pid, 0) != 0 && errno == ESRCH) stale.emplace_back(it->path(), pid);
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::error_code no_time;
+    const auto changed = std::filesystem::last_write_time(it->path(), no_time);
+    if (!no_time && std::filesystem::file_time_type::clock::now() - changed >= kStaleAfter) {
+      stale.emplace_back(it->path(), pid);
+    }
   }
   for (const auto& [path, pid] : stale) {
     std::error_code not_removed;
@@ -91,7 +102,8 @@ void remove_stale_partials(const std::filesystem::path& folder, const std::strin
     if (not_removed) {
       spdlog::warn("{}: cannot remove {}, left by process {}: {}", target, path.string(), pid, not_removed.message());
     } else if (removed > 0) {  // 0: another process removed it first
-      spdlog::warn("{}: removed {}, left by process {}, which no longer runs", target, path.string(), pid);
+      spdlog::warn("{}: removed {}, left by process {}, which no longer runs, unchanged for an hour or more", target,
+                   path.string(), pid);
     }
   }
 }

@@ -24,10 +24,10 @@ void refuse_shared_outputs(const std::vector<std::pair<std::string, std::string>
 // The temporary name of a new output `target`: "<target>.partial-<pid>" of this process. Refuses
 // (spindle::Error naming `target`, the folder and the system's reason) an empty path and a
 // folder that does not exist or cannot be written: HDF5's create error says neither. Deletes the
-// "<target>.partial-<pid>" files and folders whose process no longer runs (kill(pid, 0): ESRCH),
-// left by a crash or a kill, with a warning naming each; a live process's stay. Process ids are
-// this host's: a write of the same target on another host sharing the folder loses its
-// temporary and fails.
+// "<target>.partial-<pid>" files and folders left by a crash or a kill, with a warning naming
+// each: those whose process does not run here (kill(pid, 0): ESRCH) and that have not changed
+// for an hour, since a process id that does not run here may still be a live writer's on
+// another host sharing the folder, or in another pid namespace.
 std::string prepare_partial_output(const std::string& target);
 
 // Renames the finished output `temporary` (a file, or a folder with everything in it) to

@@ -145,15 +145,18 @@ case $case_name in
     echo "store unchanged ok" ;;
   ingest_removes_stale_partials)
     # A temporary left by a killed ingest (no process has id 99999999: pid_max is at most 2^22)
-    # is removed when the next ingest of the store starts, named on stderr; one whose process
-    # runs (this shell's) is kept.
+    # and unchanged for two hours is removed when the next ingest of the store starts, named on
+    # stderr; one whose process runs (this shell's) is kept, and so is a recent one of a process
+    # that does not run here (99999998: a writer on another host or in a container).
     printf '>x\nACGT\n' > x.fa && printf 'killed' > out.h5.partial-99999999 && printf 'running' > out.h5.partial-$$
+    printf 'elsewhere' > out.h5.partial-99999998 && touch -d '2 hours ago' out.h5.partial-99999999 out.h5.partial-$$
     "$spindle" --log-level warn ingest fasta x.fa --out out.h5 2> err
     status=$? && cat err
     [ $status -eq 0 ] || { echo "FAIL: exit code $status, expected 0"; exit 1; }
     [ "$(grep -c 'out.h5.partial-99999999' err)" = 1 ] && [ "$(wc -l < err)" = 1 ] || { echo "FAIL: message"; exit 1; }
     [ ! -e out.h5.partial-99999999 ] || { echo "FAIL: stale temporary kept"; exit 1; }
     [ "$(cat out.h5.partial-$$)" = running ] || { echo "FAIL: a live process's temporary was touched"; exit 1; }
+    [ -e out.h5.partial-99999998 ] || { echo "FAIL: a recent temporary of another host's process removed"; exit 1; }
     echo "stale temporaries ok" ;;
   ingest_out_folder_unusable)
     # A folder that does not exist, a file in place of the folder, and (not as root, whom no

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -87,25 +88,33 @@ TEST(AtomicWrite, ARenameThatCannotHappenNamesTheTarget) {
   EXPECT_EQ(content_of(finished), "bytes");
 }
 
-// Temporaries left by a crash or a kill go when the next write of the same target starts;
-// those of a process that runs (the test's parent) and other names stay. 99999999 is no
-// process: Linux's pid_max is at most 2^22.
+// Temporaries left by a crash or a kill go when the next write of the same target starts, once
+// unchanged for an hour; those of a process that runs (the test's parent), recent ones of a
+// process that does not run here (a writer on another host, or in another pid namespace) and
+// other names stay. 99999999 is no process: Linux's pid_max is at most 2^22; 99999998 neither.
 TEST(AtomicWrite, AWriteRemovesTheTemporariesOfProcessesThatNoLongerRun) {
   TemporaryFolder folder;
+  const auto two_hours_ago = fs::file_time_type::clock::now() - std::chrono::hours(2);
   const std::string live = "out.txt.partial-" + std::to_string(getppid());
   folder.write(live, "being written");
+  fs::last_write_time(folder.file(live), two_hours_ago);
   folder.write("out.txt.partial-99999999", "killed");
+  folder.write("out.txt.partial-99999998", "being written elsewhere");
   folder.write("out.txt.partial-99999999x", "not a temporary of ours");
   folder.write("other.txt.partial-99999999", "another target's");
   fs::create_directories(folder.file("model.partial-99999999/sub"));
   folder.write("model.partial-99999999/sub/weights", "killed");
+  for (const char* old : {"out.txt.partial-99999999", "out.txt.partial-99999999x", "other.txt.partial-99999999",
+                          "model.partial-99999999"}) {
+    fs::last_write_time(folder.file(old), two_hours_ago);
+  }
   ::testing::internal::CaptureStderr();
   write_file_atomically(folder.file("out.txt"), [](std::ostream& out) { out << "new"; });
   write_folder_atomically(folder.file("model"), [](const std::string&) {});
   spdlog::default_logger()->flush();
   const std::string log = ::testing::internal::GetCapturedStderr();
-  EXPECT_EQ(listing(folder.file("")),
-            "model other.txt.partial-99999999 out.txt " + live + " out.txt.partial-99999999x ");
+  EXPECT_EQ(listing(folder.file("")), "model other.txt.partial-99999999 out.txt " + live +
+                                          " out.txt.partial-99999998 out.txt.partial-99999999x ");
   EXPECT_EQ(content_of(folder.file(live)), "being written");
   EXPECT_NE(log.find(folder.file("out.txt.partial-99999999") + ", left by process 99999999"), std::string::npos) << log;
   EXPECT_NE(log.find(folder.file("model.partial-99999999") + ", left by process 99999999"), std::string::npos) << log;
