@@ -70,7 +70,9 @@ void require_room_for_motifs(const SimulatedGenomeOptions& options, int64_t long
     what += fmt::format(": {} motif bases on the last record, where --variants {} needs {}",
                         planted * options.motif_length, options.variants, needed_bases);
   }
-  const std::string remedy = options.variants > 0 ? ", or fewer --variants" : " for one occurrence";
+  // The shortest length with enough motif bases: the background SNVs' room depends on where the
+  // motifs land and is checked once they are placed.
+  const std::string remedy = options.variants > 0 ? " (enough motif bases), or fewer --variants" : " for one occurrence";
   SPINDLE_CHECK(occurrences(longest) >= needed, "simulate-genome", what,
                 fmt::format("fewer --variants or a higher --motif-density: no --length up to {} is enough", longest));
   // The occurrences grow with the length: the shortest length that is enough, by bisection.
@@ -212,10 +214,11 @@ SimulatedGenome simulate_genome(const SimulatedGenomeOptions& options) {
   if (!genome.motif_bed.empty()) write_file_atomically(genome.motif_bed, [&](std::ostream& out) { out << bed; });
   if (!genome.truth_vcf.empty()) write_bgzipped_vcf(genome.truth_vcf, truth_text);
   write_file_atomically(genome.summary, [&](std::ostream& out) { out << summary.dump(2) << "\n"; });
-  if (genome.bayes_masked_loss) {
-    spdlog::info("{}: {} x {} bases; entropy rate {:.4f}, unigram entropy {:.4f}, best masked-LM loss {:.4f} nats",
-                 genome.fasta, options.records, options.length, genome.entropy_rate, genome.unigram_entropy,
-                 *genome.bayes_masked_loss);
+  if (motifs.empty()) {
+    spdlog::info("{}: {} x {} bases; entropy rate {:.4f}, unigram entropy {:.4f}{} nats", genome.fasta,
+                 options.records, options.length, genome.entropy_rate, genome.unigram_entropy,
+                 genome.bayes_masked_loss ? fmt::format(", best masked-LM loss {:.4f}", *genome.bayes_masked_loss)
+                                          : std::string());
   } else {
     spdlog::info("{}: {} x {} bases, {} motifs of {} bases planted {} times per record ({}); background entropy rate "
                  "{:.4f}, unigram entropy {:.4f} nats",

@@ -179,6 +179,7 @@ case $case_name in
       { echo "FAIL: no warning"; exit 1; }
     [ -s out.fa ] && [ -s out.json ] || { echo "FAIL: genome not written"; exit 1; }
     ! grep -q bayes_masked_lm_loss_nats out.json || { echo "FAIL: a loss without targets"; exit 1; }
+    grep -q "2 x 88 bases; entropy rate" err && ! grep -q "motifs of" err || { echo "FAIL: summary line"; exit 1; }
     echo "short record ok" ;;
   simulate_genome_too_large)
     fail "simulate-genome: --records 8 x --length 4294967296 \(expected at most 4294967296 bases in all" \
@@ -188,7 +189,7 @@ case $case_name in
     # --length that is enough (truth_snvs' need, 2 x --variants motif bases: 84 occurrences of
     # 12 bases, from 10,020 bases at density 0.1; one occurrence of 12 bases: 60), not as the
     # internal step that failed.
-    fail "simulate-genome: --length 10 at --motif-density 0.1 plants 0 occurrences of --motif-length 12 per record: 0 motif bases on the last record, where --variants 500 needs 1000 \(expected --length 10020 or more, or fewer --variants\)" \
+    fail "simulate-genome: --length 10 at --motif-density 0.1 plants 0 occurrences of --motif-length 12 per record: 0 motif bases on the last record, where --variants 500 needs 1000 \(expected --length 10020 or more \(enough motif bases\), or fewer --variants\)" \
       "$spindle" simulate-genome --out out --length 10 --motifs 2 || exit 1
     fail "simulate-genome: --length 10019 at --motif-density 0.1 plants 83 occurrences" \
       "$spindle" simulate-genome --out out --length 10019 --motifs 2 || exit 1
