@@ -101,6 +101,7 @@ std::vector<AlleleInfoValues> read_allele_info_values(const std::string& path, c
                          .allele = allele,
                          .ref = record->d.allele[0],
                          .alt = record->d.allele[allele],
+                         .end = record->pos + record->rlen,
                          .record = index,
                          .flagged = flagged,
                          .values = {}});

@@ -16,6 +16,7 @@ struct AlleleInfoValues {
   int64_t position = 0;  // 1-based, as in the VCF
   int allele = 1;        // which ALT (1-based)
   std::string ref, alt;  // the record's REF and this ALT, as written
+  int64_t end = 0;       // the record's last reference base (1-based): END for symbolic alleles
   int64_t record = 0;    // the record's number in the file (1-based)
   bool flagged = false;  // the record carries the flag
   std::vector<std::optional<double>> values;  // one per requested field; empty where missing ('.' or absent)

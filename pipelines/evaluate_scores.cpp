@@ -22,21 +22,40 @@ double mean(const std::vector<double>& values) {
   return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
 }
 
-// "chr1:7 A>G": an allele as errors name it, and what makes two alleles the same.
+// "chr1:7 A>G", "chr1:10 N><DEL> END=500": an allele as errors name it, and what makes two
+// alleles the same (a symbolic allele's extent is its END).
 std::string allele_name(const AlleleInfoValues& allele) {
-  return fmt::format("{}:{} {}>{}", allele.chrom, allele.position, allele.ref, allele.alt);
+  const bool symbolic = !allele.alt.empty() && allele.alt.front() == '<';
+  return fmt::format("{}:{} {}>{}{}", allele.chrom, allele.position, allele.ref, allele.alt,
+                     symbolic ? fmt::format(" END={}", allele.end) : "");
 }
 
-// An allele in two records would count twice, and flagged in one and not in the other it
-// would be a positive and a negative at once.
-void refuse_repeated_alleles(const std::string& vcf, const std::vector<AlleleInfoValues>& alleles) {
-  std::unordered_map<std::string, int64_t> first_record;
-  for (const AlleleInfoValues& allele : alleles) {
+// The alleles once each. A repeat with the same flag and values (a duplicated line, or one
+// left by splitting multi-allelic records) would count twice: kept once, with a warning. One
+// that differs would be a positive and a negative at once, or two scores for one allele: refused.
+std::vector<AlleleInfoValues> distinct_alleles(const std::string& vcf, std::vector<AlleleInfoValues> alleles) {
+  std::unordered_map<std::string, size_t> first;
+  std::vector<AlleleInfoValues> distinct;
+  int64_t repeats = 0;
+  for (AlleleInfoValues& allele : alleles) {
     const std::string name = allele_name(allele);
-    const auto [at, added] = first_record.try_emplace(name, allele.record);
-    SPINDLE_CHECK(added, vcf + ": " + name, fmt::format("record {} repeats record {}", allele.record, at->second),
-                  "each ALT allele once (a repeated one would count twice)");
+    const auto [at, added] = first.try_emplace(name, distinct.size());
+    if (added) {
+      distinct.push_back(std::move(allele));
+      continue;
+    }
+    const AlleleInfoValues& earlier = distinct[at->second];
+    SPINDLE_CHECK(earlier.flagged == allele.flagged && earlier.values == allele.values, vcf + ": " + name,
+                  fmt::format("record {} repeats record {} with another {}", allele.record, earlier.record,
+                              earlier.flagged == allele.flagged ? "score" : "flag"),
+                  "each ALT allele once (bcftools norm -m-any -d exact removes repeats)");
+    ++repeats;
   }
+  if (repeats > 0) {
+    spdlog::warn("evaluate-scores: {}: {} ALT allele{} repeated with the same flag and scores, counted once", vcf,
+                 repeats, repeats == 1 ? "" : "s");
+  }
+  return distinct;
 }
 
 nlohmann::json to_json(const EvaluateScoresOptions& options, const std::vector<ScoreEvaluation>& evaluations) {
@@ -104,18 +123,18 @@ std::vector<ScoreEvaluation> evaluate_scores(const EvaluateScoresOptions& option
   if (options.json_out) refuse_output_over_inputs("--json", *options.json_out, {{"--vcf", options.vcf}});
   std::vector<std::string> fields;
   for (const ScoreSpec& score : options.scores) fields.push_back(score.field);
-  const std::vector<AlleleInfoValues> alleles = read_allele_info_values(options.vcf, options.truth_flag, fields);
-  refuse_repeated_alleles(options.vcf, alleles);
+  const std::vector<AlleleInfoValues> alleles =
+      distinct_alleles(options.vcf, read_allele_info_values(options.vcf, options.truth_flag, fields));
   std::vector<ScoreEvaluation> evaluations;
   for (size_t s = 0; s < options.scores.size(); ++s) {
     ScoreEvaluation evaluation{options.scores[s]};
     std::vector<double> flagged, unflagged;
     for (const AlleleInfoValues& allele : alleles) {
       const std::optional<double>& value = allele.values[s];
-      // Ranks would take an infinity, but no mean could be reported (inf - inf), nor JSON hold it.
-      SPINDLE_CHECK(!value || std::isfinite(*value), options.vcf + ": " + allele_name(allele),
-                    evaluation.score.field + " is " + (std::isnan(*value) ? "NaN" : fmt::format("{}", *value)),
-                    "a finite number, or '.' for no score");
+      // An infinity ranks as the most extreme score (a -log10 p of 0, say); a mean with one is
+      // infinite (or undefined with both signs: written as null in the JSON).
+      SPINDLE_CHECK(!value || !std::isnan(*value), options.vcf + ": " + allele_name(allele),
+                    evaluation.score.field + " is NaN", "a number, or '.' for no score");
       if (!value) {
         ++(allele.flagged ? evaluation.flagged_missing : evaluation.unflagged_missing);
       } else {

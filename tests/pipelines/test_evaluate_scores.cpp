@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "pipelines/evaluate_scores.h"
@@ -105,33 +106,42 @@ TEST(EvaluateScores, ErrorsNameTheFieldAndWhatIsMissing) {
   EXPECT_NE(message.find("LLR is NaN"), std::string::npos) << message;
 }
 
-TEST(EvaluateScores, InfiniteScoresAreRefusedAsNaNIs) {
-  // Ranks would take them, but no mean could be reported (inf - inf) and JSON has no infinity.
+TEST(EvaluateScores, InfiniteScoresRankAsTheMostExtreme) {
+  // -inf is the lowest LLR there is (direction lower: the most disruptive).
   TemporaryFolder folder;
   const std::string vcf = folder.write("i.vcf", kHeader +
                                                     "chr1\t1\t.\tA\tG\t.\t.\tDISRUPTS;LLR=-inf\n"
-                                                    "chr1\t2\t.\tA\tG\t.\t.\tLLR=inf\n");
-  const std::string message = message_of([&] {
-    evaluate_scores({vcf, "DISRUPTS", {{"LLR", ScoreDirection::lower}}, std::nullopt});
-  });
-  EXPECT_NE(message.find("i.vcf: chr1:1 A>G: LLR is -inf (expected a finite number, or '.' for no score)"),
-            std::string::npos)
-      << message;
+                                                    "chr1\t2\t.\tA\tG\t.\t.\tDISRUPTS;LLR=-3\n"
+                                                    "chr1\t3\t.\tA\tG\t.\t.\tLLR=-4\n"
+                                                    "chr1\t4\t.\tA\tG\t.\t.\tLLR=inf\n");
+  const std::vector<ScoreEvaluation> e = evaluate_scores({vcf, "DISRUPTS", {{"LLR", ScoreDirection::lower}}, {}});
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_DOUBLE_EQ(e[0].auroc, 0.75);  // -inf beats both; -3 beats inf only
+  EXPECT_EQ(e[0].flagged_mean, -std::numeric_limits<double>::infinity());
+  EXPECT_EQ(e[0].unflagged_mean, std::numeric_limits<double>::infinity());
 }
 
-TEST(EvaluateScores, AnAlleleInTwoRecordsIsRefusedNamingBoth) {
-  // Counted twice it would weigh double, and flagged in one record and not in the other it
-  // would be a positive and a negative at once. Another ALT at the same position is another allele.
+TEST(EvaluateScores, AnAlleleRepeatedWithOtherValuesIsRefusedAndAnIdenticalRepeatCountsOnce) {
+  // Flagged in one record and not in the other it would be a positive and a negative at once.
+  // Another ALT at the same position, or a symbolic allele with another END, is another allele.
   TemporaryFolder folder;
-  const std::string vcf = folder.write("d.vcf", kHeader +
-                                                    "chr1\t1\t.\tA\tG\t.\t.\tDISRUPTS;LLR=-5\n"
-                                                    "chr1\t1\t.\tA\tC\t.\t.\tLLR=-1\n"
-                                                    "chr1\t2\t.\tA\tG,T\t.\t.\tLLR=-1,-2\n"
-                                                    "chr1\t1\t.\tA\tG\t.\t.\tLLR=-1\n");
+  const std::string body = "chr1\t1\t.\tA\tG\t.\t.\tDISRUPTS;LLR=-5\n"
+                           "chr1\t1\t.\tA\tC\t.\t.\tLLR=-1\n"
+                           "chr1\t2\t.\tA\tG,T\t.\t.\tLLR=-1,-2\n"
+                           "chr1\t10\t.\tN\t<DEL>\t.\t.\tEND=100;LLR=-3\n"
+                           "chr1\t10\t.\tN\t<DEL>\t.\t.\tEND=500;LLR=-4\n";
+  std::string header = kHeader;
+  header.insert(header.find("#CHROM"), "##INFO=<ID=END,Number=1,Type=Integer,Description=\"End\">\n");
+  const std::string repeated = folder.write("r.vcf", header + body + "chr1\t1\t.\tA\tG\t.\t.\tDISRUPTS;LLR=-5\n");
+  const std::vector<ScoreEvaluation> once =
+      evaluate_scores({repeated, "DISRUPTS", {{"LLR", ScoreDirection::lower}}, std::nullopt});
+  EXPECT_EQ(once[0].flagged + once[0].unflagged, 6);
+  const std::string conflicting = folder.write("d.vcf", header + body + "chr1\t1\t.\tA\tG\t.\t.\tLLR=-5\n");
   const std::string message = message_of([&] {
-    evaluate_scores({vcf, "DISRUPTS", {{"LLR", ScoreDirection::lower}}, folder.file("d.json")});
+    evaluate_scores({conflicting, "DISRUPTS", {{"LLR", ScoreDirection::lower}}, folder.file("d.json")});
   });
-  EXPECT_NE(message.find("d.vcf: chr1:1 A>G: record 4 repeats record 1 (expected each ALT allele once"),
+  EXPECT_NE(message.find("d.vcf: chr1:1 A>G: record 6 repeats record 1 with another flag (expected each ALT allele "
+                         "once (bcftools norm -m-any -d exact removes repeats))"),
             std::string::npos)
       << message;
   EXPECT_FALSE(std::filesystem::exists(folder.file("d.json")));
