@@ -90,7 +90,9 @@ Series read_csv_series(const std::string& path, const CsvOptions& options) {
   for (size_t i = 0; i < header.size(); ++i) {
     const std::string name(trim(header[i]));
     if (name.empty()) {
-      throw Error(path + ":1", "column " + std::to_string(i + 1) + " has an empty name", "a name for every column");
+      // pandas' to_csv writes its index under an empty name: to_csv(index=False) leaves it out.
+      throw Error(path + ":1", "column " + std::to_string(i + 1) + " has an empty name",
+                  "a name for every column (a pandas index written without a name: to_csv(index=False))");
     }
     if (const auto [seen, added] = first_column.emplace(name, i + 1); !added) {
       throw Error(path + ":1",

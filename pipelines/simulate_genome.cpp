@@ -72,7 +72,8 @@ void require_room_for_motifs(const SimulatedGenomeOptions& options, int64_t long
   }
   // The shortest length with enough motif bases: the background SNVs' room depends on where the
   // motifs land and is checked once they are placed.
-  const std::string remedy = options.variants > 0 ? " (enough motif bases), or fewer --variants" : " for one occurrence";
+  const std::string remedy =
+      options.variants > 0 ? " (enough motif bases), or fewer --variants" : " for one occurrence";
   SPINDLE_CHECK(occurrences(longest) >= needed, "simulate-genome", what,
                 fmt::format("fewer --variants or a higher --motif-density: no --length up to {} is enough", longest));
   // The occurrences grow with the length: the shortest length that is enough, by bisection.

@@ -158,13 +158,14 @@ void require_a_window(const std::vector<WindowRegion>& regions, int64_t window, 
                 "at least one " + what + " record or interval as long as data.window");
 }
 
-// The least one step holds, and where: a batch whose floor passes the memory there is
-// refused before the first step, since it could only end in a failed allocation, or in the
-// kernel killing the job once the pages are touched. On the host the window reader's buffers and the masked
-// inputs and targets of the whole batch (every rank reads and masks it); where the model
-// runs, for this rank's part, each layer's residual stream (all that recompute keeps), the
-// final norm's output and the logits with their gradient. The mixers' activations come on
-// top: a floor, not an estimate.
+// The least one step holds, and where: a batch whose floor passes the memory there is refused
+// before the first step, since it could only end in a failed allocation, or in the kernel
+// killing the job once the pages are touched. On the host the window reader's buffers and the
+// masked inputs and targets of the whole batch (every rank reads and masks it); where the
+// model runs, for this rank's part, each layer's residual stream (all that recompute keeps),
+// the final norm's output and the logits with their gradient. The mixers' activations come on
+// top: a floor, not an estimate. Total physical memory is the host's bound (not a cgroup's,
+// nor shared with other ranks on the host).
 void require_step_memory(const TrainConfig& config, const BatchPart& part) {
   const CaduceusConfig& model = config.model;
   const double batch = static_cast<double>(config.data.batch_windows);
@@ -176,12 +177,13 @@ void require_step_memory(const TrainConfig& config, const BatchPart& part) {
   const double per_token = static_cast<double>(model.n_layer + 1) * rows * d * dtype_size(DType::f32) +
                            rows * d * activation + 2.0 * static_cast<double>(model.padded_vocab_size()) * activation;
   const double device = static_cast<double>(part.windows * part.positions.length()) * per_token;
-  const auto require = [&](double bytes, const std::string& memory, double available, const std::string& holder) {
+  const std::string host_part = "the window buffers and masks", device_part =
+      "this rank's windows: each layer's residual stream, the logits and their gradient";
+  const auto require = [&](double bytes, const std::string& memory, const std::string& counted, double available,
+                           const std::string& holder) {
     SPINDLE_CHECK(bytes <= available, config.data.batch_where,
-                  fmt::format("{} windows of {} tokens need at least {} of {} in a step (per token: the window "
-                              "buffers and masks, each layer's residual stream, the logits and their gradient), more "
-                              "than the {} {} has",
-                              config.data.batch_windows, config.data.window_tokens, human_bytes(bytes), memory,
+                  fmt::format("{} windows of {} tokens need at least {} of {} in a step ({}), more than the {} {} has",
+                              config.data.batch_windows, config.data.window_tokens, human_bytes(bytes), memory, counted,
                               human_bytes(available), holder),
                   fmt::format("far fewer windows (this floor alone allows {}; the mixers' activations come on "
                               "top), or a shorter data.window",
@@ -189,10 +191,10 @@ void require_step_memory(const TrainConfig& config, const BatchPart& part) {
   };
   const double host_memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
   if (config.device.is_cpu()) {
-    require(host + device, "host memory", host_memory, "this machine");
+    require(host + device, "host memory", host_part + "; " + device_part, host_memory, "this machine");
   } else {
-    require(host, "host memory", host_memory, "this machine");
-    require(device, config.device.str() + " memory",
+    require(host, "host memory", host_part, host_memory, "this machine");
+    require(device, config.device.str() + " memory", device_part,
             static_cast<double>(gpu_properties(config.device.index).total_memory_bytes), config.device.str());
   }
 }

@@ -15,7 +15,8 @@ a kernel in instructions per state-step before it runs.
 The development machine has CUDA 13's nvcc and ptxas but no disassembler; CUDA 11.8's
 nvdisasm (Debian non-free package nvidia-cuda-toolkit, extracted with dpkg -x) decodes
 sm_90 SASS but not CUDA 13's newer ELF header, so the header is rewritten to the older
-form (OS/ABI 0x33, ABI version 7, flags 0x5a055a for sm_90) in a temporary copy.
+form (OS/ABI 0x33, ABI version 7, the architecture in both bytes of the old flags: 0x5a055a
+for sm_90) in a temporary copy.
 """
 import collections
 import os
@@ -40,8 +41,12 @@ def opcode(text: str) -> str:
 
 def disassemble(nvdisasm: str, cubin: str) -> str:
     data = bytearray(open(cubin, "rb").read())
+    if data[:4] != b"\x7fELF" or data[4] != 2 or struct.unpack_from("<H", data, 18)[0] != 190:
+        sys.exit(f"{cubin}: not a 64-bit CUDA ELF (a cubin from nvcc -cubin)")
+    flags = struct.unpack_from("<I", data, 48)[0]
+    arch = (flags >> 8) & 0xFF if data[7] == 0x41 else flags & 0xFF  # CUDA 13's header, or already old
     data[7], data[8] = 0x33, 7
-    struct.pack_into("<I", data, 48, 0x5A055A)
+    struct.pack_into("<I", data, 48, (arch << 16) | 0x500 | arch)
     with tempfile.NamedTemporaryFile(suffix=".cubin", delete=False) as old:
         old.write(data)
     try:
@@ -62,7 +67,8 @@ def report(body: str, address_range) -> None:
             instructions.append((int(found.group(1), 16), found.group(2)))
     for i, (address, text) in enumerate(instructions):
         target = BRANCH.search(text)
-        if target and labels.get(target.group(1), i + 1) <= i:
+        # A branch to itself (the padding after EXIT) is no loop.
+        if target and labels.get(target.group(1), i + 1) < i:
             start = labels[target.group(1)]
             counts = collections.Counter(opcode(t) for _, t in instructions[start:i + 1])
             shown = " ".join(f"{op} {counts[op]}" for op in SHOWN if counts[op])
