@@ -94,9 +94,8 @@ std::vector<std::string> read_string_dataset(hid_t file, const std::string& path
   // A chunked dataset claims its extent without storing it; every string written takes bytes of
   // the file, so a claim beyond the file's size is not data (and room for it could exhaust memory).
   const int64_t count = dataset_dims(dataset.get(), where)[0];
-  Hdf5Handle owner(H5Iget_file_id(dataset.get()), H5Fclose, "H5Iget_file_id " + where);
   hsize_t file_size = 0;
-  check_hdf5(H5Fget_filesize(owner.get(), &file_size), "H5Fget_filesize " + where);
+  check_hdf5(H5Fget_filesize(file, &file_size), "H5Fget_filesize " + where);
   SPINDLE_CHECK(static_cast<uint64_t>(count) <= file_size, where,
                 fmt::format("claims {} strings, more than the {} bytes of its file hold", count, file_size),
                 "string [n]: as many strings as were written to it");
