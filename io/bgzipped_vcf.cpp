@@ -24,6 +24,13 @@ void write_indexed_vcf(const std::string& path, int threads, const std::function
     write(temporary);
     check_hts(tbx_index_build3(temporary.c_str(), temporary_index.c_str(), 0, threads, &tbx_conf_vcf),
               "tbx_index_build3 " + temporary + " (records must be sorted by contig and position)");
+    // The old index goes before the new VCF takes its place: a crash between the renames then
+    // leaves a VCF without an index (tabix and bcftools refuse it), never the new VCF beside
+    // the old index, which they would use without a word for the wrong offsets.
+    std::error_code removing;
+    std::filesystem::remove(path + ".tbi", removing);
+    SPINDLE_CHECK(!removing, path + ".tbi", "the old index cannot be removed (" + removing.message() + ")",
+                  "a file that can be replaced");
     rename_durably(temporary, path);
     rename_durably(temporary_index, path + ".tbi");
   } catch (...) {

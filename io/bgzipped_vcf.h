@@ -11,8 +11,9 @@
 namespace spindle {
 
 // `write(temporary)` writes the whole bgzip VCF to the file `temporary`; it is then indexed
-// (`threads` extra threads), and both are renamed into place. On an error, both temporary
-// files are deleted and the error propagates. Records must be sorted by contig and position.
+// (`threads` extra threads), and both are renamed into place, an old <path>.tbi deleted first.
+// On an error, both temporary files are deleted and the error propagates; if the old index
+// cannot be deleted, <path> keeps its old content. Records must be sorted by contig and position.
 void write_indexed_vcf(const std::string& path, int threads, const std::function<void(const std::string&)>& write);
 
 // `vcf_text` (a complete VCF: ## lines, the #CHROM line, sorted records) as such a file.

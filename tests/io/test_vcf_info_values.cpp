@@ -5,6 +5,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "io/bgzipped_vcf.h"
 #include "io/vcf_info_values.h"
@@ -61,6 +63,28 @@ TEST(BgzippedVcf, UnsortedRecordsAreAnErrorAndLeaveNothing) {
       message_of([&] { write_bgzipped_vcf(path, kHeader + "chr1\t20\t.\tC\tT\t.\t.\t.\nchr1\t10\t.\tA\tG\t.\t.\t.\n"); });
   EXPECT_NE(message.find("tbx_index_build3"), std::string::npos) << message;
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(folder.file("")), {}), 0);
+}
+
+TEST(BgzippedVcf, AnOldIndexThatCannotBeReplacedLeavesTheOldVcf) {
+  TemporaryFolder folder;
+  const std::string path = folder.write("x.vcf.gz", "old");
+  // An index path that cannot be removed: a folder with a file in it.
+  std::filesystem::create_directory(path + ".tbi");
+  folder.write("x.vcf.gz.tbi/keep", "");
+  const std::string message = message_of([&] { write_bgzipped_vcf(path, kHeader + kRecords); });
+  EXPECT_NE(message.find(path + ".tbi"), std::string::npos) << message;
+  EXPECT_NE(message.find("old index cannot be removed"), std::string::npos) << message;
+  std::ifstream old(path);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(old), {}), "old");
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(folder.file("")), {}), 2);  // no temporaries
+}
+
+TEST(BgzippedVcf, AnOldIndexIsReplaced) {
+  TemporaryFolder folder;
+  const std::string path = folder.file("x.vcf.gz");
+  write_bgzipped_vcf(path, kHeader + "chr2\t5\t.\tG\tC\t.\t.\t.\n");
+  write_bgzipped_vcf(path, kHeader + kRecords);
+  EXPECT_EQ(command_output("tabix " + path + " chr1:15-25"), "chr1\t20\t.\tC\tT,A\t.\t.\tLLR=.,0.25;DEPTH=3\n");
 }
 
 TEST(VcfInfoValues, ReadsEveryAltWithFlagAndValues) {
