@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -76,10 +77,16 @@ void require_writable_folder(const std::filesystem::path& folder, const std::str
 // another pid namespace (a container), and those keep changing their temporaries.
 constexpr auto kStaleAfter = std::chrono::hours(1);
 
-// Deletes the entries "<prefix><pid>" of `folder` whose process does not run here (only ESRCH
-// says so: EPERM is a live process of another user) and that have not changed for kStaleAfter.
-void remove_stale_partials(const std::filesystem::path& folder, const std::string& prefix, const std::string& target) {
-  std::vector<std::pair<std::filesystem::path, pid_t>> stale;  // listed first: nothing deleted while listing
+// A left-over entry "<prefix><pid>" and the process that left it.
+struct LeftOver {
+  std::filesystem::path path;
+  pid_t pid;
+};
+
+// The entries "<prefix><pid>" of `folder` whose process does not run here (only ESRCH says so:
+// EPERM is a live process of another user) and that have not changed for kStaleAfter.
+std::vector<LeftOver> left_overs(const std::filesystem::path& folder, const std::string& prefix) {
+  std::vector<LeftOver> stale;  // listed first: nothing is deleted or renamed while listing
   std::error_code error;
   for (std::filesystem::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
     const std::string name = it->path().filename().string();
@@ -93,9 +100,13 @@ void remove_stale_partials(const std::filesystem::path& folder, const std::strin
     std::error_code no_time;
     const auto changed = std::filesystem::last_write_time(it->path(), no_time);
     if (!no_time && std::filesystem::file_time_type::clock::now() - changed >= kStaleAfter) {
-      stale.emplace_back(it->path(), pid);
+      stale.push_back({it->path(), pid});
     }
   }
+  return stale;
+}
+
+void remove_left_overs(const std::vector<LeftOver>& stale, const std::string& target) {
   for (const auto& [path, pid] : stale) {
     std::error_code not_removed;
     const std::uintmax_t removed = std::filesystem::remove_all(path, not_removed);
@@ -108,13 +119,34 @@ void remove_stale_partials(const std::filesystem::path& folder, const std::strin
   }
 }
 
+// write_folder_atomically moves an old folder aside as "<path>.replaced-<pid>" while the new
+// one is renamed in, then deletes it; a crash in between leaves it. With <path> in place the
+// new folder landed and the old one is deleted; without, the new one never landed and the
+// old one, still the output, is renamed back (the most recent, if there are several).
+void settle_replaced_folders(const std::string& path) {
+  const std::filesystem::path absolute = std::filesystem::absolute(path);
+  std::vector<LeftOver> stale = left_overs(absolute.parent_path(), absolute.filename().string() + ".replaced-");
+  std::error_code error;
+  if (!stale.empty() && !std::filesystem::exists(absolute, error) && !error) {
+    const auto newest = std::max_element(stale.begin(), stale.end(), [](const LeftOver& a, const LeftOver& b) {
+      std::error_code ignored;
+      return std::filesystem::last_write_time(a.path, ignored) < std::filesystem::last_write_time(b.path, ignored);
+    });
+    rename_or_throw(newest->path.string(), path);
+    spdlog::warn("{}: restored from {}, which process {} moved aside and did not replace before it stopped", path,
+                 newest->path.string(), newest->pid);
+    stale.erase(newest);
+  }
+  remove_left_overs(stale, path);
+}
+
 }  // namespace
 
 std::string prepare_partial_output(const std::string& target) {
   SPINDLE_CHECK(!target.empty(), "output", "an empty path", "a file name");
   const std::filesystem::path absolute = std::filesystem::absolute(target);
   require_writable_folder(absolute.parent_path(), target);
-  remove_stale_partials(absolute.parent_path(), absolute.filename().string() + ".partial-", target);
+  remove_left_overs(left_overs(absolute.parent_path(), absolute.filename().string() + ".partial-"), target);
   return temporary_name(target, "partial");
 }
 
@@ -172,6 +204,7 @@ void write_file_atomically(const std::string& path, const std::function<void(std
 
 void write_folder_atomically(const std::string& path, const std::function<void(const std::string&)>& fill) {
   const std::string temporary = prepare_partial_output(path), replaced = temporary_name(path, "replaced");
+  settle_replaced_folders(path);
   std::error_code error;
   std::filesystem::remove_all(temporary, error);  // left by an earlier process of the same id
   std::filesystem::create_directory(temporary, error);

@@ -45,7 +45,9 @@ void write_file_atomically(const std::string& path, const std::function<void(std
 // Fills a new folder `path`: `fill` writes into the temporary folder it is given; that
 // folder then replaces `path` (an existing `path` is moved aside, the new folder renamed in
 // durably, the old one deleted). On an error the temporary folder is deleted and `path` is
-// unchanged.
+// unchanged. An old folder that a crash left moved aside ("<path>.replaced-<pid>", under
+// prepare_partial_output's rule for a process that no longer runs) is deleted when `path`
+// exists, and renamed back to `path` when it does not (the new folder never landed).
 void write_folder_atomically(const std::string& path, const std::function<void(const std::string&)>& fill);
 
 }  // namespace spindle

@@ -121,6 +121,42 @@ TEST(AtomicWrite, AWriteRemovesTheTemporariesOfProcessesThatNoLongerRun) {
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 2) << log;
 }
 
+TEST(AtomicWrite, AnOldFolderLeftMovedAsideIsDeletedOrRestored) {
+  TemporaryFolder folder;
+  const auto two_hours_ago = fs::file_time_type::clock::now() - std::chrono::hours(2);
+  auto leave = [&](const std::string& name, const std::string& content) {
+    fs::create_directories(folder.file(name));
+    folder.write(name + "/weights", content);
+    fs::last_write_time(folder.file(name), two_hours_ago);
+  };
+  auto fill = [](const std::string& content) {
+    return [content](const std::string& temporary) { std::ofstream(temporary + "/weights") << content; };
+  };
+  // The new folder landed before the crash: the old one moved aside is deleted; a recent one
+  // (a writer elsewhere may still be at it) stays.
+  fs::create_directories(folder.file("a"));
+  leave("a.replaced-99999999", "old");
+  fs::create_directories(folder.file("a.replaced-99999998"));
+  ::testing::internal::CaptureStderr();
+  write_folder_atomically(folder.file("a"), fill("new"));
+  // It never landed: the old folder is the output again, even when this write fails.
+  leave("b.replaced-99999999", "older");
+  leave("b.replaced-99999997", "old");
+  fs::last_write_time(folder.file("b.replaced-99999999"), two_hours_ago - std::chrono::hours(1));
+  EXPECT_THROW(write_folder_atomically(folder.file("b"), [](const std::string&) { throw std::runtime_error("x"); }),
+               std::runtime_error);
+  spdlog::default_logger()->flush();
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(listing(folder.file("")), "a a.replaced-99999998 b ");
+  EXPECT_EQ(content_of(folder.file("a/weights")), "new");
+  EXPECT_EQ(content_of(folder.file("b/weights")), "old");
+  EXPECT_NE(log.find(folder.file("a.replaced-99999999") + ", left by process 99999999"), std::string::npos) << log;
+  EXPECT_NE(log.find(folder.file("b") + ": restored from " + folder.file("b.replaced-99999997")), std::string::npos)
+      << log;
+  EXPECT_NE(log.find(folder.file("b.replaced-99999999") + ", left by process 99999999"), std::string::npos) << log;
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 3) << log;
+}
+
 TEST(AtomicWrite, AnOutputWhoseFolderCannotBeUsedNamesTheFolderAndWhy) {
   TemporaryFolder folder;
   const std::string file = folder.write("file", "");
