@@ -48,6 +48,8 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
+constexpr std::string_view kUtf8ByteOrderMark = "\xEF\xBB\xBF";
+
 bool is_missing(std::string_view text) {
   return text.empty() || ((text.size() == 3) && (text[0] | 0x20) == 'n' && (text[1] | 0x20) == 'a' && (text[2] | 0x20) == 'n');
 }
@@ -80,7 +82,11 @@ Series read_csv_series(const std::string& path, const CsvOptions& options) {
   if (!input) throw Error(path, "cannot open", "a readable CSV file");
   std::string line;
   if (!std::getline(input, line)) throw Error(path + ":1", "empty file", "a header line naming the columns");
-  const std::vector<std::string> header = split_fields(line, path + ":1");
+  // Excel's "CSV UTF-8" begins with a byte order mark, which is no part of the first name.
+  if (line.starts_with(kUtf8ByteOrderMark)) line.erase(0, kUtf8ByteOrderMark.size());
+  // Names trimmed, the '\r' of a CRLF file too: channels and messages use them.
+  std::vector<std::string> header = split_fields(line, path + ":1");
+  for (std::string& name : header) name = std::string(trim(name));
   int time_index = -1;
   Series series;
   series.name = std::filesystem::path(path).stem().string();
@@ -88,7 +94,7 @@ Series read_csv_series(const std::string& path, const CsvOptions& options) {
   series.source = std::filesystem::absolute(path).lexically_normal().string();
   std::map<std::string, size_t> first_column;  // names are how channels (and the time) are found later
   for (size_t i = 0; i < header.size(); ++i) {
-    const std::string name(trim(header[i]));
+    const std::string& name = header[i];
     if (name.empty()) {
       // pandas' to_csv writes its index under an empty name: to_csv(index=False) leaves it out.
       throw Error(path + ":1", "column " + std::to_string(i + 1) + " has an empty name",
@@ -132,7 +138,7 @@ Series read_csv_series(const std::string& path, const CsvOptions& options) {
         const std::optional<int64_t> time = parse_timestamp_ns(text);
         if (!time) {
           throw Error(where + ": column " + header[i], "unparseable date '" + std::string(text) + "'",
-                      "YYYY-MM-DD[ HH:MM[:SS[.fff]]]");
+                      "YYYY-MM-DD[ HH:MM[:SS[.fff]][Z|+HH:MM]]");
         }
         if (!series.time_ns.empty() && *time <= series.time_ns.back()) {
           throw Error(where + ": column " + header[i], "time '" + std::string(text) + "' does not increase",

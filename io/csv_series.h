@@ -1,6 +1,7 @@
 // CSV time series (e.g. ETTh1: "date,HUFL,...,OT") into a Series.
 //
-// The first line names the columns, each with a name of its own (not empty, blanks trimmed).
+// The first line names the columns, each with a name of its own (not empty, blanks trimmed),
+// after a UTF-8 byte order mark if there is one.
 // Fields are separated by commas; a field may be quoted with '"' (a doubled quote inside
 // stands for one). Every row must have as many fields as the header. The time column, when
 // named, is parsed by parse_timestamp_ns (io/timestamp.h) and must increase; every other

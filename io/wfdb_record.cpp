@@ -71,12 +71,40 @@ double parse_frequency(const std::string& field, const std::string& where) {
   return frequency;
 }
 
-// "HH:MM:SS[.fff]" and "DD/MM/YYYY" to ns since the epoch, when both are given.
-std::optional<int64_t> parse_base_time(const std::string& time, const std::string& date) {
-  if (date.size() != 10 || date[2] != '/' || date[5] != '/') return std::nullopt;
-  const std::string iso = date.substr(6, 4) + "-" + date.substr(3, 2) + "-" + date.substr(0, 2) + " " +
-                          (time.size() == 7 ? "0" + time : time);
-  return parse_timestamp_ns(iso);
+// `text` split at every `separator`.
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts(1);
+  for (const char c : text) {
+    if (c == separator) {
+      parts.emplace_back();
+    } else {
+      parts.back() += c;
+    }
+  }
+  return parts;
+}
+
+// A one-digit field ("5", "0.25") with a leading zero, as parse_timestamp_ns reads two digits.
+std::string two_digits(const std::string& field) {
+  return std::min(field.find('.'), field.size()) == 1 ? "0" + field : field;
+}
+
+// Base time "[[H]H:][M]M:[S]S[.fff]" (the WFDB library reads "MM:SS" and "SS" too) and base
+// date "[D]D/[M]M/YYYY" to ns since the epoch: header(5) gives 13:5:0 and 25/4/1989 as valid.
+int64_t parse_base_time(const std::string& time, const std::string& date, const std::string& where) {
+  std::vector<std::string> clock = split(time, ':');
+  const std::vector<std::string> day = split(date, '/');
+  std::optional<int64_t> ns;
+  if (clock.size() <= 3 && day.size() == 3) {
+    clock.insert(clock.begin(), 3 - clock.size(), "0");
+    ns = parse_timestamp_ns(day[2] + "-" + two_digits(day[1]) + "-" + two_digits(day[0]) + " " + two_digits(clock[0]) +
+                            ":" + two_digits(clock[1]) + ":" + two_digits(clock[2]));
+  }
+  if (!ns) {
+    throw Error(where, "base time and date '" + time + " " + date + "' are not a time of day and a date",
+                "HH:MM:SS[.fff] DD/MM/YYYY (e.g. 13:5:0 25/4/1989), years 1678 to 2261");
+  }
+  return *ns;
 }
 
 SignalSpec parse_signal_line(std::istringstream& fields, const std::string& where, const std::string& directory) {
@@ -149,7 +177,15 @@ SignalSpec parse_signal_line(std::istringstream& fields, const std::string& wher
 
 Header parse_header(const std::string& header_path) {
   std::ifstream input(header_path);
-  if (!input) throw Error(header_path, "cannot open", "a WFDB header (RECORD.hea)");
+  if (!input) {
+    // The record was given with its extension (data/100.hea for data/100): say so, not "100.hea.hea".
+    const std::filesystem::path given = std::filesystem::path(header_path).replace_extension();
+    if (given.extension() == ".hea" && std::filesystem::is_regular_file(given)) {
+      throw Error(given.string(), "a header file in place of its record",
+                  "the record without extension: " + std::filesystem::path(given).replace_extension().string());
+    }
+    throw Error(header_path, "cannot open", "a WFDB header (RECORD.hea)");
+  }
   const std::string directory = std::filesystem::path(header_path).parent_path().string();
   Header header;
   bool record_line_read = false;
@@ -180,7 +216,9 @@ Header parse_header(const std::string& header_path) {
         SPINDLE_CHECK(*header.samples >= 0, where, "number of samples " + samples,
                       "0 or more (0: as many as the file holds)");
       }
-      if (fields >> base_time && fields >> base_date) header.start_time_ns = parse_base_time(base_time, base_date);
+      if (fields >> base_time && fields >> base_date) {
+        header.start_time_ns = parse_base_time(base_time, base_date, where);
+      }
       record_line_read = true;
       continue;
     }

@@ -20,7 +20,8 @@ namespace spindle {
 
 // `record_path`: the record without extension ("data/100" for data/100.hea); signal files
 // are found beside the header. Sets name to the record name; comments to the header's
-// '#' lines (without '#'); channel_attributes gain, baseline, adc_zero, format.
+// '#' lines (without '#'); channel_attributes gain, baseline, adc_zero, format; start_time_ns
+// when the record line gives a base time and date (an error naming the line if they are none).
 Series read_wfdb_record(const std::string& record_path);
 
 }  // namespace spindle

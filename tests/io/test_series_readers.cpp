@@ -34,6 +34,31 @@ TEST(Timestamp, FormatsAndImpossibleDates) {
   }
 }
 
+// pandas writes a zone-aware index as "2016-07-01 00:00:00+00:00": the offset is taken off, as
+// ISO 8601 says, instead of the whole file being refused.
+TEST(Timestamp, UtcOffsetsAreConvertedToUtc) {
+  EXPECT_EQ(parse_timestamp_ns("2016-07-01 00:00:00+00:00"), parse_timestamp_ns("2016-07-01 00:00:00"));
+  EXPECT_EQ(parse_timestamp_ns("2016-07-01 02:00:00+02:00"), parse_timestamp_ns("2016-07-01 00:00:00"));
+  EXPECT_EQ(parse_timestamp_ns("2016-07-01T00:00:00.5-05:00"), parse_timestamp_ns("2016-07-01 05:00:00.5"));
+  EXPECT_EQ(parse_timestamp_ns("2016-07-01 00:00+0530"), parse_timestamp_ns("2016-06-30 18:30"));
+  for (const char* bad : {"2016-07-01 00:00:00+2", "2016-07-01 00:00:00+24:00", "2016-07-01 00:00:00+02:60",
+                          "2016-07-01 00:00:00+02:00Z", "2016-07-01+02:00", "2016-07-01 00:00:00+02:00:00"}) {
+    EXPECT_FALSE(parse_timestamp_ns(bad)) << bad;
+  }
+}
+
+// Local times across the end of summer time repeat 02:00; their offsets keep them increasing.
+TEST(CsvSeries, LocalTimesWithOffsetsAcrossADaylightSavingChange) {
+  TemporaryFolder folder;
+  const std::string path = folder.write(
+      "dst.csv", "t,a\n2020-10-25 01:00+02:00,1\n2020-10-25 02:00+02:00,2\n2020-10-25 02:00+01:00,3\n"
+                 "2020-10-25 03:00+01:00,4\n");
+  const Series series = read_csv_series(path, {std::string("t"), MissingPolicy::error});
+  EXPECT_EQ(*series.irregular_steps, 0);
+  EXPECT_DOUBLE_EQ(*series.sampling_rate_hz, 1.0 / 3600);
+  EXPECT_EQ(series.start_time_ns, parse_timestamp_ns("2020-10-24 23:00"));
+}
+
 TEST(CsvSeries, ValuesTimesQuotesAndRegularRate) {
   TemporaryFolder folder;
   const std::string path = folder.write("s.csv", "\"a, quoted\",date,b\n1.5,2020-01-01 00:00:00,-2\n\"3\",2020-01-01 00:00:10,4e1\n");
@@ -83,6 +108,28 @@ TEST(CsvSeries, WithoutTimeColumnADateIsAnUnparseableNumber) {
             std::string::npos);
 }
 
+// Excel's "CSV UTF-8" starts the file with a byte order mark: it is not part of the first name.
+TEST(CsvSeries, AByteOrderMarkIsNotPartOfTheFirstColumnName) {
+  TemporaryFolder folder;
+  const std::string path = folder.write("bom.csv", "\xEF\xBB\xBF" "date,a\n2020-01-01,1\n2020-01-02,2\n");
+  const Series series = read_csv_series(path, {std::string("date"), MissingPolicy::error});
+  EXPECT_EQ(series.channel_names, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(series.time_ns.front(), 18262 * int64_t{86'400'000'000'000});
+  const std::string values = folder.write("v.csv", "\xEF\xBB\xBF" "x,y\n1,2\n");
+  EXPECT_EQ(read_csv_series(values, {std::nullopt, MissingPolicy::error}).channel_names,
+            (std::vector<std::string>{"x", "y"}));
+}
+
+// A CRLF file's last header name ends with '\r': messages name the column without it (a '\r'
+// in a terminal sends the cursor back and hides the file and line).
+TEST(CsvSeries, ErrorsInTheLastColumnOfACrlfFileNameItCleanly) {
+  TemporaryFolder folder;
+  const std::string path = folder.write("crlf.csv", "date,a,b\r\n2020-01-01,1,x\r\n");
+  const std::string message = message_of([&] { read_csv_series(path, {std::string("date"), MissingPolicy::error}); });
+  EXPECT_NE(message.find("crlf.csv:2: column b: unparseable number 'x'"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\r'), std::string::npos) << message;
+}
+
 TEST(WfdbRecord, Format80WithTwoSignalsAndUnits) {
   TemporaryFolder folder;
   folder.write("r.hea", "r 2 100 3\nr.dat 80 100(10)/uV 8 0\nr.dat 80 50 8 0\n");
@@ -100,6 +147,39 @@ TEST(WfdbRecord, Format80WithTwoSignalsAndUnits) {
   EXPECT_FLOAT_EQ(series.values[3], -1.0f);  // (-50 - 0) / 50
   EXPECT_TRUE(std::isnan(series.values[4])); // -128 is WFDB's invalid sample
   EXPECT_FLOAT_EQ(series.values[5], 0.0f);
+}
+
+// header(5): "13:05:00, or 13:5:0" and "25/4/1989" are valid base times and dates; they were
+// dropped without a word, and so was an impossible date.
+TEST(WfdbRecord, BaseTimeAndDateInTheirShortFormsOrAnErrorNamingTheLine) {
+  TemporaryFolder folder;
+  folder.write("t.dat", std::string{char(1), char(0), char(2), char(0)});
+  for (const char* base : {"13:5:0 25/4/1989", "13:05:00 25/04/1989", "13:05:00.000 25/04/1989"}) {
+    folder.write("t.hea", std::string("t 1 360 2 ") + base + "\nt.dat 16 200 16 0\n");
+    EXPECT_EQ(read_wfdb_record(folder.file("t")).start_time_ns, parse_timestamp_ns("1989-04-25 13:05:00")) << base;
+  }
+  folder.write("t.hea", "t 1 360 2 9:5:0.25 1/2/2000\nt.dat 16 200 16 0\n");
+  EXPECT_EQ(read_wfdb_record(folder.file("t")).start_time_ns, parse_timestamp_ns("2000-02-01 09:05:00.25"));
+  // As the WFDB library's strtim reads it, "MM:SS" is minutes and seconds.
+  folder.write("t.hea", "t 1 360 2 13:05 1/2/2000\nt.dat 16 200 16 0\n");
+  EXPECT_EQ(read_wfdb_record(folder.file("t")).start_time_ns, parse_timestamp_ns("2000-02-01 00:13:05"));
+  for (const char* bad : {"13:05:00 31/02/1989", "25:00:00 01/01/2000", "1:2:3:4 01/01/2000", "13:05:00 1989-04-25"}) {
+    folder.write("t.hea", std::string("t 1 360 2 ") + bad + "\nt.dat 16 200 16 0\n");
+    EXPECT_NE(message_of([&] { read_wfdb_record(folder.file("t")); }).find("t.hea:1: base time and date '"),
+              std::string::npos)
+        << bad;
+  }
+}
+
+// "spindle ingest wfdb data/100.hea" said "data/100.hea.hea: cannot open" of a header that is there.
+TEST(WfdbRecord, AHeaderFileGivenForTheRecordIsNamedAsSuch) {
+  TemporaryFolder folder;
+  folder.write("h.hea", "h 1 360 2\nh.dat 16 200 16 0\n");
+  folder.write("h.dat", std::string{char(1), char(0), char(2), char(0)});
+  EXPECT_NE(message_of([&] { read_wfdb_record(folder.file("h.hea")); })
+                .find("h.hea: a header file in place of its record (expected the record without extension: " +
+                      folder.file("h") + ")"),
+            std::string::npos);
 }
 
 TEST(WfdbRecord, Format212WithAnOddSampleCount) {
