@@ -321,6 +321,12 @@ class Pretraining {
     const std::optional<std::string> latest = latest_training_checkpoint(config_.checkpoint_dir);
     if (config_.resume && latest) {
       const TrainerState state = load_training_checkpoint(*latest, settings, model_, optimizer_);
+      // run() stops only at a step it takes: an earlier one would let it go on to the last step.
+      SPINDLE_CHECK(config_.stop_after == 0 || config_.stop_after > state.step,
+                    "--stop-after " + std::to_string(config_.stop_after),
+                    fmt::format("step {} is done already: the run resumes from {} (step {})", config_.stop_after,
+                                *latest, state.step),
+                    fmt::format("a step after {}", state.step));
       windows_cursor_ = state.windows_cursor;
       if (writer_) metrics_.emplace(MetricsLog::resume(metrics_path_, state.step));
       spdlog::info("train: resuming from {} (step {} of {})", *latest, state.step, config_.steps);

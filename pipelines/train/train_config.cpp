@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "io/caduceus_checkpoint.h"
+#include "io/dna_tokenizer.h"
 #include "kernels/error.h"
 #include "platform/config.h"
 
@@ -38,6 +39,14 @@ CaduceusConfig read_model(const ConfigMap& model, std::string& model_source) {
   config.ssm.d_state = model.integer("d_state", {1, 1 << 10}, config.ssm.d_state);
   config.ssm.expand = model.integer("expand", {1, 64}, config.ssm.expand);
   config.validate(model.location(key));
+  // The model embeds and predicts store tokens: a smaller vocabulary fails only in the first step.
+  constexpr int64_t kStoreTokens = dna::kTokenN + 1;
+  SPINDLE_CHECK(config.padded_vocab_size() >= kStoreTokens, model.location(key),
+                config.vocab_size == config.padded_vocab_size()
+                    ? fmt::format("vocab_size {}", config.vocab_size)
+                    : fmt::format("vocab_size {} (padded: {})", config.vocab_size, config.padded_vocab_size()),
+                fmt::format("at least {}: the store's tokens run from [CLS] (0) to N ({})", kStoreTokens,
+                            dna::kTokenN));
   return config;
 }
 
@@ -45,6 +54,7 @@ TrainData read_data(const ConfigMap& data) {
   TrainData settings;
   settings.store = data.text("store");
   settings.window_tokens = data.integer("window", {1, int64_t{1} << 30});
+  settings.window_where = data.location("window");
   settings.batch_windows = data.integer("batch", {1, 1 << 20});
   settings.batch_where = data.location("batch");
   settings.reverse_complement = data.boolean("reverse_complement", false);
@@ -67,13 +77,23 @@ MaskingRule read_masking(const ConfigMap& masking) {
   rule.probability = masking.real("probability", kFraction, rule.probability);
   rule.mask_fraction = masking.real("mask_fraction", kFraction, rule.mask_fraction);
   rule.random_fraction = masking.real("random_fraction", kFraction, rule.random_fraction);
-  rule.validate(masking.location("probability"));
+  // Errors name the key that is wrong: a sum of fractions above 1 (the defaults' is 0.9) at a
+  // fraction the file sets, not at probability.
+  const bool fractions_wrong = rule.probability > 0 && rule.mask_fraction + rule.random_fraction > 1;
+  const char* key = !fractions_wrong                 ? "probability"
+                    : masking.has("mask_fraction") ? "mask_fraction"
+                                                   : "random_fraction";
+  rule.validate(masking.location(key));
   return rule;
 }
 
 AdamWSettings read_optimizer(const ConfigMap& optimizer, int64_t steps, LrSchedule& schedule, double& gradient_clip) {
   schedule.peak = optimizer.real("lr", kRate);
+  SPINDLE_CHECK(schedule.peak > 0, optimizer.location("lr"), "got 0", "a learning rate above 0");
   schedule.floor = optimizer.real("min_lr", kRate, 0.0);
+  SPINDLE_CHECK(schedule.floor <= schedule.peak, optimizer.location("min_lr"),
+                fmt::format("{} above optimizer.lr {}", schedule.floor, schedule.peak),
+                "a floor of the cosine decay at most optimizer.lr");
   schedule.warmup_steps = optimizer.integer("warmup_steps", kAnyCount, 0);
   schedule.total_steps = steps;
   schedule.validate(optimizer.location("warmup_steps"));
@@ -162,6 +182,10 @@ TrainConfig read_train_config(const std::string& path) {
                     std::to_string(config.data.batch_windows) + " windows",
                 "a data size that divides data.batch (each replica trains on batch / data windows)");
   const int64_t halo = config.model.min_slice_length();
+  // Without a ring the window alone is too short: named as such, not as the parallel: key.
+  SPINDLE_CHECK(config.parallel.sequence > 1 || config.data.window_tokens >= halo, config.data.window_where,
+                "windows of " + std::to_string(config.data.window_tokens) + " tokens",
+                "at least " + std::to_string(halo) + " tokens (the convolution's halo)");
   SPINDLE_CHECK(config.data.window_tokens >= config.parallel.sequence * halo, config.parallel.where,
                 "sequence: " + std::to_string(config.parallel.sequence) + " ranks for windows of " +
                     std::to_string(config.data.window_tokens) + " tokens",

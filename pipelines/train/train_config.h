@@ -23,6 +23,7 @@ namespace spindle {
 struct TrainData {
   std::string store;
   int64_t window_tokens = 0;
+  std::string window_where;  // "train.yaml:7: data.window"
   int64_t batch_windows = 0;
   std::string batch_where;  // "train.yaml:8: data.batch", for errors found later
   bool reverse_complement = false;

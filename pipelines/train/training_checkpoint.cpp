@@ -85,6 +85,15 @@ void check_same_settings(const nlohmann::json& saved, const nlohmann::json& curr
               "in another output folder instead)");
 }
 
+// A count of the trainer state: a missing or mistyped one is an error naming the file and the key.
+int64_t state_count(const nlohmann::json& state, const std::string& key, const std::string& path) {
+  const auto found = state.find(key);
+  SPINDLE_CHECK(found != state.end() && found->is_number_integer() && found->get<int64_t>() >= 0,
+                path + ": " + key, found == state.end() ? "missing" : "got " + found->dump(),
+                "a count (0 or more), as spindle train writes");
+  return found->get<int64_t>();
+}
+
 }  // namespace
 
 void save_training_checkpoint(const std::string& dir, int64_t keep, Caduceus& model, const AdamWOptimizer& optimizer,
@@ -130,7 +139,13 @@ TrainerState load_training_checkpoint(const std::string& folder, const nlohmann:
   SPINDLE_CHECK(state.is_object() && state.value("format", "") == kStateFormat &&
                     state.value("version", 0) == kStateVersion,
                 state_path, "not a trainer state", std::string(kStateFormat) + " version " + std::to_string(kStateVersion));
-  check_same_settings(state.at("settings"), settings, state_path);
+  const int64_t step = state_count(state, "step", state_path);
+  const int64_t cursor = state_count(state, "windows_cursor", state_path);
+  const int64_t optimizer_steps = state_count(state, "optimizer_steps", state_path);
+  SPINDLE_CHECK(state.contains("settings") && state["settings"].is_object(), state_path + ": settings",
+                state.contains("settings") ? "got " + state["settings"].dump() : "missing",
+                "the settings of the run that wrote it, as spindle train writes");
+  check_same_settings(state["settings"], settings, state_path);
 
   load_caduceus_weights((fs::path(folder) / "model").string(), model);
   SafetensorsReader reader((fs::path(folder) / "optimizer.safetensors").string());
@@ -145,8 +160,8 @@ TrainerState load_training_checkpoint(const std::string& folder, const nlohmann:
       target.copy_from(reader.read(name, target.dtype()));
     }
   }
-  optimizer.set_steps_taken(state.at("optimizer_steps").get<int64_t>());
-  return {state.at("step").get<int64_t>(), state.at("windows_cursor").get<int64_t>(), state.at("settings")};
+  optimizer.set_steps_taken(optimizer_steps);
+  return {step, cursor, state["settings"]};
 }
 
 }  // namespace spindle

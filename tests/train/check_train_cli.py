@@ -9,8 +9,9 @@ layers) on a store made from a generated order-2 Markov FASTA (held-out record c
 - exact resume: a run stopped after step 75 (last checkpoint at 50) and resumed gives the
   same metrics, bit for bit, as an uninterrupted run (timing fields aside);
 - errors exit 1 naming what is wrong: an unknown key (file:line), a changed setting on
-  resume, a second run over an existing one, a loss that is no longer finite (the run stops
-  before that step's optimizer step and checkpoint).
+  resume, --stop-after at a step a resumed run has done, a damaged trainer state, a second
+  run over an existing one, a loss that is no longer finite (the run stops before that
+  step's optimizer step and checkpoint).
 
 usage: check_train_cli.py SPINDLE WORK_DIR
 Prints "train cli ok" with the figures.
@@ -144,6 +145,10 @@ def main():
         file.write(config_text(store, resumed))
     run(spindle, "train", "--config", resumed_yaml, "--stop-after", "75")
     assert len(metrics(resumed)) == 75 + 1, "steps 1..75 and the validation at 50"
+    # A stop at a step the resumed run has done already cannot happen (it ran on to the last step).
+    message = run(spindle, "train", "--config", resumed_yaml, "--resume", "--stop-after", "50", expect=1)
+    assert "--stop-after 50: step 50 is done already" in message, message
+    assert len(metrics(resumed)) == 75 + 1, "metrics untouched by the refusal"
     changed_yaml = os.path.join(work, "changed.yaml")
     with open(changed_yaml, "w") as file:
         file.write(config_text(store, resumed, lr="2.0e-2"))
@@ -158,6 +163,22 @@ def main():
     assert metrics(resumed) == lines, "resumed metrics differ from the uninterrupted run's"
     listed = sorted(os.listdir(os.path.join(resumed, "checkpoints")))
     assert listed == ["step-00000100", "step-00000150"], listed
+
+    # A damaged trainer state is an error naming the file and the key (it was "unexpected error:
+    # [json.exception.out_of_range.403] key 'optimizer_steps' not found").
+    damaged = os.path.join(work, "damaged")
+    shutil.copytree(resumed, damaged)
+    state_path = os.path.join(damaged, "checkpoints", "step-00000150", "trainer_state.json")
+    with open(state_path) as file:
+        state = json.load(file)
+    del state["optimizer_steps"]
+    with open(state_path, "w") as file:
+        json.dump(state, file)
+    damaged_yaml = os.path.join(work, "damaged.yaml")
+    with open(damaged_yaml, "w") as file:
+        file.write(config_text(store, damaged))
+    message = run(spindle, "train", "--config", damaged_yaml, "--resume", expect=1)
+    assert "%s: optimizer_steps: missing" % state_path in message and "unexpected" not in message, message
 
     # A run that diverges (lr 1000: the loss is NaN at step 2) stops there, before its optimizer
     # step and any checkpoint of NaN parameters, naming the newest checkpoint (step 1). Without

@@ -180,6 +180,52 @@ TEST(TrainConfig, WeightDecayThatFlipsTheWeightsIsRefused) {
   EXPECT_EQ(error_of(with(kMinimal, {{"  lr: 1.0e-3\n", "  lr: 1.0e-3\n  weight_decay: 999\n"}})), "");
 }
 
+TEST(TrainConfig, ALearningRateOfZeroOrAFloorAboveItNamesThatKey) {
+  // Both were refused at optimizer.warmup_steps (its line, or the optimizer's when absent) as
+  // "peak 0.000000, floor 0.000000": a key the user did not get wrong, in words the file has not.
+  EXPECT_EQ(error_of(with(kMinimal, {{"  lr: 1.0e-3\n", "  lr: 0\n  warmup_steps: 2\n"}})),
+            "DIR/train.yaml:12: optimizer.lr: got 0 (expected a learning rate above 0)");
+  EXPECT_EQ(error_of(with(kMinimal, {{"  lr: 1.0e-3\n", "  lr: 1.0e-3\n  min_lr: 1.0e-2\n  warmup_steps: 2\n"}})),
+            "DIR/train.yaml:13: optimizer.min_lr: 0.01 above optimizer.lr 0.001 (expected a floor of the cosine "
+            "decay at most optimizer.lr)");
+  EXPECT_EQ(error_of(with(kMinimal, {{"  lr: 1.0e-3\n", "  lr: 1.0e-3\n  min_lr: 1.0e-3\n"}})), "");
+}
+
+TEST(TrainConfig, FractionsSummingAboveOneNameAFractionTheFileSets) {
+  // They were refused at masking.probability (the masking: line when probability is not set).
+  EXPECT_EQ(error_of(kMinimal + "masking:\n  mask_fraction: 0.95\n"),
+            "DIR/train.yaml:16: masking.mask_fraction: mask_fraction 0.950000 and random_fraction 0.100000 "
+            "(expected fractions in [0, 1] whose sum is at most 1 (the rest stays unchanged))");
+  EXPECT_EQ(error_of(kMinimal + "masking:\n  probability: 0.2\n  random_fraction: 0.5\n"),
+            "DIR/train.yaml:17: masking.random_fraction: mask_fraction 0.800000 and random_fraction 0.500000 "
+            "(expected fractions in [0, 1] whose sum is at most 1 (the rest stays unchanged))");
+  EXPECT_NE(error_of(kMinimal + "masking:\n  probability: 0\n").find("DIR/train.yaml:16: masking.probability: "),
+            std::string::npos);
+}
+
+TEST(TrainConfig, AVocabularyWithoutTheDnaTokensIsRefused) {
+  // A config.json whose vocab_size stops short of N (token 11) was accepted, and the run
+  // failed at step 1 in the embedding ("id 7 at position 0"), naming neither file nor key.
+  test::TemporaryFolder folder;
+  CaduceusConfig small = caduceus_131k_config(false);
+  small.vocab_size = 4;
+  small.pad_vocab_size_multiple = 1;
+  small.complement_map.clear();
+  write_caduceus_config(folder.file("config.json"), small);
+  const std::string text =
+      with(kMinimal, {{"  preset: caduceus-131k-ps\n", "  config: " + folder.file("config.json") + "\n"}});
+  EXPECT_EQ(error_of(text), "DIR/train.yaml:2: model.config: vocab_size 4 (expected at least 12: the store's tokens "
+                            "run from [CLS] (0) to N (11))");
+}
+
+TEST(TrainConfig, AWindowShorterThanTheHaloNamesDataWindowWithoutAGrid) {
+  // Without a parallel: key the error named "train.yaml:1: parallel", a key not in the file.
+  EXPECT_EQ(error_of(with(kMinimal, {{"window: 64", "window: 2"}})),
+            "DIR/train.yaml:7: data.window: windows of 2 tokens (expected at least 3 tokens (the convolution's "
+            "halo))");
+  EXPECT_EQ(error_of(with(kMinimal, {{"window: 64", "window: 3"}})), "");
+}
+
 TEST(TrainConfig, IntervalsAreOneBasedInclusiveLikeSamtools) {
   const WindowRegion region = parse_interval("chrUn:KI270742v1:1,001-2,000", "intervals[0]");
   EXPECT_EQ(region.record, "chrUn:KI270742v1");
