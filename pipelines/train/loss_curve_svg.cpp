@@ -65,7 +65,9 @@ std::string label(double value) { return fmt::format("{:g}", std::abs(value) < 1
 }  // namespace
 
 std::vector<double> nice_ticks(double low, double high, int target) {
-  if (!(high > low)) high = low + 1;
+  // A range too narrow for its values' own rounding gets a width of 1, as a flat curve does:
+  // ticks a few ulps apart number past 2^53 multiples of their spacing, where ++k stops moving.
+  if (!(high - low > 1e-9 * std::max(std::abs(low), std::abs(high)))) high = low + 1;
   const double raw = (high - low) / std::max(target, 1);
   const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
   double spacing = 10 * magnitude;

@@ -1,6 +1,7 @@
 // The loss-curve SVG: well-formed, escaped, every point inside the image, long runs thinned.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <regex>
 #include <vector>
 
@@ -43,6 +44,12 @@ TEST(LossCurveSvg, NiceTicksAreRoundNumbersCoveringTheRange) {
   EXPECT_NEAR(losses.front(), 1.2, 1e-12);
   EXPECT_NEAR(losses.back(), 1.45, 1e-12);
   EXPECT_EQ(nice_ticks(2, 2, 5).front(), 2);  // a flat curve still gets a range
+  // Losses an ulp apart: the loop over ticks never ended (k near 2e16, where ++k is k).
+  const std::vector<double> flat = nice_ticks(2, std::nextafter(2.0, 3.0), 6);
+  ASSERT_FALSE(flat.empty());
+  EXPECT_LE(flat.size(), 8u);
+  EXPECT_LE(flat.front(), 2);
+  EXPECT_GE(flat.back(), std::nextafter(2.0, 3.0));
 }
 
 TEST(LossCurveSvg, WellFormedWithBothCurvesAxesAndLegend) {
