@@ -21,10 +21,12 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 // Keys every Hugging Face PretrainedConfig may write; none changes what a Caduceus model
-// computes (tie_word_embeddings, which could, is checked separately).
+// computes (tie_word_embeddings, which could, is checked separately). transformers 4.48 to
+// 4.50 saved _attn_implementation_autoset in every config.json.
 const std::set<std::string> kGenericKeys = {
-    "_attn_implementation", "_attn_implementation_internal", "_commit_hash", "_name_or_path", "add_cross_attention",
-    "architectures", "auto_map", "bad_words_ids", "begin_suppress_tokens", "bos_token_id", "chunk_size_feed_forward",
+    "_attn_implementation", "_attn_implementation_autoset", "_attn_implementation_internal", "_commit_hash",
+    "_name_or_path", "add_cross_attention", "architectures", "auto_map", "bad_words_ids", "begin_suppress_tokens",
+    "bos_token_id", "chunk_size_feed_forward",
     "cross_attention_hidden_size", "decoder_start_token_id", "diversity_penalty", "do_sample", "dtype",
     "early_stopping", "encoder_no_repeat_ngram_size", "eos_token_id", "exponential_decay_length_penalty",
     "finetuning_task", "forced_bos_token_id", "forced_eos_token_id", "id2label", "is_decoder", "is_encoder_decoder",

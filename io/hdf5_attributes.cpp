@@ -89,8 +89,11 @@ std::vector<std::string> read_strings_attribute(hid_t object, const std::string&
   Hdf5Handle attribute = open_attribute(object, name, where);
   check_class(attribute.get(), H5T_STRING, name, where, "a string attribute");
   const size_t count = element_count(attribute.get(), name);
-  Hdf5Handle stored_type(H5Aget_type(attribute.get()), H5Tclose, "H5Aget_type " + name);
   std::vector<std::string> values;
+  // No value (h5py.Empty's null dataspace, or 0 elements): H5Aread would fail without saying
+  // where; callers refuse the count, naming the object.
+  if (count == 0) return values;
+  Hdf5Handle stored_type(H5Aget_type(attribute.get()), H5Tclose, "H5Aget_type " + name);
   if (H5Tis_variable_str(stored_type.get()) > 0) {
     Hdf5Handle type(make_string_type_like(stored_type.get()), H5Tclose, "H5Tcopy");
     std::vector<char*> texts(count, nullptr);
@@ -122,6 +125,7 @@ std::vector<double> read_doubles_attribute(hid_t object, const std::string& name
   Hdf5Handle attribute = open_attribute(object, name, where);
   check_class(attribute.get(), H5T_FLOAT, name, where, "a floating-point attribute");
   std::vector<double> values(element_count(attribute.get(), name));
+  if (values.empty()) return values;  // as for strings: the caller refuses the count
   check_hdf5(H5Aread(attribute.get(), H5T_NATIVE_DOUBLE, values.data()), "H5Aread " + name);
   return values;
 }

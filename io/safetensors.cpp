@@ -171,7 +171,8 @@ SafetensorsReader::SafetensorsReader(const std::string& path) : path_(path), fil
       entries_.push_back(parse_entry(name, value, path));
       continue;
     }
-    SPINDLE_CHECK(value.is_object(), path + ": __metadata__", "got " + value.dump(), "an object of strings");
+    if (value.is_null()) continue;  // the reference reads it as an optional map: null is none
+    SPINDLE_CHECK(value.is_object(), path + ": __metadata__", "got " + value.dump(), "an object of strings or null");
     for (const auto& [key, text_value] : value.items()) {
       SPINDLE_CHECK(text_value.is_string(), path + ": __metadata__: " + key, "got " + text_value.dump(), "a string");
       metadata_[key] = text_value.get<std::string>();

@@ -4,7 +4,7 @@
 //   8 bytes    N, the header's length in bytes (unsigned 64-bit, little-endian)
 //   N bytes    a JSON object {"<name>": {"dtype": "F32", "shape": [2, 3],
 //              "data_offsets": [begin, end]}, ...} with an optional "__metadata__": {"<key>":
-//              "<text>"}; writers pad it with spaces to a multiple of 8 bytes
+//              "<text>"} (or null); writers pad it with spaces to a multiple of 8 bytes
 //   the rest   the tensors' elements, row-major and little-endian; offsets count from here.
 //              Sorted by offset the tensors tile the rest exactly: each begins where the one
 //              before ends, and the last ends at the end of the file (as the reference

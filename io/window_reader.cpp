@@ -189,8 +189,12 @@ WindowReader::WindowReader(const std::string& store_path, const WindowReaderOpti
       s.eligible.push_back(static_cast<int64_t>(i));
       s.total += length - options.window_tokens + 1;
     } else {
+      // Starts 0, stride, ... up to the first window that reaches the span's end; with a stride
+      // beyond the window, that start may lie past the end, so only starts inside the span count.
+      const int64_t stride = s.options.stride_tokens;
       const int64_t beyond = std::max<int64_t>(0, length - options.window_tokens);
-      s.total += (beyond + s.options.stride_tokens - 1) / s.options.stride_tokens + 1;
+      const int64_t starts_inside = (length + stride - 1) / stride;
+      s.total += std::max<int64_t>(1, std::min((beyond + stride - 1) / stride + 1, starts_inside));
     }
     s.cumulative.push_back(s.total);
   }

@@ -151,6 +151,17 @@ TEST(CaduceusConfigJson, ComplementMapKeysAreIdsInAnyOrder) {
             caduceus_131k_config(true).complement_map);
 }
 
+// Keys some transformers versions write into every config.json (4.48 to 4.50 saved
+// _attn_implementation_autoset); the reference's CaduceusConfig takes them as **kwargs.
+TEST(CaduceusConfigJson, KeysOtherTransformersVersionsWriteAreIgnored) {
+  TemporaryFolder folder;
+  Json config = Json::parse(kPublishedPsConfig);
+  config["_attn_implementation_autoset"] = true;
+  config["transformers_version"] = "4.49.0";
+  EXPECT_EQ(as_json(read_caduceus_config(folder.write("config.json", config.dump(2)))),
+            as_json(caduceus_131k_config(true)));
+}
+
 TEST(CaduceusConfigJson, WritesWhatSavePretrainedWrites) {
   TemporaryFolder folder;
   write_caduceus_config(folder.file("config.json"), caduceus_131k_config(true));

@@ -222,6 +222,48 @@ TEST(MalformedStore, InspectNamesTheFileOfAMissingOrInconsistentAttribute) {
   expect_contains(message_of([&] { describe_store(path); }), path + ":/sequences/x: attribute 'length' is missing");
 }
 
+// Replaces attribute `name` of `object` by one of `type` with no value: a null dataspace, as
+// h5py writes h5py.Empty, or a 1-D array of 0 elements.
+void write_empty_attribute(hid_t object, const char* name, hid_t type, bool null_space) {
+  if (H5Aexists(object, name) > 0) H5Adelete(object, name);
+  const hsize_t none = 0;
+  Hdf5Handle space(null_space ? H5Screate(H5S_NULL) : H5Screate_simple(1, &none, nullptr), H5Sclose, "H5Screate");
+  Hdf5Handle attribute(H5Acreate2(object, name, type, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose, "H5Acreate2");
+}
+
+TEST(MalformedStore, AttributesWithoutAValueAreRefusedNamingTheFileAndAttribute) {
+  TemporaryFolder folder;
+  for (const bool null_space : {true, false}) {
+    SCOPED_TRACE(null_space ? "null dataspace" : "0 elements");
+    const std::string path = series_store(folder);
+    {
+      Hdf5Handle file = open_for_editing(path);
+      Hdf5Handle text(make_utf8_string_type(), H5Tclose, "H5Tcopy");
+      Hdf5Handle values(H5Dopen2(file.get(), "/series/s/values", H5P_DEFAULT), H5Dclose, "H5Dopen2");
+      write_empty_attribute(values.get(), "units", text.get(), null_space);
+      Hdf5Handle group(H5Gopen2(file.get(), "/series/s", H5P_DEFAULT), H5Gclose, "H5Gopen2");
+      write_empty_attribute(group.get(), "sampling_rate_hz", H5T_IEEE_F64LE, null_space);
+    }
+    expect_contains(message_of([&] { describe_store(path); }),
+                    path + ":/series/s: attribute 'sampling_rate_hz' holds 0");
+    {
+      Hdf5Handle file = open_for_editing(path);
+      Hdf5Handle group(H5Gopen2(file.get(), "/series/s", H5P_DEFAULT), H5Gclose, "H5Gopen2");
+      write_attribute(group.get(), "sampling_rate_hz", 250.0);
+    }
+    expect_contains(message_of([&] { describe_store(path); }),
+                    path + ":/series/s/values: attribute 'units' holds 0 strings for 2 channels");
+    {
+      Hdf5Handle file = open_for_editing(path);
+      Hdf5Handle text(make_utf8_string_type(), H5Tclose, "H5Tcopy");
+      write_empty_attribute(file.get(), "spindle_format_version", text.get(), null_space);
+    }
+    expect_contains(message_of([&] { SeriesStoreReader reader(path); }),
+                    path + ": attribute 'spindle_format_version' holds 0 strings");
+    std::filesystem::remove(path);
+  }
+}
+
 // An error thrown out of an H5Ovisit callback would leave HDF5's objects open and its
 // library lock held (other threads' HDF5 calls would then wait for ever).
 TEST(MalformedStore, AnErrorWhileInspectingLeavesNoHdf5ObjectOpen) {

@@ -126,6 +126,25 @@ TEST(Safetensors, ReadsFloatsAsTheDTypeAskedFor) {
   EXPECT_NE(message_of([&] { reader.read("absent"); }).find("no tensor 'absent'"), std::string::npos);
 }
 
+// The reference library reads "__metadata__" as an optional map, so null is no metadata (Go's
+// encoding/json writes a nil map so); entries in any order, the header padded with spaces.
+TEST(Safetensors, NullMetadataIsNoMetadata) {
+  TemporaryFolder folder;
+  const float values[] = {1, 2, 3, 4};
+  const std::string header =
+      R"({"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},"__metadata__":null,)"
+      R"("a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}   )";
+  const std::string data(reinterpret_cast<const char*>(values), sizeof values);
+  const std::string path = folder.write("null.safetensors", safetensors_file(header, data));
+  std::string message = message_of([&] {
+    SafetensorsReader reader(path);
+    EXPECT_TRUE(reader.metadata().empty());
+    EXPECT_EQ(reader.read("a").to_vector<float>(), (std::vector<float>{1, 2}));
+    EXPECT_EQ(reader.read("b").to_vector<float>(), (std::vector<float>{3, 4}));
+  });
+  EXPECT_EQ(message, "(no error)");
+}
+
 // Header of two F32 tensors of 2 elements each at the given offsets.
 std::string two_tensors(const std::string& a_offsets, const std::string& b_offsets) {
   return R"({"a":{"dtype":"F32","shape":[2],"data_offsets":)" + a_offsets +

@@ -145,6 +145,31 @@ TEST_F(WindowReaderTest, SequentialWindowsCoverEveryRecordWithOverlapAndPadding)
   EXPECT_FALSE(reader.next(batch));
 }
 
+// A stride longer than the window skips positions between windows; no window may start at or
+// past its record's end (a: 5000 bases, b: 300, c: 2049).
+TEST_F(WindowReaderTest, SequentialWindowsWithAStrideBeyondTheWindowStartInsideTheirRecord) {
+  WindowReaderOptions options;
+  options.order = WindowOrder::sequential;
+  options.window_tokens = 1000;
+  options.stride_tokens = 2500;
+  options.batch_windows = 2;
+  WindowReader reader(store_, options);
+  const std::vector<std::tuple<int64_t, int64_t, int64_t>> expected_placements{
+      {0, 0, 1000}, {0, 2500, 1000}, {1, 0, 300}, {2, 0, 1000}};
+  EXPECT_EQ(reader.window_count(), 4);
+  std::vector<std::tuple<int64_t, int64_t, int64_t>> seen;
+  WindowBatch batch;
+  while (reader.next(batch)) {
+    for (size_t r = 0; r < batch.windows.size(); ++r) {
+      const WindowPlacement& window = batch.windows[r];
+      const uint8_t* row = batch.data.data<uint8_t>() + r * 1000;
+      ASSERT_EQ(std::vector<uint8_t>(row, row + 1000), expected(window, 1000));
+      seen.emplace_back(window.record, window.start, window.valid_tokens);
+    }
+  }
+  EXPECT_EQ(seen, expected_placements);
+}
+
 TEST_F(WindowReaderTest, RegionsConfineWindowsAndNoneCrossesARegionsEnd) {
   WindowReaderOptions options;
   options.window_tokens = 100;
