@@ -2,29 +2,42 @@
 
 #include <htslib/bgzf.h>
 #include <htslib/hfile.h>
-#include <htslib/kstring.h>
 
 #include <array>
+#include <cstring>
+#include <vector>
 
 #include "io/dna_tokenizer.h"
 #include "kernels/error.h"
 
 namespace spindle {
 
+// Bases come from the buffer in pieces of at most this many bytes, so that memory stays flat
+// however long a line is (unwrapped FASTA puts a chromosome on one line).
+constexpr size_t kBufferBytes = 256 * 1024;
+
 struct FastaReader::State {
   std::string path;
   BGZF* file = nullptr;
-  kstring_t line = {0, 0, nullptr};
-  int64_t line_number = 0;
-  bool line_pending = false;  // line holds a header not yet returned by next_record
+  std::vector<char> buffer = std::vector<char>(kBufferBytes);
+  size_t begin = 0, end = 0;  // unread bytes: buffer[begin, end)
+  int64_t line_number = 0;    // 1-based line being read (0 before the first)
+  int64_t column = 0;         // bytes of that line already read
+  bool in_line = false;       // inside a line of bases whose end is not read yet
+  bool record_started = false;
+  bool header_pending = false;  // header_text holds a header not yet returned by next_record
+  std::string header_text;      // a header line without '>' and its line end
   bool at_end = false;
 
   ~State() {
     if (file) bgzf_close(file);
-    free(line.s);
   }
-  // Reads the next non-blank line into line; false at the end of the file.
-  bool read_line();
+  // Keeps the unread bytes and reads more after them; false at the end of the file.
+  bool fill();
+  // The next byte without reading it; -1 at the end of the file.
+  int peek();
+  // Reads the rest of the current line (its '\n' too) into text, without a final '\r'.
+  void read_rest_of_line(std::string& text);
   std::string location(size_t column) const;
   std::string compression() const;
   int64_t bytes_read() const { return htell(file->fp); }
@@ -66,22 +79,37 @@ std::string FastaReader::State::compression() const {
   }
 }
 
-bool FastaReader::State::read_line() {
-  while (true) {
-    const int status = bgzf_getline(file, '\n', &line);
-    if (status == -1 && file->errcode == 0) {
-      at_end = true;
-      return false;
-    }
-    if (status < 0) {
-      throw Error(path + ": after line " + std::to_string(line_number),
-                  "corrupt or truncated " + compression() + " data (byte " + std::to_string(bytes_read()) + " of the file)",
-                  "a complete " + compression() + " stream");
-    }
-    ++line_number;
-    if (line.l > 0 && line.s[line.l - 1] == '\r') line.s[--line.l] = '\0';
-    if (line.l > 0) return true;
+bool FastaReader::State::fill() {
+  std::memmove(buffer.data(), buffer.data() + begin, end - begin);
+  end -= begin;
+  begin = 0;
+  const ssize_t count = bgzf_read(file, buffer.data() + end, buffer.size() - end);
+  if (count < 0) {
+    const std::string byte = std::to_string(bytes_read());
+    throw Error(path + ": after line " + std::to_string(line_number),
+                "corrupt or truncated " + compression() + " data (byte " + byte + " of the file)",
+                "a complete " + compression() + " stream");
   }
+  end += static_cast<size_t>(count);
+  return count > 0;
+}
+
+int FastaReader::State::peek() {
+  if (begin == end && !fill()) return -1;
+  return static_cast<unsigned char>(buffer[begin]);
+}
+
+void FastaReader::State::read_rest_of_line(std::string& text) {
+  text.clear();
+  while (begin < end || fill()) {
+    const char* start = buffer.data() + begin;
+    const auto* newline = static_cast<const char*>(std::memchr(start, '\n', end - begin));
+    const size_t length = newline ? static_cast<size_t>(newline - start) : end - begin;
+    text.append(start, length);
+    begin += length + (newline ? 1 : 0);
+    if (newline) break;
+  }
+  if (!text.empty() && text.back() == '\r') text.pop_back();
 }
 
 bool FastaReader::next_record(FastaRecordHeader& header) {
@@ -89,12 +117,29 @@ bool FastaReader::next_record(FastaRecordHeader& header) {
   std::string_view skipped;
   while (next_bases(skipped)) {
   }
-  if (!s.line_pending) {
-    if (s.at_end || !s.read_line()) return false;
-    if (s.line.s[0] != '>') throw Error(s.location(1), "sequence data before the first header", "a '>' header line");
+  if (!s.header_pending) {
+    if (s.record_started) return false;  // next_bases stopped at the end of the file
+    // Blank lines may come before the first header; any other line is an error.
+    while (true) {
+      const int first = s.peek();
+      if (first < 0) return false;
+      ++s.line_number;
+      if (first == '>') {
+        ++s.begin;
+        s.read_rest_of_line(s.header_text);
+        break;
+      }
+      std::string line;
+      if (first == '\n' || first == '\r') s.read_rest_of_line(line);
+      if (!line.empty() || (first != '\n' && first != '\r')) {
+        throw Error(s.location(1), "sequence data before the first header", "a '>' header line");
+      }
+    }
   }
-  s.line_pending = false;
-  const std::string_view text(s.line.s + 1, s.line.l - 1);
+  s.header_pending = false;
+  s.record_started = true;
+  s.in_line = false;
+  const std::string_view text = s.header_text;
   const size_t name_end = text.find_first_of(" \t");
   header.name = std::string(text.substr(0, name_end));
   header.description = std::string(text);
@@ -105,20 +150,59 @@ bool FastaReader::next_record(FastaRecordHeader& header) {
 
 bool FastaReader::next_bases(std::string_view& bases) {
   State& s = *state_;
-  if (s.line_pending || s.at_end) return false;
-  if (s.line_number == 0) return false;  // no record started yet
-  if (!s.read_line()) return false;
-  if (s.line.s[0] == '>') {
-    s.line_pending = true;
-    return false;
-  }
+  if (!s.record_started || s.header_pending || s.at_end) return false;
   const std::array<uint8_t, 256>& table = dna::token_table();
-  for (size_t i = 0; i < s.line.l; ++i) {
-    const char byte = s.line.s[i];
-    if (table[static_cast<unsigned char>(byte)] == dna::kNotABase) throw dna::not_a_base(byte, s.location(i + 1));
+  while (true) {
+    if (!s.in_line) {
+      const int first = s.peek();
+      if (first < 0) {
+        s.at_end = true;
+        return false;
+      }
+      ++s.line_number;
+      s.column = 0;
+      if (first == '>') {
+        ++s.begin;
+        s.read_rest_of_line(s.header_text);
+        s.header_pending = true;
+        return false;
+      }
+      s.in_line = true;
+    }
+    if (s.begin == s.end && !s.fill()) {
+      s.in_line = false;  // the last line has no '\n'
+      continue;
+    }
+    const char* start = s.buffer.data() + s.begin;
+    const auto* newline = static_cast<const char*>(std::memchr(start, '\n', s.end - s.begin));
+    size_t length = newline ? static_cast<size_t>(newline - start) : s.end - s.begin;
+    size_t consumed = length + (newline ? 1 : 0);
+    if (length > 0 && start[length - 1] == '\r') {
+      // A '\r' ends a Windows line only when '\n' (or the end of the file) follows it.
+      if (newline) {
+        --length;
+      } else if (length > 1) {
+        consumed = --length;  // decide on the '\r' when the next bytes are read
+      } else if (s.fill()) {
+        continue;
+      } else {
+        length = 0;  // a '\r' at the end of the file
+      }
+    }
+    for (size_t i = 0; i < length; ++i) {
+      const char byte = start[i];
+      if (table[static_cast<unsigned char>(byte)] == dna::kNotABase) {
+        throw dna::not_a_base(byte, s.location(static_cast<size_t>(s.column) + i + 1));
+      }
+    }
+    s.begin += consumed;
+    s.column += static_cast<int64_t>(consumed);
+    if (newline) s.in_line = false;
+    if (length > 0) {
+      bases = std::string_view(start, length);
+      return true;
+    }
   }
-  bases = std::string_view(s.line.s, s.line.l);
-  return true;
 }
 
 }  // namespace spindle

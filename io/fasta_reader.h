@@ -1,5 +1,5 @@
 // Streams a FASTA file (plain, gzip or bgzip, read through htslib's BGZF layer) record by
-// record and line by line, so that records of any length pass through a small buffer.
+// record and line by line, so that records and lines of any length pass through a small buffer.
 // Every line is checked: text before the first header, a header without a name and a
 // byte that is not a base (dna::token_table()) are errors naming file:line:column
 // (1-based); corrupt or truncated compressed data is an error naming the line reached.
@@ -28,8 +28,8 @@ class FastaReader {
 
   // Moves to the next record (skipping what is left of the current one); false at the end.
   bool next_record(FastaRecordHeader& header);
-  // The next line of bases of the current record; false at the record's end. `bases`
-  // stays valid until the next call.
+  // The next bases of the current record: a line, or a piece of a long line (lines are
+  // not held whole); false at the record's end. `bases` stays valid until the next call.
   bool next_bases(std::string_view& bases);
 
   const std::string& path() const;

@@ -117,6 +117,9 @@ std::vector<GenomicRegion> read_bed(const std::string& path) {
   BGZF* file = bgzf_open(path.c_str(), "r");
   SPINDLE_CHECK(file != nullptr, path, "cannot open", "a readable BED file (plain or gzip)");
   std::unique_ptr<BGZF, decltype(&bgzf_close)> closer(file, &bgzf_close);
+  // A bgzip file cut at a block boundary reads as complete; only its end marker tells.
+  SPINDLE_CHECK(bgzf_compression(file) != 2 || bgzf_check_EOF(file) != 0, path,
+                "truncated bgzip file: the end-of-file marker block is missing", "a complete bgzip file (bgzip -c)");
   struct Line {
     kstring_t text = {0, 0, nullptr};
     ~Line() { std::free(text.s); }

@@ -67,16 +67,18 @@ struct VcfReader::State {
     bool changed = true;
     while (changed) {
       changed = false;
-      // Without a reference an allele cannot be extended to the left, so none is emptied.
-      const bool may_empty = reference != nullptr;
+      // An emptied allele takes the base on its left from the reference. Without a reference,
+      // or at the contig's first base, there is none: the allele keeps its base on the right
+      // (as the VCF specification pads at position 1, and bcftools norm leaves it).
+      const bool may_empty = reference != nullptr && variant.position > 0;
       if (!variant.ref.empty() && !variant.alt.empty() && variant.ref.back() == variant.alt.back() &&
           (may_empty || (variant.ref.size() > 1 && variant.alt.size() > 1))) {
         variant.ref.pop_back();
         variant.alt.pop_back();
         changed = true;
       }
-      if ((variant.ref.empty() || variant.alt.empty())) {
-        if (!reference || variant.position == 0) {
+      if (variant.ref.empty() || variant.alt.empty()) {
+        if (!may_empty) {  // an allele read empty: no trim above empties one then
           throw Error(path + ": record " + std::to_string(variant.record), "cannot normalize " + variant.describe(),
                       "an allele that keeps a base");
         }
@@ -94,6 +96,30 @@ struct VcfReader::State {
     }
   }
 
+  // htslib reads a record whose contig or tags the header does not declare (its warning names
+  // them), but flags it; its error number alone would tell the user nothing.
+  [[noreturn]] void throw_record_error(int status) const {
+    const std::string where = path + ": record " + std::to_string(records + 1);
+    if (status < -1) {
+      throw Error(where, "malformed or truncated record (htslib error " + std::to_string(record->errcode) + ")",
+                  "a VCF/BCF record");
+    }
+    const std::string chrom = bcf_seqname_safe(header, record);
+    const std::string at = where + " at " + chrom + ":" + std::to_string(record->pos + 1);
+    if (record->errcode & BCF_ERR_CTG_UNDEF) {
+      throw Error(at, "contig " + chrom + " is not declared in the header",
+                  "a line ##contig=<ID=" + chrom + ",length=...> for every contig of the records "
+                  "(bcftools reheader --fai REF.fa.fai adds them)");
+    }
+    if (record->errcode & BCF_ERR_TAG_UNDEF) {
+      throw Error(at, "an INFO, FORMAT or FILTER tag of the record is not declared in the header "
+                      "(htslib's warning above names it)",
+                  "a line ##INFO=<ID=...>, ##FORMAT=<ID=...> or ##FILTER=<ID=...> for every tag of the records "
+                  "(bcftools annotate --header-lines FILE adds them)");
+    }
+    throw Error(at, "malformed record (htslib error " + std::to_string(record->errcode) + ")", "a VCF/BCF record");
+  }
+
   void split(const bcf1_t* rec) {
     const std::string chrom = bcf_seqname(header, rec);
     const std::string ref = upper(rec->d.allele[0]);
@@ -102,15 +128,24 @@ struct VcfReader::State {
     if (!contig_in_reference) {
       ref_matches = false;
     } else if (reference) {
-      ref_matches = reference_bases(chrom, rec->pos, rec->pos + static_cast<int64_t>(ref.size())) == ref;
+      // Checked here: faidx clamps a range past the contig's end to its last base.
+      const int64_t ref_end = rec->pos + static_cast<int64_t>(ref.size());
+      const int64_t contig_length = faidx_seq_len(reference, chrom.c_str());
+      const bool within_contig = rec->pos >= 0 && ref_end <= contig_length;
+      const std::string reference_ref = within_contig ? reference_bases(chrom, rec->pos, ref_end) : "";
+      ref_matches = within_contig && reference_ref == ref;
       if (!ref_matches) {
         ++mismatches;
         const std::string where = path + ": record " + std::to_string(records) + " at " + chrom + ":" +
                                   std::to_string(rec->pos + 1);
-        const std::string expected = "REF " + reference_bases(chrom, rec->pos, rec->pos + static_cast<int64_t>(ref.size())) +
-                                     " as in " + *options.reference;
-        if (options.on_ref_mismatch == RefMismatchPolicy::error) throw Error(where, "REF " + ref + " differs from the reference", expected);
-        if (mismatches <= kMismatchesLogged) spdlog::warn("{}: REF {} differs from the reference (expected {})", where, ref, expected);
+        const std::string& fasta = *options.reference;
+        const std::string problem =
+            "REF " + ref + (within_contig ? " differs from the reference" : " is not within contig " + chrom);
+        const std::string expected =
+            within_contig ? "REF " + reference_ref + " as in " + fasta
+                          : "a REF within the " + std::to_string(contig_length) + " bases of " + chrom + " in " + fasta;
+        if (options.on_ref_mismatch == RefMismatchPolicy::error) throw Error(where, problem, expected);
+        if (mismatches <= kMismatchesLogged) spdlog::warn("{}: {} (expected {})", where, problem, expected);
       }
     }
     for (int allele = 1; allele < rec->n_allele; ++allele) {
@@ -146,10 +181,7 @@ bool VcfReader::next(Variant& variant) {
   while (s.pending.empty()) {
     const int status = bcf_read(s.file, s.header, s.record);
     if (status == -1) return false;
-    if (status < -1 || s.record->errcode) {
-      throw Error(s.path + ": record " + std::to_string(s.records + 1), "malformed or truncated record (htslib error " +
-                  std::to_string(s.record->errcode) + ")", "a VCF/BCF record");
-    }
+    if (status < -1 || s.record->errcode) s.throw_record_error(status);
     ++s.records;
     bcf_unpack(s.record, BCF_UN_STR);
     // htslib takes a line cut before its REF column as a record without alleles.

@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
+#include <unordered_set>
 
 #include "io/fasta_index.h"
 #include "io/fasta_reader.h"
@@ -53,6 +55,18 @@ std::vector<IngestedSequence> ingest_fasta(const std::string& fasta_path, StoreT
     ingested.push_back({header.name, writer.length()});
   }
   if (ingested.empty()) throw Error(fasta_path, "no FASTA records", "at least one '>' header line");
+  // Every record read is in the index under a name of its own; an index with more records was
+  // made from another FASTA, or this one lost records after it was indexed.
+  if (index_lengths && index_lengths->size() > ingested.size()) {
+    std::unordered_set<std::string> read;  // assemblies may have 100,000s of scaffolds
+    for (const IngestedSequence& sequence : ingested) read.insert(sequence.name);
+    for (const auto& [name, length] : *index_lengths) {
+      if (!read.contains(name)) {
+        throw Error(fasta_path + ".fai", "indexes record " + name + ", which " + fasta_path + " does not have",
+                    "a .fai index made from this FASTA (samtools faidx)");
+      }
+    }
+  }
   return ingested;
 }
 

@@ -67,6 +67,11 @@ case $case_name in
   fasta_index_mismatch)
     printf '>x\nACGTACGT\n' > x.fa && samtools faidx x.fa && printf '>x\nACGTACG\n' > x.fa
     fail "x.fa:1: record x: 7 bases read, but the .fai index says 8" "$spindle" ingest fasta x.fa --out out.h5 ;;
+  fasta_index_has_more_records)
+    # The FASTA lost its last record (an interrupted copy, an edit) after samtools indexed it.
+    printf '>x\nACGT\n>y\nACGT\n' > x.fa && samtools faidx x.fa && printf '>x\nACGT\n' > x.fa
+    fail "x.fa.fai: indexes record y, which x.fa does not have \(expected a .fai index made from this FASTA" \
+      "$spindle" ingest fasta x.fa --out out.h5 ;;
   csv_ragged_row)
     printf 'date,a,b\n2020-01-01 00:00:00,1,2\n2020-01-01 01:00:00,3\n' > bad.csv
     csv_fails "bad.csv:3: ragged row: 2 fields \(expected 3 fields, as in the header\)" ;;

@@ -90,6 +90,21 @@ TEST(GenomicRegions, BadBedLinesNameFileLineAndField) {
   EXPECT_EQ(error_of("chr1\t5\t6\tn\t0\tx"), ":2: field 6 (strand) 'x' (expected +, - or .)");
 }
 
+// A bgzip file cut at a block boundary inflates cleanly: only its missing end-of-file block
+// tells that regions were lost (as the FASTA reader checks).
+TEST(GenomicRegions, BgzipBedCutAtABlockBoundaryIsAnError) {
+  TemporaryFolder folder;
+  const std::string whole = folder.write("r.bed", "chr1\t0\t10\nchr1\t20\t30\n");
+  const std::string cut = folder.file("cut.bed.gz");
+  // The first line's blocks without the end-of-file block (28 bytes): the second line lost.
+  ASSERT_EQ(std::system(("head -n 1 " + whole + " | bgzip -c | head -c -28 > " + cut).c_str()), 0);
+  EXPECT_EQ(message_of([&] { read_bed(cut); }),
+            cut + ": truncated bgzip file: the end-of-file marker block is missing (expected a complete bgzip file "
+                  "(bgzip -c))");
+  ASSERT_EQ(std::system(("bgzip -k " + whole).c_str()), 0);
+  EXPECT_EQ(read_bed(whole + ".gz").size(), 2u);
+}
+
 TEST(GenomicRegions, OptionValuesAreBedFilesOrRegionsAndFitTheirContig) {
   TemporaryFolder folder;
   const std::string bed = folder.write("r.bed", "chr1\t10\t20\n");

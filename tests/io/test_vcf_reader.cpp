@@ -113,6 +113,55 @@ TEST(VcfReader, IndelsAreLeftAlignedWithTheReference) {
   EXPECT_EQ(variant.position, 0);
 }
 
+// An indel at a contig's first base cannot take a padding base from the left: the VCF
+// specification pads it on the right, and bcftools norm leaves it there.
+TEST(VcfReader, IndelsAtTheContigStartKeepTheirBaseOnTheRightAsBcftoolsNormDoes) {
+  TemporaryFolder folder;
+  const std::string reference = folder.write("s.fa", ">x\nAACGTACGTACG\n");
+  folder.write("s.fa.fai", "x\t12\t3\t12\t13\n");
+  const std::string vcf = folder.write("s.vcf", std::string(kHeader) +
+                                                    "x\t1\t.\tAA\tA\t.\t.\t.\nx\t1\t.\tAAC\tAC\t.\t.\t.\n"
+                                                    "x\t1\t.\tA\tAA\t.\t.\t.\nx\t2\t.\tA\tAA,C\t.\t.\t.\n"
+                                                    "x\t3\t.\tC\tAC\t.\t.\t.\n");
+  VcfReader reader(vcf, {reference, RefMismatchPolicy::error});
+  std::vector<Site> ours;
+  Variant variant;
+  while (reader.next(variant)) ours.emplace_back(variant.chrom, variant.position + 1, variant.ref, variant.alt);
+  const std::vector<Site> expected = {{"x", 1, "AA", "A"}, {"x", 1, "AA", "A"}, {"x", 1, "A", "AA"},
+                                      {"x", 1, "A", "AA"}, {"x", 2, "A", "C"},  {"x", 1, "A", "AA"}};
+  EXPECT_EQ(ours, expected);
+  std::vector<Site> by_bcftools = bcftools_normalized(vcf, reference);  // sorted by position
+  std::sort(ours.begin(), ours.end());
+  std::sort(by_bcftools.begin(), by_bcftools.end());
+  EXPECT_EQ(ours, by_bcftools);
+}
+
+// htslib's faidx clamps a range past a contig's end to its last base, so a SNV there was
+// compared with that base (and passed when equal), while a longer REF there stopped the run.
+TEST(VcfReader, RefPastTheContigEndIsAMismatchNamingTheContigLength) {
+  TemporaryFolder folder;
+  const std::string reference = folder.write("x.fa", ">x\nACGTACGTACGT\n");
+  folder.write("x.fa.fai", "x\t12\t3\t12\t13\n");
+  const std::string vcf = folder.write(
+      "p.vcf", std::string(kHeader) + "x\t50\t.\tT\tC\t.\t.\t.\nx\t12\t.\tTA\tT\t.\t.\t.\nx\t2\t.\tC\tT\t.\t.\t.\n");
+  VcfReader reader(vcf, {reference, RefMismatchPolicy::report});
+  std::vector<Variant> variants;
+  Variant variant;
+  while (reader.next(variant)) variants.push_back(variant);
+  ASSERT_EQ(variants.size(), 3u);
+  EXPECT_FALSE(variants[0].ref_matches);
+  EXPECT_FALSE(variants[1].ref_matches);
+  EXPECT_EQ(variants[1].describe(), "x:12 TA>T");  // not normalized
+  EXPECT_TRUE(variants[2].ref_matches);
+  EXPECT_EQ(reader.ref_mismatches(), 2);
+  VcfReader strict(vcf, {reference, RefMismatchPolicy::error});
+  const std::string message = message_of([&] { strict.next(variant); });
+  EXPECT_NE(message.find("p.vcf: record 1 at x:50: REF T is not within contig x (expected a REF within the 12 bases "
+                         "of x in " + reference + ")"),
+            std::string::npos)
+      << message;
+}
+
 TEST(VcfReader, ContigsMissingFromTheReferenceAreYieldedAsRead) {
   TemporaryFolder folder;
   const std::string reference = folder.write("x.fa", ">x\nACGTACGTACGT\n");
@@ -142,6 +191,31 @@ TEST(VcfReader, ALineWithoutARefColumnIsAnErrorNamingTheRecord) {
   ASSERT_TRUE(reader.next(variant));
   const std::string message = message_of([&] { reader.next(variant); });
   EXPECT_NE(message.find("cut.vcf: record 2: no REF column"), std::string::npos) << message;
+}
+
+// htslib reads such records but flags them; its error number alone told the user nothing.
+TEST(VcfReader, ContigsAndTagsMissingFromTheHeaderAreNamedWithTheLineToAdd) {
+  TemporaryFolder folder;
+  const char* columns = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
+  const std::string no_contigs =
+      folder.write("c.vcf", std::string("##fileformat=VCFv4.2\n") + columns + "chr7\t2\t.\tC\tT\t.\t.\t.\n");
+  const std::string no_info = folder.write("i.vcf", std::string(kHeader) + "x\t2\t.\tC\tT\t.\t.\tDP=4\n");
+  const std::string no_filter = folder.write("f.vcf", std::string(kHeader) + "x\t2\t.\tC\tT\t.\tq10\t.\n");
+  Variant variant;
+  VcfReader contigs(no_contigs);
+  std::string message = message_of([&] { contigs.next(variant); });
+  EXPECT_NE(message.find("c.vcf: record 1 at chr7:2: contig chr7 is not declared in the header "
+                         "(expected a line ##contig=<ID=chr7,length=...>"),
+            std::string::npos)
+      << message;
+  for (const std::string& vcf : {no_info, no_filter}) {
+    VcfReader tags(vcf);
+    message = message_of([&] { tags.next(variant); });
+    EXPECT_NE(message.find(": record 1 at x:2: an INFO, FORMAT or FILTER tag of the record is not declared in the "
+                           "header (htslib's warning above names it) (expected a line ##INFO=<ID=...>"),
+              std::string::npos)
+        << message;
+  }
 }
 
 TEST(VcfReader, MissingReferenceIndexIsAnError) {
