@@ -3,6 +3,7 @@
 #include "platform/distributed/mpi_communicator.h"
 #include "platform/distributed/mpi_runtime.h"
 #include "platform/distributed/process_placement.h"
+#include "platform/distributed/rank_failures.h"
 #include "platform/device.h"
 #include "platform/dtype.h"
 
@@ -93,10 +94,21 @@ void add_score_command(CLI::App& app, Runner& runner) {
       // A world of one without a launcher; under mpirun or srun one GPU per process.
       MpiRuntime mpi;
       const auto world = MpiCommunicator::world();
-      if (world->size() > 1 && options->device.is_cuda()) {
-        options->device = gpu_for_process(discover_placement(), cuda_device_count());
+      // Collective, so on every rank whatever its --device.
+      const ProcessPlacement placement = world->size() > 1 ? discover_placement() : ProcessPlacement{};
+      // Choosing the GPU can fail on one rank alone (its host's GPUs): every rank ends with
+      // that rank's error at the check below instead of waiting in score_variants.
+      RankFailures setup(*world, "score-variants");
+      try {
+        if (world->size() > 1 && options->device.is_cuda()) {
+          std::string why_none;
+          options->device = gpu_for_process(placement, cuda_device_count(&why_none), why_none);
+        }
+        require_usable(options->device, "--device");
+      } catch (...) {
+        setup.fail();
       }
-      require_usable(options->device, "--device");
+      setup.check();
       score_variants(*options, *world);
       return 0;
     };

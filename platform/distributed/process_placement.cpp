@@ -18,7 +18,7 @@ struct LauncherLocalRank {
 
 // The local rank the launcher announces, if any (see discover_placement for the order).
 std::optional<LauncherLocalRank> launcher_local_rank() {
-  for (const char* variable : {"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID"}) {
+  for (const char* variable : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"}) {
     if (const char* text = std::getenv(variable)) {
       char* end = nullptr;
       const long value = std::strtol(text, &end, 10);
@@ -52,10 +52,16 @@ ProcessPlacement discover_placement() {
   return placement;
 }
 
-Device gpu_for_process(const ProcessPlacement& placement, int visible_gpus) {
+Device gpu_for_process(const ProcessPlacement& placement, int visible_gpus, const std::string& why_none) {
+  // The host, not the rank: RankFailures names the failing ranks, and ranks of one host then share one message.
+  const std::string where = "host " + placement.host;
+  const std::string reason = why_none.empty() ? "" : " (" + why_none + ")";
+  SPINDLE_CHECK(visible_gpus > 0, where, "no GPU visible to this process" + reason,
+                "a GPU for each process (srun --gpus-per-task=1 or --gpus-per-node, CUDA_VISIBLE_DEVICES naming "
+                "this host's GPUs), or device cpu");
   if (visible_gpus >= placement.local_size) return Device::cuda(placement.local_rank);
   if (visible_gpus == 1) return Device::cuda(0);
-  throw Error("rank " + std::to_string(placement.world_rank) + " on " + placement.host,
+  throw Error(where,
               std::to_string(placement.local_size) + " process(es) on this host, " + std::to_string(visible_gpus) +
                   " GPU(s) visible to each",
               "at most one process per visible GPU (fewer ranks per node), or one GPU per process "

@@ -8,11 +8,15 @@ made to throw in one section by the test hook SPINDLE_TEST_RING_FAILURE
 print rank 1's error. score-variants also: the same command without the hook resumes from
 the progress files the abort left; and the hook never fires for one process (no group: the
 run is as without it), for score-variants and train. train-setup: setting up fails on rank 1
-alone (its config names a store that does not exist, rank 0's one that does; an MPMD
-mpirun): both ranks must end with rank 1's error, not rank 0 waiting in the first step.
+alone (the config names a store relative to each rank's folder, and rank 1's has none; an
+MPMD mpirun): both ranks must end with rank 1's error, not rank 0 waiting in the first step;
+the same when rank 1 alone cannot read its config (a model config.json that does not exist)
+or has no GPU for `device: cuda` (CUDA_VISIBLE_DEVICES=-1), and when the ranks read configs
+that differ (in steps alone). score-variants-setup: rank 1 alone
+has no GPU for --device cuda, rank 0 runs on the CPU: both ranks end with rank 1's error.
 
 usage: check_ring_failure_aborts.py SPINDLE MPIEXEC WORK_DIR
-           (score-variants MODEL_DIR | train | train-data | train-setup)
+           (score-variants MODEL_DIR | train | train-data | train-setup | score-variants-setup)
 Prints "ring failure aborts ok".
 """
 import os
@@ -135,13 +139,14 @@ def make_store(spindle, folder):
 
 
 def check_train_setup(spindle, mpiexec, folder):
-    store, missing = make_store(spindle, folder), os.path.join(folder, "missing.h5")
-    configs = []
-    for name, rank_store in (("rank0", store), ("rank1", missing)):
-        os.makedirs(os.path.join(folder, name))
-        configs.append(write_train_config(os.path.join(folder, name), rank_store, "parallel: {sequence: 2}"))
-    command = [mpiexec, "--oversubscribe", "-np", "1", spindle, "train", "--config", configs[0], ":",
-               "-np", "1", spindle, "train", "--config", configs[1]]
+    store = make_store(spindle, folder)
+    # One config (every rank must read the same) naming the store relative to each rank's
+    # folder: rank 1's has none, as a host whose local disk lacks it.
+    config = write_train_config(folder, "g.h5", "parallel: {sequence: 2}")
+    rank1_folder, missing = os.path.join(folder, "rank1"), "g.h5: no such file"
+    os.makedirs(rank1_folder)
+    command = [mpiexec, "--oversubscribe", "-np", "1", "-wdir", folder, spindle, "train", "--config", config, ":",
+               "-np", "1", "-wdir", rank1_folder, spindle, "train", "--config", config]
     status, output, seconds = run(command, folder)
     expected = "train: rank 1 of 2 failed: "
     if status == 0:
@@ -150,6 +155,63 @@ def check_train_setup(spindle, mpiexec, folder):
         fail("rank 1's error ('%s... %s') not printed by both ranks\n%s" % (expected, missing, output[-4000:]))
     print("train-setup: rank 1 without its store: both ranks ended (exit %d after %.1f s) with '%s...'" %
           (status, seconds, expected))
+    os.makedirs(os.path.join(folder, "rank0"))
+    configs = [write_train_config(os.path.join(folder, "rank0"), store, "parallel: {sequence: 2}")]
+    # Before the grid exists: rank 1's config names a model that is not there, or rank 1
+    # has no GPU for its `device: cuda` (rank 0 on the CPU).
+    model_config = os.path.join(folder, "missing-model", "config.json")
+    for case, edit, environment, text in (
+            ("unreadable-config", ("preset: caduceus-131k-ph", "config: " + model_config), [], model_config),
+            ("no-gpu", ("seed: 3", "seed: 3\ndevice: cuda\nprecision: f32"), ["-x", "CUDA_VISIBLE_DEVICES=-1"],
+             "GPU")):
+        os.makedirs(os.path.join(folder, case))
+        config = write_train_config(os.path.join(folder, case), store, "parallel: {sequence: 2}")
+        with open(config) as text_in:
+            content = text_in.read()
+        with open(config, "w") as out:
+            out.write(content.replace(*edit))
+        command = [mpiexec, "--oversubscribe", "-np", "1", spindle, "train", "--config", configs[0], ":",
+                   "-np", "1", *environment, spindle, "train", "--config", config]
+        expect_setup_failure(command, folder, "train", text, "train-setup (%s)" % case)
+    # Ranks that read different configs (here only steps differ) would run different steps
+    # and wait for each other forever: both end, naming the ranks whose config differs.
+    other_steps = os.path.join(folder, "other-steps")
+    os.makedirs(other_steps)
+    config = write_train_config(other_steps, store, "parallel: {sequence: 2}")
+    with open(config) as text_in:
+        content = text_in.read()
+    with open(config, "w") as out:
+        out.write(content.replace("steps: 4", "steps: 6").replace(other_steps, os.path.join(folder, "rank0")))
+    command = [mpiexec, "--oversubscribe", "-np", "1", spindle, "train", "--config", configs[0], ":",
+               "-np", "1", spindle, "train", "--config", config]
+    status, output, seconds = run(command, folder)
+    expected = "rank 1 read a config that differs from rank 0's"
+    if status == 0 or output.count(expected) < 2:
+        fail("ranks with different configs: no exit with '%s' on both ranks (exit %d)\n%s" %
+             (expected, status, output[-4000:]))
+    print("train-setup (different configs): both ranks ended (exit %d after %.1f s) with '%s'" %
+          (status, seconds, expected))
+
+
+def expect_setup_failure(command, folder, task, text, case):
+    status, output, seconds = run(command, folder)
+    expected = "%s: rank 1 of 2 failed: " % task
+    if status == 0:
+        fail("%s: exit 0 although rank 1 could not set up\n%s" % (case, output[-4000:]))
+    if not any(line.count(expected) and text in line for line in output.splitlines()) or output.count(expected) < 2:
+        fail("%s: rank 1's error ('%s... %s') not printed by both ranks\n%s" % (case, expected, text, output[-4000:]))
+    print("%s: both ranks ended (exit %d after %.1f s) with '%s...'" % (case, status, seconds, expected))
+
+
+def check_score_variants_setup(spindle, mpiexec, folder):
+    write_fasta(os.path.join(folder, "ref.fa"), {"a": "ACGT" * 50})
+    with open(os.path.join(folder, "v.vcf"), "w") as out:
+        out.write("##fileformat=VCFv4.2\n##contig=<ID=a,length=200>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+    arguments = [spindle, "score-variants", "--model", folder, "--fasta", os.path.join(folder, "ref.fa"), "--vcf",
+                 os.path.join(folder, "v.vcf"), "--out", "o.vcf.gz", "--device"]
+    command = [mpiexec, "--oversubscribe", "-np", "1", *arguments, "cpu", ":",
+               "-np", "1", "-x", "CUDA_VISIBLE_DEVICES=-1", *arguments, "cuda"]
+    expect_setup_failure(command, folder, "score-variants", "GPU", "score-variants-setup (no GPU on rank 1)")
 
 
 def check_train(spindle, mpiexec, folder, data_parallel):
@@ -183,6 +245,8 @@ def main():
         check_train(spindle, mpiexec, work, job == "train-data")
     elif job == "train-setup":
         check_train_setup(spindle, mpiexec, work)
+    elif job == "score-variants-setup":
+        check_score_variants_setup(spindle, mpiexec, work)
     else:
         sys.exit(__doc__)
     print("ring failure aborts ok")

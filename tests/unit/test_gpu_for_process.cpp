@@ -21,8 +21,16 @@ TEST(GpuForProcess, OneGpuPerProcessFromTheLauncherIsThatGpu) {
 TEST(GpuForProcess, FewerGpusThanProcessesIsAnError) {
   EXPECT_THAT([] { gpu_for_process(third_of_four(), 2); },
               ::testing::ThrowsMessage<Error>(
-                  ::testing::HasSubstr("rank 6 on gpu07: 4 process(es) on this host, 2 GPU(s) visible to each")));
-  EXPECT_THROW(gpu_for_process(third_of_four(), 0), Error);
+                  ::testing::HasSubstr("host gpu07: 4 process(es) on this host, 2 GPU(s) visible to each")));
+}
+
+// No GPU at all (a CPU build, a node without GPUs, srun without --gpus) is not cured by
+// fewer ranks per node: the error says so, with the CUDA runtime's reason.
+TEST(GpuForProcess, NoGpuVisibleSaysWhyNotFewerRanks) {
+  const auto none = [] { gpu_for_process(third_of_four(), 0, "spindle was built without CUDA"); };
+  EXPECT_THAT(none, ::testing::ThrowsMessage<Error>(::testing::HasSubstr(
+                        "host gpu07: no GPU visible to this process (spindle was built without CUDA)")));
+  EXPECT_THAT(none, ::testing::ThrowsMessage<Error>(::testing::Not(::testing::HasSubstr("fewer ranks"))));
 }
 
 }  // namespace
