@@ -68,6 +68,59 @@ TEST(MambaBlock, GradientsMatchFiniteDifferences) {
   testing::expect_gradients_match(loss, inputs, 1e-6, 1e-6);
 }
 
+// Awkward sizes (the check above has d_conv 4 and 7 positions): sequences shorter than the
+// convolution (1 and 2 positions at d_conv 4), a convolution of width 1, one state, dt_rank
+// 1, expand 1; and the backward after save_for_backward (the recomputation's forward without
+// out_proj). Same tolerance, 1e-6.
+struct AwkwardCase {
+  const char* name;
+  MambaConfig config;
+  int64_t batch, length;
+  bool save_for_backward;
+};
+
+class MambaBlockAwkward : public ::testing::TestWithParam<AwkwardCase> {};
+
+TEST_P(MambaBlockAwkward, GradientsMatchFiniteDifferences) {
+  const AwkwardCase c = GetParam();
+  MambaBlock block(c.config, Device::cpu(), DType::f64);
+  RandomStream random{17, 0};
+  block.initialize(random);
+  const int64_t width = c.config.d_model;
+  Tensor hidden = testing::random_tensor({c.batch, c.length, width}, DType::f64, 5);
+  const Tensor dout = testing::random_tensor(hidden.shape(), DType::f64, 6);
+  Tensor out = Tensor::empty(hidden.shape(), DType::f64);
+  Tensor dhidden = testing::poisoned(hidden.shape(), DType::f64, Device::cpu());
+  if (c.save_for_backward) {
+    block.save_for_backward(hidden);
+  } else {
+    block.forward(hidden, out);
+  }
+  block.backward(dout, dhidden);
+
+  auto loss = [&] {
+    block.forward(hidden, out, false);
+    return testing::weighted_sum(out, dout);
+  };
+  std::vector<testing::GradcheckInput> inputs{{"hidden", &hidden, &dhidden}};
+  for (Parameter* p : block.parameters()) inputs.push_back({p->name, &p->value, &p->grad});
+  testing::expect_gradients_match(loss, inputs, 1e-6, 1e-6);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Sizes, MambaBlockAwkward,
+    ::testing::Values(
+        AwkwardCase{"one_position", {.d_model = 3, .d_state = 2, .d_conv = 4, .expand = 2, .dt_rank = 1}, 2, 1, false},
+        AwkwardCase{"shorter_than_conv", {.d_model = 3, .d_state = 2, .d_conv = 4, .expand = 2, .dt_rank = 2}, 1, 2,
+                    false},
+        AwkwardCase{"conv_width_one", {.d_model = 2, .d_state = 3, .d_conv = 1, .expand = 2, .dt_rank = 1}, 1, 5,
+                    false},
+        AwkwardCase{"one_state_expand_one", {.d_model = 3, .d_state = 1, .d_conv = 2, .expand = 1, .dt_rank = 1}, 2, 4,
+                    false},
+        AwkwardCase{"saved_for_backward", {.d_model = 4, .d_state = 3, .d_conv = 4, .expand = 2, .dt_rank = 2}, 2, 6,
+                    true}),
+    [](const auto& info) { return std::string(info.param.name); });
+
 TEST(MambaBlock, RefusesWrongInput) {
   MambaBlock block({.d_model = 8}, Device::cpu());
   Tensor out = Tensor::empty({1, 5, 8}, DType::f32), dhidden = Tensor::empty({1, 5, 8}, DType::f32);

@@ -53,15 +53,14 @@ Caduceus initialized_model(const Variant& v, bool recompute = false) {
 
 class CaduceusVariants : public ::testing::TestWithParam<Variant> {};
 
-TEST_P(CaduceusVariants, GradientsMatchFiniteDifferences) {
-  Caduceus model = initialized_model(GetParam());
-  const Tensor ids = random_ids(2, 9, 5);
+// Every parameter's gradient of sum(logits x dlogits), dlogits random (seed), against central
+// finite differences in float64 (tolerance 1e-6).
+void expect_parameter_gradients_match(Caduceus& model, const Tensor& ids, uint64_t seed) {
   Tensor logits;
   model.forward(ids, DType::f64, logits);
-  const Tensor dlogits = testing::random_tensor(logits.shape(), DType::f64, 6);
+  const Tensor dlogits = testing::random_tensor(logits.shape(), DType::f64, seed);
   model.zero_grad();
   model.backward(dlogits);
-
   auto loss = [&] {
     model.forward(ids, DType::f64, logits, nullptr, false);
     return testing::weighted_sum(logits, dlogits);
@@ -69,6 +68,11 @@ TEST_P(CaduceusVariants, GradientsMatchFiniteDifferences) {
   std::vector<testing::GradcheckInput> inputs;
   for (Parameter* p : model.parameters()) inputs.push_back({p->name, &p->value, &p->grad});
   testing::expect_gradients_match(loss, inputs, 1e-6, 1e-6);
+}
+
+TEST_P(CaduceusVariants, GradientsMatchFiniteDifferences) {
+  Caduceus model = initialized_model(GetParam());
+  expect_parameter_gradients_match(model, random_ids(2, 9, 5), 6);
 }
 
 // Recomputing each layer in backward gives the same logits and gradients, bit for bit.
@@ -150,6 +154,24 @@ INSTANTIATE_TEST_SUITE_P(Caduceus, CaduceusVariants,
                                            Variant{"ps_unfused", true, false, true, true, true},
                                            Variant{"ps_fused_layernorm", true, true, false, true, true}),
                          [](const auto& info) { return std::string(info.param.name); });
+
+// Combinations the variants above leave out (PS untied, PS forward-only, Ph unfused with
+// RMSNorm), each on sequences shorter than the convolution (1 and 2 positions, d_conv 4) and
+// one row; the two-position runs with recomputation. Same tolerance, 1e-6.
+TEST(Caduceus, OtherVariantsAndShortSequencesMatchFiniteDifferences) {
+  const Variant variants[] = {{"ps_untied", true, true, true, true, false},
+                              {"ps_unidirectional_layernorm", true, false, false, false, true},
+                              {"ph_unfused_rms", false, false, true, true, true}};
+  const int64_t shapes[][2] = {{1, 1}, {2, 2}};
+  for (const Variant& variant : variants) {
+    for (const auto& [batch, length] : shapes) {
+      SCOPED_TRACE(std::string(variant.name) + ", batch " + std::to_string(batch) + ", length " +
+                   std::to_string(length));
+      Caduceus model = initialized_model(variant, length == 2);
+      expect_parameter_gradients_match(model, random_ids(batch, length, 7), 8);
+    }
+  }
+}
 
 // logits(RC(x))[b][l][v] == logits(x)[b][L-1-l][complement(v)] for PS, both norm paths.
 TEST(Caduceus, ParameterSharingModelIsReverseComplementEquivariant) {

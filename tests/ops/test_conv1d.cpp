@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 #include "platform/ops/conv1d.h"
 #include "platform/ops/convert.h"
@@ -50,6 +51,61 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Conv1dGradcheck,
                          ::testing::Values(Problem{1, 1, 1, 4, true}, Problem{2, 3, 17, 4, true},
                                            Problem{1, 2, 5, 1, false}, Problem{2, 2, 3, 8, true},
                                            Problem{1, 3, 11, 2, false}, Problem{3, 1, 9, 7, true}));
+
+// The optional inputs off (the cases above give bias and context always): no bias (the
+// SiLU's preactivation then has none either), no context (zeros before the sequence, no
+// dcontext), and a context given without its gradient asked for. Default tolerance (1e-6).
+struct OptionalProblem {
+  int64_t batch, channels, length;
+  int width;
+  bool silu, bias, context, dcontext;
+};
+
+class Conv1dOptionalGradcheck : public ::testing::TestWithParam<OptionalProblem> {};
+
+TEST_P(Conv1dOptionalGradcheck, AnalyticGradientsMatchFiniteDifferences) {
+  const OptionalProblem p = GetParam();
+  Tensor x = random_tensor({p.batch, p.channels, p.length}, DType::f64, 11);
+  Tensor weight = random_tensor({p.channels, p.width}, DType::f64, 12);
+  Tensor bias = random_tensor({p.channels}, DType::f64, 13);
+  Tensor context = random_tensor({p.batch, p.channels, p.width - 1}, DType::f64, 14);
+  const Tensor dy = random_tensor(x.shape(), DType::f64, 15);
+  const ops::Conv1dArgs args{p.bias ? &bias : nullptr, p.context ? &context : nullptr, p.silu};
+
+  Tensor dx = testing::poisoned(x.shape(), DType::f64, Device::cpu());
+  Tensor dweight = Tensor::zeros(weight.shape(), DType::f64);
+  Tensor dbias = Tensor::zeros(bias.shape(), DType::f64);
+  Tensor dcontext = testing::poisoned(context.shape(), DType::f64, Device::cpu());
+  ops::causal_conv1d_backward(x, weight, dy, dx, dweight, p.bias ? &dbias : nullptr, p.dcontext ? &dcontext : nullptr,
+                              args);
+
+  Tensor y = Tensor::empty(x.shape(), DType::f64);
+  auto loss = [&] {
+    ops::causal_conv1d_forward(x, weight, y, args);
+    return testing::weighted_sum(y, dy);
+  };
+  std::vector<testing::GradcheckInput> inputs{{"x", &x, &dx}, {"weight", &weight, &dweight}};
+  if (p.bias) inputs.push_back({"bias", &bias, &dbias});
+  if (p.context && p.dcontext) inputs.push_back({"context", &context, &dcontext});
+  testing::expect_gradients_match(loss, inputs);
+  if (!p.context && p.dcontext) {  // the gradient of the zeros before the sequence
+    Tensor zeros = Tensor::zeros(context.shape(), DType::f64);
+    const ops::Conv1dArgs with_zeros{args.bias, &zeros, p.silu};
+    auto loss_from_zeros = [&] {
+      ops::causal_conv1d_forward(x, weight, y, with_zeros);
+      return testing::weighted_sum(y, dy);
+    };
+    testing::expect_gradients_match(loss_from_zeros, {{"context (zeros, not given)", &zeros, &dcontext}});
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Options, Conv1dOptionalGradcheck,
+                         ::testing::Values(OptionalProblem{2, 3, 9, 4, true, false, true, true},
+                                           OptionalProblem{2, 3, 9, 4, true, true, false, false},
+                                           OptionalProblem{1, 2, 6, 3, true, false, false, true},
+                                           OptionalProblem{1, 2, 6, 4, false, false, false, false},
+                                           OptionalProblem{2, 2, 2, 4, true, true, true, false},
+                                           OptionalProblem{1, 1, 1, 8, true, false, false, true}));
 
 TEST(Conv1d, ParameterGradientsAccumulate) {
   const Tensor x = random_tensor({2, 3, 10}, DType::f64, 1);

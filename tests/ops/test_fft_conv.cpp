@@ -91,6 +91,37 @@ const auto kSmallProblems =
 INSTANTIATE_TEST_SUITE_P(Shapes, FftConvDefinition, kSmallProblems);
 INSTANTIATE_TEST_SUITE_P(Shapes, FftConvGradcheck, kSmallProblems);
 
+// Without the skip term (D null; the cases above always give it), causal and bidirectional.
+// Default tolerance (1e-6).
+class FftConvNoSkipGradcheck : public ::testing::TestWithParam<Problem> {};
+
+TEST_P(FftConvNoSkipGradcheck, AnalyticGradientsMatchFiniteDifferences) {
+  const Problem p = GetParam();
+  Tensor u = random_tensor({p.batch, p.channels, p.length}, DType::f64, 11);
+  Tensor k_fwd = random_tensor({p.channels, p.length}, DType::f64, 12);
+  Tensor k_bwd = random_tensor({p.channels, p.length}, DType::f64, 13);
+  const Tensor dy = random_tensor(u.shape(), DType::f64, 15);
+  const ops::FftConvArgs args{p.bidirectional ? &k_bwd : nullptr, nullptr};
+
+  Tensor du = testing::poisoned(u.shape(), DType::f64, Device::cpu());
+  Tensor dk_fwd = testing::poisoned(k_fwd.shape(), DType::f64, Device::cpu());
+  Tensor dk_bwd = testing::poisoned(k_bwd.shape(), DType::f64, Device::cpu());
+  ops::fft_conv_backward(u, k_fwd, dy, du, dk_fwd, p.bidirectional ? &dk_bwd : nullptr, nullptr, args);
+
+  Tensor y = Tensor::empty(u.shape(), DType::f64);
+  auto loss = [&] {
+    ops::fft_conv_forward(u, k_fwd, y, args);
+    return testing::weighted_sum(y, dy);
+  };
+  std::vector<testing::GradcheckInput> inputs{{"u", &u, &du}, {"k_fwd", &k_fwd, &dk_fwd}};
+  if (p.bidirectional) inputs.push_back({"k_bwd", &k_bwd, &dk_bwd});
+  testing::expect_gradients_match(loss, inputs);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, FftConvNoSkipGradcheck,
+                         ::testing::Values(Problem{1, 1, 1, false}, Problem{2, 2, 7, false}, Problem{1, 2, 17, true},
+                                           Problem{2, 1, 2, true}));
+
 TEST(FftConv, SkipGradientAccumulatesAndKernelGradientsAreWritten) {
   const Tensor u = random_tensor({2, 3, 20}, DType::f64, 1), k = random_tensor({3, 20}, DType::f64, 2);
   const Tensor D = random_tensor({3}, DType::f64, 3), dy = random_tensor(u.shape(), DType::f64, 4);

@@ -93,6 +93,79 @@ INSTANTIATE_TEST_SUITE_P(Shapes, ScanGradcheck,
                                            GradCase{1, 2, 9, 3, true, true, true}, GradCase{2, 2, 5, 16, false, false, true},
                                            GradCase{1, 3, 6, 2, true, false, false}, GradCase{1, 1, 33, 5, false, true, false}));
 
+// Each optional input on its own (the cases above give all four or none): D, z, delta_bias
+// and h0 singly and in pairs, h0 without its gradient asked for (dh0 is optional), no
+// dh_final (a null final-state gradient is zero), and awkward sizes (one step reversed, one
+// state, a length past the CUDA chunk). Same tolerance as above: 2e-6 relative, the
+// central difference's O(h^2) and rounding error through exp at step 1e-6.
+struct OptionalCase {
+  int64_t batch, channels, length, state;
+  bool reverse, softplus, D, z, delta_bias, h0, dh0, dh_final;
+};
+
+class ScanOptionalGradcheck : public ::testing::TestWithParam<OptionalCase> {};
+
+TEST_P(ScanOptionalGradcheck, EachOptionalInputAloneMatchesFiniteDifferences) {
+  const OptionalCase p = GetParam();
+  ScanProblem in(p.batch, p.channels, p.length, p.state, 200);
+  if (!p.softplus) {
+    in.delta = random_tensor(in.delta.shape(), DType::f64, 70, 0.05, 0.5);
+    in.delta_bias = random_tensor(in.delta_bias.shape(), DType::f64, 71, 0.0, 0.1);
+  }
+  const ScanOptions options{.softplus = p.softplus, .reverse = p.reverse};
+  const ops::ScanTensors tensors{&in.u,
+                                 &in.delta,
+                                 &in.A,
+                                 &in.B,
+                                 &in.C,
+                                 p.D ? &in.D : nullptr,
+                                 p.z ? &in.z : nullptr,
+                                 p.delta_bias ? &in.delta_bias : nullptr,
+                                 p.h0 ? &in.h0 : nullptr};
+  const Tensor dout = random_tensor(in.u.shape(), DType::f64, 52);
+  const Tensor dh_final = random_tensor(in.h0.shape(), DType::f64, 53);
+  auto zeros = [](const Tensor& like) { return Tensor::zeros(like.shape(), DType::f64); };
+  // Written gradients start poisoned, so an unwritten element shows; accumulated ones at zero.
+  auto poisoned = [](const Tensor& like) { return testing::poisoned(like.shape(), DType::f64, Device::cpu()); };
+  Tensor du = poisoned(in.u), ddelta = poisoned(in.delta), dA = zeros(in.A), dB = poisoned(in.B), dC = poisoned(in.C),
+         dD = zeros(in.D), dz = poisoned(in.z), dbias = zeros(in.delta_bias), dh0 = poisoned(in.h0);
+  ops::ScanGradientTensors grad{&du, &ddelta, &dA, &dB, &dC};
+  if (p.D) grad.dD = &dD;
+  if (p.z) grad.dz = &dz;
+  if (p.delta_bias) grad.ddelta_bias = &dbias;
+  if (p.dh0) grad.dh0 = &dh0;
+  ops::selective_scan_backward(tensors, dout, p.dh_final ? &dh_final : nullptr, grad, options);
+
+  Tensor out = zeros(in.u), h_final = zeros(in.h0);
+  auto loss = [&] {
+    ops::selective_scan_forward(tensors, out, &h_final, options);
+    return testing::weighted_sum(out, dout) + (p.dh_final ? testing::weighted_sum(h_final, dh_final) : 0.0);
+  };
+  std::vector<testing::GradcheckInput> inputs{
+      {"u", &in.u, &du}, {"delta", &in.delta, &ddelta}, {"A", &in.A, &dA}, {"B", &in.B, &dB}, {"C", &in.C, &dC}};
+  if (p.D) inputs.push_back({"D", &in.D, &dD});
+  if (p.z) inputs.push_back({"z", &in.z, &dz});
+  if (p.delta_bias) inputs.push_back({"delta_bias", &in.delta_bias, &dbias});
+  if (p.dh0) inputs.push_back({"h0", &in.h0, &dh0});
+  testing::expect_gradients_match(loss, inputs, 1e-6, 2e-6);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Options, ScanOptionalGradcheck,
+    ::testing::Values(
+        //            b  ch  L  N  reverse softplus D      z      bias   h0     dh0    dh_final
+        OptionalCase{2, 3, 6, 3, false, true, true, false, false, false, false, true},   // D alone
+        OptionalCase{2, 3, 6, 3, true, true, false, true, false, false, false, true},    // z alone, reversed
+        OptionalCase{1, 2, 7, 2, false, true, false, false, true, false, false, false},  // delta_bias alone
+        OptionalCase{1, 2, 7, 2, true, false, false, false, true, false, false, true},   // bias, no softplus
+        OptionalCase{2, 2, 5, 3, false, true, false, false, false, true, true, false},   // h0 alone, no dh_final
+        OptionalCase{2, 2, 5, 3, true, true, false, false, false, true, false, true},    // h0 without dh0
+        OptionalCase{1, 2, 6, 2, false, true, true, true, false, false, false, false},   // D and z
+        OptionalCase{1, 2, 6, 2, true, true, false, true, true, true, true, false},      // z, bias, h0
+        OptionalCase{1, 1, 1, 1, true, true, true, true, true, true, true, true},        // one step reversed
+        OptionalCase{1, 2, 4, 1, false, false, true, false, true, true, true, true},     // one state
+        OptionalCase{1, 1, 37, 2, true, true, true, true, true, true, true, false}));    // past a 32-step chunk
+
 Tensor empty_like(const Tensor& t) { return Tensor::empty(t.shape(), t.dtype()); }
 
 // Piece boundaries: run [0, split) then [split, L) with the first piece's final state as
