@@ -18,7 +18,19 @@ std::string describe_value(const YAML::Node& value) {
   if (value.IsNull()) return "nothing (null)";
   if (value.IsSequence()) return "a list";
   if (value.IsMap()) return "a mapping";
-  return (value.Tag() == "!" ? "the quoted string '" : "'") + value.Scalar() + "'";
+  if (value.Tag() == "!") return "the quoted string '" + value.Scalar() + "'";
+  if (value.Tag() != "?") return "'" + value.Scalar() + "' tagged " + value.Tag();
+  return "'" + value.Scalar() + "'";
+}
+
+// yaml-cpp tags plain (unquoted, untagged) scalars "?", quoted and block ones "!", and
+// explicitly tagged ones (!!str 10) with their tag. Only plain scalars are numbers or booleans.
+bool is_plain_scalar(const YAML::Node& value) { return value.IsScalar() && value.Tag() == "?"; }
+
+std::string dotted(const ConfigFile::KeyPath& path) {
+  std::string text;
+  for (const std::string& key : path) text += (text.empty() ? "" : ".") + key;
+  return text;
 }
 
 // Rejects duplicate keys anywhere in the tree (yaml-cpp keeps both silently).
@@ -37,12 +49,13 @@ void check_unique_keys(const YAML::Node& node, const std::string& source) {
   }
 }
 
-void find_unread(const YAML::Node& node, const std::string& path, const ConfigFile::State& state) {
+void find_unread(const YAML::Node& node, const ConfigFile::KeyPath& path, const ConfigFile::State& state) {
   if (!node.IsMap()) return;
   for (const auto& entry : node) {
-    const std::string key = path.empty() ? entry.first.Scalar() : path + "." + entry.first.Scalar();
+    ConfigFile::KeyPath key = path;
+    key.push_back(entry.first.Scalar());
     if (!state.read_keys.contains(key)) {
-      throw Error(at_line(state.source, entry.first.Mark()) + ": " + key, "unknown key",
+      throw Error(at_line(state.source, entry.first.Mark()) + ": " + dotted(key), "unknown key",
                   "only the keys this command reads (see its --help and docs)");
     }
     find_unread(entry.second, key, state);
@@ -70,7 +83,13 @@ ConfigFile::ConfigFile(YAML::Node root, std::string source)
 
 ConfigFile ConfigFile::parse(const std::string& text, const std::string& source_name) {
   try {
-    return ConfigFile(YAML::Load(text), source_name);
+    // Load would read the first document and ignore the rest without a word.
+    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    if (documents.size() > 1) {
+      throw Error(at_line(source_name, documents[1].Mark()), "a second YAML document",
+                  "one document per configuration file");
+    }
+    return ConfigFile(documents.empty() ? YAML::Node() : documents[0], source_name);
   } catch (const YAML::Exception& e) {
     throw Error(source_name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1),
                 "YAML syntax error: " + e.msg, "well-formed YAML");
@@ -85,13 +104,17 @@ ConfigFile ConfigFile::load(const std::string& path) {
   return parse(text.str(), path);
 }
 
-ConfigMap ConfigFile::root() const { return ConfigMap(root_, "", state_); }
+ConfigMap ConfigFile::root() const { return ConfigMap(root_, {}, state_); }
 
-void ConfigFile::finish() const { find_unread(root_, "", *state_); }
+void ConfigFile::finish() const { find_unread(root_, {}, *state_); }
 
-std::string ConfigMap::key_path(std::string_view key) const {
-  return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+ConfigFile::KeyPath ConfigMap::child_path(std::string_view key) const {
+  ConfigFile::KeyPath path = path_;
+  path.emplace_back(key);
+  return path;
 }
+
+std::string ConfigMap::key_path(std::string_view key) const { return dotted(child_path(key)); }
 
 std::string ConfigMap::location(std::string_view key) const {
   if (node_.IsMap()) {
@@ -107,7 +130,7 @@ bool ConfigMap::has(std::string_view key) const { return node_.IsMap() && node_[
 
 std::optional<YAML::Node> ConfigMap::take(std::string_view key) const {
   if (!has(key)) return std::nullopt;
-  state_->read_keys.insert(key_path(key));
+  state_->read_keys.insert(child_path(key));
   return node_[std::string(key)];
 }
 
@@ -128,7 +151,7 @@ int64_t ConfigMap::integer(std::string_view key, IntRange range, std::optional<i
   if (fallback && !has(key)) return *fallback;
   const YAML::Node value = require(key, expected);
   int64_t number = 0;
-  if (value.Tag() == "!" || !parse_number(scalar(value, key, expected), number)) {
+  if (!is_plain_scalar(value) || !parse_number(value.Scalar(), number)) {
     throw Error(location(key), "got " + describe_value(value), expected);
   }
   if (number < range.min || number > range.max) throw Error(location(key), "got " + value.Scalar(), expected);
@@ -142,7 +165,7 @@ double ConfigMap::real(std::string_view key, RealRange range, std::optional<doub
   if (fallback && !has(key)) return *fallback;
   const YAML::Node value = require(key, expected);
   double number = 0;
-  if (value.Tag() == "!" || !parse_number(scalar(value, key, expected), number)) {
+  if (!is_plain_scalar(value) || !parse_number(value.Scalar(), number)) {
     throw Error(location(key), "got " + describe_value(value), expected);
   }
   if (!(number >= range.min && number <= range.max)) throw Error(location(key), "got " + value.Scalar(), expected);
@@ -154,7 +177,7 @@ bool ConfigMap::boolean(std::string_view key, std::optional<bool> fallback) cons
   if (fallback && !has(key)) return *fallback;
   const YAML::Node value = require(key, expected);
   const std::string text = scalar(value, key, expected);
-  if (value.Tag() != "!") {
+  if (is_plain_scalar(value)) {
     if (text == "true" || text == "True" || text == "TRUE") return true;
     if (text == "false" || text == "False" || text == "FALSE") return false;
   }
@@ -192,7 +215,7 @@ std::vector<int64_t> ConfigMap::integers(std::string_view key, IntRange range,
   std::vector<int64_t> numbers;
   for (const YAML::Node& item : value) {
     int64_t number = 0;
-    if (!item.IsScalar() || item.Tag() == "!" || !parse_number(item.Scalar(), number) || number < range.min ||
+    if (!is_plain_scalar(item) || !parse_number(item.Scalar(), number) || number < range.min ||
         number > range.max) {
       throw Error(at_line(state_->source, item.Mark()) + ": " + key_path(key) + "[" +
                       std::to_string(numbers.size()) + "]",
@@ -222,11 +245,11 @@ std::vector<std::string> ConfigMap::texts(std::string_view key, std::optional<st
 ConfigMap ConfigMap::map(std::string_view key) const {
   const YAML::Node value = require(key, "a mapping");
   if (!value.IsMap()) throw Error(location(key), "got " + describe_value(value), "a mapping");
-  return ConfigMap(value, key_path(key), state_);
+  return ConfigMap(value, child_path(key), state_);
 }
 
 ConfigMap ConfigMap::optional_map(std::string_view key) const {
-  if (!has(key)) return ConfigMap(YAML::Node(YAML::NodeType::Map), key_path(key), state_);
+  if (!has(key)) return ConfigMap(YAML::Node(YAML::NodeType::Map), child_path(key), state_);
   return map(key);
 }
 

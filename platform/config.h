@@ -46,9 +46,12 @@ class ConfigFile {
   // Throws for the first key (in file order) that no reader asked for.
   void finish() const;
 
+  // A key and the keys of the mappings above it, from the root: {"optimizer", "lr"}. Kept apart
+  // rather than joined with dots, so that a key "optimizer.lr" is not taken for the nested one.
+  using KeyPath = std::vector<std::string>;
   struct State {
     std::string source;
-    std::set<std::string> read_keys;  // full key paths
+    std::set<KeyPath> read_keys;
   };
 
  private:
@@ -83,16 +86,18 @@ class ConfigMap {
 
  private:
   friend class ConfigFile;
-  ConfigMap(YAML::Node node, std::string path, std::shared_ptr<ConfigFile::State> state)
+  ConfigMap(YAML::Node node, ConfigFile::KeyPath path, std::shared_ptr<ConfigFile::State> state)
       : node_(std::move(node)), path_(std::move(path)), state_(std::move(state)) {}
   // The value of key, marked as read; nullopt when absent (or the map itself is absent).
   std::optional<YAML::Node> take(std::string_view key) const;
   YAML::Node require(std::string_view key, const std::string& expected) const;
   std::string scalar(const YAML::Node& value, std::string_view key, const std::string& expected) const;
+  ConfigFile::KeyPath child_path(std::string_view key) const;
+  // "optimizer.lr", for messages.
   std::string key_path(std::string_view key) const;
 
   YAML::Node node_;  // a mapping, or null for an absent optional_map
-  std::string path_;  // key path of this map ("" for the root)
+  ConfigFile::KeyPath path_;  // key path of this map (empty for the root)
   std::shared_ptr<ConfigFile::State> state_;
 };
 

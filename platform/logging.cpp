@@ -27,7 +27,8 @@ std::string utc_iso8601(spdlog::log_clock::time_point when) {
   return text;
 }
 
-// One JSON object per line; nlohmann::json escapes the message.
+// One JSON object per line; nlohmann::json escapes the message. Bytes that are not UTF-8
+// (names read from files) become U+FFFD: dump() would otherwise throw and lose the line.
 class JsonLinesFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
@@ -36,7 +37,7 @@ class JsonLinesFormatter final : public spdlog::formatter {
         {"level", kLevelNames.at(static_cast<size_t>(msg.level))},
         {"message", std::string_view(msg.payload.data(), msg.payload.size())},
     };
-    const std::string text = line.dump() + "\n";
+    const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     dest.append(text.data(), text.data() + text.size());
   }
   std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonLinesFormatter>(); }

@@ -1,6 +1,7 @@
 #include "platform/memory.h"
 
 #include <cstdlib>
+#include <limits>
 #include <new>
 
 #include "kernels/error.h"
@@ -20,8 +21,10 @@ std::shared_ptr<Storage> Storage::allocate(size_t bytes, Device device, const St
       data = cuda_backend::pinned_allocate(bytes);
       pinned = true;
     } else {
+      // Sizes within an alignment of SIZE_MAX would round up to 0 and "succeed".
+      const bool fits = bytes <= std::numeric_limits<size_t>::max() - (kHostAlignment - 1);
       const size_t rounded = (bytes + kHostAlignment - 1) / kHostAlignment * kHostAlignment;
-      data = std::aligned_alloc(kHostAlignment, rounded);
+      data = fits ? std::aligned_alloc(kHostAlignment, rounded) : nullptr;
       if (!data) {
         throw Error("host allocation", "out of host memory allocating " + std::to_string(bytes) + " bytes",
                     "an allocation that fits in free host memory");

@@ -1,5 +1,6 @@
 #include "platform/tensor.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "platform/cuda_backend.h"
@@ -13,8 +14,16 @@ std::string shape_str(const Shape& shape) {
 }
 
 int64_t shape_numel(const Shape& shape) {
+  for (int64_t extent : shape) {
+    SPINDLE_CHECK(extent >= 0, "shape " + shape_str(shape), "negative extent", "extents >= 0");
+  }
+  // Checked before the product: with a zero extent it is 0 however large the others are.
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
   int64_t numel = 1;
-  for (int64_t extent : shape) numel *= extent;
+  for (int64_t extent : shape) {
+    SPINDLE_CHECK(!__builtin_mul_overflow(numel, extent, &numel), "shape " + shape_str(shape),
+                  "the number of elements overflows 64 bits", "a shape that fits in memory");
+  }
   return numel;
 }
 
@@ -24,7 +33,10 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Device device, const Strea
                   "extents >= 0");
   }
   const Stream ordering = stream ? *stream : Stream::per_thread(device);
-  const size_t bytes = static_cast<size_t>(shape_numel(shape)) * dtype_size(dtype);
+  size_t bytes = 0;
+  SPINDLE_CHECK(!__builtin_mul_overflow(static_cast<size_t>(shape_numel(shape)), dtype_size(dtype), &bytes),
+                "Tensor::empty", "the size in bytes of " + std::string(dtype_name(dtype)) + shape_str(shape) +
+                " overflows 64 bits", "a shape that fits in memory");
   const int64_t cols = shape.empty() ? 1 : shape.back();
   return Tensor(Storage::allocate(bytes, device, ordering, host), 0, shape, cols, dtype);
 }

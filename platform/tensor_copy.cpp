@@ -1,7 +1,9 @@
 // Tensor copies between host and devices: copy_from, to, contiguous.
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <mutex>
+#include <utility>
 
 #include "platform/cuda_backend.h"
 #include "platform/tensor.h"
@@ -92,6 +94,20 @@ void host_copy(const Tensor& dst, const Tensor& src) {
   }
 }
 
+// Whether two non-empty views share a storage and the spans from their first to their
+// last element intersect.
+bool spans_overlap(const Tensor& a, const Tensor& b) {
+  if (a.storage() != b.storage()) return false;
+  const auto span = [](const Tensor& t) {
+    const auto first = reinterpret_cast<uintptr_t>(t.raw_data());
+    const auto elements = static_cast<uintptr_t>((t.rows() - 1) * t.row_pitch() + t.cols());
+    return std::pair{first, first + elements * t.element_size()};
+  };
+  const auto [a_begin, a_end] = span(a);
+  const auto [b_begin, b_end] = span(b);
+  return a_begin < b_end && b_begin < a_end;
+}
+
 bool directly_addressable_by_device(const Tensor& tensor) {
   return tensor.device().is_cuda() || tensor.storage()->pinned();
 }
@@ -109,6 +125,12 @@ void Tensor::copy_from(const Tensor& source, const Stream* stream) {
   SPINDLE_CHECK(shape_ == source.shape_ && dtype_ == source.dtype_, "Tensor::copy_from",
                 "copying " + source.describe() + " into " + describe(), "the same shape and dtype");
   if (numel() == 0) return;
+  if (raw_data() == source.raw_data() && row_pitch_ == source.row_pitch_) return;  // the same elements
+  if (spans_overlap(*this, source)) {
+    // Row by row (or a 2-D DMA) would overwrite source rows before reading them.
+    copy_from(source.to(source.device(), stream), stream);
+    return;
+  }
   if (device().is_cpu() && source.device().is_cpu()) {
     host_copy(*this, source);
     return;

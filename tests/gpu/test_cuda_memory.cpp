@@ -111,6 +111,16 @@ TEST(CudaCopy, StridedViewsCopyBothWays) {
   EXPECT_TRUE(same_bytes(host_target, host_view));
 }
 
+TEST(CudaCopy, OverlappingDeviceViewsShiftRows) {
+  SPINDLE_REQUIRE_GPUS(1);
+  const Tensor host = random_host({65, 3, 130}, 6);
+  // Rows of 129 with a pitch of 130, moved one index down the first axis in place.
+  Tensor device = host.to(kGpu).slice(-1, 0, 129);
+  device.slice(0, 1, 65).copy_from(device.slice(0, 0, 64));
+  EXPECT_TRUE(same_bytes(device.slice(0, 1, 65).to(Device::cpu()), host.slice(-1, 0, 129).slice(0, 0, 64)));
+  EXPECT_TRUE(same_bytes(device.slice(0, 0, 1).to(Device::cpu()), host.slice(-1, 0, 129).slice(0, 0, 1)));
+}
+
 TEST(CudaCopy, ZerosOnDeviceAreZero) {
   SPINDLE_REQUIRE_GPUS(1);
   // Fill the pool with non-zero bytes first so that zeros() must really write.

@@ -115,6 +115,41 @@ TEST(Config, DuplicateKeysAndSyntaxErrorsAreRefused) {
   EXPECT_NE(error_of("- 1\n- 2\n", [](const ConfigMap&) {}).find("expected a mapping"), std::string::npos);
 }
 
+TEST(Config, DocumentsAfterTheFirstAreRefused) {
+  // yaml-cpp's Load reads the first document only; the rest would be ignored silently.
+  const auto read_steps = [](const ConfigMap& r) { r.integer("steps", kSteps); };
+  EXPECT_EQ(error_of("steps: 1\n---\nsteps: 2\n", read_steps),
+            "train.yaml:3: a second YAML document (expected one document per configuration file)");
+  EXPECT_TRUE(error_of("steps: 1\n...\nsteps: 2\n", read_steps).starts_with("train.yaml:3: a second"));
+  EXPECT_EQ(error_of("---\nsteps: 1\n", read_steps), "");
+  EXPECT_EQ(error_of("", [](const ConfigMap& r) { r.integer("steps", kSteps, 4); }), "");
+}
+
+TEST(Config, DottedKeyIsNotTheNestedKeyOfThatPath) {
+  const std::string message = error_of("optimizer:\n  lr: 0.1\noptimizer.lr: 7\n", [](const ConfigMap& root) {
+    root.map("optimizer").real("lr", {0, 1});
+  });
+  EXPECT_EQ(message, "train.yaml:3: optimizer.lr: unknown key (expected only the keys this command reads "
+                     "(see its --help and docs))");
+}
+
+TEST(Config, TaggedScalarIsNotANumberOrBoolean) {
+  EXPECT_EQ(error_of("steps: !!str 10\n", [](const ConfigMap& r) { r.integer("steps", kSteps); }),
+            "train.yaml:1: steps: got '10' tagged tag:yaml.org,2002:str (expected an integer in [1, 1000000])");
+  EXPECT_NE(error_of("lr: !!str 0.5\n", [](const ConfigMap& r) { r.real("lr", {0, 1}); }).find("tagged"),
+            std::string::npos);
+  EXPECT_NE(error_of("bf16: !!str true\n", [](const ConfigMap& r) { r.boolean("bf16"); }).find("tagged"),
+            std::string::npos);
+  EXPECT_NE(error_of("b: [1, !custom 2]\n", [](const ConfigMap& r) { r.integers("b", {0, 10}); }).find("b[1]"),
+            std::string::npos);
+  // Anchors and aliases keep a plain scalar plain.
+  EXPECT_EQ(error_of("a: &n 5\nsteps: *n\n", [](const ConfigMap& r) {
+              r.integer("a", kSteps);
+              EXPECT_EQ(r.integer("steps", kSteps), 5);
+            }),
+            "");
+}
+
 TEST(Config, ListsOfStringsNameTheBadItem) {
   const ConfigFile file = ConfigFile::parse("records: [chr1, \"chr 2\", 21]\n", "train.yaml");
   EXPECT_EQ(file.root().texts("records"), (std::vector<std::string>{"chr1", "chr 2", "21"}));

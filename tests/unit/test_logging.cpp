@@ -30,6 +30,22 @@ TEST(Logging, JsonLinesAreValidJsonWithEscapedMessages) {
   EXPECT_EQ(records[1]["level"], "warn");
 }
 
+TEST(Logging, JsonLinesKeepMessagesThatAreNotUtf8) {
+  ::testing::internal::CaptureStderr();
+  configure_logging(spdlog::level::info, LogFormat::json);
+  spdlog::info("skipping record '{}'", std::string("chr\xff\xfe" "1"));  // e.g. a Latin-1 name from a FASTA file
+  spdlog::default_logger()->flush();
+  const std::string output = ::testing::internal::GetCapturedStderr();
+  configure_logging(spdlog::level::warn, LogFormat::text);
+
+  std::istringstream lines(output);
+  std::string line;
+  ASSERT_TRUE(std::getline(lines, line)) << output;
+  const nlohmann::json record = nlohmann::json::parse(line);
+  EXPECT_EQ(record["level"], "info");
+  EXPECT_EQ(record["message"], "skipping record 'chr\uFFFD\uFFFD1'");  // each bad byte replaced
+}
+
 TEST(Logging, LevelsParseAndUnknownOnesAreRefused) {
   EXPECT_EQ(parse_log_level("debug", "--log-level"), spdlog::level::debug);
   EXPECT_EQ(parse_log_level("off", "--log-level"), spdlog::level::off);

@@ -87,6 +87,20 @@ TEST(Tensor, CopyFromStridedIntoStrided) {
   EXPECT_EQ(destination.contiguous().to_vector<float>(), source.contiguous().to_vector<float>());
 }
 
+TEST(Tensor, CopyBetweenOverlappingViewsOfOneStorage) {
+  // Shifting rows within one buffer: each row must be read before it is overwritten.
+  Tensor base = Tensor::from_vector(iota_values(5 * 4), {5, 4});
+  Tensor narrow = base.slice(1, 0, 3);  // rows of 3 with a pitch of 4
+  narrow.slice(0, 1, 5).copy_from(narrow.slice(0, 0, 4));
+  EXPECT_EQ(narrow.contiguous().to_vector<float>(),
+            (std::vector<float>{0, 1, 2, 0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14}));
+  Tensor flat = Tensor::from_vector(iota_values(1000), {1000});
+  flat.slice(0, 1, 1000).copy_from(flat.slice(0, 0, 999));
+  std::vector<float> shifted = iota_values(999);
+  shifted.insert(shifted.begin(), 0.0f);
+  EXPECT_EQ(flat.to_vector<float>(), shifted);
+}
+
 TEST(Tensor, ToCpuCopiesStorage) {
   const Tensor t = Tensor::from_vector(iota_values(10), {10});
   Tensor copy = t.to(Device::cpu());
@@ -122,6 +136,19 @@ TEST(Tensor, MisuseIsRefusedWithClearErrors) {
     EXPECT_NE(std::string(e.what()).find("same shape"), std::string::npos) << e.what();
   }
   EXPECT_THROW(Tensor::from_vector<float>({1, 2, 3}, {2, 2}), Error);
+}
+
+TEST(Tensor, ShapesWhoseSizeOverflowsAreRefused) {
+  const int64_t two_to_31 = int64_t{1} << 31, two_to_32 = int64_t{1} << 32;
+  EXPECT_THROW(shape_numel({two_to_32, two_to_32}), Error);      // 2^64 elements wrap to 0
+  EXPECT_THROW(shape_numel({int64_t{1} << 62, 3}), Error);
+  EXPECT_THROW(Tensor::empty({two_to_32, two_to_32}, DType::u8), Error);
+  EXPECT_THROW(Tensor::empty({two_to_31, two_to_31}, DType::f32), Error);       // 2^64 bytes wrap to 0
+  EXPECT_THROW(Tensor::empty({(int64_t{1} << 61) - 1}, DType::f64), Error);    // rounding up to 64 wraps
+  EXPECT_EQ(shape_numel({two_to_32, two_to_32, 0}), 0);  // empty, however large the other extents
+  const Tensor t = Tensor::from_vector(iota_values(6), {6});
+  EXPECT_THROW(t.reshape({-2, -3}), Error);
+  EXPECT_THROW(shape_numel({-1}), Error);
 }
 
 TEST(Tensor, DeviceWithoutGpuIsAClearError) {
