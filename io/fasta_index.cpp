@@ -6,7 +6,9 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <filesystem>
+#include <fstream>
 
 #include "io/atomic_write.h"
 #include "kernels/error.h"
@@ -77,13 +79,31 @@ std::optional<std::map<std::string, int64_t>> fasta_index_lengths(const std::str
   require_fasta_index(fasta_path);
   faidx_t* index = fai_load3(fasta_path.c_str(), nullptr, nullptr, 0);
   if (!index) throw Error(fasta_path + ".fai", "htslib cannot read this index", "a samtools faidx index of " + fasta_path);
-  std::map<std::string, int64_t> lengths;
-  for (int i = 0; i < faidx_nseq(index); ++i) {
-    const char* name = faidx_iseq(index, i);
-    lengths[name] = faidx_seq_len(index, name);
-  }
   fai_destroy(index);
-  return lengths;
+  const std::vector<std::pair<std::string, int64_t>> records = fai_record_lengths(fasta_path);
+  return std::map<std::string, int64_t>(records.begin(), records.end());
+}
+
+std::vector<std::pair<std::string, int64_t>> fai_record_lengths(const std::string& fasta_path) {
+  const std::string fai = fasta_path + ".fai";
+  std::ifstream input(fai);
+  SPINDLE_CHECK(input.is_open(), fai, "cannot open", "a samtools faidx index of " + fasta_path);
+  std::vector<std::pair<std::string, int64_t>> records;
+  std::string line;
+  for (int64_t number = 1; std::getline(input, line); ++number) {
+    const size_t name_end = line.find('\t');
+    const size_t length_end = name_end == std::string::npos ? name_end : line.find('\t', name_end + 1);
+    int64_t length = -1;
+    if (name_end != std::string::npos && name_end > 0) {
+      const char* last = line.data() + (length_end == std::string::npos ? line.size() : length_end);
+      const auto [end, error] = std::from_chars(line.data() + name_end + 1, last, length);
+      if (error != std::errc() || end != last) length = -1;
+    }
+    SPINDLE_CHECK(length >= 0, fai + ":" + std::to_string(number), "'" + line + "'",
+                  "a record name, a tab and its length in bases (samtools faidx)");
+    records.emplace_back(line.substr(0, name_end), length);
+  }
+  return records;
 }
 
 }  // namespace spindle

@@ -5,6 +5,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace spindle {
 
@@ -12,6 +14,12 @@ namespace spindle {
 // FASTA with a .fai but no .gzi, or an index htslib cannot read, is an error naming the
 // missing or unreadable file.
 std::optional<std::map<std::string, int64_t>> fasta_index_lengths(const std::string& fasta_path);
+
+// The records of `fasta_path`.fai in file order with their lengths in bases, read from the
+// index's text: htslib 1.16's faidx_seq_len returns an int, which wraps past 2^31 bases
+// (chromosomes of conifers and wheat are longer). For an index htslib has loaded already
+// (it checks the rest of the format); a line without a name and a length is an error naming it.
+std::vector<std::pair<std::string, int64_t>> fai_record_lengths(const std::string& fasta_path);
 
 // Checks that the index of a bgzip FASTA is complete (.fai and .gzi) and opens nothing;
 // throws spindle::Error naming the missing file and how to make it.

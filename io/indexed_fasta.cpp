@@ -42,10 +42,9 @@ IndexedFasta::IndexedFasta(const std::string& path) : state_(std::make_unique<St
   s.index = fai_load3(path.c_str(), nullptr, nullptr, 0);
   SPINDLE_CHECK(s.index != nullptr, path + ".fai", "htslib cannot read this index (its message is above)",
                 "a samtools faidx index of " + path + " (delete it to have it made again)");
-  for (int i = 0; i < faidx_nseq(s.index); ++i) {
-    const char* name = faidx_iseq(s.index, i);
+  for (const auto& [name, length] : fai_record_lengths(path)) {
     s.by_name.emplace(name, s.contigs.size());
-    s.contigs.push_back({name, faidx_seq_len(s.index, name)});
+    s.contigs.push_back({name, length});
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <map>
 
 #include "io/fasta_index.h"
 #include "kernels/error.h"
@@ -37,6 +38,9 @@ struct VcfReader::State {
   bcf_hdr_t* header = nullptr;
   bcf1_t* record = bcf_init();
   faidx_t* reference = nullptr;
+  // Contig lengths from the .fai, in 64 bits: faidx_seq_len returns an int, which wraps past
+  // 2^31 bases (conifer and wheat chromosomes).
+  std::map<std::string, int64_t> contig_lengths;
   std::deque<Variant> pending;
   int64_t records = 0, mismatches = 0;
 
@@ -130,7 +134,7 @@ struct VcfReader::State {
     } else if (reference) {
       // Checked here: faidx clamps a range past the contig's end to its last base.
       const int64_t ref_end = rec->pos + static_cast<int64_t>(ref.size());
-      const int64_t contig_length = faidx_seq_len(reference, chrom.c_str());
+      const int64_t contig_length = contig_lengths.at(chrom);
       const bool within_contig = rec->pos >= 0 && ref_end <= contig_length;
       const std::string reference_ref = within_contig ? reference_bases(chrom, rec->pos, ref_end) : "";
       ref_matches = within_contig && reference_ref == ref;
@@ -171,6 +175,7 @@ VcfReader::VcfReader(const std::string& path, const VcfOptions& options) : state
     require_fasta_index(*options.reference);
     s.reference = fai_load3(options.reference->c_str(), nullptr, nullptr, 0);
     if (!s.reference) throw Error(*options.reference, "cannot load the FASTA index", "a samtools faidx index");
+    s.contig_lengths = fasta_index_lengths(*options.reference).value_or(std::map<std::string, int64_t>{});
   }
 }
 

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "io/dna_tokenizer.h"
+#include "io/fasta_index.h"
 #include "io/fasta_reader.h"
 #include "io/indexed_fasta.h"
 #include "tests/io/io_test_files.h"
@@ -90,6 +91,21 @@ TEST(IndexedFasta, MakesTheIndexAsSamtoolsDoesAndFetchesAnyRange) {
   expect_ranges_match(fasta, records, 3);
   // An existing index is used as it is.
   expect_ranges_match(IndexedFasta(twin), records, 4);
+}
+
+// htslib 1.16's faidx_seq_len is an int: a contig past 2^31 bases had a negative length.
+// The .fai here claims 3e9 bases; only its first are read. A line without a length is named.
+TEST(IndexedFasta, ContigLengthsPast2To31BasesAndIndexLinesWithoutALength) {
+  TemporaryFolder folder;
+  const std::string fasta = folder.write("l.fa", ">l\nACGTACGTACGT\n");
+  folder.write("l.fa.fai", "l\t3000000000\t3\t12\t13\n");
+  const IndexedFasta reference(fasta);
+  ASSERT_EQ(reference.contigs().size(), 1u);
+  EXPECT_EQ(reference.contigs()[0].length, 3'000'000'000);
+  EXPECT_EQ(reference.length("l"), 3'000'000'000);
+  folder.write("l.fa.fai", "l\t3000000000\t3\t12\t13\nm\n");
+  EXPECT_EQ(message_of([&] { fai_record_lengths(fasta); }),
+            fasta + ".fai:2: 'm' (expected a record name, a tab and its length in bases (samtools faidx))");
 }
 
 TEST(IndexedFasta, BgzipWithItsGziIndex) {

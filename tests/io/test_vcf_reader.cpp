@@ -162,6 +162,19 @@ TEST(VcfReader, RefPastTheContigEndIsAMismatchNamingTheContigLength) {
       << message;
 }
 
+// faidx_seq_len returns an int: a contig past 2^31 bases (the .fai claims 3e9 here; only its
+// first bases are read) had a negative length, and every REF on it was a mismatch.
+TEST(VcfReader, ContigsLongerThan2To31BasesAreCheckedIn64Bits) {
+  TemporaryFolder folder;
+  const std::string reference = folder.write("x.fa", ">x\nACGTACGTACGT\n");
+  folder.write("x.fa.fai", "x\t3000000000\t3\t12\t13\n");
+  const std::string vcf = folder.write("l.vcf", std::string(kHeader) + "x\t2\t.\tC\tT\t.\t.\t.\n");
+  VcfReader reader(vcf, {reference, RefMismatchPolicy::error});
+  Variant variant;
+  ASSERT_TRUE(reader.next(variant));
+  EXPECT_TRUE(variant.ref_matches);
+}
+
 TEST(VcfReader, ContigsMissingFromTheReferenceAreYieldedAsRead) {
   TemporaryFolder folder;
   const std::string reference = folder.write("x.fa", ">x\nACGTACGTACGT\n");
