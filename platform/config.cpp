@@ -24,8 +24,11 @@ std::string describe_value(const YAML::Node& value) {
 }
 
 // yaml-cpp tags plain (unquoted, untagged) scalars "?", quoted and block ones "!", and
-// explicitly tagged ones (!!str 10) with their tag. Only plain scalars are numbers or booleans.
-bool is_plain_scalar(const YAML::Node& value) { return value.IsScalar() && value.Tag() == "?"; }
+// explicitly tagged ones with their tag (!!str 10: tag:yaml.org,2002:str). A number or boolean
+// is a plain scalar, or one tagged as that type (!!int 10, !!float 0.5, !!bool true).
+bool is_scalar_of(const YAML::Node& value, const char* yaml_type) {
+  return value.IsScalar() && (value.Tag() == "?" || value.Tag() == std::string("tag:yaml.org,2002:") + yaml_type);
+}
 
 std::string dotted(const ConfigFile::KeyPath& path) {
   std::string text;
@@ -83,10 +86,12 @@ ConfigFile::ConfigFile(YAML::Node root, std::string source)
 
 ConfigFile ConfigFile::parse(const std::string& text, const std::string& source_name) {
   try {
-    // Load would read the first document and ignore the rest without a word.
+    // Load would read the first document and ignore the rest without a word. Empty ones (a
+    // trailing '---' or '...', as editors and templates leave) hold nothing to ignore.
     const std::vector<YAML::Node> documents = YAML::LoadAll(text);
-    if (documents.size() > 1) {
-      throw Error(at_line(source_name, documents[1].Mark()), "a second YAML document",
+    for (size_t i = 1; i < documents.size(); ++i) {
+      if (documents[i].IsNull()) continue;
+      throw Error(at_line(source_name, documents[i].Mark()), "a second YAML document",
                   "one document per configuration file");
     }
     return ConfigFile(documents.empty() ? YAML::Node() : documents[0], source_name);
@@ -151,7 +156,7 @@ int64_t ConfigMap::integer(std::string_view key, IntRange range, std::optional<i
   if (fallback && !has(key)) return *fallback;
   const YAML::Node value = require(key, expected);
   int64_t number = 0;
-  if (!is_plain_scalar(value) || !parse_number(value.Scalar(), number)) {
+  if (!is_scalar_of(value, "int") || !parse_number(value.Scalar(), number)) {
     throw Error(location(key), "got " + describe_value(value), expected);
   }
   if (number < range.min || number > range.max) throw Error(location(key), "got " + value.Scalar(), expected);
@@ -165,7 +170,7 @@ double ConfigMap::real(std::string_view key, RealRange range, std::optional<doub
   if (fallback && !has(key)) return *fallback;
   const YAML::Node value = require(key, expected);
   double number = 0;
-  if (!is_plain_scalar(value) || !parse_number(value.Scalar(), number)) {
+  if ((!is_scalar_of(value, "float") && !is_scalar_of(value, "int")) || !parse_number(value.Scalar(), number)) {
     throw Error(location(key), "got " + describe_value(value), expected);
   }
   if (!(number >= range.min && number <= range.max)) throw Error(location(key), "got " + value.Scalar(), expected);
@@ -177,7 +182,7 @@ bool ConfigMap::boolean(std::string_view key, std::optional<bool> fallback) cons
   if (fallback && !has(key)) return *fallback;
   const YAML::Node value = require(key, expected);
   const std::string text = scalar(value, key, expected);
-  if (is_plain_scalar(value)) {
+  if (is_scalar_of(value, "bool")) {
     if (text == "true" || text == "True" || text == "TRUE") return true;
     if (text == "false" || text == "False" || text == "FALSE") return false;
   }
@@ -215,7 +220,7 @@ std::vector<int64_t> ConfigMap::integers(std::string_view key, IntRange range,
   std::vector<int64_t> numbers;
   for (const YAML::Node& item : value) {
     int64_t number = 0;
-    if (!is_plain_scalar(item) || !parse_number(item.Scalar(), number) || number < range.min ||
+    if (!is_scalar_of(item, "int") || !parse_number(item.Scalar(), number) || number < range.min ||
         number > range.max) {
       throw Error(at_line(state_->source, item.Mark()) + ": " + key_path(key) + "[" +
                       std::to_string(numbers.size()) + "]",

@@ -122,6 +122,8 @@ TEST(Config, DocumentsAfterTheFirstAreRefused) {
             "train.yaml:3: a second YAML document (expected one document per configuration file)");
   EXPECT_TRUE(error_of("steps: 1\n...\nsteps: 2\n", read_steps).starts_with("train.yaml:3: a second"));
   EXPECT_EQ(error_of("---\nsteps: 1\n", read_steps), "");
+  EXPECT_EQ(error_of("steps: 1\n---\n", read_steps), "");  // a trailing marker holds nothing
+  EXPECT_EQ(error_of("steps: 1\n---\n# end\n...\n", read_steps), "");
   EXPECT_EQ(error_of("", [](const ConfigMap& r) { r.integer("steps", kSteps, 4); }), "");
 }
 
@@ -141,6 +143,17 @@ TEST(Config, TaggedScalarIsNotANumberOrBoolean) {
   EXPECT_NE(error_of("bf16: !!str true\n", [](const ConfigMap& r) { r.boolean("bf16"); }).find("tagged"),
             std::string::npos);
   EXPECT_NE(error_of("b: [1, !custom 2]\n", [](const ConfigMap& r) { r.integers("b", {0, 10}); }).find("b[1]"),
+            std::string::npos);
+  // Tagged as their own type they are what they say (YAML's core schema).
+  EXPECT_EQ(error_of("steps: !!int 10\nlr: !!float 0.5\nbf16: !!bool true\nb: [!!int 1]\n",
+                     [](const ConfigMap& r) {
+                       EXPECT_EQ(r.integer("steps", kSteps), 10);
+                       EXPECT_EQ(r.real("lr", {0, 1}), 0.5);
+                       EXPECT_TRUE(r.boolean("bf16"));
+                       EXPECT_EQ(r.integers("b", {0, 10}), std::vector<int64_t>{1});
+                     }),
+            "");
+  EXPECT_NE(error_of("steps: !!float 10\n", [](const ConfigMap& r) { r.integer("steps", kSteps); }).find("tagged"),
             std::string::npos);
   // Anchors and aliases keep a plain scalar plain.
   EXPECT_EQ(error_of("a: &n 5\nsteps: *n\n", [](const ConfigMap& r) {
