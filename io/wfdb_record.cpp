@@ -1,5 +1,7 @@
 #include "io/wfdb_record.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -91,20 +93,27 @@ std::string two_digits(const std::string& field) {
 
 // Base time "[[H]H:][M]M:[S]S[.fff]" (the WFDB library reads "MM:SS" and "SS" too) and base
 // date "[D]D/[M]M/YYYY" to ns since the epoch: header(5) gives 13:5:0 and 25/4/1989 as valid.
-int64_t parse_base_time(const std::string& time, const std::string& date, const std::string& where) {
+// A well-formed date in a year int64 nanoseconds cannot hold (de-identified databases shift
+// dates by centuries) leaves the start time out with a warning; anything else unreadable is an error.
+std::optional<int64_t> parse_base_time(const std::string& time, const std::string& date, const std::string& where) {
   std::vector<std::string> clock = split(time, ':');
   const std::vector<std::string> day = split(date, '/');
-  std::optional<int64_t> ns;
   if (clock.size() <= 3 && day.size() == 3) {
     clock.insert(clock.begin(), 3 - clock.size(), "0");
-    ns = parse_timestamp_ns(day[2] + "-" + two_digits(day[1]) + "-" + two_digits(day[0]) + " " + two_digits(clock[0]) +
-                            ":" + two_digits(clock[1]) + ":" + two_digits(clock[2]));
+    const std::string hms = two_digits(clock[0]) + ":" + two_digits(clock[1]) + ":" + two_digits(clock[2]);
+    const std::string month_day = "-" + two_digits(day[1]) + "-" + two_digits(day[0]) + " " + hms;
+    if (const std::optional<int64_t> ns = parse_timestamp_ns(day[2] + month_day)) return ns;
+    // The same day and time in a year inside the range (2000, a leap year like any year that has
+    // a 29 February) tells a year out of range from a malformed date or time.
+    const bool year_digits = day[2].size() == 4 && day[2].find_first_not_of("0123456789") == std::string::npos;
+    if (year_digits && parse_timestamp_ns("2000" + month_day)) {
+      spdlog::warn("{}: base date {} is outside the years 1678 to 2261 that int64 nanoseconds hold: the record has "
+                   "no start time", where, date);
+      return std::nullopt;
+    }
   }
-  if (!ns) {
-    throw Error(where, "base time and date '" + time + " " + date + "' are not a time of day and a date",
-                "HH:MM:SS[.fff] DD/MM/YYYY (e.g. 13:5:0 25/4/1989), years 1678 to 2261");
-  }
-  return *ns;
+  throw Error(where, "base time and date '" + time + " " + date + "' are not a time of day and a date",
+              "HH:MM:SS[.fff] DD/MM/YYYY (e.g. 13:5:0 25/4/1989)");
 }
 
 SignalSpec parse_signal_line(std::istringstream& fields, const std::string& where, const std::string& directory) {

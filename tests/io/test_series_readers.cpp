@@ -163,7 +163,11 @@ TEST(WfdbRecord, BaseTimeAndDateInTheirShortFormsOrAnErrorNamingTheLine) {
   // As the WFDB library's strtim reads it, "MM:SS" is minutes and seconds.
   folder.write("t.hea", "t 1 360 2 13:05 1/2/2000\nt.dat 16 200 16 0\n");
   EXPECT_EQ(read_wfdb_record(folder.file("t")).start_time_ns, parse_timestamp_ns("2000-02-01 00:13:05"));
-  for (const char* bad : {"13:05:00 31/02/1989", "25:00:00 01/01/2000", "1:2:3:4 01/01/2000", "13:05:00 1989-04-25"}) {
+  // A well-formed date in a year int64 nanoseconds cannot hold: no start time, not an error.
+  folder.write("t.hea", "t 1 360 2 13:05:00 01/01/2500\nt.dat 16 200 16 0\n");
+  EXPECT_FALSE(read_wfdb_record(folder.file("t")).start_time_ns.has_value());
+  for (const char* bad : {"13:05:00 31/02/1989", "25:00:00 01/01/2000", "1:2:3:4 01/01/2000", "13:05:00 1989-04-25",
+                          "25:00:00 01/01/2500"}) {
     folder.write("t.hea", std::string("t 1 360 2 ") + bad + "\nt.dat 16 200 16 0\n");
     EXPECT_NE(message_of([&] { read_wfdb_record(folder.file("t")); }).find("t.hea:1: base time and date '"),
               std::string::npos)
