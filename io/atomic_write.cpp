@@ -212,7 +212,12 @@ void write_folder_atomically(const std::string& path, const std::function<void(c
   try {
     fill(temporary);
     const bool existed = std::filesystem::exists(path);
-    if (existed) rename_or_throw(path, replaced);
+    if (existed) {
+      rename_or_throw(path, replaced);
+      // A rename keeps the folder's time: dated now, a live move-aside does not look an hour old
+      // to settle_replaced_folders in another process (another host, another pid namespace).
+      std::filesystem::last_write_time(replaced, std::filesystem::file_time_type::clock::now(), error);
+    }
     try {
       rename_durably(temporary, path);
     } catch (...) {

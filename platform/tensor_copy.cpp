@@ -94,18 +94,29 @@ void host_copy(const Tensor& dst, const Tensor& src) {
   }
 }
 
-// Whether two non-empty views share a storage and the spans from their first to their
-// last element intersect.
-bool spans_overlap(const Tensor& a, const Tensor& b) {
+// Whether two non-empty views of one shape and dtype share an element. With one row pitch,
+// rows j apart meet where |offset + j pitch| < cols (offset: b's start from a's, in elements),
+// so disjoint column slices of one buffer (channel halves) are told apart; otherwise the spans
+// from first to last element are compared.
+bool share_elements(const Tensor& a, const Tensor& b) {
   if (a.storage() != b.storage()) return false;
-  const auto span = [](const Tensor& t) {
-    const auto first = reinterpret_cast<uintptr_t>(t.raw_data());
-    const auto elements = static_cast<uintptr_t>((t.rows() - 1) * t.row_pitch() + t.cols());
-    return std::pair{first, first + elements * t.element_size()};
+  const auto first = [](const Tensor& t) { return reinterpret_cast<intptr_t>(t.raw_data()); };
+  const intptr_t bytes = first(b) - first(a), size = static_cast<intptr_t>(a.element_size());
+  const int64_t rows = a.rows(), cols = a.cols(), pitch = a.row_pitch();
+  if (pitch == b.row_pitch() && pitch >= cols && bytes % size == 0 && (rows == 1 || pitch > 0)) {
+    const int64_t offset = bytes / size;
+    if (rows == 1) return offset > -cols && offset < cols;
+    // The j nearest -offset / pitch, from below and above.
+    const int64_t below = offset >= 0 ? -((offset + pitch - 1) / pitch) : (-offset) / pitch;
+    for (const int64_t j : {below, below + 1}) {
+      if (j > -rows && j < rows && offset + j * pitch > -cols && offset + j * pitch < cols) return true;
+    }
+    return false;
+  }
+  const auto end = [&](const Tensor& t) {
+    return first(t) + static_cast<intptr_t>(((rows - 1) * t.row_pitch() + cols) * size);
   };
-  const auto [a_begin, a_end] = span(a);
-  const auto [b_begin, b_end] = span(b);
-  return a_begin < b_end && b_begin < a_end;
+  return first(a) < end(b) && first(b) < end(a);
 }
 
 bool directly_addressable_by_device(const Tensor& tensor) {
@@ -126,7 +137,7 @@ void Tensor::copy_from(const Tensor& source, const Stream* stream) {
                 "copying " + source.describe() + " into " + describe(), "the same shape and dtype");
   if (numel() == 0) return;
   if (raw_data() == source.raw_data() && row_pitch_ == source.row_pitch_) return;  // the same elements
-  if (spans_overlap(*this, source)) {
+  if (share_elements(*this, source)) {
     // Row by row (or a 2-D DMA) would overwrite source rows before reading them.
     copy_from(source.to(source.device(), stream), stream);
     return;

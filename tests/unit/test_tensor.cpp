@@ -94,6 +94,15 @@ TEST(Tensor, CopyBetweenOverlappingViewsOfOneStorage) {
   narrow.slice(0, 1, 5).copy_from(narrow.slice(0, 0, 4));
   EXPECT_EQ(narrow.contiguous().to_vector<float>(),
             (std::vector<float>{0, 1, 2, 0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14}));
+  // Column halves of one buffer (channel halves) share no element; shifted by one column they do.
+  Tensor halves = Tensor::from_vector(iota_values(3 * 8), {3, 8});
+  halves.slice(1, 4, 8).copy_from(halves.slice(1, 0, 4));
+  EXPECT_EQ(halves.to_vector<float>(), (std::vector<float>{0, 1, 2, 3, 0, 1, 2, 3, 8, 9, 10, 11, 8, 9, 10, 11, 16,
+                                                           17, 18, 19, 16, 17, 18, 19}));
+  Tensor shifted_columns = Tensor::from_vector(iota_values(2 * 8), {2, 8});
+  shifted_columns.slice(1, 1, 8).copy_from(shifted_columns.slice(1, 0, 7));
+  EXPECT_EQ(shifted_columns.to_vector<float>(),
+            (std::vector<float>{0, 0, 1, 2, 3, 4, 5, 6, 8, 8, 9, 10, 11, 12, 13, 14}));
   Tensor flat = Tensor::from_vector(iota_values(1000), {1000});
   flat.slice(0, 1, 1000).copy_from(flat.slice(0, 0, 999));
   std::vector<float> shifted = iota_values(999);
