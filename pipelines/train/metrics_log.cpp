@@ -10,7 +10,10 @@ namespace spindle {
 MetricsLog::MetricsLog(const std::string& path) : path_(path) {}
 
 MetricsLog MetricsLog::create(const std::string& path) {
-  SPINDLE_CHECK(!std::filesystem::exists(path), path, "metrics of a run are already here",
+  // An empty file is a run that stopped before its first step (diverged, killed): nothing to lose.
+  std::error_code no_size;
+  const bool holds_metrics = std::filesystem::exists(path) && std::filesystem::file_size(path, no_size) != 0;
+  SPINDLE_CHECK(!holds_metrics, path, "metrics of a run are already here",
                 "a new output folder, or resume: true to continue that run");
   MetricsLog log(path);
   log.out_.open(path, std::ios::out | std::ios::trunc);

@@ -16,7 +16,8 @@ namespace spindle {
 
 class MetricsLog {
  public:
-  // A new file at `path`; an error if one exists (metrics of another run are never overwritten).
+  // A new file at `path`; an error if one with metrics exists (metrics of another run are never
+  // overwritten). An empty one, left by a run that stopped before its first step, is replaced.
   static MetricsLog create(const std::string& path);
   // Continues `path` after `step`: its lines of later steps (written after the checkpoint a
   // run resumes from, and written again now) are dropped, rewriting the file atomically, and

@@ -43,6 +43,16 @@ TEST(MetricsLog, ResumeKeepsTheLinesUpToTheCheckpointStep) {
             "{\"kind\":\"train\",\"loss\":0.5,\"step\":3}\n");
 }
 
+// A run that failed before its first step (diverged, killed) left an empty file, which
+// blocked a plain rerun with "metrics of a run are already here".
+TEST(MetricsLog, AnEmptyFileFromARunStoppedBeforeItsFirstStepIsReplaced) {
+  test::TemporaryFolder folder;
+  const std::string path = folder.write("metrics.jsonl", "");
+  MetricsLog::create(path).append({{"kind", "train"}, {"step", 1}, {"loss", 2.0}});
+  EXPECT_EQ(contents(path), "{\"kind\":\"train\",\"loss\":2.0,\"step\":1}\n");
+  EXPECT_THROW(MetricsLog::create(path), Error);
+}
+
 TEST(MetricsLog, AForeignLineIsAnErrorNamingItsLine) {
   test::TemporaryFolder folder;
   const std::string path = folder.write("metrics.jsonl", "{\"kind\":\"train\",\"step\":1,\"loss\":1}\n[1, 2]\n");
