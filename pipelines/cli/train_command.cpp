@@ -1,5 +1,6 @@
 #include <cstdint>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <string>
 
@@ -18,15 +19,14 @@ namespace {
 
 // Collective. Ranks that read different configs (a file edited as the job started, each
 // host's own copy) would train different steps or shapes and wait for each other forever:
-// every rank compares a digest (FNV-1a) of its config file's bytes with rank 0's and every
-// rank throws the same error naming the ranks that differ.
+// every rank compares a hash of its config file's bytes with rank 0's (every rank runs the
+// same program, so std::hash agrees) and every rank throws the same error naming the ranks
+// that differ.
 void require_one_config(MpiCommunicator& world, const std::string& path) {
   if (world.size() == 1) return;
   std::ifstream file(path, std::ios::binary);
-  uint64_t digest = 14695981039346656037ull;
-  for (auto byte = std::istreambuf_iterator<char>(file); byte != std::istreambuf_iterator<char>(); ++byte) {
-    digest = (digest ^ static_cast<unsigned char>(*byte)) * 1099511628211ull;
-  }
+  const std::string bytes{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  const uint64_t digest = std::hash<std::string>{}(bytes);
   const Tensor mine = Tensor::from_vector<int64_t>({static_cast<int64_t>(digest)}, {1, 1});
   Tensor all = Tensor::empty({world.size(), 1}, DType::i64);
   world.all_gather(mine, all);
