@@ -88,8 +88,8 @@ void EmbeddingsWriter::add(const EmbeddedSequence& sequence, const Tensor& hidde
                 std::to_string(settings_.sequences) + " sequences, as announced");
   const int64_t length = sequence.end - sequence.begin;
   const std::string where = path_ + ": " + sequence.name;
-  SPINDLE_CHECK(sequence.strand == '+' || sequence.strand == '-', where, std::string("strand '") + sequence.strand + "'",
-                "+ or -");
+  SPINDLE_CHECK(sequence.strand == '+' || sequence.strand == '-' || sequence.strand == '.', where,
+                std::string("strand '") + sequence.strand + "'", "+, - or .");
   require_host_f32(hidden, settings_.pooled ? Shape{settings_.width} : Shape{length, settings_.width},
                    where + ": hidden");
   const bool with_logits = !settings_.logits_tokens.empty();

@@ -9,8 +9,9 @@
 //                      logits column)
 //   /embeddings/<i>    one group per input sequence, i its 0-based input index zero-padded to
 //                      one width (so that names sort in input order); attrs name, contig,
-//                      begin, end (0-based, end exclusive), strand ("+" or "-": the strand
-//                      whose bases were embedded, 5' to 3'), length
+//                      begin, end (0-based, end exclusive), strand ("-": the reverse
+//                      complement was embedded; "+"; "." for a region given without a
+//                      strand, whose forward bases were embedded), length
 //     hidden           float32 [length, width], or [width] when pooled
 //     logits           float32 [length, vocab] (only when asked for)
 #pragma once
@@ -44,7 +45,7 @@ struct EmbeddedSequence {
   std::string name;
   std::string contig;
   int64_t begin = 0, end = 0;  // 0-based, end exclusive
-  char strand = '+';           // '-': the reverse complement of [begin, end) was embedded
+  char strand = '+';           // '-': the reverse complement of [begin, end) was embedded; '.': none given (forward)
 };
 
 class EmbeddingsWriter {

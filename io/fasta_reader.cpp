@@ -16,6 +16,10 @@ namespace spindle {
 // however long a line is (unwrapped FASTA puts a chromosome on one line).
 constexpr size_t kBufferBytes = 256 * 1024;
 
+// Bytes dropped from the end of a line of bases, as samtools drops them: editors' trailing
+// spaces and tabs, and the '\r' of Windows line ends.
+bool is_line_end_blank(char byte) { return byte == ' ' || byte == '\t' || byte == '\r'; }
+
 struct FastaReader::State {
   std::string path;
   BGZF* file = nullptr;
@@ -23,6 +27,10 @@ struct FastaReader::State {
   size_t begin = 0, end = 0;  // unread bytes: buffer[begin, end)
   int64_t line_number = 0;    // 1-based line being read (0 before the first)
   int64_t column = 0;         // bytes of that line already read
+  // The first of the blanks that end the bytes of this line read so far (1-based column, 0
+  // when none) and that byte: an error if bases follow them, dropped if the line ends.
+  int64_t blank_column = 0;
+  char blank_byte = ' ';
   bool in_line = false;       // inside a line of bases whose end is not read yet
   bool record_started = false;
   bool header_pending = false;  // header_text holds a header not yet returned by next_record
@@ -161,6 +169,7 @@ bool FastaReader::next_bases(std::string_view& bases) {
       }
       ++s.line_number;
       s.column = 0;
+      s.blank_column = 0;
       if (first == '>') {
         ++s.begin;
         s.read_rest_of_line(s.header_text);
@@ -175,19 +184,17 @@ bool FastaReader::next_bases(std::string_view& bases) {
     }
     const char* start = s.buffer.data() + s.begin;
     const auto* newline = static_cast<const char*>(std::memchr(start, '\n', s.end - s.begin));
-    size_t length = newline ? static_cast<size_t>(newline - start) : s.end - s.begin;
-    size_t consumed = length + (newline ? 1 : 0);
-    if (length > 0 && start[length - 1] == '\r') {
-      // A '\r' ends a Windows line only when '\n' (or the end of the file) follows it.
-      if (newline) {
-        --length;
-      } else if (length > 1) {
-        consumed = --length;  // decide on the '\r' when the next bytes are read
-      } else if (s.fill()) {
-        continue;
-      } else {
-        length = 0;  // a '\r' at the end of the file
-      }
+    const size_t consumed = newline ? static_cast<size_t>(newline - start) + 1 : s.end - s.begin;
+    size_t length = consumed - (newline ? 1 : 0);
+    while (length > 0 && is_line_end_blank(start[length - 1])) --length;
+    if (length > 0 && s.blank_column > 0) {
+      // Blanks that ended the previous piece of this line have bases after them.
+      throw dna::not_a_base(s.blank_byte, s.location(static_cast<size_t>(s.blank_column)));
+    }
+    if (!newline && length < consumed && s.blank_column == 0) {
+      // Blanks at the end of what is read so far: dropped if the line ends after them.
+      s.blank_column = s.column + static_cast<int64_t>(length) + 1;
+      s.blank_byte = start[length];
     }
     for (size_t i = 0; i < length; ++i) {
       const char byte = start[i];

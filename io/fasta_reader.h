@@ -3,7 +3,8 @@
 // Every line is checked: text before the first header, a header without a name and a
 // byte that is not a base (dna::token_table()) are errors naming file:line:column
 // (1-based); corrupt or truncated compressed data is an error naming the line reached.
-// Blank lines are skipped; a trailing '\r' (Windows line ends) is dropped.
+// Blank lines are skipped; spaces, tabs and '\r' (Windows line ends) that end a line of
+// bases are dropped, as samtools drops them (inside a line they are errors like any other).
 #pragma once
 
 #include <cstdint>

@@ -42,9 +42,11 @@ IndexedFasta::IndexedFasta(const std::string& path) : state_(std::make_unique<St
   s.index = fai_load3(path.c_str(), nullptr, nullptr, 0);
   SPINDLE_CHECK(s.index != nullptr, path + ".fai", "htslib cannot read this index (its message is above)",
                 "a samtools faidx index of " + path + " (delete it to have it made again)");
-  for (const auto& [name, length] : fai_record_lengths(path)) {
-    s.by_name.emplace(name, s.contigs.size());
-    s.contigs.push_back({name, length});
+  const std::vector<FaiRecord> records = fai_records(path);
+  refuse_index_not_matching_fasta(path, records);
+  for (const FaiRecord& record : records) {
+    s.by_name.emplace(record.name, s.contigs.size());
+    s.contigs.push_back({record.name, record.length});
   }
 }
 

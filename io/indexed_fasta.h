@@ -4,7 +4,10 @@
 //
 // Plain and bgzip FASTA. A missing index (.fai, and .gzi for bgzip) is made beside the
 // FASTA when the file is opened, as `samtools faidx` does (io/fasta_index.h); a gzip (not
-// bgzip) FASTA cannot be read at random and is refused with how to recompress it.
+// bgzip) FASTA cannot be read at random and is refused with how to recompress it. An index
+// that does not match the FASTA's layout (made before the FASTA changed, or leaving out a
+// record that shares a name: htslib indexes only the first) is refused too: either way some
+// bases could not be read as the FASTA has them.
 //
 // Coordinates are 0-based and half-open: fetch("chr1", 0, 10) is the first ten bases, which
 // samtools calls chr1:1-10. A range that is not within its contig, or a contig the file does
@@ -28,7 +31,8 @@ struct FastaContig {
 
 class IndexedFasta {
  public:
-  // Opens `path`, making its index first when it is missing.
+  // Opens `path`, making its index first when it is missing; reads the FASTA where the
+  // index says records meet (a short read per record) to check that the index matches it.
   explicit IndexedFasta(const std::string& path);
   ~IndexedFasta();
   IndexedFasta(IndexedFasta&&) noexcept;

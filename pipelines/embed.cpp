@@ -92,9 +92,10 @@ void refuse_repeats(const std::vector<EmbedItem>& items) {
   for (const EmbedItem& item : items) {
     const EmbeddedSequence& s = item.sequence;
     const auto [at, added] = first.try_emplace({s.contig, s.begin, s.end, s.strand, item.given_name}, &item);
+    const std::string strand = s.strand == '.' ? "no strand" : fmt::format("{} strand", s.strand);
     SPINDLE_CHECK(added, item.where,
-                  fmt::format("{} ({} strand{}) is given again, first at {}", region_label(s.contig, s.begin, s.end),
-                              s.strand, item.given_name.empty() ? "" : ", name " + item.given_name, at->second->where),
+                  fmt::format("{} ({}{}) is given again, first at {}", region_label(s.contig, s.begin, s.end), strand,
+                              item.given_name.empty() ? "" : ", name " + item.given_name, at->second->where),
                   "each region once (overlapping regions, the other strand or another BED name are embedded as given)");
   }
 }
@@ -116,14 +117,14 @@ std::vector<EmbedItem> select_items(const BaseSource& source, const EmbedOptions
     for (const GenomicRegion& given : read_regions(options.regions, "--regions")) {
       const GenomicRegion region =
           within_contig(given, record_length(source, lengths, given.contig, given.where), source.description);
-      const char strand = region.strand == '-' ? '-' : '+';
       // Unnamed: as given ("chr1" for a whole contig), "(-)" marking the reverse strand.
       std::string name = region.name;
       if (name.empty()) {
         name = (given.end ? region_label(region.contig, region.begin, *region.end) : region.contig) +
-               (strand == '-' ? "(-)" : "");
+               (region.strand == '-' ? "(-)" : "");
       }
-      items.push_back({{name, region.contig, region.begin, *region.end, strand}, region.where, region.name});
+      // The strand as given: '.' (none given) is not shown as '+', though its bases are the same.
+      items.push_back({{name, region.contig, region.begin, *region.end, region.strand}, region.where, region.name});
     }
     SPINDLE_CHECK(!items.empty(), "--regions", fmt::format("no regions in {}", fmt::join(options.regions, " ")),
                   "at least one region");

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -41,6 +42,18 @@ std::string read_file(const std::string& path) {
   std::stringstream content;
   content << in.rdbuf();
   return content.str();
+}
+
+// Every record of `path` as the streamed reader reads it.
+std::vector<Record> read_streamed(const std::string& path) {
+  FastaReader reader(path);
+  FastaRecordHeader header;
+  std::vector<Record> records;
+  while (reader.next_record(header)) {
+    records.push_back({header.name, {}});
+    for (std::string_view bases; reader.next_bases(bases);) records.back().bases += bases;
+  }
+  return records;
 }
 
 void run(const std::string& command) { ASSERT_EQ(std::system(command.c_str()), 0) << command; }
@@ -104,8 +117,10 @@ TEST(IndexedFasta, ContigLengthsPast2To31BasesAndIndexLinesWithoutALength) {
   EXPECT_EQ(reference.contigs()[0].length, 3'000'000'000);
   EXPECT_EQ(reference.length("l"), 3'000'000'000);
   folder.write("l.fa.fai", "l\t3000000000\t3\t12\t13\nm\n");
-  EXPECT_EQ(message_of([&] { fai_record_lengths(fasta); }),
-            fasta + ".fai:2: 'm' (expected a record name, a tab and its length in bases (samtools faidx))");
+  EXPECT_EQ(message_of([&] { fai_records(fasta); }),
+            fasta +
+                ".fai:2: 'm' (expected a record name, then its length in bases, offset, bases per line and bytes "
+                "per line, tab-separated (samtools faidx))");
 }
 
 TEST(IndexedFasta, BgzipWithItsGziIndex) {
@@ -152,6 +167,134 @@ TEST(IndexedFasta, ErrorsNameTheFileContigAndRange) {
             std::string::npos);
 }
 
+// A FASTA changed after it was indexed: htslib would read its bases at the old offsets and
+// return wrong bases without a word, so an index that does not match the FASTA's layout is
+// refused, naming what differs. A FASTA written again with the same layout (the index now
+// older than it, as after copying the two in either order) reads correctly and is used.
+TEST(IndexedFasta, AnIndexOfTheFastaBeforeItChangedIsRefusedNamingWhatDiffers) {
+  TemporaryFolder folder;
+  const std::string path = folder.write("x.fa", ">x\nACGTACGT\n>y\nGGCC\n");
+  IndexedFasta{path};  // makes x.fa.fai
+  const std::string remake = " (expected an index made from this FASTA (delete it to have it made again))";
+  const std::string changed = ": " + path + " changed after it was indexed, and bases would be read from the old places";
+  folder.write("x.fa", ">x\nTTTTACGTACGT\n>y\nGGCC\n");
+  EXPECT_EQ(message_of([&] { IndexedFasta{path}; }),
+            path + ".fai: record x has bases past its indexed length of 8 (at byte 11, 0-based)" + changed + remake);
+  folder.write("x.fa", ">x\nACGTACGT\nAA\n>y\nGGCC\n");
+  EXPECT_EQ(message_of([&] { IndexedFasta{path}; }),
+            path + ".fai: record x has bases past its indexed length of 8 (at byte 12, 0-based)" + changed + remake);
+  folder.write("x.fa", ">x\nACGTACGT\n>y long description\nGGCC\n");
+  EXPECT_EQ(message_of([&] { IndexedFasta{path}; }),
+            path + ".fai: record y's bases start at byte 32 (0-based), the index says 15" + changed + remake);
+  folder.write("x.fa", ">x\nACGTACGT\n");
+  EXPECT_EQ(message_of([&] { IndexedFasta{path}; }),
+            path + ".fai: indexes record y after x, where the FASTA ends" + changed + remake);
+  // The same layout written again, other bases in place: read as the file has them now.
+  folder.write("x.fa", ">x\nTTTTTTTT\n>y\nAAAA\n");
+  std::filesystem::last_write_time(path + ".fai",
+                                   std::filesystem::last_write_time(path) - std::chrono::seconds(10));
+  expect_ranges_match(IndexedFasta(path), {{"x", "TTTTTTTT"}, {"y", "AAAA"}}, 44);
+  // Deleted: made again from the FASTA as it is now.
+  folder.write("x.fa", ">x\nTTTTACGTACGT\n>y\nGGCC\n");
+  std::filesystem::remove(path + ".fai");
+  EXPECT_EQ(IndexedFasta(path).length("x"), 12);
+
+  // bgzip: positions in the uncompressed text, through the .gzi.
+  const std::vector<Record> records = {{"a", random_bases(100'001, 41)}, {"b", random_bases(70, 42)}};
+  folder.write("ab.fa", fasta_text(records, 60));
+  run("bgzip -c " + folder.file("ab.fa") + " > " + folder.file("ab.fa.gz"));
+  const std::string bgzip = folder.file("ab.fa.gz");
+  expect_ranges_match(IndexedFasta(bgzip), records, 43);
+  folder.write("ab.fa", fasta_text({{"a", random_bases(100'061, 41)}, records[1]}, 60));
+  run("bgzip -c " + folder.file("ab.fa") + " > " + bgzip);
+  // Its .gzi is stale too: whichever index htslib trips on first, the error names the file.
+  const std::string message = message_of([&] { IndexedFasta{bgzip}; });
+  EXPECT_TRUE(message.starts_with(bgzip)) << message;
+}
+
+// htslib indexes the first of records that share a name and leaves the others out (with a
+// warning): every fetch of the name would read the first. Refused, naming the name and file,
+// whoever made the index, wherever the second record is.
+TEST(IndexedFasta, RecordsSharingANameAreRefusedNamingTheName) {
+  TemporaryFolder folder;
+  const std::string last = folder.write("last.fa", ">x\nACGT\n>y desc\nGGGG\n>x again\nTTTTTT\n");
+  EXPECT_EQ(message_of([&] { IndexedFasta{last}; }),
+            last +
+                ": a second record named 'x', its header at byte 21 (0-based): htslib indexes only the first of "
+                "records that share a name, so the second could never be read (expected a name of its own for every "
+                "record (rename or remove the second 'x'))");
+  // The index samtools makes (the same: it also leaves the second out).
+  const std::string middle = folder.write("middle.fa", ">x\nACGT\n>x\nTT\n>y\nGG\n");
+  run("samtools faidx " + middle + " 2> /dev/null");
+  EXPECT_NE(
+      message_of([&] { IndexedFasta{middle}; }).find(middle + ": a second record named 'x', its header at byte 8 "),
+      std::string::npos);
+  // bgzip: positions in the uncompressed text, read through the .gzi.
+  const std::vector<Record> records = {{"long", random_bases(200'001, 21)}, {"long", random_bases(70, 22)}};
+  folder.write("long.fa", fasta_text(records, 60));
+  run("bgzip -c " + folder.file("long.fa") + " > " + folder.file("long.fa.gz"));
+  const std::string bgzip = folder.file("long.fa.gz");
+  EXPECT_NE(message_of([&] {
+              IndexedFasta{bgzip};
+            }).find(bgzip + ": a second record named 'long', its header at byte 203355 "),
+            std::string::npos);
+  // An index that leaves out a record of another name was not made from this FASTA.
+  const std::string partial = folder.write("partial.fa", ">x\nACGT\n>y\nGG\n");
+  folder.write("partial.fa.fai", "x\t4\t3\t4\t5\n");
+  EXPECT_EQ(message_of([&] { IndexedFasta{partial}; }),
+            partial + ".fai: does not index record y of " + partial +
+                ", its header at byte 8 (0-based) (expected an index made from this FASTA (delete it to have it made "
+                "again))");
+  // An index another tool wrote with the name twice.
+  const std::string listed = folder.write("listed.fa", ">x\nACGT\n>y\nGGGG\n");
+  folder.write("listed.fa.fai", "x\t4\t3\t4\t5\nx\t4\t11\t4\t5\n");
+  EXPECT_EQ(message_of([&] { IndexedFasta{listed}; }),
+            listed + ".fai:2: record x is listed again (first on line 1) (expected one line per record of " + listed +
+                " (delete the index to have it made again))");
+}
+
+// Spaces, tabs and '\r' that end a line of bases are dropped, as samtools drops them; inside
+// a line they are still unknown characters named by file:line:column, also when the blanks
+// fill the end of the read buffer and the next read starts with a base.
+TEST(IndexedFasta, BlanksEndingSequenceLinesAreDroppedAsSamtoolsDoes) {
+  TemporaryFolder folder;
+  const std::vector<Record> records = {{"a", random_bases(300, 31)}, {"b", random_bases(125, 32)}};
+  std::string text;
+  for (const Record& record : records) {
+    text += ">" + record.name + "\n";
+    for (size_t i = 0; i < record.bases.size(); i += 50) text += record.bases.substr(i, 50) + " \t \r\n";
+  }
+  const std::string path = folder.write("blanks.fa", text);
+  const std::vector<Record> read = read_streamed(path);
+  ASSERT_EQ(read.size(), records.size());
+  for (size_t i = 0; i < records.size(); ++i) EXPECT_EQ(read[i].bases, records[i].bases) << records[i].name;
+  expect_ranges_match(IndexedFasta(path), records, 33);
+
+  const std::string inside = folder.write("inside.fa", ">a\nACGT \nAC GT\n");
+  EXPECT_EQ(message_of([&] { read_streamed(inside); }),
+            inside +
+                ":3:3: unknown character ' ' in sequence (expected a base A C G T N, an IUPAC code (R Y K M S W "
+                "B D H V) or their lowercase)");
+
+  // ">a\n" and the bases leave the blanks at the buffer's last two bytes; the next read decides.
+  constexpr size_t kReadBuffer = 256 * 1024;  // io/fasta_reader.cpp
+  const std::string line = random_bases(kReadBuffer - 5, 34);
+  for (const auto& [after_blanks, error] :
+       {std::pair<std::string, std::string>{" \n", ""},
+        {"G\n", ":2:" + std::to_string(line.size() + 1) + ": unknown character ' '"}}) {
+    const std::string straddling = folder.write("straddling.fa", ">a\n" + line + "  " + after_blanks);
+    std::vector<Record> read_long;
+    const std::string message = message_of([&] { read_long = read_streamed(straddling); });
+    if (error.empty()) {
+      EXPECT_EQ(message, "(no error)");
+      ASSERT_EQ(read_long.size(), 1u);
+      EXPECT_TRUE(read_long[0].bases == line) << read_long[0].bases.size() << " bases read";
+    } else {
+      EXPECT_NE(message.find(straddling + error), std::string::npos) << message;
+    }
+  }
+}
+
 // Windows of the shared genomes (plain with .fai; bgzip with .fai and .gzi) against the
 // bases the streamed reader reads from the same files.
 TEST(IndexedFasta, SharedGenomesMatchTheStreamedReader) {
@@ -160,14 +303,7 @@ TEST(IndexedFasta, SharedGenomesMatchTheStreamedReader) {
   SPINDLE_SKIP_WITHOUT_SHARED_DATA(kChr21, kChr2);
   for (const char* relative : {kChr21, kChr2}) {
     const std::string path = test::shared_data(relative);
-    std::vector<Record> records;
-    FastaReader reader(path);
-    FastaRecordHeader header;
-    while (reader.next_record(header)) {
-      records.push_back({header.name, {}});
-      std::string_view bases;
-      while (reader.next_bases(bases)) records.back().bases += bases;
-    }
+    const std::vector<Record> records = read_streamed(path);
     const IndexedFasta fasta(path);
     ASSERT_EQ(fasta.contigs().size(), records.size()) << path;
     for (size_t i = 0; i < records.size(); ++i) {

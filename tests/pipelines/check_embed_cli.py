@@ -4,7 +4,8 @@
 - the HDF5 file: file attributes, one group per input in input order with name and
   coordinates, hidden states (length x width, or width pooled) and logits (length x 16);
 - coordinates: a region fetched from the FASTA (1-based text, BED, strand '-') embeds
-  exactly as its bases given with --sequence; a store record as the FASTA record;
+  exactly as its bases given with --sequence, its strand shown as given ('.' for none);
+  a store record as the FASTA record;
 - --rc-average: a sequence and its reverse complement embed alike, positions reversed
   (hidden and logits, Ph and PS); --pool mean is the mean of --pool none; --batch 3
   gives what --batch 1 gives;
@@ -55,7 +56,7 @@ def close(a, b, what):
 def check_file_and_coordinates(spindle, ph, fasta, records):
     bed = "regions.bed"
     with open(bed, "w") as out:
-        out.write("# regions\ntrack name=test\nchr1\t10\t40\tgeneA\t0\t-\nchr2\t0\t25\n")
+        out.write("# regions\ntrack name=test\nchr1\t10\t40\tgeneA\t0\t-\nchr2\t0\t25\t.\t0\t.\n")
     run(spindle, "--model", ph, "--fasta", fasta, "--regions", bed, "chr1:101-200", "chr2", "--logits", "--out", "a.h5")
     attrs, items = groups("a.h5")
     expected = {"spindle_format": "spindle-embeddings", "model_variant": "ph", "d_model": 8, "n_layer": 2,
@@ -66,8 +67,9 @@ def check_file_and_coordinates(spindle, ph, fasta, records):
     if list(attrs["logits_tokens"][7:12]) != ["A", "C", "G", "T", "N"]:
         sys.exit("FAIL: logits_tokens %r" % list(attrs["logits_tokens"]))
     coordinates = [(a["name"], a["contig"], a["begin"], a["end"], a["strand"]) for a, _ in items]
-    if coordinates != [("geneA", "chr1", 10, 40, "-"), ("chr2:1-25", "chr2", 0, 25, "+"),
-                       ("chr1:101-200", "chr1", 100, 200, "+"), ("chr2", "chr2", 0, len(records["chr2"]), "+")]:
+    # Strand as given: '.' (none) for a BED strand '.' and regions given without one.
+    if coordinates != [("geneA", "chr1", 10, 40, "-"), ("chr2:1-25", "chr2", 0, 25, "."),
+                       ("chr1:101-200", "chr1", 100, 200, "."), ("chr2", "chr2", 0, len(records["chr2"]), ".")]:
         sys.exit("FAIL: coordinates %r" % coordinates)
     for (a, data), length in zip(items, (30, 25, 100, len(records["chr2"]))):
         if data["hidden"].shape != (length, 8) or data["logits"].shape != (length, 16) or a["length"] != length:
