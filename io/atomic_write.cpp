@@ -167,20 +167,29 @@ void refuse_output_over_inputs(const std::string& option, const std::string& out
   }
 }
 
+std::string resolved_path(const std::string& path) {
+  std::error_code error;
+  const std::filesystem::path canonical = std::filesystem::weakly_canonical(path, error);
+  if (!error) return canonical.string();
+  return std::filesystem::absolute(path, error).lexically_normal().string();
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code error;
+  const bool both_exist = std::filesystem::exists(a, error) && std::filesystem::exists(b, error);
+  if (both_exist) return std::filesystem::equivalent(a, b, error) && !error;
+  return resolved_path(a) == resolved_path(b);
+}
+
 void refuse_shared_outputs(const std::vector<std::pair<std::string, std::string>>& outputs) {
   // Links resolved where the path exists so far; a path that cannot be resolved (a parent that
   // is a file) is compared as written and fails later, when it is made.
-  const auto resolved = [](const std::string& path) {
-    std::error_code error;
-    const std::filesystem::path canonical = std::filesystem::weakly_canonical(path, error);
-    return error ? std::filesystem::absolute(path).lexically_normal() : canonical;
-  };
   for (size_t i = 0; i < outputs.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {
       const auto& [option, path] = outputs[i];
       const auto& [other_option, other_path] = outputs[j];
       if (path.empty() || other_path.empty()) continue;
-      SPINDLE_CHECK(resolved(path) != resolved(other_path), option + " " + path, "is also " + other_option,
+      SPINDLE_CHECK(resolved_path(path) != resolved_path(other_path), option + " " + path, "is also " + other_option,
                     "a path of its own for each output");
     }
   }

@@ -21,6 +21,14 @@ void refuse_output_over_inputs(const std::string& option, const std::string& out
 // renamed into place last would replace the other. Empty paths (outputs not asked for) are skipped.
 void refuse_shared_outputs(const std::vector<std::pair<std::string, std::string>>& outputs);
 
+// `path` absolute, with links resolved as far as it exists (std::filesystem::weakly_canonical);
+// as written, made absolute, when it cannot be resolved (a parent that is a file).
+std::string resolved_path(const std::string& path);
+
+// Whether `a` and `b` name the same file: std::filesystem::equivalent when both exist (any
+// path to it: relative or absolute, through links, hard links), else their resolved_path.
+bool same_file(const std::string& a, const std::string& b);
+
 // The temporary name of a new output `target`: "<target>.partial-<pid>" of this process. Refuses
 // (spindle::Error naming `target`, the folder and the system's reason) an empty path and a
 // folder that does not exist or cannot be written: HDF5's create error says neither. Deletes the

@@ -286,6 +286,7 @@ class Pretraining {
         if (writer_ && (step % config_.checkpoint_every == 0 || last)) {
           save_training_checkpoint(config_.checkpoint_dir, config_.checkpoint_keep, model_, optimizer_,
                                    {step, windows.cursor(), trajectory_settings(config_)});
+          write_checkpoint_record(config_.output_dir, {config_.checkpoint_dir, step});
         }
         if (step == config_.stop_after) {
           if (writer_) {
@@ -315,6 +316,21 @@ class Pretraining {
                     " (a lower optimizer.lr or optimizer.gradient_clip needs a new run: a resumed one keeps the settings)");
   }
 
+  // A resume that finds no checkpoint in checkpoint.dir while the output folder's run saved
+  // some (checkpoint.dir changed, or its checkpoints moved or deleted since) would start over
+  // at step 0 and drop that run's metrics: refused, naming both places.
+  void refuse_to_start_over_a_checkpointed_run() const {
+    const std::optional<CheckpointRecord> saved = read_checkpoint_record(config_.output_dir);
+    if (!saved) return;
+    throw Error(
+        config_.source + ": checkpoint.dir",
+        fmt::format("no checkpoint in {}, but the run in the output folder {} saved its checkpoint of step {} in {}",
+                    config_.checkpoint_dir, config_.output_dir, saved->step, saved->dir),
+        fmt::format("checkpoint.dir naming the folder that holds that run's checkpoints ({} when it saved "
+                    "them) to resume it, or a new output folder to start a new run",
+                    saved->dir));
+  }
+
   // Initializes or resumes; returns the number of steps already done.
   int64_t start() {
     const nlohmann::json settings = trajectory_settings(config_);
@@ -336,11 +352,14 @@ class Pretraining {
     SPINDLE_CHECK(!latest, config_.checkpoint_dir, "holds checkpoints of a run",
                   "resume: true (or --resume) to continue that run, or a new output and checkpoint folder");
     if (config_.resume) {
-      // A run stopped before its first checkpoint starts over, with its partial metrics dropped.
+      // A run stopped before its first checkpoint starts over, with its partial metrics dropped;
+      // one that saved a checkpoint is refused.
+      refuse_to_start_over_a_checkpointed_run();
       spdlog::info("train: no checkpoint in {} yet: starting at step 0", config_.checkpoint_dir);
       if (writer_) metrics_.emplace(MetricsLog::resume(metrics_path_, 0));
     } else if (writer_) {
       metrics_.emplace(MetricsLog::create(metrics_path_));
+      remove_checkpoint_record(config_.output_dir);
     }
     RandomStream initialization{config_.seed, 0};
     model_.initialize(initialization);

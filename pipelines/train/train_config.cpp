@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "io/atomic_write.h"
 #include "io/caduceus_checkpoint.h"
 #include "io/dna_tokenizer.h"
 #include "kernels/error.h"
@@ -211,8 +212,9 @@ nlohmann::json trajectory_settings(const TrainConfig& config) {
   for (const WindowRegion& region : config.data.validation_intervals) {
     held_out.push_back({region.record, region.start, region.end});
   }
+  // The store's resolved path: a resumed run compares it as a file, and a link retargeted since names another store.
   return {{"data",
-           {{"store", config.data.store},
+           {{"store", resolved_path(config.data.store)},
             {"window", config.data.window_tokens},
             {"batch", config.data.batch_windows},
             {"reverse_complement", config.data.reverse_complement},

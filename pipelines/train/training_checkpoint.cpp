@@ -25,6 +25,7 @@ const std::regex kCheckpointName(R"(step-(\d{8,10}))");
 
 std::string folder_name(int64_t step) { return fmt::format("step-{:08d}", step); }
 constexpr const char* kDeletingSuffix = ".deleting";
+constexpr const char* kRecordName = "latest_checkpoint.json";
 
 // FNV-1a, 64 bits: a short fingerprint of the settings for people comparing runs.
 std::string fingerprint(const std::string& text) {
@@ -70,8 +71,18 @@ std::string moment_name(const Parameter& parameter, bool second) {
   return parameter.name + (second ? ".exp_avg_sq" : ".exp_avg");
 }
 
-// The first difference between the checkpoint's settings and this run's, as an Error.
-void check_same_settings(const nlohmann::json& saved, const nlohmann::json& current, const std::string& where) {
+// The first difference between the checkpoint's settings and this run's, as an Error. The
+// store is compared as a file, not as path text: one store named by another path (relative
+// to another folder, through a link) is the same data.
+void check_same_settings(nlohmann::json saved, const nlohmann::json& current, const std::string& where) {
+  const nlohmann::json::json_pointer store("/data/store");
+  const auto path_at = [&](const nlohmann::json& settings) {
+    return settings.contains(store) && settings[store].is_string() ? settings[store].get<std::string>() : "";
+  };
+  const std::string saved_store = path_at(saved), current_store = path_at(current);
+  if (!saved_store.empty() && !current_store.empty() && same_file(saved_store, current_store)) {
+    saved[store] = current[store];
+  }
   const nlohmann::json patch = nlohmann::json::diff(saved, current);
   if (patch.empty()) return;
   const nlohmann::json::json_pointer pointer(patch[0]["path"].get<std::string>());
@@ -128,6 +139,33 @@ std::optional<std::string> latest_training_checkpoint(const std::string& dir) {
   const auto all = checkpoints(dir);
   if (all.empty()) return std::nullopt;
   return all.back().second.string();
+}
+
+void write_checkpoint_record(const std::string& output_dir, const CheckpointRecord& record) {
+  const nlohmann::json json{{"checkpoint_dir", fs::absolute(record.dir).lexically_normal().string()},
+                            {"step", record.step}};
+  write_file_atomically((fs::path(output_dir) / kRecordName).string(),
+                        [&](std::ostream& out) { out << json.dump(2) << '\n'; });
+}
+
+std::optional<CheckpointRecord> read_checkpoint_record(const std::string& output_dir) {
+  const std::string path = (fs::path(output_dir) / kRecordName).string();
+  std::error_code absent;
+  if (!fs::exists(path, absent)) return std::nullopt;
+  std::ifstream in(path);
+  SPINDLE_CHECK(in.good(), path, "cannot open", "a readable file");
+  const nlohmann::json record = nlohmann::json::parse(in, nullptr, false);
+  const bool has_dir = record.is_object() && record.contains("checkpoint_dir") && record["checkpoint_dir"].is_string();
+  SPINDLE_CHECK(has_dir, path + ": checkpoint_dir", record.is_object() ? "missing or not a path" : "not a JSON object",
+                "the folder of the run's checkpoints, as spindle train writes");
+  return CheckpointRecord{record["checkpoint_dir"].get<std::string>(), state_count(record, "step", path)};
+}
+
+void remove_checkpoint_record(const std::string& output_dir) {
+  std::error_code error;
+  fs::remove(fs::path(output_dir) / kRecordName, error);
+  SPINDLE_CHECK(!error, (fs::path(output_dir) / kRecordName).string(), "cannot be deleted: " + error.message(),
+                "a writable output folder");
 }
 
 TrainerState load_training_checkpoint(const std::string& folder, const nlohmann::json& settings, Caduceus& model,

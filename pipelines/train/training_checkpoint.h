@@ -38,6 +38,24 @@ void save_training_checkpoint(const std::string& dir, int64_t keep, Caduceus& mo
 // The newest checkpoint folder in `dir`, if any.
 std::optional<std::string> latest_training_checkpoint(const std::string& dir);
 
+// Where the run of an output folder saved its newest checkpoint, kept in
+// <output>/latest_checkpoint.json (rewritten with each save). A resume looks for its
+// checkpoint in checkpoint.dir alone, and finding none there starts over at step 0, which is
+// right only for a run stopped before its first checkpoint: this record tells the two apart.
+struct CheckpointRecord {
+  std::string dir;  // checkpoint.dir (written absolute)
+  int64_t step = 0;
+};
+
+void write_checkpoint_record(const std::string& output_dir, const CheckpointRecord& record);
+
+// The record of `output_dir`, or none when no checkpoint of its run was saved; a damaged one
+// is an Error naming the file.
+std::optional<CheckpointRecord> read_checkpoint_record(const std::string& output_dir);
+
+// Deletes the record a deleted earlier run left in `output_dir` (a new run starts there).
+void remove_checkpoint_record(const std::string& output_dir);
+
 // Loads `folder` into `model` and `optimizer` (built with the run's configuration). The
 // checkpoint's settings must equal `settings`: a difference is an Error naming the key and
 // both values, since the resumed losses would not be the ones of an uninterrupted run.

@@ -170,5 +170,30 @@ TEST(AtomicWrite, AnOutputWhoseFolderCannotBeUsedNamesTheFolderAndWhy) {
   EXPECT_EQ(listing(folder.file("")), "file ");
 }
 
+// Resumed training compares its store with the checkpoint's this way (training_checkpoint.cpp).
+TEST(SameFile, AnyPathToOneFileIsTheSameFileAndAnotherFileIsNot) {
+  TemporaryFolder folder;
+  const std::string store = folder.write("store.h5", "x");
+  const std::string copy = folder.write("copy.h5", "x");
+  fs::create_directory(folder.file("sub"));
+  fs::create_symlink(store, folder.file("link.h5"));
+  fs::create_hard_link(store, folder.file("hard.h5"));
+  const std::string relative = fs::relative(store, fs::current_path()).string();
+  for (const std::string& other : {relative, folder.file("sub/../store.h5"), folder.file("./store.h5"),
+                                   folder.file("link.h5"), folder.file("hard.h5")}) {
+    EXPECT_TRUE(same_file(store, other)) << other;
+    EXPECT_TRUE(same_file(other, store)) << other;
+  }
+  EXPECT_FALSE(same_file(store, copy));
+  EXPECT_FALSE(same_file(store, folder.file("gone.h5")));
+  // Paths of files that do not exist are compared resolved, through the links that do.
+  EXPECT_TRUE(same_file(folder.file("gone.h5"), folder.file("sub/../gone.h5")));
+  fs::create_directory_symlink(folder.file("sub"), folder.file("sub-link"));
+  EXPECT_TRUE(same_file(folder.file("sub/gone.h5"), folder.file("sub-link/gone.h5")));
+  EXPECT_FALSE(same_file(folder.file("sub/gone.h5"), folder.file("gone.h5")));
+  EXPECT_EQ(resolved_path(folder.file("sub-link/./gone.h5")),
+            fs::weakly_canonical(folder.file("sub/gone.h5")).string());
+}
+
 }  // namespace
 }  // namespace spindle

@@ -8,10 +8,14 @@ layers) on a store made from a generated order-2 Markov FASTA (held-out record c
   holds the model under the reference names and AdamW's moments;
 - exact resume: a run stopped after step 75 (last checkpoint at 50) and resumed gives the
   same metrics, bit for bit, as an uninterrupted run (timing fields aside);
+- the resume reads the configuration, not its text: comments, key order and number
+  spelling may change, and the store may be named by another path (relative, through a link);
 - errors exit 1 naming what is wrong: an unknown key (file:line), a changed setting on
-  resume, --stop-after at a step a resumed run has done, a damaged trainer state, a second
-  run over an existing one, a loss that is no longer finite (the run stops before that
-  step's optimizer step and checkpoint).
+  resume (another store among them), a resume whose checkpoint.dir holds none of the run's
+  checkpoints (changed, or the checkpoints moved away: it would start over at step 0),
+  --stop-after at a step a resumed run has done, a damaged trainer state, a second run over
+  an existing one, a loss that is no longer finite (the run stops before that step's
+  optimizer step and checkpoint).
 
 usage: check_train_cli.py SPINDLE WORK_DIR
 Prints "train cli ok" with the figures.
@@ -80,8 +84,17 @@ validation:
 """
 
 
-def run(spindle, *arguments, expect=0):
-    result = subprocess.run([spindle, *arguments], capture_output=True, text=True)
+def same_meaning(text):
+    """`text` with a comment, the top-level seed and steps first and numbers spelled otherwise."""
+    moved = ("seed: 3\n", "steps: %d\n" % STEPS)
+    assert all(line in text for line in moved) and "1.0e-2" in text, text
+    for line in moved:
+        text = text.replace(line, "")
+    return "# resumed\n" + "".join(moved) + text.replace("1.0e-2", "0.01").replace("1.0e-4", "1e-4")
+
+
+def run(spindle, *arguments, expect=0, cwd=None):
+    result = subprocess.run([spindle, *arguments], capture_output=True, text=True, cwd=cwd)
     assert result.returncode == expect, (arguments, result.returncode, result.stderr[-3000:])
     return result.stderr
 
@@ -156,10 +169,36 @@ def main():
     assert "optimizer.lr = 0.01, this configuration has 0.02" in message, message
     message = run(spindle, "train", "--config", resumed_yaml, expect=1)
     assert "holds checkpoints of a run" in message, message
+    # Another store (a copy is another file) changes the losses.
+    copied_store = os.path.join(work, "copied.h5")
+    shutil.copyfile(store, copied_store)
+    with open(changed_yaml, "w") as file:
+        file.write(config_text(copied_store, resumed))
+    message = run(spindle, "train", "--config", changed_yaml, "--resume", expect=1)
+    named = 'data.store = "%s", this configuration has "%s"' % (os.path.realpath(store), os.path.realpath(copied_store))
+    assert named in message, message
+    # A checkpoint.dir without the run's checkpoints (changed, or the checkpoints moved away)
+    # would start over at step 0 and drop the metrics of steps 1..75: refused, naming both folders.
+    checkpoints = os.path.join(resumed, "checkpoints")
+    elsewhere = os.path.join(work, "elsewhere")
+    with open(changed_yaml, "w") as file:
+        file.write(config_text(store, resumed).replace("checkpoint:\n", "checkpoint:\n  dir: %s\n" % elsewhere))
+    message = run(spindle, "train", "--config", changed_yaml, "--resume", expect=1)
+    assert "no checkpoint in %s" % elsewhere in message and "step 50 in %s" % checkpoints in message, message
+    os.rename(checkpoints, elsewhere + ".moved")
+    message = run(spindle, "train", "--config", resumed_yaml, "--resume", expect=1)
+    assert "no checkpoint in %s" % checkpoints in message and "step 50 in %s" % checkpoints in message, message
+    os.rename(elsewhere + ".moved", checkpoints)  # over the empty folder the refused run made
+    assert len(metrics(resumed)) == 75 + 1, "metrics untouched by the refusals"
     # What a kill while an old checkpoint was being deleted leaves: the next save deletes it.
     half_deleted = os.path.join(resumed, "checkpoints", "step-00000025.deleting")
     os.makedirs(os.path.join(half_deleted, "model"))
-    run(spindle, "train", "--config", resumed_yaml, "--resume")
+    # Resumed with the same settings written otherwise, the store named relative to the
+    # working folder through a link.
+    os.symlink(store, os.path.join(work, "linked.h5"))
+    with open(resumed_yaml, "w") as file:
+        file.write(same_meaning(config_text("./linked.h5", resumed)))
+    run(spindle, "train", "--config", resumed_yaml, "--resume", cwd=work)
     assert metrics(resumed) == lines, "resumed metrics differ from the uninterrupted run's"
     listed = sorted(os.listdir(os.path.join(resumed, "checkpoints")))
     assert listed == ["step-00000100", "step-00000150"], listed
