@@ -218,7 +218,9 @@ Header parse_header(const std::string& header_path) {
       }
       header.name = name;
       header.signals = to_int(signals, where, "number of signals");
-      SPINDLE_CHECK(header.signals >= 0, where, "number of signals " + signals, "0 or more");
+      // WFDB allows a record of no signals (annotations only), but a series needs a channel.
+      SPINDLE_CHECK(header.signals > 0, where, "number of signals " + signals,
+                    "at least one signal (a record of annotations only has no series to store)");
       if (fields >> frequency) header.frequency = parse_frequency(frequency, where);
       if (fields >> samples) {
         header.samples = to_number<int64_t>(samples, where, "number of samples");
@@ -357,7 +359,6 @@ Series read_wfdb_record(const std::string& record_path) {
     }
     sources.push_back(std::filesystem::absolute(file).lexically_normal().string());
   }
-  SPINDLE_CHECK(rows >= 0, header_path, "no signal file named", "at least one signal line");
   series.rows = rows;
   series.source = sources.front();
   for (size_t i = 1; i < sources.size(); ++i) series.source += ";" + sources[i];

@@ -2,7 +2,8 @@
 // physical units. Written by hand from PhysioNet's header(5) and signal(5) specifications
 // (there is no Debian library for WFDB).
 //
-// Supported: single-segment records; signal formats 16 (16-bit two's complement, little
+// Supported: single-segment records of at least one signal (a record of annotations only is
+// an error naming the record line); signal formats 16 (16-bit two's complement, little
 // endian), 212 (pairs of 12-bit samples in 3 bytes) and 80 (8-bit offset binary); one
 // sample per signal per frame; signals spread over several files (PTB's .dat and .xyz);
 // byte offsets ("212+512"). Anything else is an "unsupported" error naming the header line.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <unordered_map>
 
@@ -18,7 +19,9 @@ namespace {
 
 const char* direction_name(ScoreDirection direction) { return direction == ScoreDirection::lower ? "lower" : "higher"; }
 
+// NaN for no values: written as null in the JSON, not as a mean of 0.
 double mean(const std::vector<double>& values) {
+  if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
   return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
 }
 
@@ -61,12 +64,14 @@ std::vector<AlleleInfoValues> distinct_alleles(const std::string& vcf, std::vect
 nlohmann::json to_json(const EvaluateScoresOptions& options, const std::vector<ScoreEvaluation>& evaluations) {
   nlohmann::json scores = nlohmann::json::array();
   for (const ScoreEvaluation& e : evaluations) {
-    scores.push_back({{"field", e.score.field},
-                      {"direction", direction_name(e.score.direction)},
-                      {"auroc", e.auroc},
-                      {"flagged", {{"scored", e.flagged}, {"unscored", e.flagged_missing}, {"mean", e.flagged_mean}}},
-                      {"unflagged",
-                       {{"scored", e.unflagged}, {"unscored", e.unflagged_missing}, {"mean", e.unflagged_mean}}}});
+    nlohmann::json score = {
+        {"field", e.score.field},
+        {"direction", direction_name(e.score.direction)},
+        {"auroc", e.auroc ? nlohmann::json(*e.auroc) : nlohmann::json(nullptr)},
+        {"flagged", {{"scored", e.flagged}, {"unscored", e.flagged_missing}, {"mean", e.flagged_mean}}},
+        {"unflagged", {{"scored", e.unflagged}, {"unscored", e.unflagged_missing}, {"mean", e.unflagged_mean}}}};
+    if (!e.auroc) score["auroc_undefined"] = e.auroc_undefined;
+    scores.push_back(std::move(score));
   }
   return {{"vcf", options.vcf},
           {"truth_flag", options.truth_flag},
@@ -105,6 +110,21 @@ double auroc(const std::vector<double>& positives, const std::vector<double>& ne
   return u / (p * n);
 }
 
+std::string evaluation_table(const EvaluateScoresOptions& options, const std::vector<ScoreEvaluation>& evaluations) {
+  std::string table = fmt::format("{}: truth {}\n", options.vcf, options.truth_flag);
+  table += fmt::format("{:<24} {:<9} {:>9}  {:>28}  {:>28}\n", "score", "direction", "AUROC",
+                       "flagged: scored, mean (none)", "unflagged: scored, mean (none)");
+  std::string undefined;
+  for (const ScoreEvaluation& e : evaluations) {
+    table += fmt::format("{:<24} {:<9} {:>9}  {:>28}  {:>28}\n", e.score.field, direction_name(e.score.direction),
+                         e.auroc ? fmt::format("{:.4f}", *e.auroc) : "undefined",
+                         fmt::format("{}, {:.4g} ({})", e.flagged, e.flagged_mean, e.flagged_missing),
+                         fmt::format("{}, {:.4g} ({})", e.unflagged, e.unflagged_mean, e.unflagged_missing));
+    if (!e.auroc) undefined += fmt::format("{}: AUROC undefined: {}\n", e.score.field, e.auroc_undefined);
+  }
+  return table + undefined;
+}
+
 ScoreSpec parse_score_spec(const std::string& text, ScoreDirection fallback, const std::string& where) {
   const size_t colon = text.find(':');
   ScoreSpec spec{text.substr(0, colon), fallback};
@@ -127,7 +147,8 @@ std::vector<ScoreEvaluation> evaluate_scores(const EvaluateScoresOptions& option
       distinct_alleles(options.vcf, read_allele_info_values(options.vcf, options.truth_flag, fields));
   std::vector<ScoreEvaluation> evaluations;
   for (size_t s = 0; s < options.scores.size(); ++s) {
-    ScoreEvaluation evaluation{options.scores[s]};
+    ScoreEvaluation evaluation;
+    evaluation.score = options.scores[s];
     std::vector<double> flagged, unflagged;
     for (const AlleleInfoValues& allele : alleles) {
       const std::optional<double>& value = allele.values[s];
@@ -143,19 +164,31 @@ std::vector<ScoreEvaluation> evaluate_scores(const EvaluateScoresOptions& option
     }
     evaluation.flagged = static_cast<int64_t>(flagged.size());
     evaluation.unflagged = static_cast<int64_t>(unflagged.size());
-    SPINDLE_CHECK(!flagged.empty() && !unflagged.empty(), options.vcf + ": " + evaluation.score.field,
-                  std::to_string(evaluation.flagged) + " alleles with " + options.truth_flag + " and " +
-                      std::to_string(evaluation.unflagged) + " without it have a value (" +
-                      std::to_string(evaluation.flagged_missing + evaluation.unflagged_missing) + " have none)",
-                  "scored alleles both with and without the flag");
     evaluation.flagged_mean = mean(flagged);
     evaluation.unflagged_mean = mean(unflagged);
-    if (evaluation.score.direction == ScoreDirection::lower) {
-      for (double& v : flagged) v = -v;
-      for (double& v : unflagged) v = -v;
+    if (flagged.empty() || unflagged.empty()) {
+      // One score the scorer skipped on a class (or a class absent) must not hide the others' AUROCs.
+      evaluation.auroc_undefined = fmt::format("{} alleles with {} and {} without it have a value ({} have none)",
+                                               evaluation.flagged, options.truth_flag, evaluation.unflagged,
+                                               evaluation.flagged_missing + evaluation.unflagged_missing);
+      spdlog::warn("evaluate-scores: {}: {}: no AUROC: {}", options.vcf, evaluation.score.field,
+                   evaluation.auroc_undefined);
+    } else {
+      if (evaluation.score.direction == ScoreDirection::lower) {
+        for (double& v : flagged) v = -v;
+        for (double& v : unflagged) v = -v;
+      }
+      evaluation.auroc = auroc(flagged, unflagged);
     }
-    evaluation.auroc = auroc(flagged, unflagged);
     evaluations.push_back(evaluation);
+  }
+  if (std::none_of(evaluations.begin(), evaluations.end(), [](const ScoreEvaluation& e) { return e.auroc; })) {
+    std::string reasons;
+    for (const ScoreEvaluation& e : evaluations) {
+      reasons += (reasons.empty() ? "" : "; ") + e.score.field + ": " + e.auroc_undefined;
+    }
+    throw Error(options.vcf, "no score has an AUROC: " + reasons,
+                "for at least one score, scored alleles both with and without " + options.truth_flag);
   }
   if (options.json_out) {
     const nlohmann::json report = to_json(options, evaluations);

@@ -35,14 +35,22 @@ struct ScoreEvaluation {
   ScoreSpec score;
   int64_t flagged = 0, unflagged = 0;                    // alleles with a value
   int64_t flagged_missing = 0, unflagged_missing = 0;    // alleles without one (not scored)
-  double flagged_mean = 0, unflagged_mean = 0;           // of the values, as in the VCF
-  double auroc = 0;
+  double flagged_mean = 0, unflagged_mean = 0;           // of the values, as in the VCF; NaN when none
+  // None when no flagged or no unflagged allele has a value; auroc_undefined then says so
+  // with the counts ("0 alleles with FLAG and 12 without it have a value (3 have none)").
+  std::optional<double> auroc;
+  std::string auroc_undefined;
 };
 
-// Reads the VCF once and evaluates each score. Errors when a score has no value among the
-// flagged or the unflagged alleles (the AUROC is then undefined), when a value is NaN or
-// infinite, and when an ALT allele (CHROM, POS, REF, ALT) is in two records.
+// Reads the VCF once and evaluates each score. A score without a value among the flagged or
+// the unflagged alleles gets no AUROC (logged, and reported with the counts; null in the
+// JSON); the others are still computed. Errors when no score has an AUROC, when a value is
+// NaN, and when an ALT allele (CHROM, POS, REF, ALT) is in two records with other values.
 std::vector<ScoreEvaluation> evaluate_scores(const EvaluateScoresOptions& options);
+
+// What `spindle evaluate-scores` prints: a row per score ("undefined" for a missing AUROC),
+// then a line per undefined AUROC saying why.
+std::string evaluation_table(const EvaluateScoresOptions& options, const std::vector<ScoreEvaluation>& evaluations);
 
 // "SPINDLE_LLR" or "SPINDLE_LLR:lower" / ":higher" (the direction after the colon, else
 // `fallback`); `where` names the option in errors.

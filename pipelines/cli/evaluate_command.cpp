@@ -1,5 +1,3 @@
-#include <fmt/format.h>
-
 #include <iostream>
 
 #include "pipelines/cli/commands.h"
@@ -17,6 +15,9 @@ void add_evaluate_command(CLI::App& app, Runner& runner) {
       "score's direction than an unflagged one's, tied scores counting one half (the\n"
       "Mann-Whitney U statistic with average ranks). 0.5 is chance, 1 perfect separation.\n"
       "Alleles without a value ('.', or skipped by the scorer) are counted and left out.\n"
+      "A score without a value on any flagged or any unflagged allele has no AUROC: it is\n"
+      "reported as undefined with the counts (null in the JSON), and the command fails only\n"
+      "when no score has an AUROC.\n"
       "Infinite values rank as the most extreme; NaN is an error. An ALT allele in two records\n"
       "counts once when its flag and values agree, and is an error when they do not.\n"
       "A direction after a colon overrides --direction for that score.\n"
@@ -42,16 +43,7 @@ void add_evaluate_command(CLI::App& app, Runner& runner) {
       const ScoreDirection fallback = *direction == "lower" ? ScoreDirection::lower : ScoreDirection::higher;
       for (const std::string& text : *scores) options->scores.push_back(parse_score_spec(text, fallback, "--score"));
       if (!json_out->empty()) options->json_out = *json_out;
-      const std::vector<ScoreEvaluation> evaluations = evaluate_scores(*options);
-      std::cout << fmt::format("{}: truth {}\n", options->vcf, options->truth_flag);
-      std::cout << fmt::format("{:<24} {:<9} {:>7}  {:>28}  {:>28}\n", "score", "direction", "AUROC",
-                               "flagged: scored, mean (none)", "unflagged: scored, mean (none)");
-      for (const ScoreEvaluation& e : evaluations) {
-        std::cout << fmt::format("{:<24} {:<9} {:>7.4f}  {:>28}  {:>28}\n", e.score.field,
-                                 e.score.direction == ScoreDirection::lower ? "lower" : "higher", e.auroc,
-                                 fmt::format("{}, {:.4g} ({})", e.flagged, e.flagged_mean, e.flagged_missing),
-                                 fmt::format("{}, {:.4g} ({})", e.unflagged, e.unflagged_mean, e.unflagged_missing));
-      }
+      std::cout << evaluation_table(*options, evaluate_scores(*options));
       return 0;
     };
   });

@@ -124,6 +124,16 @@ case $case_name in
     needs "$data/ecg/100.hea" "$data/ecg/100.dat" "$data/ecg/100.atr"
     cp "$data/ecg/100.hea" "$data/ecg/100.dat" . && head -c 3001 "$data/ecg/100.atr" > 100.atr
     fail "100.atr: byte 3000: file ends inside an annotation" "$spindle" ingest wfdb 100 --out out.h5 ;;
+  csv_no_value_columns)
+    # Only the time column: a series of no channels, refused before a store is made.
+    printf 'date\n2020-01-01 00:00:00\n2020-01-01 01:00:00\n' > bad.csv
+    csv_fails "bad.csv:1: no value columns \(expected at least one column besides the time\)" ;;
+  wfdb_no_signals)
+    # A header of no signals (with or without a sample count) has nothing to store.
+    printf 'r 0 360 100\n' > r.hea
+    fail "r.hea:1: number of signals 0 \(expected at least one signal" "$spindle" ingest wfdb r --out out.h5 || exit 1
+    printf '# annotations only\nr 0 360\n' > r.hea
+    fail "r.hea:2: number of signals 0 \(expected at least one signal" "$spindle" ingest wfdb r --out out.h5 ;;
   csv_value_not_finite)
     printf 'date,a\n2020-01-01 00:00:00,1\n2020-01-01 01:00:00,-nan\n' > bad.csv
     csv_fails "bad.csv:3: column a: unparseable number '-nan' \(expected a decimal number, empty or NaN" ;;
@@ -279,6 +289,22 @@ case $case_name in
     printf '##fileformat=VCFv4.2\n##INFO=<ID=T,Number=0,Type=Flag,Description="t">\n##INFO=<ID=S,Number=A,Type=Float,Description="s">\n##contig=<ID=x,length=16>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nx\t3\t.\tG\tA\t.\t.\tT;S=1\nx\t5\t.\tA\tC\t.\t.\tS=0\n' > v.vcf
     unchanged v.vcf "--json v.vcf: is the input --vcf v.vcf \(expected an output path other than the inputs" \
       "$spindle" evaluate-scores --vcf v.vcf --truth-flag T --score S --json v.vcf ;;
+  evaluate_scores_auroc_undefined)
+    # DIST has no value on the flagged allele: its AUROC is reported undefined (null in the
+    # JSON) with the counts, LLR's is computed, and the command succeeds; with no AUROC at all
+    # it fails naming each score's counts, and writes no JSON.
+    printf '##fileformat=VCFv4.2\n##INFO=<ID=T,Number=0,Type=Flag,Description="t">\n##INFO=<ID=LLR,Number=A,Type=Float,Description="l">\n##INFO=<ID=DIST,Number=A,Type=Float,Description="d">\n##contig=<ID=x,length=16>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n' > v.vcf
+    printf 'x\t3\t.\tG\tA\t.\t.\tT;LLR=-4\nx\t5\t.\tA\tC\t.\t.\tLLR=-1;DIST=0.5\nx\t7\t.\tG\tC\t.\t.\tLLR=-2;DIST=0.1\n' >> v.vcf
+    "$spindle" --log-level error evaluate-scores --vcf v.vcf --truth-flag T --score LLR:lower,DIST --json out.json > table
+    status=$? && cat table
+    [ $status -eq 0 ] || { echo "FAIL: exit code $status, expected 0"; exit 1; }
+    grep -qE "^DIST +higher +undefined" table && grep -q "^DIST: AUROC undefined: 0 alleles with T and 2 without it" table ||
+      { echo "FAIL: table"; exit 1; }
+    "${SPINDLE_H5PY_PYTHON:-python3}" -c "import json; s = json.load(open('out.json'))['scores']; assert s[0]['auroc'] == 1.0 and s[1]['auroc'] is None and s[1]['flagged']['unscored'] == 1, s" ||
+      { echo "FAIL: JSON"; exit 1; }
+    rm -f out.json
+    fail "v.vcf: no score has an AUROC: DIST: 0 alleles with T and 2 without it have a value \(1 have none\)" \
+      "$spindle" evaluate-scores --vcf v.vcf --truth-flag T --score DIST --json out.json ;;
   train_batch_exceeds_memory)
     # A batch whose step cannot fit in memory (a floor of 16 TiB: 2,097,152,000 tokens of a
     # 256-wide model) is refused before the first step, naming data.batch and the largest

@@ -1,5 +1,5 @@
 // AUROC as the Mann-Whitney U statistic with average ranks, against cases computed by hand,
-// and evaluate-scores on a small scored VCF: directions, unscored alleles, JSON, errors.
+// and evaluate-scores on a small scored VCF: directions, unscored alleles, undefined AUROCs, JSON, table, errors.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -71,14 +71,14 @@ TEST(EvaluateScores, DirectionsUnscoredAllelesAndJson) {
   const std::vector<ScoreEvaluation> results = evaluate_scores(options);
   ASSERT_EQ(results.size(), 2u);
   // LLR, lower: flagged {-5, -3} both below unflagged {-1, -2}; one flagged and one unflagged allele unscored.
-  EXPECT_DOUBLE_EQ(results[0].auroc, 1.0);
+  EXPECT_DOUBLE_EQ(results[0].auroc.value(), 1.0);
   EXPECT_EQ(results[0].flagged, 2);
   EXPECT_EQ(results[0].flagged_missing, 1);
   EXPECT_EQ(results[0].unflagged, 2);
   EXPECT_EQ(results[0].unflagged_missing, 1);
   EXPECT_DOUBLE_EQ(results[0].flagged_mean, -4);
   // DIST, higher: flagged {0.9, 0.1, 0.3} against {0.2, 0.1}: 2 + 0.5 + 2 of 6 pairs.
-  EXPECT_NEAR(results[1].auroc, 4.5 / 6, 1e-12);
+  EXPECT_NEAR(results[1].auroc.value(), 4.5 / 6, 1e-12);
   EXPECT_EQ(results[1].flagged, 3);
 
   std::ifstream json_file(folder.file("auroc.json"));
@@ -91,15 +91,70 @@ TEST(EvaluateScores, DirectionsUnscoredAllelesAndJson) {
   EXPECT_EQ(report["scores"][1]["unflagged"]["unscored"], 1);
 }
 
+TEST(EvaluateScores, AScoreWithoutAnAurocIsReportedUndefinedAndTheOthersAreComputed) {
+  // DIST has no value on a flagged allele: no AUROC, the counts saying why; LLR's is computed.
+  TemporaryFolder folder;
+  const std::string vcf = folder.write("u.vcf", kHeader +
+                                                    "chr1\t1\t.\tA\tG\t.\t.\tDISRUPTS;LLR=-5\n"
+                                                    "chr1\t2\t.\tA\tG\t.\t.\tDISRUPTS;LLR=-4;DIST=.\n"
+                                                    "chr1\t3\t.\tA\tG\t.\t.\tLLR=-1;DIST=0.2\n"
+                                                    "chr1\t4\t.\tA\tC\t.\t.\tLLR=-2;DIST=0.1\n");
+  EvaluateScoresOptions options{
+      vcf, "DISRUPTS", {{"LLR", ScoreDirection::lower}, {"DIST", ScoreDirection::higher}}, folder.file("u.json")};
+  const std::vector<ScoreEvaluation> results = evaluate_scores(options);
+  ASSERT_EQ(results.size(), 2u);
+  ASSERT_TRUE(results[0].auroc.has_value());
+  EXPECT_DOUBLE_EQ(*results[0].auroc, 1.0);
+  EXPECT_FALSE(results[1].auroc.has_value());
+  EXPECT_EQ(results[1].flagged, 0);
+  EXPECT_EQ(results[1].flagged_missing, 2);
+  EXPECT_EQ(results[1].unflagged, 2);
+  const std::string why = "0 alleles with DISRUPTS and 2 without it have a value (2 have none)";
+  EXPECT_NE(results[1].auroc_undefined.find(why), std::string::npos) << results[1].auroc_undefined;
+
+  // The JSON stays valid: null for the AUROC (and the mean of no values), the reason beside it.
+  std::ifstream json_file(folder.file("u.json"));
+  const nlohmann::json report = nlohmann::json::parse(json_file);
+  EXPECT_DOUBLE_EQ(report["scores"][0]["auroc"].get<double>(), 1.0);
+  EXPECT_FALSE(report["scores"][0].contains("auroc_undefined"));
+  EXPECT_TRUE(report["scores"][1]["auroc"].is_null());
+  EXPECT_TRUE(report["scores"][1]["flagged"]["mean"].is_null());
+  EXPECT_EQ(report["scores"][1]["flagged"]["scored"], 0);
+  EXPECT_NE(report["scores"][1]["auroc_undefined"].get<std::string>().find(why), std::string::npos);
+
+  // The table says "undefined" in the AUROC column and why under the table.
+  const std::string table = evaluation_table(options, results);
+  EXPECT_NE(table.find("LLR                      lower        1.0000"), std::string::npos) << table;
+  EXPECT_NE(table.find("DIST                     higher    undefined"), std::string::npos) << table;
+  EXPECT_NE(table.find("DIST: AUROC undefined: " + why), std::string::npos) << table;
+}
+
+TEST(EvaluateScores, NoUnflaggedAlleleScoredLeavesTheAurocUndefined) {
+  TemporaryFolder folder;
+  const std::string vcf = folder.write("p.vcf", kHeader +
+                                                    "chr1\t1\t.\tA\tG\t.\t.\tDISRUPTS;LLR=-5;DIST=1\n"
+                                                    "chr1\t2\t.\tA\tG\t.\t.\tLLR=-1\n");
+  const std::vector<ScoreEvaluation> results = evaluate_scores(
+      {vcf, "DISRUPTS", {{"LLR", ScoreDirection::lower}, {"DIST", ScoreDirection::higher}}, std::nullopt});
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_TRUE(results[0].auroc.has_value());
+  EXPECT_FALSE(results[1].auroc.has_value());
+  EXPECT_NE(results[1].auroc_undefined.find("1 alleles with DISRUPTS and 0 without it have a value (1 have none)"),
+            std::string::npos)
+      << results[1].auroc_undefined;
+}
+
 TEST(EvaluateScores, ErrorsNameTheFieldAndWhatIsMissing) {
+  // No score with an AUROC: an error naming each score's counts, and no report written.
   TemporaryFolder folder;
   const std::string all_flagged = folder.write("f.vcf", kHeader + "chr1\t1\t.\tA\tG\t.\t.\tDISRUPTS;LLR=-5\n");
-  std::string message = message_of([&] {
-    evaluate_scores({all_flagged, "DISRUPTS", {{"LLR", ScoreDirection::lower}}, folder.file("f.json")});
-  });
-  EXPECT_FALSE(std::filesystem::exists(folder.file("f.json")));  // no report when a score fails
-  EXPECT_NE(message.find("f.vcf: LLR"), std::string::npos) << message;
-  EXPECT_NE(message.find("1 alleles with DISRUPTS and 0 without it have a value"), std::string::npos) << message;
+  const std::vector<ScoreSpec> scores = {{"LLR", ScoreDirection::lower}, {"DIST", ScoreDirection::higher}};
+  std::string message = message_of([&] { evaluate_scores({all_flagged, "DISRUPTS", scores, folder.file("f.json")}); });
+  EXPECT_FALSE(std::filesystem::exists(folder.file("f.json")));
+  EXPECT_NE(message.find("f.vcf: no score has an AUROC: LLR: 1 alleles with DISRUPTS and 0 without it have a value "
+                         "(0 have none); DIST: 0 alleles with DISRUPTS and 0 without it have a value (1 have none)"),
+            std::string::npos)
+      << message;
   const std::string nan = folder.write("n.vcf", kHeader + "chr1\t7\t.\tA\tG\t.\t.\tLLR=nan\n");
   message = message_of([&] { evaluate_scores({nan, "DISRUPTS", {{"LLR", ScoreDirection::lower}}, std::nullopt}); });
   EXPECT_NE(message.find("n.vcf: chr1:7"), std::string::npos) << message;
@@ -116,7 +171,7 @@ TEST(EvaluateScores, InfiniteScoresRankAsTheMostExtreme) {
                                                     "chr1\t4\t.\tA\tG\t.\t.\tLLR=inf\n");
   const std::vector<ScoreEvaluation> e = evaluate_scores({vcf, "DISRUPTS", {{"LLR", ScoreDirection::lower}}, {}});
   ASSERT_EQ(e.size(), 1u);
-  EXPECT_DOUBLE_EQ(e[0].auroc, 0.75);  // -inf beats both; -3 beats inf only
+  EXPECT_DOUBLE_EQ(e[0].auroc.value(), 0.75);  // -inf beats both; -3 beats inf only
   EXPECT_EQ(e[0].flagged_mean, -std::numeric_limits<double>::infinity());
   EXPECT_EQ(e[0].unflagged_mean, std::numeric_limits<double>::infinity());
 }
