@@ -14,12 +14,16 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <vector>
 
 #include "kernels/error.h"
 
 namespace spindle {
 namespace {
+
+// The role of an old folder moved aside while its replacement is renamed in (write_folder_atomically).
+constexpr const char* kReplacedRole = "replaced";
 
 std::string temporary_name(const std::string& path, const char* role) {
   return path + "." + role + "-" + std::to_string(getpid());
@@ -125,7 +129,8 @@ void remove_left_overs(const std::vector<LeftOver>& stale, const std::string& ta
 // old one, still the output, is renamed back (the most recent, if there are several).
 void settle_replaced_folders(const std::string& path) {
   const std::filesystem::path absolute = std::filesystem::absolute(path);
-  std::vector<LeftOver> stale = left_overs(absolute.parent_path(), absolute.filename().string() + ".replaced-");
+  std::vector<LeftOver> stale =
+      left_overs(absolute.parent_path(), absolute.filename().string() + "." + kReplacedRole + "-");
   std::error_code error;
   if (!stale.empty() && !std::filesystem::exists(absolute, error) && !error) {
     const auto newest = std::max_element(stale.begin(), stale.end(), [](const LeftOver& a, const LeftOver& b) {
@@ -212,7 +217,7 @@ void write_file_atomically(const std::string& path, const std::function<void(std
 }
 
 void write_folder_atomically(const std::string& path, const std::function<void(const std::string&)>& fill) {
-  const std::string temporary = prepare_partial_output(path), replaced = temporary_name(path, "replaced");
+  const std::string temporary = prepare_partial_output(path), replaced = temporary_name(path, kReplacedRole);
   settle_replaced_folders(path);
   std::error_code error;
   std::filesystem::remove_all(temporary, error);  // left by an earlier process of the same id
@@ -240,6 +245,18 @@ void write_folder_atomically(const std::string& path, const std::function<void(c
     std::filesystem::remove_all(temporary, error);
     throw;
   }
+}
+
+void settle_replaced_folders_in(const std::string& folder) {
+  const std::string marker = std::string(".") + kReplacedRole + "-";
+  std::set<std::string> outputs;  // listed first: settling renames and deletes entries
+  std::error_code error;
+  for (std::filesystem::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    const size_t at = name.rfind(marker);
+    if (at != std::string::npos && at > 0) outputs.insert(name.substr(0, at));
+  }
+  for (const std::string& output : outputs) settle_replaced_folders((std::filesystem::path(folder) / output).string());
 }
 
 }  // namespace spindle

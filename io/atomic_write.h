@@ -58,4 +58,10 @@ void write_file_atomically(const std::string& path, const std::function<void(std
 // exists, and renamed back to `path` when it does not (the new folder never landed).
 void write_folder_atomically(const std::string& path, const std::function<void(const std::string&)>& fill);
 
+// Settles every old folder that write_folder_atomically left moved aside in `folder` (under
+// the rule above: deleted when its output is in place, renamed back when not), for a reader
+// that finds outputs by listing `folder` (a resume looking for the newest checkpoint) before
+// any of them is written again. A folder that does not exist holds nothing to settle.
+void settle_replaced_folders_in(const std::string& folder);
+
 }  // namespace spindle

@@ -199,6 +199,46 @@ void require_step_memory(const TrainConfig& config, const BatchPart& part) {
   }
 }
 
+// The folders a run writes in (output, checkpoint.dir), made before the first step: one that
+// cannot be made is a mistake in the configuration, refused then. A run that does not start
+// (a refused resume, a failure on any rank while setting up) removes those it made, when
+// still empty, so that a refusal leaves nothing behind.
+class RunFolders {
+ public:
+  void make(const TrainConfig& config) {
+    for (const auto& [key, dir] : {std::pair{"output", config.output_dir}, {"checkpoint.dir", config.checkpoint_dir}}) {
+      std::vector<fs::path> missing;  // the folder and its parents that surely do not exist yet, innermost first
+      std::error_code error;
+      fs::path folder = fs::absolute(dir, error).lexically_normal();
+      if (!folder.has_filename()) folder = folder.parent_path();  // "a/b/" is "a/b"
+      for (; folder.has_relative_path(); folder = folder.parent_path()) {
+        std::error_code unknown;
+        if (fs::status(folder, unknown).type() != fs::file_type::not_found) break;
+        missing.push_back(folder);
+      }
+      fs::create_directories(dir, error);
+      for (auto made = missing.rbegin(); made != missing.rend(); ++made) {
+        std::error_code unknown;
+        if (fs::is_directory(*made, unknown)) made_.push_back(*made);
+      }
+      SPINDLE_CHECK(!error, config.source + ": " + key, "cannot make the folder " + dir + ": " + error.message(),
+                    "a folder path where folders can be made");
+    }
+  }
+
+  // Innermost first; fs::remove leaves a folder that is not empty.
+  void remove_empty() noexcept {
+    for (auto made = made_.rbegin(); made != made_.rend(); ++made) {
+      std::error_code not_empty;
+      fs::remove(*made, not_empty);
+    }
+    made_.clear();
+  }
+
+ private:
+  std::vector<fs::path> made_;  // outer folders before the folders in them
+};
+
 class Pretraining {
  public:
   Pretraining(const TrainConfig& config, ProcessGrid& grid)
@@ -214,16 +254,6 @@ class Pretraining {
         curve_path_((fs::path(config.output_dir) / "loss_curve.svg").string()) {
     require_a_window(split_.training, config.data.window_tokens, config.source + ": data.window", "training");
     require_a_window(split_.validation, config.data.window_tokens, config.data.validation_where, "held-out");
-    if (writer_) {
-      // Made before the first step: a folder that cannot be made is a mistake in the configuration.
-      for (const auto& [key, dir] :
-           {std::pair{"output", config.output_dir}, {"checkpoint.dir", config.checkpoint_dir}}) {
-        std::error_code error;
-        fs::create_directories(dir, error);
-        SPINDLE_CHECK(!error, config.source + ": " + key, "cannot make the folder " + dir + ": " + error.message(),
-                      "a folder path where folders can be made");
-      }
-    }
     model_.set_recompute(config.recompute);
     if (grid.shape().sequence > 1) model_.set_sequence_parallel(&grid.ring());
     if (grid.world().size() > 1) {
@@ -432,16 +462,33 @@ void pretrain_caduceus(const TrainConfig& config, ProcessGrid& grid) {
   // device's memory), before any collective: every rank learns of it here and ends with its
   // message, instead of the others waiting in the first step.
   RankFailures setup(grid.host_world(), "train");
+  const bool writer = grid.host_world().rank() == 0;
+  try {
+    // A checkpoint folder that a crash left moved aside while it was being replaced is back
+    // under its name (or deleted, its replacement in place) before any rank looks for the newest.
+    if (writer) settle_replaced_folders_in(config.checkpoint_dir);
+  } catch (...) {
+    setup.fail();
+  }
+  setup.check();
+  RunFolders folders;
   std::optional<Pretraining> training;
   int64_t first = 0;
   try {
     require_step_memory(config, BatchPart(grid, config.data));
     training.emplace(config, grid);
+    if (writer) folders.make(config);
     first = training->start();
   } catch (...) {
+    folders.remove_empty();
     setup.fail();
   }
-  setup.check();
+  try {
+    setup.check();
+  } catch (...) {
+    folders.remove_empty();  // another rank failed
+    throw;
+  }
   training->run(first);
 }
 

@@ -4,7 +4,10 @@
 // at the scheduled learning rate. Every `validation.every` steps (and at the end): loss and
 // masked-token accuracy on the same held-out batches each time. Every `checkpoint.every`
 // steps (and at the end): a checkpoint (training_checkpoint.h) from which a run resumes
-// exactly, giving the same losses step for step as a run that never stopped.
+// exactly, giving the same losses step for step as a run that never stopped. Before looking
+// for the newest checkpoint, a checkpoint folder that a crash left moved aside while it was
+// being replaced is settled (io/atomic_write.h); a run refused before its first step (a
+// resume with changed settings, say) removes the folders it made, when still empty.
 //
 // Outputs in the output folder: metrics.jsonl (a line per step and per validation) and
 // loss_curve.svg (rewritten at each validation and at the end). Progress is logged.

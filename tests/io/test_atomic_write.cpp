@@ -41,6 +41,14 @@ std::string listing(const std::string& folder) {
   return text;
 }
 
+// A folder `name` with a file "weights" holding `content`, last changed `when`: what a crash long ago leaves.
+void leave_folder(const TemporaryFolder& folder, const std::string& name, const std::string& content,
+                  fs::file_time_type when) {
+  fs::create_directories(folder.file(name));
+  folder.write(name + "/weights", content);
+  fs::last_write_time(folder.file(name), when);
+}
+
 TEST(AtomicWrite, AFileReplacesItsTargetOnlyWhenWritten) {
   TemporaryFolder folder;
   const std::string path = folder.write("out.txt", "old");
@@ -125,9 +133,7 @@ TEST(AtomicWrite, AnOldFolderLeftMovedAsideIsDeletedOrRestored) {
   TemporaryFolder folder;
   const auto two_hours_ago = fs::file_time_type::clock::now() - std::chrono::hours(2);
   auto leave = [&](const std::string& name, const std::string& content) {
-    fs::create_directories(folder.file(name));
-    folder.write(name + "/weights", content);
-    fs::last_write_time(folder.file(name), two_hours_ago);
+    leave_folder(folder, name, content, two_hours_ago);
   };
   auto fill = [](const std::string& content) {
     return [content](const std::string& temporary) { std::ofstream(temporary + "/weights") << content; };
@@ -155,6 +161,39 @@ TEST(AtomicWrite, AnOldFolderLeftMovedAsideIsDeletedOrRestored) {
       << log;
   EXPECT_NE(log.find(folder.file("b.replaced-99999999") + ", left by process 99999999"), std::string::npos) << log;
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 3) << log;
+}
+
+// A reader that lists a folder's outputs (a resume looking for the newest checkpoint) settles
+// every old folder a crash left moved aside there first, under the same rule, without writing
+// any of the outputs again.
+TEST(AtomicWrite, SettlingAFolderSettlesEveryOutputLeftMovedAsideInIt) {
+  TemporaryFolder folder;
+  const auto two_hours_ago = fs::file_time_type::clock::now() - std::chrono::hours(2);
+  auto leave = [&](const std::string& name, const std::string& content) {
+    leave_folder(folder, name, content, two_hours_ago);
+  };
+  fs::create_directories(folder.file("step-1"));
+  folder.write("step-1/weights", "new");
+  // Step 1's replacement landed: its old folder is deleted. Step 2's never landed: renamed back.
+  // Step 3's is recent (a writer elsewhere may be at it): it stays. A temporary is left to the
+  // next write of its target.
+  leave("step-1.replaced-99999999", "old");
+  leave("step-2.replaced-99999999", "only");
+  fs::create_directories(folder.file("step-3.replaced-99999998"));
+  leave("step-4.partial-99999999", "half");
+  ::testing::internal::CaptureStderr();
+  settle_replaced_folders_in(folder.file(""));
+  settle_replaced_folders_in(folder.file("absent"));
+  spdlog::default_logger()->flush();
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(listing(folder.file("")), "step-1 step-2 step-3.replaced-99999998 step-4.partial-99999999 ");
+  EXPECT_EQ(content_of(folder.file("step-1/weights")), "new");
+  EXPECT_EQ(content_of(folder.file("step-2/weights")), "only");
+  EXPECT_NE(log.find(folder.file("step-1.replaced-99999999") + ", left by process 99999999"), std::string::npos) << log;
+  EXPECT_NE(log.find(folder.file("step-2") + ": restored from " + folder.file("step-2.replaced-99999999")),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 2) << log;
 }
 
 TEST(AtomicWrite, AnOutputWhoseFolderCannotBeUsedNamesTheFolderAndWhy) {

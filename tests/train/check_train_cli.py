@@ -15,7 +15,8 @@ layers) on a store made from a generated order-2 Markov FASTA (held-out record c
   checkpoints (changed, or the checkpoints moved away: it would start over at step 0),
   --stop-after at a step a resumed run has done, a damaged trainer state, a second run over
   an existing one, a loss that is no longer finite (the run stops before that step's
-  optimizer step and checkpoint).
+  optimizer step and checkpoint); a refused run leaves no folder behind that it made;
+- a resume finds a checkpoint that a crash left moved aside while it was being replaced.
 
 usage: check_train_cli.py SPINDLE WORK_DIR
 Prints "train cli ok" with the figures.
@@ -185,20 +186,31 @@ def main():
         file.write(config_text(store, resumed).replace("checkpoint:\n", "checkpoint:\n  dir: %s\n" % elsewhere))
     message = run(spindle, "train", "--config", changed_yaml, "--resume", expect=1)
     assert "no checkpoint in %s" % elsewhere in message and "step 50 in %s" % checkpoints in message, message
+    assert not os.path.exists(elsewhere), "a refused run leaves no folder it made"
     os.rename(checkpoints, elsewhere + ".moved")
     message = run(spindle, "train", "--config", resumed_yaml, "--resume", expect=1)
     assert "no checkpoint in %s" % checkpoints in message and "step 50 in %s" % checkpoints in message, message
-    os.rename(elsewhere + ".moved", checkpoints)  # over the empty folder the refused run made
+    assert not os.path.exists(checkpoints), "a refused run leaves no folder it made"
+    os.rename(elsewhere + ".moved", checkpoints)
     assert len(metrics(resumed)) == 75 + 1, "metrics untouched by the refusals"
     # What a kill while an old checkpoint was being deleted leaves: the next save deletes it.
     half_deleted = os.path.join(resumed, "checkpoints", "step-00000025.deleting")
     os.makedirs(os.path.join(half_deleted, "model"))
+    # What a crash while a checkpoint folder was being replaced leaves (io/atomic_write.h): the
+    # old folder moved aside by a process that no longer runs (99999999 is none: pid_max is at
+    # most 2^22), unchanged for over an hour, and no new one. The resume renames it back and
+    # resumes from it; without, it would find no checkpoint and refuse.
+    moved_aside = os.path.join(resumed, "checkpoints", "step-00000050.replaced-99999999")
+    os.rename(os.path.join(resumed, "checkpoints", "step-00000050"), moved_aside)
+    two_hours_ago = os.stat(moved_aside).st_mtime - 7200
+    os.utime(moved_aside, (two_hours_ago, two_hours_ago))
     # Resumed with the same settings written otherwise, the store named relative to the
     # working folder through a link.
     os.symlink(store, os.path.join(work, "linked.h5"))
     with open(resumed_yaml, "w") as file:
         file.write(same_meaning(config_text("./linked.h5", resumed)))
-    run(spindle, "train", "--config", resumed_yaml, "--resume", cwd=work)
+    message = run(spindle, "train", "--config", resumed_yaml, "--resume", cwd=work)
+    assert "step-00000050: restored from %s" % moved_aside in message, message
     assert metrics(resumed) == lines, "resumed metrics differ from the uninterrupted run's"
     listed = sorted(os.listdir(os.path.join(resumed, "checkpoints")))
     assert listed == ["step-00000100", "step-00000150"], listed
@@ -251,6 +263,7 @@ def main():
     message = run(spindle, "train", "--config", blocked_yaml, expect=1)
     assert "%s: checkpoint.dir: cannot make the folder %s/x" % (blocked_yaml, store) in message, message
     assert "unexpected error" not in message and "step 1" not in message, message
+    assert not os.path.exists(blocked), "the output folder the refused run made is removed again"
     with open(blocked_yaml, "w") as file:
         file.write(config_text(store, store + "/out"))
     message = run(spindle, "train", "--config", blocked_yaml, expect=1)
