@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -54,6 +55,14 @@ struct FastaHeader {
   std::string name;
   int64_t byte = 0;  // of its '>' in the uncompressed FASTA, 0-based
 };
+
+// The record name of header line `text` ('>' first) as htslib's index names it: the first
+// word, blanks between '>' and it skipped.
+std::string header_name(std::string_view text) {
+  const auto blank = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  const auto first = std::find_if_not(text.begin() + 1, text.end(), blank);
+  return std::string(first, std::find_if(first, text.end(), blank));
+}
 
 void require_file(const std::string& index, const std::string& fasta_path, const char* kind) {
   if (!std::filesystem::exists(index)) {
@@ -172,7 +181,9 @@ void refuse_index_not_matching_fasta(const std::string& fasta_path, const std::v
     SPINDLE_CHECK(bgzf_useek(file.get(), from, SEEK_SET) == 0, fai,
                   "record " + previous->name + " ends past the end of " + fasta_path, remake);
     bool rest_of_last_line = previous && previous->length > 0;
-    std::optional<FastaHeader> header;
+    // `unindexed`: a header other than the next indexed record's; htslib leaves a record
+    // without bases out of its index, so it is an error only when bases follow it.
+    std::optional<FastaHeader> header, unindexed;
     while (true) {
       const int64_t byte = bgzf_utell(file.get());
       const int status = bgzf_getline(file.get(), '\n', line.get());
@@ -180,13 +191,28 @@ void refuse_index_not_matching_fasta(const std::string& fasta_path, const std::v
       if (status == -1) break;
       const std::string_view text(line->s, line->l);
       if (!text.empty() && text.front() == '>' && !rest_of_last_line) {
-        header = FastaHeader{std::string(text.substr(1, text.find_first_of(" \t\r", 1) - 1)), byte};
-        break;
+        FastaHeader found{header_name(text), byte};
+        if (next && found.name == next->name) {
+          header = std::move(found);
+          break;
+        }
+        unindexed = std::move(found);
+        continue;
       }
       const size_t skipped = rest_of_last_line ? std::min<size_t>(1, text.size()) : 0;  // the last indexed base
       rest_of_last_line = false;
       const size_t first_base = text.find_first_not_of(" \t\r", skipped);
-      if (first_base != std::string_view::npos && previous) {
+      if (first_base == std::string_view::npos) continue;
+      if (unindexed) {
+        const std::string at = "its header at byte " + std::to_string(unindexed->byte) + " (0-based)";
+        SPINDLE_CHECK(!indexed.contains(unindexed->name), fasta_path,
+                      "a second record named '" + unindexed->name + "', " + at +
+                          ": htslib indexes only the first of records that share a name, so the second could never "
+                          "be read",
+                      "a name of its own for every record (rename or remove the second '" + unindexed->name + "')");
+        throw Error(fai, "does not index record " + unindexed->name + " of " + fasta_path + ", " + at, remake);
+      }
+      if (previous) {
         throw changed("record " + previous->name + " has bases past its indexed length of " +
                       std::to_string(previous->length) + " (at byte " +
                       std::to_string(byte + static_cast<int64_t>(first_base)) + ", 0-based)");
@@ -196,15 +222,6 @@ void refuse_index_not_matching_fasta(const std::string& fasta_path, const std::v
       if (!next) return;
       throw changed("indexes record " + next->name + " after " + (previous ? previous->name : "the start") +
                     ", where the FASTA ends");
-    }
-    const std::string at = "its header at byte " + std::to_string(header->byte) + " (0-based)";
-    if (!next || header->name != next->name) {
-      SPINDLE_CHECK(!indexed.contains(header->name), fasta_path,
-                    "a second record named '" + header->name + "', " + at +
-                        ": htslib indexes only the first of records that share a name, so the second could never be "
-                        "read",
-                    "a name of its own for every record (rename or remove the second '" + header->name + "')");
-      throw Error(fai, "does not index record " + header->name + " of " + fasta_path + ", " + at, remake);
     }
     const int64_t bases_start = bgzf_utell(file.get());
     if (bases_start != next->offset) {

@@ -41,7 +41,8 @@ void require_fasta_index(const std::string& fasta_path);
 // the second could never be read), a record the index leaves out, or an index of the FASTA
 // before it was changed (htslib would read bases from the old offsets without a word). An
 // edit that keeps every record's layout (bases replaced in place) reads correctly and passes.
-// One short read per record.
+// Headers are named as htslib names them (the first word, blanks after '>' skipped), and a
+// record without bases, which htslib leaves out of the index, passes. One short read per record.
 void refuse_index_not_matching_fasta(const std::string& fasta_path, const std::vector<FaiRecord>& records);
 
 // Makes the index of `fasta_path` when it is missing, as `samtools faidx` does: the .fai,

@@ -253,6 +253,36 @@ TEST(IndexedFasta, RecordsSharingANameAreRefusedNamingTheName) {
                 " (delete the index to have it made again))");
 }
 
+// htslib leaves a record without bases out of its index (samtools faidx too: the index is
+// complete), and names a record by the first word of its header, blanks after '>' skipped:
+// the index matches such a FASTA, which reads as htslib reads it.
+TEST(IndexedFasta, RecordsWithoutBasesAndBlanksBeforeANameMatchTheIndexAsHtslibMakesIt) {
+  TemporaryFolder folder;
+  const std::vector<Record> records = {{"a", "ACGTAC"}, {"b", "GGGG"}};
+  const std::vector<std::string> texts = {">a\nACGT\nAC\n>e\n>b\nGGGG\n", ">e\n\n>a\nACGTAC\n>e2 x\n>b\nGGGG",
+                                          ">a\r\nACGT\r\nAC\r\n>e\r\n>b\r\nGGGG\r\n", "> a desc\nACGT\nAC\n>\tb\nGGGG\n"};
+  for (size_t i = 0; i < texts.size(); ++i) {
+    for (const bool by_samtools : {false, true}) {
+      const std::string path = folder.write(std::to_string(i) + (by_samtools ? "s.fa" : ".fa"), texts[i]);
+      if (by_samtools) run("samtools faidx " + path);
+      std::vector<FastaContig> contigs;
+      const std::string message = message_of([&] {
+        const IndexedFasta fasta(path);
+        contigs = fasta.contigs();
+        expect_ranges_match(fasta, records, 51);
+      });
+      EXPECT_EQ(message, "(no error)") << i;
+      ASSERT_EQ(contigs.size(), 2u) << i;
+      EXPECT_EQ(contigs[0].name, "a");
+      EXPECT_EQ(contigs[1].name, "b");
+    }
+  }
+  // Bases after a header the index leaves out are still refused.
+  const std::string partial = folder.write("partial.fa", ">a\nACGT\n>e\n>y\nGG\n");
+  folder.write("partial.fa.fai", "a\t4\t3\t4\t5\n");
+  EXPECT_NE(message_of([&] { IndexedFasta{partial}; }).find(".fai: does not index record y of "), std::string::npos);
+}
+
 // Spaces, tabs and '\r' that end a line of bases are dropped, as samtools drops them; inside
 // a line they are still unknown characters named by file:line:column, also when the blanks
 // fill the end of the read buffer and the next read starts with a base.
