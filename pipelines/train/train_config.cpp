@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <limits>
 
-#include "io/atomic_write.h"
 #include "io/caduceus_checkpoint.h"
 #include "io/dna_tokenizer.h"
 #include "kernels/error.h"
@@ -212,9 +211,10 @@ nlohmann::json trajectory_settings(const TrainConfig& config) {
   for (const WindowRegion& region : config.data.validation_intervals) {
     held_out.push_back({region.record, region.start, region.end});
   }
-  // The store's resolved path: a resumed run compares it as a file, and a link retargeted since names another store.
+  // The store as written: a resumed run compares it as a file (io/atomic_write.h same_file),
+  // so a run folder moved with its store, named relative to it, resumes where it is now.
   return {{"data",
-           {{"store", resolved_path(config.data.store)},
+           {{"store", config.data.store},
             {"window", config.data.window_tokens},
             {"batch", config.data.batch_windows},
             {"reverse_complement", config.data.reverse_complement},
