@@ -248,15 +248,25 @@ void write_folder_atomically(const std::string& path, const std::function<void(c
 }
 
 void settle_replaced_folders_in(const std::string& folder) {
-  const std::string marker = std::string(".") + kReplacedRole + "-";
   std::set<std::string> outputs;  // listed first: settling renames and deletes entries
+  for (const ReplacedFolder& replaced : replaced_folders_in(folder)) outputs.insert(replaced.output);
+  for (const std::string& output : outputs) settle_replaced_folders(output);
+}
+
+std::vector<ReplacedFolder> replaced_folders_in(const std::string& folder) {
+  const std::string marker = std::string(".") + kReplacedRole + "-";
+  std::vector<ReplacedFolder> found;
   std::error_code error;
   for (std::filesystem::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
     const std::string name = it->path().filename().string();
     const size_t at = name.rfind(marker);
-    if (at != std::string::npos && at > 0) outputs.insert(name.substr(0, at));
+    if (at != std::string::npos && at > 0) {
+      found.push_back({it->path().string(), (std::filesystem::path(folder) / name.substr(0, at)).string()});
+    }
   }
-  for (const std::string& output : outputs) settle_replaced_folders((std::filesystem::path(folder) / output).string());
+  std::sort(found.begin(), found.end(),
+            [](const ReplacedFolder& a, const ReplacedFolder& b) { return a.path < b.path; });
+  return found;
 }
 
 }  // namespace spindle

@@ -64,4 +64,16 @@ void write_folder_atomically(const std::string& path, const std::function<void(c
 // any of them is written again. A folder that does not exist holds nothing to settle.
 void settle_replaced_folders_in(const std::string& folder);
 
+// An old folder that write_folder_atomically left moved aside in a folder: `output` is the
+// path it replaced (its name without ".replaced-<pid>").
+struct ReplacedFolder {
+  std::string path;
+  std::string output;
+};
+
+// The old folders moved aside in `folder` as they are now, sorted by path: after
+// settle_replaced_folders_in, those it left (their process may still run here, or they were
+// moved aside less than an hour ago), for an error that names them.
+std::vector<ReplacedFolder> replaced_folders_in(const std::string& folder);
+
 }  // namespace spindle

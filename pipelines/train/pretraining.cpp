@@ -348,14 +348,23 @@ class Pretraining {
 
   // A resume that finds no checkpoint in checkpoint.dir while the output folder's run saved
   // some (checkpoint.dir changed, or its checkpoints moved or deleted since) would start over
-  // at step 0 and drop that run's metrics: refused, naming both places.
+  // at step 0 and drop that run's metrics: refused, naming both places, and any checkpoint a
+  // save left moved aside that the settling before the search could not restore yet.
   void refuse_to_start_over_a_checkpointed_run() const {
     const std::optional<CheckpointRecord> saved = read_checkpoint_record(config_.output_dir);
     if (!saved) return;
+    std::string moved_aside;
+    for (const ReplacedFolder& replaced : replaced_training_checkpoints(config_.checkpoint_dir)) {
+      moved_aside += fmt::format(
+          "; {} is a checkpoint that a save moved aside while replacing it: a resume renames it back once the "
+          "process that moved it no longer runs and an hour has passed, or rename it back to {} by hand when "
+          "no run writes to {}",
+          replaced.path, replaced.output, config_.checkpoint_dir);
+    }
     throw Error(
         config_.source + ": checkpoint.dir",
-        fmt::format("no checkpoint in {}, but the run in the output folder {} saved its checkpoint of step {} in {}",
-                    config_.checkpoint_dir, config_.output_dir, saved->step, saved->dir),
+        fmt::format("no checkpoint in {}, but the run in the output folder {} saved its checkpoint of step {} in {}{}",
+                    config_.checkpoint_dir, config_.output_dir, saved->step, saved->dir, moved_aside),
         fmt::format("checkpoint.dir naming the folder that holds that run's checkpoints ({} when it saved "
                     "them) to resume it, or a new output folder to start a new run",
                     saved->dir));
@@ -455,6 +464,41 @@ class Pretraining {
   int64_t windows_cursor_ = 0;
 };
 
+// Collective over the host world. Each rank looks for the newest checkpoint in checkpoint.dir
+// itself while rank 0 alone writes them: where checkpoint.dir is not on a filesystem every
+// rank sees, the others find none or an older one and would train other steps, their
+// collectives hanging or mixing steps. Every rank gathers the steps and throws the same error.
+void require_one_resume_step(const TrainConfig& config, Communicator& world, int64_t first) {
+  if (world.size() == 1) return;
+  const Tensor mine = Tensor::from_vector<int64_t>({first}, {1, 1});
+  Tensor all = Tensor::empty({world.size(), 1}, DType::i64);
+  world.all_gather(mine, all);
+  // Ranks by the step they resume from, rank 0's step first.
+  std::vector<std::pair<int64_t, std::vector<int>>> ranks_by_step;
+  for (int rank = 0; rank < world.size(); ++rank) {
+    const int64_t step = all.data<int64_t>()[rank];
+    const auto same = std::find_if(ranks_by_step.begin(), ranks_by_step.end(),
+                                   [&](const auto& entry) { return entry.first == step; });
+    if (same == ranks_by_step.end()) {
+      ranks_by_step.push_back({step, {rank}});
+    } else {
+      same->second.push_back(rank);
+    }
+  }
+  if (ranks_by_step.size() == 1) return;
+  std::string found;
+  for (const auto& [step, ranks] : ranks_by_step) {
+    found += (found.empty() ? "" : "; ") + rank_list(ranks) +
+             (step == 0 ? " found no checkpoint (step 0)" : fmt::format(" found step {}", step));
+  }
+  throw Error(config.source + ": checkpoint.dir " + config.checkpoint_dir,
+              "the ranks would resume from different steps: " + found +
+                  " (each rank looks for the newest checkpoint itself; rank 0 alone writes them)",
+              fmt::format("checkpoint.dir ({}) and the output folder ({}) on a filesystem every rank sees (the "
+                          "same path on every host), so that every rank resumes from rank 0's checkpoint",
+                          config.checkpoint_dir, config.output_dir));
+}
+
 }  // namespace
 
 void pretrain_caduceus(const TrainConfig& config, ProcessGrid& grid) {
@@ -485,8 +529,9 @@ void pretrain_caduceus(const TrainConfig& config, ProcessGrid& grid) {
   }
   try {
     setup.check();
+    require_one_resume_step(config, grid.host_world(), first);
   } catch (...) {
-    folders.remove_empty();  // another rank failed
+    folders.remove_empty();  // another rank failed, or the ranks found different checkpoints
     throw;
   }
   training->run(first);

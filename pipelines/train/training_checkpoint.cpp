@@ -141,6 +141,14 @@ std::optional<std::string> latest_training_checkpoint(const std::string& dir) {
   return all.back().second.string();
 }
 
+std::vector<ReplacedFolder> replaced_training_checkpoints(const std::string& dir) {
+  std::vector<ReplacedFolder> found = replaced_folders_in(dir);
+  std::erase_if(found, [](const ReplacedFolder& replaced) {
+    return !std::regex_match(fs::path(replaced.output).filename().string(), kCheckpointName);
+  });
+  return found;
+}
+
 void write_checkpoint_record(const std::string& output_dir, const CheckpointRecord& record) {
   const nlohmann::json json{{"checkpoint_dir", fs::absolute(record.dir).lexically_normal().string()},
                             {"step", record.step}};

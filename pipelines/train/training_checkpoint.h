@@ -16,9 +16,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "io/atomic_write.h"
 #include "pipelines/train/adamw_optimizer.h"
 #include "platform/models/caduceus.h"
 
@@ -37,6 +39,11 @@ void save_training_checkpoint(const std::string& dir, int64_t keep, Caduceus& mo
 
 // The newest checkpoint folder in `dir`, if any.
 std::optional<std::string> latest_training_checkpoint(const std::string& dir);
+
+// Checkpoint folders of `dir` that a save replacing them left moved aside and that are not
+// settled yet (io/atomic_write.h: renamed back only once their process is gone and an hour
+// has passed), so that a resume finding no checkpoint can name them.
+std::vector<ReplacedFolder> replaced_training_checkpoints(const std::string& dir);
 
 // Where the run of an output folder saved its newest checkpoint, kept in
 // <output>/latest_checkpoint.json (rewritten with each save). A resume looks for its

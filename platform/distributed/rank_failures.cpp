@@ -23,7 +23,8 @@ std::string message_of(const std::exception_ptr& failure) {
   }
 }
 
-// "rank 2", "ranks 0-3", "ranks 0, 2-3" (ascending).
+}  // namespace
+
 std::string rank_list(const std::vector<int>& ranks) {
   std::string text;
   for (size_t i = 0; i < ranks.size();) {
@@ -36,8 +37,6 @@ std::string rank_list(const std::vector<int>& ranks) {
   }
   return (ranks.size() > 1 ? "ranks " : "rank ") + text;
 }
-
-}  // namespace
 
 RankFailures::RankFailures(Communicator& world, std::string task) : world_(world), task_(std::move(task)) {
   SPINDLE_CHECK(world.device().is_cpu(), "RankFailures on " + world.name(), "a communicator of device tensors",

@@ -18,6 +18,7 @@
 
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "platform/distributed/communicator.h"
 
@@ -47,5 +48,8 @@ class RankFailures {
   std::exception_ptr failure_;  // this rank's, kept by fail()
   bool thrown_ = false;         // check() has thrown the job's failure
 };
+
+// "rank 2", "ranks 0-3", "ranks 0, 2-3": ascending ranks as the errors of a job name them.
+std::string rank_list(const std::vector<int>& ranks);
 
 }  // namespace spindle

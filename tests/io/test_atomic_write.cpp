@@ -187,6 +187,12 @@ TEST(AtomicWrite, SettlingAFolderSettlesEveryOutputLeftMovedAsideInIt) {
   spdlog::default_logger()->flush();
   const std::string log = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(listing(folder.file("")), "step-1 step-2 step-3.replaced-99999998 step-4.partial-99999999 ");
+  // What is left moved aside, for an error to name (a resume that finds no checkpoint).
+  const std::vector<ReplacedFolder> left = replaced_folders_in(folder.file(""));
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(fs::path(left[0].path), fs::path(folder.file("step-3.replaced-99999998")));
+  EXPECT_EQ(fs::path(left[0].output), fs::path(folder.file("step-3")));
+  EXPECT_TRUE(replaced_folders_in(folder.file("absent")).empty());
   EXPECT_EQ(content_of(folder.file("step-1/weights")), "new");
   EXPECT_EQ(content_of(folder.file("step-2/weights")), "only");
   EXPECT_NE(log.find(folder.file("step-1.replaced-99999999") + ", left by process 99999999"), std::string::npos) << log;

@@ -12,7 +12,9 @@ alone (the config names a store relative to each rank's folder, and rank 1's has
 MPMD mpirun): both ranks must end with rank 1's error, not rank 0 waiting in the first step;
 the same when rank 1 alone cannot read its config (a model config.json that does not exist)
 or has no GPU for `device: cuda` (CUDA_VISIBLE_DEVICES=-1), and when the ranks read configs
-that differ (in steps alone). score-variants-setup: rank 1 alone
+that differ (in steps alone), and when the ranks would resume from different steps (rank 1
+started in another folder, where the relative checkpoint.dir holds no checkpoint).
+score-variants-setup: rank 1 alone
 has no GPU for --device cuda, rank 0 runs on the CPU: both ranks end with rank 1's error.
 
 usage: check_ring_failure_aborts.py SPINDLE MPIEXEC WORK_DIR
@@ -190,6 +192,37 @@ def check_train_setup(spindle, mpiexec, folder):
         fail("ranks with different configs: no exit with '%s' on both ranks (exit %d)\n%s" %
              (expected, status, output[-4000:]))
     print("train-setup (different configs): both ranks ended (exit %d after %.1f s) with '%s'" %
+          (status, seconds, expected))
+    check_resume_steps_differ(spindle, mpiexec, folder, store)
+
+
+def check_resume_steps_differ(spindle, mpiexec, folder, store):
+    """Each rank looks for the newest checkpoint in checkpoint.dir itself; rank 0 alone writes
+    them. Relative output and checkpoint folders and ranks started in different folders give
+    rank 1 a checkpoint.dir of its own without the checkpoints, as a node-local disk would:
+    rank 0 would resume at step 2 and rank 1 start at step 0, training different steps
+    (a hang, or steps mixed). Both must end with one error naming the steps found."""
+    shared, local = os.path.join(folder, "resume-shared"), os.path.join(folder, "resume-rank1")
+    os.makedirs(shared)
+    os.makedirs(local)
+    config = write_train_config(shared, store, "parallel: {sequence: 2}")
+    with open(config) as text_in:
+        content = text_in.read()
+    with open(config, "w") as out:
+        out.write(content.replace("output: %s" % os.path.join(shared, "out"), "output: out\ncheckpoint:\n  every: 2"))
+    arguments = [spindle, "train", "--config", config]
+    status, output, _ = run([mpiexec, "--oversubscribe", "-np", "2", *arguments, "--stop-after", "2"], shared)
+    if status != 0 or not os.path.isdir(os.path.join(shared, "out", "checkpoints", "step-00000002")):
+        fail("the run to resume did not save step 2 (exit %d)\n%s" % (status, output[-4000:]))
+    command = [mpiexec, "--oversubscribe", "-np", "1", "-wdir", shared, *arguments, "--resume", ":",
+               "-np", "1", "-wdir", local, *arguments, "--resume"]
+    status, output, seconds = run(command, shared)
+    expected = ("the ranks would resume from different steps: rank 0 found step 2; "
+                "rank 1 found no checkpoint (step 0)")
+    if status == 0 or output.count(expected) < 2 or "on a filesystem every rank sees" not in output:
+        fail("ranks resuming from different steps: no exit with '%s' on both ranks (exit %d)\n%s" %
+             (expected, status, output[-4000:]))
+    print("train-setup (resume steps differ): both ranks ended (exit %d after %.1f s) with '%s'" %
           (status, seconds, expected))
 
 

@@ -16,7 +16,8 @@ layers) on a store made from a generated order-2 Markov FASTA (held-out record c
   --stop-after at a step a resumed run has done, a damaged trainer state, a second run over
   an existing one, a loss that is no longer finite (the run stops before that step's
   optimizer step and checkpoint); a refused run leaves no folder behind that it made;
-- a resume finds a checkpoint that a crash left moved aside while it was being replaced.
+- a resume finds a checkpoint that a crash left moved aside while it was being replaced
+  (before it is an hour old, the refusal names it and how to rename it back).
 
 usage: check_train_cli.py SPINDLE WORK_DIR
 Prints "train cli ok" with the figures.
@@ -202,6 +203,12 @@ def main():
     # resumes from it; without, it would find no checkpoint and refuse.
     moved_aside = os.path.join(resumed, "checkpoints", "step-00000050.replaced-99999999")
     os.rename(os.path.join(resumed, "checkpoints", "step-00000050"), moved_aside)
+    # Moved aside just now, it is not restored yet (its process may run on another host): the
+    # refusal names it and how it comes back.
+    message = run(spindle, "train", "--config", resumed_yaml, "--resume", expect=1)
+    leftover = "%s is a checkpoint that a save moved aside while replacing it" % moved_aside
+    by_hand = "rename it back to %s by hand" % os.path.join(resumed, "checkpoints", "step-00000050")
+    assert leftover in message and "an hour has passed" in message and by_hand in message, message
     two_hours_ago = os.stat(moved_aside).st_mtime - 7200
     os.utime(moved_aside, (two_hours_ago, two_hours_ago))
     # Resumed with the same settings written otherwise, the store named relative to the
