@@ -15,10 +15,14 @@ namespace {
 
 using testing::random_tensor;
 
+// The optional inputs may be off: no bias (the SiLU's preactivation then has none either),
+// no context (zeros before the sequence, no dcontext), and a context given without its
+// gradient asked for. Default tolerance (1e-6).
 struct Problem {
   int64_t batch, channels, length;
   int width;
   bool silu;
+  bool bias = true, context = true, dcontext = true;
 };
 
 class Conv1dGradcheck : public ::testing::TestWithParam<Problem> {};
@@ -30,46 +34,6 @@ TEST_P(Conv1dGradcheck, AnalyticGradientsMatchFiniteDifferences) {
   Tensor bias = random_tensor({p.channels}, DType::f64, 3);
   Tensor context = random_tensor({p.batch, p.channels, p.width - 1}, DType::f64, 4);
   const Tensor dy = random_tensor(x.shape(), DType::f64, 5);
-  const ops::Conv1dArgs args{&bias, &context, p.silu};
-
-  Tensor dx = Tensor::empty(x.shape(), DType::f64);
-  Tensor dweight = Tensor::zeros(weight.shape(), DType::f64);
-  Tensor dbias = Tensor::zeros(bias.shape(), DType::f64);
-  Tensor dcontext = Tensor::empty(context.shape(), DType::f64);
-  ops::causal_conv1d_backward(x, weight, dy, dx, dweight, &dbias, &dcontext, args);
-
-  Tensor y = Tensor::empty(x.shape(), DType::f64);
-  auto loss = [&] {
-    ops::causal_conv1d_forward(x, weight, y, args);
-    return testing::weighted_sum(y, dy);
-  };
-  testing::expect_gradients_match(loss, {{"x", &x, &dx}, {"weight", &weight, &dweight}, {"bias", &bias, &dbias},
-                                         {"context", &context, &dcontext}});
-}
-
-INSTANTIATE_TEST_SUITE_P(Shapes, Conv1dGradcheck,
-                         ::testing::Values(Problem{1, 1, 1, 4, true}, Problem{2, 3, 17, 4, true},
-                                           Problem{1, 2, 5, 1, false}, Problem{2, 2, 3, 8, true},
-                                           Problem{1, 3, 11, 2, false}, Problem{3, 1, 9, 7, true}));
-
-// The optional inputs off (the cases above give bias and context always): no bias (the
-// SiLU's preactivation then has none either), no context (zeros before the sequence, no
-// dcontext), and a context given without its gradient asked for. Default tolerance (1e-6).
-struct OptionalProblem {
-  int64_t batch, channels, length;
-  int width;
-  bool silu, bias, context, dcontext;
-};
-
-class Conv1dOptionalGradcheck : public ::testing::TestWithParam<OptionalProblem> {};
-
-TEST_P(Conv1dOptionalGradcheck, AnalyticGradientsMatchFiniteDifferences) {
-  const OptionalProblem p = GetParam();
-  Tensor x = random_tensor({p.batch, p.channels, p.length}, DType::f64, 11);
-  Tensor weight = random_tensor({p.channels, p.width}, DType::f64, 12);
-  Tensor bias = random_tensor({p.channels}, DType::f64, 13);
-  Tensor context = random_tensor({p.batch, p.channels, p.width - 1}, DType::f64, 14);
-  const Tensor dy = random_tensor(x.shape(), DType::f64, 15);
   const ops::Conv1dArgs args{p.bias ? &bias : nullptr, p.context ? &context : nullptr, p.silu};
 
   Tensor dx = testing::poisoned(x.shape(), DType::f64, Device::cpu());
@@ -99,13 +63,17 @@ TEST_P(Conv1dOptionalGradcheck, AnalyticGradientsMatchFiniteDifferences) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Options, Conv1dOptionalGradcheck,
-                         ::testing::Values(OptionalProblem{2, 3, 9, 4, true, false, true, true},
-                                           OptionalProblem{2, 3, 9, 4, true, true, false, false},
-                                           OptionalProblem{1, 2, 6, 3, true, false, false, true},
-                                           OptionalProblem{1, 2, 6, 4, false, false, false, false},
-                                           OptionalProblem{2, 2, 2, 4, true, true, true, false},
-                                           OptionalProblem{1, 1, 1, 8, true, false, false, true}));
+INSTANTIATE_TEST_SUITE_P(Shapes, Conv1dGradcheck,
+                         ::testing::Values(Problem{1, 1, 1, 4, true}, Problem{2, 3, 17, 4, true},
+                                           Problem{1, 2, 5, 1, false}, Problem{2, 2, 3, 8, true},
+                                           Problem{1, 3, 11, 2, false}, Problem{3, 1, 9, 7, true}));
+INSTANTIATE_TEST_SUITE_P(Options, Conv1dGradcheck,
+                         ::testing::Values(Problem{2, 3, 9, 4, true, false, true, true},
+                                           Problem{2, 3, 9, 4, true, true, false, false},
+                                           Problem{1, 2, 6, 3, true, false, false, true},
+                                           Problem{1, 2, 6, 4, false, false, false, false},
+                                           Problem{2, 2, 2, 4, true, true, true, false},
+                                           Problem{1, 1, 1, 8, true, false, false, true}));
 
 TEST(Conv1d, ParameterGradientsAccumulate) {
   const Tensor x = random_tensor({2, 3, 10}, DType::f64, 1);
