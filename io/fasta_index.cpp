@@ -183,7 +183,8 @@ void refuse_index_not_matching_fasta(const std::string& fasta_path, const std::v
     bool rest_of_last_line = previous && previous->length > 0;
     // `unindexed`: a header other than the next indexed record's; htslib leaves a record
     // without bases out of its index, so it is an error only when bases follow it.
-    std::optional<FastaHeader> header, unindexed;
+    std::optional<FastaHeader> unindexed;
+    bool next_found = false;
     while (true) {
       const int64_t byte = bgzf_utell(file.get());
       const int status = bgzf_getline(file.get(), '\n', line.get());
@@ -192,10 +193,8 @@ void refuse_index_not_matching_fasta(const std::string& fasta_path, const std::v
       const std::string_view text(line->s, line->l);
       if (!text.empty() && text.front() == '>' && !rest_of_last_line) {
         FastaHeader found{header_name(text), byte};
-        if (next && found.name == next->name) {
-          header = std::move(found);
-          break;
-        }
+        next_found = next && found.name == next->name;
+        if (next_found) break;
         unindexed = std::move(found);
         continue;
       }
@@ -218,7 +217,7 @@ void refuse_index_not_matching_fasta(const std::string& fasta_path, const std::v
                       std::to_string(byte + static_cast<int64_t>(first_base)) + ", 0-based)");
       }
     }
-    if (!header) {
+    if (!next_found) {
       if (!next) return;
       throw changed("indexes record " + next->name + " after " + (previous ? previous->name : "the start") +
                     ", where the FASTA ends");
