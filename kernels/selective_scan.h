@@ -125,7 +125,8 @@ using ScanCudaGradients = ScanGradients<T, float>;
 // order (the next chunk's inputs load while the current one is scanned). Forward: per
 // segment, the state each channel reaches from zero (phase 1); a fold over segments gives
 // every segment's true start state (phase 2); each segment is rescanned from it to produce
-// the output (phase 3). With one segment, phases 1-2 are skipped. Backward mirrors it over
+// the output (phase 3), with the dt phase 1 computed (batch x channels x length floats of
+// workspace). With one segment, phases 1-2 are skipped and phase 3 computes dt itself. Backward mirrors it over
 // segments of kScanSavedChunks chunks: the adjoint over each segment from zero, a fold over
 // segments, then each segment walked from the state the forward saved at its start to
 // produce every gradient. Workspace (from the stream-ordered pool): float arrays of batch x
@@ -140,7 +141,8 @@ inline constexpr int kScanMaxState = 64;
 // test (docs/performance.md: session 9's backward regression); tests/gpu/
 // test_scan_occupancy.cpp holds them to floors.
 struct ScanOccupancy {
-  int chunk_states = 0, fold = 0, chunk_outputs = 0, chunk_adjoints = 0, chunk_gradients = 0;
+  int chunk_states = 0, fold = 0, chunk_outputs = 0, chunk_outputs_from_dt = 0, chunk_adjoints = 0,
+      chunk_gradients = 0;
 };
 ScanOccupancy selective_scan_occupancy_cuda(int64_t state);
 

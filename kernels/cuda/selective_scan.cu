@@ -60,6 +60,17 @@ __device__ __forceinline__ float fast_exp2(float x) {
   return y;
 }
 
+// 1 / x on the special-function unit (0 for x = inf), without __fdividef's range handling.
+__device__ __forceinline__ float fast_reciprocal(float x) {
+  float y;
+  asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+  return y;
+}
+// sigmoid(x) = 1 / (1 + 2^(-x log2 e)): 0 where the exponential overflows, 1 where it flushes.
+// The same as fast_sigmoid but below x = -87, where both are under 1e-37, and without its
+// branches for the range.
+__device__ __forceinline__ float sigmoid_approx(float x) { return fast_reciprocal(1.0f + fast_exp2(-x * kLog2e)); }
+
 // softplus(x) = max(x, 0) + log(1 + v), v = e^-|x| in (0, 1]: the exponential on the
 // special-function unit, log(1 + v) = v P(v) on the FMA pipes with P a degree-7 minimax fit of
 // log(1 + v) / v on [0, 1] (relative error under 4e-7 in float). Taking log2(1 + v) from the
@@ -177,8 +188,10 @@ __device__ void store_chunk_rows(T* x, int64_t row0, int valid, int64_t length, 
 }
 
 template <typename T>
-__device__ void store_rows(const float* tile, T* x, int64_t row0, int valid, int64_t length, Chunk ch) {
-  store_chunk_rows(x, row0, valid, length, ch, [tile](int r, int column) { return tile[r * kRow + column]; });
+__device__ void store_rows(const float* tile, T* x, int64_t row0, int valid, int64_t length, Chunk ch,
+                           int stride = kRow) {
+  store_chunk_rows(x, row0, valid, length, ch,
+                   [tile, stride](int r, int column) { return tile[r * stride + column]; });
 }
 
 // bc[shift + i][n] = x[b][n][first + i] (time-major, so every channel thread reads it by
@@ -243,6 +256,7 @@ struct Workspace {
   float* chunk_dt;     // [batch][chunks][channels]: sum of dt over the segment
   int64_t chunks;      // segments
   int64_t segment_chunks = 1;
+  float* dt_rows = nullptr;  // forward, [batch][channels][length]: dt from phase 1 for phase 3 (null: one segment)
 };
 
 // The chunks [first, end) of segment `segment`, in scan order.
@@ -257,6 +271,29 @@ __device__ __forceinline__ SegmentChunks segment_chunks(int64_t segment, const W
 
 __device__ __forceinline__ int64_t chunk_index(int64_t b, int64_t c, int64_t d, const ScanShape& s, int64_t chunks) {
   return (b * chunks + c) * s.channels + d;
+}
+
+// Where a per-channel kernel's block and thread sit: the block walks the chunks of segment
+// `segment` (of w) for channels d0 .. d0 + valid - 1 of batch entry b (rows row0 ..); the
+// thread holds run `part` (of kSplitOf) of the states of tile row r, channel d. Inactive
+// threads (r >= valid) take channel d0 and still load tiles, meet the barriers and join the
+// shuffles. Taken apart with a structured binding at each kernel's start.
+struct ChannelBlock {
+  int64_t segment, d0, b;
+  SegmentChunks chunks;
+  int valid;
+  int64_t row0;
+  int r, part;
+  bool active;
+  int64_t d;
+};
+
+__device__ __forceinline__ ChannelBlock channel_block(const Workspace& w, const ScanShape& s, int split) {
+  const int64_t segment = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
+  const int valid = static_cast<int>(min(static_cast<int64_t>(kChannelsPerBlock), s.channels - d0));
+  const int r = threadIdx.x / split;
+  return {segment, d0, b, segment_chunks(segment, w, s.length), valid, b * s.channels + d0, r,
+          static_cast<int>(threadIdx.x) % split, r < valid, d0 + (r < valid ? r : 0)};
 }
 
 // Thread `part` of a channel in the per-channel kernels holds states part * kPer .. + kPer - 1
@@ -360,9 +397,11 @@ struct ChunkPrefetch {
   }
 
   // Writes the loaded chunk into the float tiles (per-channel tiles: row stride kRow; B/C
-  // tiles time-major); tile 0 is delta and becomes dt = softplus(delta + bias).
+  // tiles time-major); tile 0 is delta and becomes dt = softplus(delta + bias), also written
+  // to dt_rows (row r at dt_rows + r * length: the chunk's start in its first row) when given.
   __device__ void store(float* const (&tile)[kTiles], float* const (&state_tile)[kStateTiles], const float* bias,
-                        int64_t d0, int64_t channels, bool use_softplus) const {
+                        int64_t d0, int64_t channels, bool use_softplus, float* dt_rows = nullptr,
+                        int64_t length = 0) const {
 #pragma unroll
     for (int t = 0; t < kTiles; ++t) {
 #pragma unroll
@@ -371,11 +410,17 @@ struct ChunkPrefetch {
         const T* parts = reinterpret_cast<const T*>(&rows[t][m]);
         const bool to_dt = t == 0 && d0 + r < channels;
         const float add = to_dt && bias ? bias[d0 + r] : 0.0f;
+        float x[kVec];
 #pragma unroll
         for (int e = 0; e < kVec; ++e) {
-          float x = to_float(parts[e]);
-          if (to_dt) x = dt_of(x + add, use_softplus);
-          tile[t][r * kRow + v * kVec + e] = x;
+          x[e] = to_float(parts[e]);
+          if (to_dt) x[e] = dt_of(x[e] + add, use_softplus);
+          tile[t][r * kRow + v * kVec + e] = x[e];
+        }
+        if (to_dt && dt_rows) {
+          float4* row = reinterpret_cast<float4*>(dt_rows + r * length + v * kVec);
+#pragma unroll
+          for (int e = 0; e < kVec; e += 4) row[e / 4] = make_float4(x[e], x[e + 1], x[e + 2], x[e + 3]);
         }
       }
     }
@@ -422,6 +467,23 @@ __device__ __forceinline__ float advance_over_chunk(float (&h)[kPer], const floa
   return dt_sum;
 }
 
+// One step of a thread's kPer states (A scaled for exp2; B and C runs in shared memory):
+// h = e^(dt A) h + dt u B; returns their share of y = C h.
+template <int kPer>
+__device__ __forceinline__ float advance_step(float (&h)[kPer], const float (&A)[kPer], float dt, float dtu,
+                                              const float* b_run, const float* c_run) {
+  float Bn[kPer], Cn[kPer];
+  load_run(Bn, b_run);
+  load_run(Cn, c_run);
+  float y = 0.0f;
+#pragma unroll
+  for (int k = 0; k < kPer; ++k) {
+    h[k] = fast_exp2(dt * A[k]) * h[k] + dtu * Bn[k];
+    y += Cn[k] * h[k];
+  }
+  return y;
+}
+
 // The forward kernels' next chunk, staged in shared memory by asynchronous copies while one
 // is scanned (each thread copies and later reads back its own slots: no barrier for the
 // staging); a chunk that cannot move in vectors is loaded when its turn comes.
@@ -445,12 +507,13 @@ struct ForwardStaging {
   // them; the caller synchronizes the block afterwards.
   __device__ void fill(float* const (&tile_of)[kTiles], float* const (&state_tile_of)[kStateTiles], Chunk ch,
                        const ScanCudaInputs<T>& in, const ScanShape& s, const ScanOptions& o, int64_t d0,
-                       int64_t row0, int valid, int64_t b) const {
+                       int64_t row0, int valid, int64_t b, float* dt_rows = nullptr) const {
     if (staged) {
       wait_async_copies();
       Staged chunk;
       chunk.unstage(slots);
-      chunk.store(tile_of, state_tile_of, in.delta_bias, d0, s.channels, o.softplus);
+      chunk.store(tile_of, state_tile_of, in.delta_bias, d0, s.channels, o.softplus,
+                  dt_rows ? dt_rows + row0 * s.length + ch.first : nullptr, s.length);
       return;
     }
 #pragma unroll
@@ -475,9 +538,12 @@ template <typename T, int kN>
 constexpr size_t kChunkOutputsBytes =
     channel_kernel_bytes<kN>(3, 2) + ForwardStaging<T, kN, 3, 2>::Staged::staged_bytes();
 
-// Phase 1: the state each channel reaches over each segment from zero, and the segment's dt sum.
+// Phase 1: the state each channel reaches over each segment from zero, and the segment's dt
+// sum; with w.dt_rows, each step's dt for phase 3. At d_state 16 (bf16) registers are held to eight
+// blocks per multiprocessor, which the shared memory allows (unbounded, writing dt takes 71:
+// seven; held at 64, ptxas spills one value, loaded and stored once per chunk).
 template <typename T, int kN, bool kReverse>
-__global__ void __launch_bounds__(ForwardLayout<kN>::kThreads) chunk_states_kernel(ScanCudaInputs<T> in, ScanShape s,
+__global__ void __launch_bounds__(ForwardLayout<kN>::kThreads, kN == 16 && sizeof(T) == 2 ? 8 : 0) chunk_states_kernel(ScanCudaInputs<T> in, ScanShape s,
                                                                                     ScanOptions o, Workspace w) {
   using Layout = ForwardLayout<kN>;
   constexpr int kPer = Layout::kPer;
@@ -490,13 +556,7 @@ __global__ void __launch_bounds__(ForwardLayout<kN>::kThreads) chunk_states_kern
   float* const tile_of[2] = {dt_tile, u_tile};
   float* const state_tile_of[1] = {b_tile};
   ForwardStaging<T, kN, 2, 1> next{tiles, state_tiles, reinterpret_cast<uint4*>(b_tile + kChunk * kN)};
-  const int64_t segment = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
-  const SegmentChunks chunks = segment_chunks(segment, w, s.length);
-  const int valid = static_cast<int>(min(static_cast<int64_t>(kChannelsPerBlock), s.channels - d0));
-  const int64_t row0 = b * s.channels + d0;
-  const int r = threadIdx.x / Layout::kSplit, part = threadIdx.x % Layout::kSplit;
-  const bool active = r < valid;  // inactive threads still load tiles and meet the barriers
-  const int64_t d = d0 + (active ? r : 0);
+  const auto [segment, d0, b, chunks, valid, row0, r, part, active, d] = channel_block(w, s, Layout::kSplit);
   float A[kPer], h[kPer];
   load_channel_states(A, h, in.A, nullptr, d, part, s);
   float dt_sum = 0.0f;
@@ -504,9 +564,11 @@ __global__ void __launch_bounds__(ForwardLayout<kN>::kThreads) chunk_states_kern
   for (int64_t c = chunks.first; c < chunks.end; ++c) {
     const Chunk ch = chunk_of(c, s.length, o.reverse);
     __syncthreads();  // the previous chunk's tiles are no longer read
-    next.fill(tile_of, state_tile_of, ch, in, s, o, d0, row0, valid, b);
+    const bool staged = next.staged;  // a staged chunk writes its dt rows as it converts them
+    next.fill(tile_of, state_tile_of, ch, in, s, o, d0, row0, valid, b, w.dt_rows);
     if (c + 1 < chunks.end) next.fetch(c + 1, s, o, row0, valid, b);
     __syncthreads();
+    if (w.dt_rows && !staged) store_rows(dt_tile, w.dt_rows, row0, valid, s.length, ch);
     if (!active) continue;
     dt_sum += advance_over_chunk<kN, kPer, kReverse>(h, A, dt_tile + r * kRow, u_tile + r * kRow, b_tile, part);
   }
@@ -666,10 +728,10 @@ __device__ void store_outputs(const float* y_tile, const float* u_tile, const fl
   });
 }
 
-// Phase 3: rescans each segment from its start state and writes out (when not null). With
-// one segment the start state is h0 (or zero) and the state after the last step goes to
-// h_final. With `saved`, the state before every kScanSavedChunks-th chunk is kept there for
-// the backward.
+// Phase 3 of a forward in one segment (no phase 1): scans the sequence from h0 (or zero),
+// turning delta into dt itself, writes out (when not null) and the state after the last step
+// to h_final (when not null). With `saved`, the state before every kScanSavedChunks-th chunk
+// is kept there for the backward.
 template <typename T, int kN, bool kReverse>
 __global__ void __launch_bounds__(ForwardLayout<kN>::kThreads) chunk_outputs_kernel(ScanCudaInputs<T> in, ScanShape s,
                                                                                      ScanOptions o, Workspace w,
@@ -688,18 +750,9 @@ __global__ void __launch_bounds__(ForwardLayout<kN>::kThreads) chunk_outputs_ker
   float* const tile_of[3] = {dt_tile, u_tile, z_tile};
   float* const state_tile_of[2] = {b_tile, c_tile};
   ForwardStaging<T, kN, 3, 2> next{tiles, state_tiles, reinterpret_cast<uint4*>(c_tile + kChunk * kN)};
-  const int64_t segment = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
-  const SegmentChunks chunks = segment_chunks(segment, w, s.length);
-  const int valid = static_cast<int>(min(static_cast<int64_t>(kChannelsPerBlock), s.channels - d0));
-  const int64_t row0 = b * s.channels + d0;
-  const int r = threadIdx.x / kSplitOf, part = threadIdx.x % kSplitOf;
-  const bool active = r < valid;  // inactive threads still join the shuffles
-  const int64_t d = d0 + (active ? r : 0);
-  const bool single = w.chunks == 1;
-  const float* start = single ? (in.h0 ? in.h0 + (b * s.channels + d) * s.state : nullptr)
-                              : w.chunk_state + chunk_index(b, segment, d, s, w.chunks) * s.state;
+  const auto [segment, d0, b, chunks, valid, row0, r, part, active, d] = channel_block(w, s, kSplitOf);
   float A[kPer], h[kPer];
-  load_channel_states(A, h, in.A, start, d, part, s);
+  load_channel_states(A, h, in.A, in.h0 ? in.h0 + (b * s.channels + d) * s.state : nullptr, d, part, s);
   next.fetch(chunks.first, s, o, row0, valid, b);
   for (int64_t c = chunks.first; c < chunks.end; ++c) {
     const Chunk ch = chunk_of(c, s.length, o.reverse);
@@ -721,15 +774,7 @@ __global__ void __launch_bounds__(ForwardLayout<kN>::kThreads) chunk_outputs_ker
       for (int q = 0; q < kSplitOf; ++q) {
         const int j = step_column<kReverse>(i0 + q);
         const float dt = dt_tile[r * kRow + j], dtu = dt * u_tile[r * kRow + j];
-        float Bn[kPer], Cn[kPer];
-        load_run(Bn, b_tile + j * kN + part * kPer);
-        load_run(Cn, c_tile + j * kN + part * kPer);
-        y[q] = 0.0f;
-#pragma unroll
-        for (int k = 0; k < kPer; ++k) {
-          h[k] = fast_exp2(dt * A[k]) * h[k] + dtu * Bn[k];
-          y[q] += Cn[k] * h[k];
-        }
+        y[q] = advance_step(h, A, dt, dtu, b_tile + j * kN + part * kPer, c_tile + j * kN + part * kPer);
       }
       const int step = reduce_scatter_steps<kSplitOf>(y, part);
       if (active) dt_tile[r * kRow + step_column<kReverse>(i0 + step)] = y[0];
@@ -737,7 +782,287 @@ __global__ void __launch_bounds__(ForwardLayout<kN>::kThreads) chunk_outputs_ker
     __syncthreads();
     if (out) store_outputs(dt_tile, u_tile, in.z ? z_tile : nullptr, in.D, d0, out, row0, valid, s.length, ch);
   }
-  if (single && h_final && active) store_channel_states(h, h_final + (b * s.channels + d) * s.state, part, s);
+  if (h_final && active) store_channel_states(h, h_final + (b * s.channels + d) * s.state, part, s);
+}
+
+// Phase 3 of a forward in segments reads the dt that phase 1 computed (a float per input
+// element, Workspace::dt_rows) instead of evaluating softplus again, and moves its per-channel
+// rows (dt, u, z) by cp.async straight into double-buffered tiles without a conversion pass.
+// A tile row is a chunk padded by 16 bytes (an odd number of 16-byte units), so a thread
+// loads 4 steps of its channel in one vector and a warp's 16 channels spread over the banks.
+// Measured on the H100 in session 29 (docs/performance.md, scan attempt 23): the forward 10%
+// faster at L 131,072 and 11% at 1,048,576.
+template <typename T>
+constexpr int kPaddedRow = static_cast<int>((kChunk * sizeof(T) + 16) / sizeof(T));
+
+template <typename T, int kN>
+struct DtOutputsTiles {
+  static constexpr int kDtRow = kPaddedRow<float>, kRowT = kPaddedRow<T>;
+  static constexpr size_t kDtBytes = kChannelsPerBlock * kDtRow * sizeof(float);
+  static constexpr size_t kRowBytes = kChannelsPerBlock * kRowT * sizeof(T);
+  static constexpr size_t kBufferBytes = kDtBytes + 2 * kRowBytes;  // dt, u, z
+  static constexpr size_t kStateBytes = 2 * kChunk * kN * sizeof(float);  // B, C time-major
+  static constexpr size_t kSlotBytes = 2 * kN * (kChunk * sizeof(T) / 16) * sizeof(uint4);
+  static constexpr size_t kBytes = 2 * kBufferBytes + kStateBytes + kSlotBytes;
+  static_assert(kDtBytes % 16 == 0 && kRowBytes % 16 == 0, "16-byte aligned tiles");
+};
+
+// A thread's share of moving the kChannelsPerBlock rows of a block between global memory
+// (elements X, rows of `length`) and a tile, 16 bytes at a time: rows first_row() + m *
+// kRowsPerPass (m < kVectors) at tile column column(). Its row addresses are found once; a
+// chunk only adds its first time.
+template <typename X, int kThreads>
+struct RowVectors {
+  static constexpr int kVec = 16 / sizeof(X), kPerRow = kChunk / kVec;
+  static constexpr int kRowsPerPass = kThreads / kPerRow, kVectors = kChannelsPerBlock / kRowsPerPass;
+  static_assert(kThreads % kPerRow == 0 && kChannelsPerBlock % kRowsPerPass == 0, "whole vectors per thread");
+  X* at;         // this thread's first row, at its column of time 0
+  int64_t pass;  // elements from one of its rows to the next
+
+  __device__ RowVectors(X* x, int64_t row0, int64_t length)
+      : at(x ? x + (row0 + first_row()) * length + column() : nullptr), pass(kRowsPerPass * length) {}
+  __device__ static int first_row() { return threadIdx.x / kPerRow; }
+  __device__ static int column() { return threadIdx.x % kPerRow * kVec; }
+
+  // cp.async of chunk ch (whole, vector-aligned) into tile (rows of `stride` elements); rows
+  // from `valid` on are zero-filled.
+  __device__ void stage(std::remove_const_t<X>* tile, int stride, int valid, Chunk ch) const {
+    const X* source = at + ch.first;
+#pragma unroll
+    for (int m = 0; m < kVectors; ++m, source += pass) {
+      const int r = first_row() + m * kRowsPerPass;
+      copy_async_16(tile + r * stride + column(), r < valid ? source : at, r < valid ? 16 : 0);
+    }
+  }
+
+  // Chunk ch (whole, vector-aligned) of rows below `valid` from a float tile (rows of `stride`).
+  __device__ void store(const float* tile, int stride, int valid, Chunk ch) const {
+    X* target = at + ch.first;
+#pragma unroll
+    for (int m = 0; m < kVectors; ++m, target += pass) {
+      const int r = first_row() + m * kRowsPerPass;
+      if (r >= valid) continue;
+      uint4 raw;
+      X* parts = reinterpret_cast<X*>(&raw);
+      const float4* values = reinterpret_cast<const float4*>(tile + r * stride + column());
+#pragma unroll
+      for (int e = 0; e < kVec; e += 4) {
+        const float4 v = values[e / 4];
+        parts[e] = from_float<X>(v.x), parts[e + 1] = from_float<X>(v.y);
+        parts[e + 2] = from_float<X>(v.z), parts[e + 3] = from_float<X>(v.w);
+      }
+      *reinterpret_cast<uint4*>(target) = raw;
+    }
+  }
+};
+
+// Rows row0 .. row0 + kChannelsPerBlock - 1 of x (valid of them real) at chunk ch into tile
+// (rows of `stride` elements, column = time offset + ch.shift), with zeros past the chunk and
+// the valid rows: the synchronous path of chunks that do not move in vectors.
+template <int kThreads, typename X>
+__device__ void load_padded_rows(X* tile, int stride, const X* x, int64_t row0, int valid, int64_t length, Chunk ch) {
+  for (int k = threadIdx.x; k < kChannelsPerBlock * kChunk; k += kThreads) {
+    const int r = k / kChunk, column = k % kChunk, i = column_time(column, ch);
+    tile[r * stride + column] = r < valid && i >= 0 ? x[(row0 + r) * length + ch.first + i] : from_float<X>(0.0f);
+  }
+}
+
+// B and C of the next chunk staged by cp.async into each thread's own slots (its vectors'
+// addresses found once), then turned into the time-major float tiles.
+template <typename T, int kN, int kThreads>
+struct StateVectors {
+  static constexpr int kVec = 16 / sizeof(T), kPerRow = kChunk / kVec, kSlots = kN * kPerRow;
+  static constexpr int kVectors = (kSlots + kThreads - 1) / kThreads;
+  const T* at[2][kVectors];  // B, C: this thread's vectors at time 0 (null: a zero-filled slot or none)
+  const T* any;              // a valid address for the zero-filled copies (nothing is read)
+
+  __device__ StateVectors(const T* B, const T* C, int64_t b, int64_t state, int64_t length) : any(B) {
+    const T* const inputs[2] = {B, C};
+#pragma unroll
+    for (int t = 0; t < 2; ++t) {
+#pragma unroll
+      for (int m = 0; m < kVectors; ++m) {
+        const int q = threadIdx.x + m * kThreads, n = q / kPerRow, k = q % kPerRow;
+        at[t][m] = q < kSlots && n < state ? inputs[t] + (b * state + n) * length + k * kVec : nullptr;
+      }
+    }
+  }
+  __device__ void stage(uint4* slots, Chunk ch) const {
+#pragma unroll
+    for (int t = 0; t < 2; ++t) {
+#pragma unroll
+      for (int m = 0; m < kVectors; ++m) {
+        const int q = threadIdx.x + m * kThreads;
+        if (q >= kSlots) continue;
+        const T* source = at[t][m];
+        copy_async_16(slots + t * kSlots + q, source ? source + ch.first : any, source ? 16 : 0);
+      }
+    }
+  }
+};
+
+// The staged B and C of one chunk, from a thread's own slots into registers, then into the tiles.
+template <typename T, int kN, int kThreads>
+struct StateTiles {
+  using Vectors = StateVectors<T, kN, kThreads>;
+  uint4 v[2][Vectors::kVectors];
+
+  __device__ void unstage(const uint4* slots) {
+#pragma unroll
+    for (int t = 0; t < 2; ++t) {
+#pragma unroll
+      for (int m = 0; m < Vectors::kVectors; ++m) {
+        const int q = threadIdx.x + m * kThreads;
+        v[t][m] = q < Vectors::kSlots ? slots[t * Vectors::kSlots + q] : make_uint4(0, 0, 0, 0);
+      }
+    }
+  }
+  __device__ void store(float* b_tile, float* c_tile) const {
+    float* const tiles[2] = {b_tile, c_tile};
+#pragma unroll
+    for (int t = 0; t < 2; ++t) {
+#pragma unroll
+      for (int m = 0; m < Vectors::kVectors; ++m) {
+        const int q = threadIdx.x + m * kThreads, n = q / Vectors::kPerRow, k = q % Vectors::kPerRow;
+        if (q >= Vectors::kSlots) continue;
+        const T* parts = reinterpret_cast<const T*>(&v[t][m]);
+#pragma unroll
+        for (int e = 0; e < Vectors::kVec; ++e) tiles[t][(k * Vectors::kVec + e) * kN + n] = to_float(parts[e]);
+      }
+    }
+  }
+};
+
+// Four consecutive tile columns as floats (16-byte aligned for float, 8 for bf16).
+__device__ __forceinline__ void load_columns4(float (&v)[4], const float* p) {
+  const float4 x = *reinterpret_cast<const float4*>(p);
+  v[0] = x.x, v[1] = x.y, v[2] = x.z, v[3] = x.w;
+}
+__device__ __forceinline__ void load_columns4(float (&v)[4], const __nv_bfloat16* p) {
+  const uint2 x = *reinterpret_cast<const uint2*>(p);
+  v[0] = __uint_as_float(x.x << 16), v[1] = __uint_as_float(x.x & 0xffff0000u);
+  v[2] = __uint_as_float(x.y << 16), v[3] = __uint_as_float(x.y & 0xffff0000u);
+}
+
+// Phase 3 of a forward in segments: rescans each segment from its start state (phase 2's)
+// with dt from phase 1, writes out (when not null) and, with `saved`, the state before every
+// kScanSavedChunks-th chunk. Each thread gates the output of the step its reduce-scatter
+// leaves it (kGated: z given and out written) and writes it over dt in the tile; the block
+// then stores the chunk's rows. At d_state 16 (bf16) registers are held to five blocks per
+// multiprocessor, which the shared memory allows (unbounded, ptxas takes 104-128: four).
+template <typename T, int kN, bool kReverse, bool kGated>
+__global__ void __launch_bounds__(ForwardLayout<kN>::kThreads, kN == 16 && sizeof(T) == 2 ? 5 : 0) chunk_outputs_from_dt_kernel(
+    ScanCudaInputs<T> in, ScanShape s, ScanOptions o, Workspace w, Dev<T>* out, float* saved) {
+  using Layout = ForwardLayout<kN>;
+  using Tiles = DtOutputsTiles<T, kN>;
+  constexpr int kPer = Layout::kPer, kSplitOf = Layout::kSplit, kThreads = Layout::kThreads;
+  static_assert(4 % kSplitOf == 0, "a channel's threads split groups of 4 steps");
+  extern __shared__ float shared[];
+  unsigned char* const bytes = reinterpret_cast<unsigned char*>(shared);
+  auto dt_tile = [&](int k) { return reinterpret_cast<float*>(bytes + k * Tiles::kBufferBytes); };
+  auto u_tile = [&](int k) { return reinterpret_cast<T*>(bytes + k * Tiles::kBufferBytes + Tiles::kDtBytes); };
+  auto z_tile = [&](int k) {
+    return reinterpret_cast<T*>(bytes + k * Tiles::kBufferBytes + Tiles::kDtBytes + Tiles::kRowBytes);
+  };
+  float* const b_tile = reinterpret_cast<float*>(bytes + 2 * Tiles::kBufferBytes);
+  float* const c_tile = b_tile + kChunk * kN;
+  uint4* const slots = reinterpret_cast<uint4*>(c_tile + kChunk * kN);
+
+  const auto [segment, d0, b, chunks, valid, row0, r, part, active, d] = channel_block(w, s, kSplitOf);
+  float A[kPer], h[kPer];
+  load_channel_states(A, h, in.A, w.chunk_state + chunk_index(b, segment, d, s, w.chunks) * s.state, d, part, s);
+  const float D = in.D ? in.D[d] : 0.0f;
+  const RowVectors<const float, kThreads> dt_vectors(w.dt_rows, row0, s.length);
+  const RowVectors<const T, kThreads> u_vectors(in.u, row0, s.length), z_vectors(in.z, row0, s.length);
+  const RowVectors<T, kThreads> out_vectors(out, row0, s.length);
+  const StateVectors<T, kN, kThreads> bc_vectors(in.B, in.C, b, s.state, s.length);
+  // Whole chunks move in vectors when every row starts 16-byte aligned (time offsets of whole
+  // chunks are multiples of 8 then).
+  const bool aligned = vector_rows(w.dt_rows, s.length, {0, kChunk, 0}) && vector_rows(in.u, s.length, {0, kChunk, 0}) &&
+                       (!kGated || vector_rows(in.z, s.length, {0, kChunk, 0})) &&
+                       vector_rows(in.B, s.length, {0, kChunk, 0}) && vector_rows(in.C, s.length, {0, kChunk, 0}) &&
+                       (!out || vector_rows(out, s.length, {0, kChunk, 0}));
+
+  // Issues the copies of chunk c into buffer k; false when the chunk does not move in vectors
+  // (it is then loaded when its turn comes).
+  auto fetch = [&](int64_t c, int k) {
+    const Chunk ch = chunk_of(c, s.length, o.reverse);
+    if (!aligned || ch.count != kChunk) return false;
+    dt_vectors.stage(dt_tile(k), Tiles::kDtRow, valid, ch);
+    u_vectors.stage(u_tile(k), Tiles::kRowT, valid, ch);
+    if constexpr (kGated) z_vectors.stage(z_tile(k), Tiles::kRowT, valid, ch);
+    bc_vectors.stage(slots, ch);
+    commit_async_copies();
+    return true;
+  };
+
+  bool staged = fetch(chunks.first, 0);
+  for (int64_t c = chunks.first; c < chunks.end; ++c) {
+    const int k = static_cast<int>((c - chunks.first) & 1);
+    const Chunk ch = chunk_of(c, s.length, o.reverse);
+    if (saved && c % kScanSavedChunks == 0 && active) {
+      const int64_t at = chunk_index(b, c / kScanSavedChunks, d, s, selective_scan_saved_segments(s.length));
+      store_channel_states(h, saved + at * s.state, part, s);
+    }
+    const bool vectors = staged;
+    StateTiles<T, kN, kThreads> bc;
+    if (vectors) {
+      wait_async_copies();
+      bc.unstage(slots);
+    }
+    __syncthreads();  // chunk c's rows have landed; chunk c - 1's B and C and output are no longer read
+    float* const dt = dt_tile(k);
+    if (vectors) {
+      bc.store(b_tile, c_tile);
+    } else {
+      load_padded_rows<kThreads>(dt, Tiles::kDtRow, w.dt_rows, row0, valid, s.length, ch);
+      load_padded_rows<kThreads>(u_tile(k), Tiles::kRowT, in.u, row0, valid, s.length, ch);
+      if constexpr (kGated) load_padded_rows<kThreads>(z_tile(k), Tiles::kRowT, in.z, row0, valid, s.length, ch);
+      load_state_inputs<T, kN>(b_tile, in.B, b, s.state, s.length, ch);
+      load_state_inputs<T, kN>(c_tile, in.C, b, s.state, s.length, ch);
+    }
+    staged = c + 1 < chunks.end && fetch(c + 1, k ^ 1);
+    __syncthreads();
+    float* const dt_row = dt + r * Tiles::kDtRow;
+    const T* const u_row = u_tile(k) + r * Tiles::kRowT;
+    const T* const z_row = z_tile(k) + r * Tiles::kRowT;
+#pragma unroll
+    for (int g = 0; g < kChunk; g += 4) {
+      const int column0 = kReverse ? kChunk - 4 - g : g;  // step g + i is column column0 + (3 - i) in reverse
+      float dt4[4], u4[4];
+      load_columns4(dt4, dt_row + column0);
+      load_columns4(u4, u_row + column0);
+#pragma unroll
+      for (int i0 = 0; i0 < 4; i0 += kSplitOf) {
+        float y[kSplitOf];
+#pragma unroll
+        for (int q = 0; q < kSplitOf; ++q) {
+          const int e = kReverse ? 3 - (i0 + q) : i0 + q, j = column0 + e;
+          y[q] = advance_step(h, A, dt4[e], dt4[e] * u4[e], b_tile + j * kN + part * kPer,
+                              c_tile + j * kN + part * kPer);
+        }
+        const int step = i0 + reduce_scatter_steps<kSplitOf>(y, part);
+        const int e = kReverse ? 3 - step : step;
+        float u_step = 0.0f;  // u4[e] by selects: a dynamic index would put u4 in local memory
+#pragma unroll
+        for (int q = 0; q < 4; ++q) u_step = q == e ? u4[q] : u_step;
+        // Inactive threads write their unused tile row: no branch.
+        float value = y[0] + D * u_step;
+        if constexpr (kGated) {
+          const float z = to_float(z_row[column0 + e]);
+          value *= z * sigmoid_approx(z);
+        }
+        dt_row[column0 + e] = value;  // over dt, read by now
+      }
+    }
+    __syncthreads();
+    if (!out) continue;
+    if (vectors) {
+      out_vectors.store(dt, Tiles::kDtRow, valid, ch);
+    } else {
+      store_rows(dt, out, row0, valid, s.length, ch, Tiles::kDtRow);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -786,13 +1111,7 @@ __global__ void __launch_bounds__(kChannelThreads) chunk_adjoints_kernel(ScanCud
   float* g_tile = dt_tile + kChannelsPerBlock * kRow;
   float* z_tile = g_tile + kChannelsPerBlock * kRow;
   float* c_tile = z_tile + kChannelsPerBlock * kRow;
-  const int64_t segment = blockIdx.x, d0 = static_cast<int64_t>(blockIdx.y) * kChannelsPerBlock, b = blockIdx.z;
-  const SegmentChunks chunks = segment_chunks(segment, segments, s.length);
-  const int valid = static_cast<int>(min(static_cast<int64_t>(kChannelsPerBlock), s.channels - d0));
-  const int64_t row0 = b * s.channels + d0;
-  const int r = threadIdx.x / kSplit, part = threadIdx.x % kSplit;
-  const bool active = r < valid;  // inactive threads still load tiles and meet the barriers
-  const int64_t d = d0 + (active ? r : 0);
+  const auto [segment, d0, b, chunks, valid, row0, r, part, active, d] = channel_block(segments, s, kSplit);
   float A[kPer], carry[kPer];
   load_channel_states(A, carry, in.A, nullptr, d, part, s);
   float dt_sum = 0.0f;
@@ -1229,6 +1548,13 @@ void launch_chunk_outputs(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, 
   with_kernel_variant(s.state, o.reverse, [&](auto capacity, auto reverse) {
     constexpr int kN = decltype(capacity)::value;
     constexpr bool kReverse = decltype(reverse)::value;
+    if (w.dt_rows) {
+      auto kernel = in.z && out ? chunk_outputs_from_dt_kernel<Dev<T>, kN, kReverse, true>
+                         : chunk_outputs_from_dt_kernel<Dev<T>, kN, kReverse, false>;
+      launch_channel_kernel(kernel, channel_grid(s, w.chunks), ForwardLayout<kN>::kThreads,
+                            DtOutputsTiles<Dev<T>, kN>::kBytes, stream, in, s, o, w, out, saved);
+      return;
+    }
     launch_channel_kernel(chunk_outputs_kernel<Dev<T>, kN, kReverse>, channel_grid(s, w.chunks),
                           ForwardLayout<kN>::kThreads, kChunkOutputsBytes<Dev<T>, kN>, stream, in, s, o, w, out,
                           h_final, saved);
@@ -1265,15 +1591,20 @@ int64_t forward_segments(const ScanShape& s, const ScanOptions& o, int64_t chunk
   return std::clamp<int64_t>((wanted + blocks - 1) / blocks, 1, chunks);
 }
 
-// The forward's segments and the phase-1 summaries they need, in stream-ordered scratch.
+// The forward's segments and the phase-1 summaries they need, in stream-ordered scratch; with
+// more than one segment also phase 1's dt for phase 3 (a float per input element).
 class ForwardWorkspace {
  public:
   ForwardWorkspace(const ScanShape& s, const ScanOptions& o, cudaStream_t stream)
       : segment_chunks_(per_segment(s, o)),
         segments_((selective_scan_chunks(s.length) + segment_chunks_ - 1) / segment_chunks_),
         state_(s.batch * segments_ * s.channels * s.state * sizeof(float), stream, kWorkspace),
-        dt_(s.batch * segments_ * s.channels * sizeof(float), stream, kWorkspace) {}
-  Workspace get() const { return {state_.get(), dt_.get(), segments_, segment_chunks_}; }
+        dt_(s.batch * segments_ * s.channels * sizeof(float), stream, kWorkspace) {
+    if (segments_ > 1) dt_rows_.emplace(s.batch * s.channels * s.length * sizeof(float), stream, kWorkspace);
+  }
+  Workspace get() const {
+    return {state_.get(), dt_.get(), segments_, segment_chunks_, dt_rows_ ? dt_rows_->get() : nullptr};
+  }
 
  private:
   static int64_t per_segment(const ScanShape& s, const ScanOptions& o) {
@@ -1282,6 +1613,7 @@ class ForwardWorkspace {
   }
   int64_t segment_chunks_, segments_;
   Scratch state_, dt_;
+  std::optional<Scratch> dt_rows_;
 };
 
 // The backward's adjoints within segments, per-segment adjoint summaries and per-segment
@@ -1439,6 +1771,8 @@ ScanOccupancy selective_scan_occupancy_cuda(int64_t state) {
     o.fold = blocks_per_multiprocessor(fold_chunks_kernel, kFoldThreads, 0);
     o.chunk_outputs = blocks_per_multiprocessor(chunk_outputs_kernel<T, kN, false>, ForwardLayout<kN>::kThreads,
                                                 kChunkOutputsBytes<T, kN>);
+    o.chunk_outputs_from_dt = blocks_per_multiprocessor(chunk_outputs_from_dt_kernel<T, kN, false, true>,
+                                                        ForwardLayout<kN>::kThreads, DtOutputsTiles<T, kN>::kBytes);
     o.chunk_adjoints =
         blocks_per_multiprocessor(chunk_adjoints_kernel<T, kN, false>, kChannelThreads, kChunkAdjointsBytes<kN>);
     o.chunk_gradients =

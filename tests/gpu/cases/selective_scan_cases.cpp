@@ -205,6 +205,15 @@ const RegisterOpCase kCases[] = {
     SCAN_FORWARD_CASE("b1_d70_l1000_n64_reverse_3_segments", 1, 70, 1000, 64, true, true, 3),
     SCAN_FORWARD_CASE("b2_d9_l1001_n8_2_segments", 2, 9, 1001, 8, false, true, 2),
     SCAN_FORWARD_CASE("b1_d130_l4097_n16_5_segments", 1, 130, 4097, 16, false, true, 5),
+    // Phase 3 from phase 1's dt with lengths of whole 8-step groups: its rows move by cp.async
+    // into both of its buffers in turn (a partial chunk last at 2000), gated and (minimal)
+    // not, in every thread layout (d_state 3, 5: states past d_state zero-filled; 16; 32).
+    SCAN_FORWARD_CASE("b2_d70_l4096_n16_3_segments", 2, 70, 4096, 16, false, true, 3),
+    SCAN_FORWARD_CASE("b1_d37_l2000_n16_reverse_4_segments", 1, 37, 2000, 16, true, true, 4),
+    SCAN_FORWARD_CASE("b1_d37_l2048_n16_minimal_4_segments", 1, 37, 2048, 16, false, false, 4),
+    SCAN_FORWARD_CASE("b2_d9_l1024_n3_2_segments", 2, 9, 1024, 3, false, true, 2),
+    SCAN_FORWARD_CASE("b1_d37_l2048_n5_reverse_4_segments", 1, 37, 2048, 5, true, true, 4),
+    SCAN_FORWARD_CASE("b1_d70_l1024_n32_3_segments", 1, 70, 1024, 32, false, true, 3),
     SCAN_SMALL_DT_CASE("b2_d37_l1000_n16", 2, 37, 1000, 16, false, true),
     SCAN_SMALL_DT_CASE("b1_d70_l130_n64_reverse_minimal", 1, 70, 130, 64, true, false),
     SCAN_SMALL_DT_CASE("b1_d9_l4097_n8_one_segment", 1, 9, 4097, 8, false, true, 1),
