@@ -177,18 +177,18 @@ TEST(IndexedFasta, AnIndexOfTheFastaBeforeItChangedIsRefusedNamingWhatDiffers) {
   IndexedFasta{path};  // makes x.fa.fai
   const std::string remake = " (expected an index made from this FASTA (delete it to have it made again))";
   const std::string changed = ": " + path + " changed after it was indexed, and bases would be read from the old places";
-  folder.write("x.fa", ">x\nTTTTACGTACGT\n>y\nGGCC\n");
-  EXPECT_EQ(message_of([&] { IndexedFasta{path}; }),
+  // The refusal of the old index once the FASTA holds `fasta`.
+  auto refusal = [&](const std::string& fasta) {
+    folder.write("x.fa", fasta);
+    return message_of([&] { IndexedFasta{path}; });
+  };
+  EXPECT_EQ(refusal(">x\nTTTTACGTACGT\n>y\nGGCC\n"),
             path + ".fai: record x has bases past its indexed length of 8 (at byte 11, 0-based)" + changed + remake);
-  folder.write("x.fa", ">x\nACGTACGT\nAA\n>y\nGGCC\n");
-  EXPECT_EQ(message_of([&] { IndexedFasta{path}; }),
+  EXPECT_EQ(refusal(">x\nACGTACGT\nAA\n>y\nGGCC\n"),
             path + ".fai: record x has bases past its indexed length of 8 (at byte 12, 0-based)" + changed + remake);
-  folder.write("x.fa", ">x\nACGTACGT\n>y long description\nGGCC\n");
-  EXPECT_EQ(message_of([&] { IndexedFasta{path}; }),
+  EXPECT_EQ(refusal(">x\nACGTACGT\n>y long description\nGGCC\n"),
             path + ".fai: record y's bases start at byte 32 (0-based), the index says 15" + changed + remake);
-  folder.write("x.fa", ">x\nACGTACGT\n");
-  EXPECT_EQ(message_of([&] { IndexedFasta{path}; }),
-            path + ".fai: indexes record y after x, where the FASTA ends" + changed + remake);
+  EXPECT_EQ(refusal(">x\nACGTACGT\n"), path + ".fai: indexes record y after x, where the FASTA ends" + changed + remake);
   // The same layout written again, other bases in place: read as the file has them now.
   folder.write("x.fa", ">x\nTTTTTTTT\n>y\nAAAA\n");
   std::filesystem::last_write_time(path + ".fai",
