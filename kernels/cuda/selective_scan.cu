@@ -330,6 +330,14 @@ __device__ __forceinline__ void commit_async_copies() { asm volatile("cp.async.c
 // This thread's committed copies have landed (and are visible to it).
 __device__ __forceinline__ void wait_async_copies() { asm volatile("cp.async.wait_group 0;" ::: "memory"); }
 
+// Programmatic dependent launch: a kernel launched by launch_after_previous may start while
+// the previous kernel on its stream is still running, and waits here before reading anything
+// that kernel or an earlier one wrote (a no-op in a kernel launched plainly). allow_dependents
+// lets the next such kernel start early: its blocks take what multiprocessors this kernel's
+// last blocks leave free, and still wait for this kernel to finish.
+__device__ __forceinline__ void wait_for_previous_grid() { asm volatile("griddepcontrol.wait;" ::: "memory"); }
+__device__ __forceinline__ void allow_dependents() { asm volatile("griddepcontrol.launch_dependents;" :::); }
+
 // One chunk's inputs staged in shared memory while the previous chunk is scanned: kTiles
 // per-channel tiles (64 channels x kChunk steps) and kStateTiles B/C tiles (kN x kChunk), in
 // 16-byte vectors, spread over kThreads threads. Only chunks whose every row moves in vectors
@@ -399,6 +407,12 @@ struct ChunkPrefetch {
   // Writes the loaded chunk into the float tiles (per-channel tiles: row stride kRow; B/C
   // tiles time-major); tile 0 is delta and becomes dt = softplus(delta + bias), also written
   // to dt_rows (row r at dt_rows + r * length: the chunk's start in its first row) when given.
+  // kDtBySelect: delta -> dt by a select, softplus evaluated in every row, instead of a branch
+  // per element. Phase 1 at d_state 16 (bf16) takes it: 3% fewer instructions, no spill, 1-2%
+  // faster (docs/performance.md, scan attempt 27). Elsewhere it costs registers: 72 -> 107 in
+  // chunk_outputs_kernel (four blocks per multiprocessor, not five), 130 -> 180 in phase 1 at
+  // d_state 8.
+  template <bool kDtBySelect = false>
   __device__ void store(float* const (&tile)[kTiles], float* const (&state_tile)[kStateTiles], const float* bias,
                         int64_t d0, int64_t channels, bool use_softplus, float* dt_rows = nullptr,
                         int64_t length = 0) const {
@@ -408,13 +422,18 @@ struct ChunkPrefetch {
       for (int m = 0; m < kRowVectors; ++m) {
         const int q = threadIdx.x + m * kThreads, r = q / kPerRow, v = q % kPerRow;
         const T* parts = reinterpret_cast<const T*>(&rows[t][m]);
-        const bool to_dt = t == 0 && d0 + r < channels;
+        const bool to_dt = t == 0 && d0 + r < channels, soften = to_dt && use_softplus;
         const float add = to_dt && bias ? bias[d0 + r] : 0.0f;
         float x[kVec];
 #pragma unroll
         for (int e = 0; e < kVec; ++e) {
           x[e] = to_float(parts[e]);
-          if (to_dt) x[e] = dt_of(x[e] + add, use_softplus);
+          if (kDtBySelect && t == 0) {  // rows past the channels keep delta (add is 0 there)
+            const float raw = x[e] + add, soft = softplus(raw);
+            x[e] = soften ? soft : raw;
+          } else if (to_dt) {
+            x[e] = dt_of(x[e] + add, use_softplus);
+          }
           tile[t][r * kRow + v * kVec + e] = x[e];
         }
         if (to_dt && dt_rows) {
@@ -505,6 +524,7 @@ struct ForwardStaging {
 
   // Fills the tiles with chunk ch (dt from delta), from the staged copies where fetch made
   // them; the caller synchronizes the block afterwards.
+  template <bool kDtBySelect = false>
   __device__ void fill(float* const (&tile_of)[kTiles], float* const (&state_tile_of)[kStateTiles], Chunk ch,
                        const ScanCudaInputs<T>& in, const ScanShape& s, const ScanOptions& o, int64_t d0,
                        int64_t row0, int valid, int64_t b, float* dt_rows = nullptr) const {
@@ -512,8 +532,8 @@ struct ForwardStaging {
       wait_async_copies();
       Staged chunk;
       chunk.unstage(slots);
-      chunk.store(tile_of, state_tile_of, in.delta_bias, d0, s.channels, o.softplus,
-                  dt_rows ? dt_rows + row0 * s.length + ch.first : nullptr, s.length);
+      chunk.template store<kDtBySelect>(tile_of, state_tile_of, in.delta_bias, d0, s.channels, o.softplus,
+                                        dt_rows ? dt_rows + row0 * s.length + ch.first : nullptr, s.length);
       return;
     }
 #pragma unroll
@@ -557,6 +577,7 @@ __global__ void __launch_bounds__(ForwardLayout<kN>::kThreads, kN == 16 && sizeo
   float* const state_tile_of[1] = {b_tile};
   ForwardStaging<T, kN, 2, 1> next{tiles, state_tiles, reinterpret_cast<uint4*>(b_tile + kChunk * kN)};
   const auto [segment, d0, b, chunks, valid, row0, r, part, active, d] = channel_block(w, s, Layout::kSplit);
+  allow_dependents();  // the fold's blocks may wait on multiprocessors this kernel's last blocks leave
   float A[kPer], h[kPer];
   load_channel_states(A, h, in.A, nullptr, d, part, s);
   float dt_sum = 0.0f;
@@ -565,7 +586,7 @@ __global__ void __launch_bounds__(ForwardLayout<kN>::kThreads, kN == 16 && sizeo
     const Chunk ch = chunk_of(c, s.length, o.reverse);
     __syncthreads();  // the previous chunk's tiles are no longer read
     const bool staged = next.staged;  // a staged chunk writes its dt rows as it converts them
-    next.fill(tile_of, state_tile_of, ch, in, s, o, d0, row0, valid, b, w.dt_rows);
+    next.template fill<kN == 16 && sizeof(T) == 2>(tile_of, state_tile_of, ch, in, s, o, d0, row0, valid, b, w.dt_rows);
     if (c + 1 < chunks.end) next.fetch(c + 1, s, o, row0, valid, b);
     __syncthreads();
     if (w.dt_rows && !staged) store_rows(dt_tile, w.dt_rows, row0, valid, s.length, ch);
@@ -578,25 +599,6 @@ __global__ void __launch_bounds__(ForwardLayout<kN>::kThreads, kN == 16 && sizeo
   store_channel_states(h, w.chunk_state + at * s.state, part, s);
 }
 
-// Composes affine maps x -> p x + q across the warp, lane order first to last: afterwards
-// lane k holds the composition of lanes 0..k (lane 0's map applied first).
-__device__ __forceinline__ void warp_compose(float& p, float& q) {
-  const int lane = threadIdx.x % 32;
-#pragma unroll
-  for (int offset = 1; offset < 32; offset *= 2) {
-    const float p_before = __shfl_up_sync(0xffffffffu, p, offset), q_before = __shfl_up_sync(0xffffffffu, q, offset);
-    if (lane >= offset) {
-      q = p * q_before + q;
-      p = p * p_before;
-    }
-  }
-}
-
-constexpr int kFoldThreads = 256;
-constexpr int kFoldPairs = kFoldThreads / 32;  // (channel, state) pairs per block: one per warp
-constexpr int kFoldRows = kFoldThreads / kFoldPairs;  // tile rows (chunks) the block moves per pass
-constexpr int kFoldChunks = 128;                      // chunks per tile
-
 // What a fold writes: the value after the last chunk and the product of every chunk's
 // multiplier, exp(A x the whole dt sum) (each when not null); with write_back, each chunk's
 // summary replaced by the value before the chunk (without, the summaries stay for another
@@ -607,78 +609,81 @@ struct FoldOutputs {
   bool write_back = true;
 };
 
+constexpr int kFoldRuns = 16;   // warps per fold block, each over its own run of chunks
+constexpr int kFoldBatch = 8;   // chunks whose loads are issued together
+constexpr int kFoldThreads = 32 * kFoldRuns;
+
 // Phases 2 and B2: folds the chunk summaries in chunk order (from the last chunk with
 // from_end). Chunk c maps the running value x to exp(A dt_sum_c) x + summary_c; the value
 // starts at `initial` (zero when null); `out` says what is written. Forward this turns
 // states from zero into true start states (h0 -> h_final); backward, adjoint outflows into
 // the adjoint flowing into each chunk (dh_final -> dh0).
-// One block per 8 (channel, state) pairs of one batch entry, whose summaries are 32 bytes
-// apart per chunk: tiles of kFoldChunks chunks are read in 32-byte rows into shared memory,
-// each warp scans its pair 32 chunks per step (warp_compose), and the tile is written back;
-// the next tile loads into registers meanwhile.
-__global__ void __launch_bounds__(kFoldThreads) fold_chunks_kernel(const float* A, const float* initial, ScanShape s,
-                                                                   Workspace w, bool from_end, FoldOutputs out) {
-  __shared__ float p_tile[kFoldChunks][kFoldPairs + 1], q_tile[kFoldChunks][kFoldPairs + 1];
+// One block per 32 (channel, state) pairs of one batch entry (a warp's lanes: a chunk's
+// summaries of them are one 128-byte row); its kFoldRuns warps split the chunks into runs
+// of consecutive ones (in fold order). Each thread composes its run's maps, the runs'
+// compositions are applied from `initial` in run order through shared memory, and each thread
+// walks its run again from that start, writing the value before each chunk: about 6
+// instructions per chunk and pass, with kFoldBatch loads in flight ahead of the chain through
+// the value.
+__global__ void __launch_bounds__(kFoldThreads, 2) fold_chunks_kernel(const float* A, const float* initial,
+                                                                      ScanShape s, Workspace w, bool from_end,
+                                                                      FoldOutputs out) {
+  __shared__ float run_p[kFoldRuns][32], run_q[kFoldRuns][32];
   const int64_t pairs = s.channels * s.state, b = blockIdx.y;
-  const int64_t pair0 = static_cast<int64_t>(blockIdx.x) * kFoldPairs;
-  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  // Tile traffic: thread k moves column k % kFoldPairs (one pair) of rows k / kFoldPairs + kFoldRows m.
-  const int column = threadIdx.x % kFoldPairs, first_row = threadIdx.x / kFoldPairs;
-  const int64_t my_pair = pair0 + column;
-  const bool my_pair_real = my_pair < pairs;
-  const float my_a = my_pair_real ? A[my_pair] : 0.0f;
-  const int64_t my_channel = my_pair_real ? my_pair / s.state : 0;
-  float* summaries = w.chunk_state + b * w.chunks * pairs;        // [chunk][pair]
-  const float* dt_sums = w.chunk_dt + b * w.chunks * s.channels;  // [chunk][channel]
-  // The warp's own pair (column `warp` of the tile) and its running value.
-  const int64_t pair = pair0 + warp;
-  float h = initial && pair < pairs ? initial[b * pairs + pair] : 0.0f, decay = 1.0f;
-  // Row i of the tile starting at chunk c0 (in fold order) is the chunk c0 + i in fold order.
-  auto chunk_at = [&](int64_t c0, int i) { return from_end ? w.chunks - 1 - (c0 + i) : c0 + i; };
-  // This thread's entries of the next tile (dt sum, summary), loaded while the current one is
-  // scanned.
-  constexpr int kRowsPerThread = kFoldChunks / kFoldRows;
-  float next_dt[kRowsPerThread], next_q[kRowsPerThread];
-  auto fetch = [&](int64_t c0) {
+  const int lane = threadIdx.x % 32, run = threadIdx.x / 32;
+  const int64_t pair = static_cast<int64_t>(blockIdx.x) * 32 + lane;
+  const bool real = pair < pairs;
+  const int64_t per_run = (w.chunks + kFoldRuns - 1) / kFoldRuns, first = run * per_run;
+  const int count = real ? static_cast<int>(max(min(first + per_run, w.chunks) - first, int64_t{0})) : 0;
+  // The run's first chunk (in fold order) and the steps to the next one in the summaries
+  // ([chunk][pair]) and the dt sums ([chunk][channel]).
+  const int64_t c0 = from_end ? w.chunks - 1 - first : first, direction = from_end ? -1 : 1;
+  float* const summaries = w.chunk_state + (b * w.chunks + c0) * pairs + (real ? pair : 0);
+  const float* const dt_sums = w.chunk_dt + (b * w.chunks + c0) * s.channels + (real ? pair / s.state : 0);
+  const int64_t q_step = direction * pairs, dt_step = direction * s.channels;
+  wait_for_previous_grid();
+  allow_dependents();
+  const float a = real ? A[pair] : 0.0f;
+  // The multipliers and summaries of the run's chunks i0 .. i0 + kFoldBatch - 1 (the identity
+  // map past its end).
+  auto load_batch = [&](int i0, float (&p)[kFoldBatch], float (&q)[kFoldBatch]) {
+    const float* q_at = summaries + i0 * q_step;
+    const float* dt_at = dt_sums + i0 * dt_step;
 #pragma unroll
-    for (int m = 0; m < kRowsPerThread; ++m) {
-      const int i = first_row + m * kFoldRows;
-      next_dt[m] = 0.0f, next_q[m] = 0.0f;  // the identity map for chunks past the end
-      if (c0 + i < w.chunks && my_pair_real) {
-        const int64_t c = chunk_at(c0, i);
-        next_dt[m] = dt_sums[c * s.channels + my_channel];
-        next_q[m] = summaries[c * pairs + my_pair];
-      }
+    for (int k = 0; k < kFoldBatch; ++k, q_at += q_step, dt_at += dt_step) {
+      p[k] = i0 + k < count ? __expf(a * *dt_at) : 1.0f;
+      q[k] = i0 + k < count ? *q_at : 0.0f;
     }
   };
-  fetch(0);
-  for (int64_t c0 = 0; c0 < w.chunks; c0 += kFoldChunks) {
+  float P = 1.0f, Q = 0.0f;  // the run's map x -> P x + Q
+  for (int i0 = 0; i0 < count; i0 += kFoldBatch) {
+    float p[kFoldBatch], q[kFoldBatch];
+    load_batch(i0, p, q);
 #pragma unroll
-    for (int m = 0; m < kRowsPerThread; ++m) {
-      p_tile[first_row + m * kFoldRows][column] = __expf(my_a * next_dt[m]);
-      q_tile[first_row + m * kFoldRows][column] = next_q[m];
-    }
-    __syncthreads();
-    if (c0 + kFoldChunks < w.chunks) fetch(c0 + kFoldChunks);
-#pragma unroll
-    for (int i0 = 0; i0 < kFoldChunks; i0 += 32) {
-      float p = p_tile[i0 + lane][warp], q = q_tile[i0 + lane][warp];
-      warp_compose(p, q);
-      const float after = p * h + q;  // value after chunk i0 + lane
-      const float before = __shfl_up_sync(0xffffffffu, after, 1);
-      q_tile[i0 + lane][warp] = lane == 0 ? h : before;
-      h = __shfl_sync(0xffffffffu, after, 31);
-      if (out.final_decay) decay *= __shfl_sync(0xffffffffu, p, 31);  // uniform: no shuffle in the scan's own folds
-    }
-    __syncthreads();
-    for (int i = first_row; out.write_back && i < kFoldChunks; i += kFoldRows) {
-      if (c0 + i < w.chunks && my_pair_real) summaries[chunk_at(c0, i) * pairs + my_pair] = q_tile[i][column];
-    }
-    __syncthreads();
+    for (int k = 0; k < kFoldBatch; ++k) Q = p[k] * Q + q[k], P *= p[k];
   }
-  if (lane == 0 && pair < pairs) {
-    if (out.final_value) out.final_value[b * pairs + pair] = h;
-    if (out.final_decay) out.final_decay[b * pairs + pair] = decay;
+  run_p[run][lane] = P, run_q[run][lane] = Q;
+  __syncthreads();
+  float h = initial && real ? initial[b * pairs + pair] : 0.0f;
+  for (int k = 0; k < run; ++k) h = run_p[k][lane] * h + run_q[k][lane];
+  if (run == kFoldRuns - 1 && real) {
+    if (out.final_value) out.final_value[b * pairs + pair] = P * h + Q;
+    if (out.final_decay) {
+      float decay = 1.0f;
+      for (int k = 0; k < kFoldRuns; ++k) decay *= run_p[k][lane];
+      out.final_decay[b * pairs + pair] = decay;
+    }
+  }
+  if (!out.write_back) return;
+  for (int i0 = 0; i0 < count; i0 += kFoldBatch) {
+    float p[kFoldBatch], q[kFoldBatch];
+    load_batch(i0, p, q);
+    float* at = summaries + i0 * q_step;
+#pragma unroll
+    for (int k = 0; k < kFoldBatch; ++k, at += q_step) {
+      if (i0 + k < count) *at = h;
+      h = p[k] * h + q[k];
+    }
   }
 }
 
@@ -969,13 +974,14 @@ __global__ void __launch_bounds__(ForwardLayout<kN>::kThreads, kN == 16 && sizeo
   uint4* const slots = reinterpret_cast<uint4*>(c_tile + kChunk * kN);
 
   const auto [segment, d0, b, chunks, valid, row0, r, part, active, d] = channel_block(w, s, kSplitOf);
-  float A[kPer], h[kPer];
-  load_channel_states(A, h, in.A, w.chunk_state + chunk_index(b, segment, d, s, w.chunks) * s.state, d, part, s);
-  const float D = in.D ? in.D[d] : 0.0f;
   const RowVectors<const float, kThreads> dt_vectors(w.dt_rows, row0, s.length);
   const RowVectors<const T, kThreads> u_vectors(in.u, row0, s.length), z_vectors(in.z, row0, s.length);
   const RowVectors<T, kThreads> out_vectors(out, row0, s.length);
   const StateVectors<T, kN, kThreads> bc_vectors(in.B, in.C, b, s.state, s.length);
+  wait_for_previous_grid();  // the fold's start states
+  float A[kPer], h[kPer];
+  load_channel_states(A, h, in.A, w.chunk_state + chunk_index(b, segment, d, s, w.chunks) * s.state, d, part, s);
+  const float D = in.D ? in.D[d] : 0.0f;
   // Whole chunks move in vectors when every row starts 16-byte aligned (time offsets of whole
   // chunks are multiples of 8 then).
   const bool aligned = vector_rows(w.dt_rows, s.length, {0, kChunk, 0}) && vector_rows(in.u, s.length, {0, kChunk, 0}) &&
@@ -1484,6 +1490,26 @@ void launch_channel_kernel(void (*kernel)(Params...), dim3 grid, int threads, si
   kernel<<<grid, threads, bytes, stream>>>(std::forward<Args>(args)...);
 }
 
+// Launches a kernel that may start while the previous kernel on `stream` finishes
+// (programmatic dependent launch): it calls wait_for_previous_grid before reading or writing
+// anything the stream's earlier work touches. A kernel above 48 KB of dynamic shared memory
+// needs allow_shared_bytes first.
+template <typename... Params, typename... Args>
+void launch_after_previous(void (*kernel)(Params...), dim3 grid, int threads, size_t bytes, cudaStream_t stream,
+                           Args&&... args) {
+  cudaLaunchAttribute attribute{};
+  attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attribute.val.programmaticStreamSerializationAllowed = 1;
+  cudaLaunchConfig_t config{};
+  config.gridDim = grid;
+  config.blockDim = dim3(static_cast<unsigned>(threads));
+  config.dynamicSmemBytes = bytes;
+  config.stream = stream;
+  config.attrs = &attribute;
+  config.numAttrs = 1;
+  SPINDLE_CUDA_CHECK(cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...));
+}
+
 template <typename... Params>
 int blocks_per_multiprocessor(void (*kernel)(Params...), int threads, size_t bytes) {
   allow_shared_bytes(kernel, bytes);
@@ -1494,9 +1520,8 @@ int blocks_per_multiprocessor(void (*kernel)(Params...), int threads, size_t byt
 
 void launch_fold(const float* A, const float* initial, const ScanShape& s, const Workspace& w, bool from_end,
                  FoldOutputs out, cudaStream_t stream) {
-  const dim3 grid(static_cast<unsigned>((s.channels * s.state + kFoldPairs - 1) / kFoldPairs),
-                  static_cast<unsigned>(s.batch));
-  fold_chunks_kernel<<<grid, kFoldThreads, 0, stream>>>(A, initial, s, w, from_end, out);
+  const dim3 grid(static_cast<unsigned>((s.channels * s.state + 31) / 32), static_cast<unsigned>(s.batch));
+  launch_after_previous(fold_chunks_kernel, grid, kFoldThreads, 0, stream, A, initial, s, w, from_end, out);
   check_launch("fold_chunks_kernel");
 }
 
@@ -1551,7 +1576,8 @@ void launch_chunk_outputs(const ScanCudaInputs<Dev<T>>& in, const ScanShape& s, 
     if (w.dt_rows) {
       auto kernel = in.z && out ? chunk_outputs_from_dt_kernel<Dev<T>, kN, kReverse, true>
                          : chunk_outputs_from_dt_kernel<Dev<T>, kN, kReverse, false>;
-      launch_channel_kernel(kernel, channel_grid(s, w.chunks), ForwardLayout<kN>::kThreads,
+      allow_shared_bytes(kernel, DtOutputsTiles<Dev<T>, kN>::kBytes);
+      launch_after_previous(kernel, channel_grid(s, w.chunks), ForwardLayout<kN>::kThreads,
                             DtOutputsTiles<Dev<T>, kN>::kBytes, stream, in, s, o, w, out, saved);
       return;
     }

@@ -7,7 +7,8 @@
 // (computed from ptxas's registers and the shared memory: session 10 for the fold, the
 // adjoints and the gradients, 3, 8, 3; session 20 for the forward's 128-thread blocks,
 // chunk_states 8 and chunk_outputs 5; session 29 for chunk_outputs_from_dt, 5, and
-// chunk_states, held at 8 by its launch bounds since it writes dt).
+// chunk_states, held at 8 by its launch bounds since it writes dt; session 30 for the fold's
+// 512-thread blocks, 2, held by its launch bounds).
 #include <gtest/gtest.h>
 
 #include "platform/device.h"
@@ -25,7 +26,7 @@ TEST(ScanOccupancy, KernelsKeepTheirBlocksPerMultiprocessor) {
   if (gpu_properties(0).compute_capability_major != 9) GTEST_SKIP() << "the floors are for sm_90";
   const kernels::ScanOccupancy o = kernels::selective_scan_occupancy_cuda(16);
   EXPECT_GE(o.chunk_states, 8);
-  EXPECT_GE(o.fold, 3);
+  EXPECT_GE(o.fold, 2);  // __launch_bounds__ asks for two
   EXPECT_GE(o.chunk_outputs, 5);
   EXPECT_GE(o.chunk_outputs_from_dt, 5);
   EXPECT_GE(o.chunk_adjoints, 4);
