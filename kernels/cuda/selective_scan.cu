@@ -334,9 +334,18 @@ __device__ __forceinline__ void wait_async_copies() { asm volatile("cp.async.wai
 // the previous kernel on its stream is still running, and waits here before reading anything
 // that kernel or an earlier one wrote (a no-op in a kernel launched plainly). allow_dependents
 // lets the next such kernel start early: its blocks take what multiprocessors this kernel's
-// last blocks leave free, and still wait for this kernel to finish.
-__device__ __forceinline__ void wait_for_previous_grid() { asm volatile("griddepcontrol.wait;" ::: "memory"); }
-__device__ __forceinline__ void allow_dependents() { asm volatile("griddepcontrol.launch_dependents;" :::); }
+// last blocks leave free, and still wait for this kernel to finish. Before sm_90 there is no
+// such launch: both are no-ops there, and the launch attribute is ignored.
+__device__ __forceinline__ void wait_for_previous_grid() {
+#if __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void allow_dependents() {
+#if __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;" :::);
+#endif
+}
 
 // One chunk's inputs staged in shared memory while the previous chunk is scanned: kTiles
 // per-channel tiles (64 channels x kChunk steps) and kStateTiles B/C tiles (kN x kChunk), in
@@ -637,7 +646,7 @@ __global__ void __launch_bounds__(kFoldThreads, 2) fold_chunks_kernel(const floa
   const int count = real ? static_cast<int>(max(min(first + per_run, w.chunks) - first, int64_t{0})) : 0;
   // The run's first chunk (in fold order) and the steps to the next one in the summaries
   // ([chunk][pair]) and the dt sums ([chunk][channel]).
-  const int64_t c0 = from_end ? w.chunks - 1 - first : first, direction = from_end ? -1 : 1;
+  const int64_t c0 = count == 0 ? 0 : from_end ? w.chunks - 1 - first : first, direction = from_end ? -1 : 1;
   float* const summaries = w.chunk_state + (b * w.chunks + c0) * pairs + (real ? pair : 0);
   const float* const dt_sums = w.chunk_dt + (b * w.chunks + c0) * s.channels + (real ? pair / s.state : 0);
   const int64_t q_step = direction * pairs, dt_step = direction * s.channels;
@@ -663,8 +672,8 @@ __global__ void __launch_bounds__(kFoldThreads, 2) fold_chunks_kernel(const floa
     for (int k = 0; k < kFoldBatch; ++k) Q = p[k] * Q + q[k], P *= p[k];
   }
   run_p[run][lane] = P, run_q[run][lane] = Q;
+  float h = initial && real ? initial[b * pairs + pair] : 0.0f;  // before the barrier: initial may be final_value
   __syncthreads();
-  float h = initial && real ? initial[b * pairs + pair] : 0.0f;
   for (int k = 0; k < run; ++k) h = run_p[k][lane] * h + run_q[k][lane];
   if (run == kFoldRuns - 1 && real) {
     if (out.final_value) out.final_value[b * pairs + pair] = P * h + Q;
