@@ -729,19 +729,28 @@ __device__ __forceinline__ void exchange_halves(float (&v)[kSize], int offset, b
   }
 }
 
-// The kSplit threads of a channel (consecutive lanes) each hold partial sums y[0..kSplit) of
-// kSplit steps; afterwards y[0] of thread `part` is the full sum of one of the steps, whose
-// index is returned: log2(kSplit) levels of halving exchanges, kSplit - 1 shuffles in all
-// instead of log2(kSplit) per step. `offset` is the lane distance of the current level.
-template <int kSplitOf, int kSize>
-__device__ __forceinline__ int reduce_scatter_steps(float (&y)[kSize], int part, int offset = 1) {
+// The step (of kSplitOf) whose whole sum reduce_scatter_steps leaves thread `part`.
+template <int kSplitOf>
+__device__ __forceinline__ constexpr int scattered_step(int part, int offset = 1) {
   if constexpr (kSplitOf == 1) {
     return 0;
   } else {
-    const bool upper = part & offset;
-    exchange_halves<kSplitOf>(y, offset, upper);
-    return (upper ? kSplitOf / 2 : 0) + reduce_scatter_steps<kSplitOf / 2>(y, part, 2 * offset);
+    return (part & offset ? kSplitOf / 2 : 0) + scattered_step<kSplitOf / 2>(part, 2 * offset);
   }
+}
+
+// The kSplit threads of a channel (consecutive lanes) each hold partial sums y[0..kSplit) of
+// kSplit steps; afterwards y[0] of thread `part` is the full sum of one of the steps, whose
+// index (scattered_step) is returned: log2(kSplit) levels of halving exchanges, kSplit - 1
+// shuffles in all instead of log2(kSplit) per step. `offset` is the lane distance of the
+// current level.
+template <int kSplitOf, int kSize>
+__device__ __forceinline__ int reduce_scatter_steps(float (&y)[kSize], int part, int offset = 1) {
+  if constexpr (kSplitOf > 1) {
+    exchange_halves<kSplitOf>(y, offset, part & offset);
+    reduce_scatter_steps<kSplitOf / 2>(y, part, 2 * offset);
+  }
+  return scattered_step<kSplitOf>(part, offset);
 }
 
 // Output rows of a chunk from the tiles: (y + D u) * silu(z) (z optional), converted to T.
@@ -1008,6 +1017,9 @@ __global__ void __launch_bounds__(ForwardLayout<kN>::kThreads, kN == 16 && sizeo
   float A[kPer], h[kPer];
   load_channel_states(A, h, in.A, w.chunk_state + chunk_index(b, segment, d, s, w.chunks) * s.state, d, part, s);
   const float D = in.D ? in.D[d] : 0.0f;
+  // The step of each kSplitOf whose y the reduce-scatter leaves this thread, as a tile column
+  // offset (down the columns in reverse).
+  const int own_column = kReverse ? -scattered_step<kSplitOf>(part) : scattered_step<kSplitOf>(part);
   // Whole chunks move in vectors when every row starts 16-byte aligned (time offsets of whole
   // chunks are multiples of 8 then).
   const bool aligned = vector_rows(w.dt_rows, s.length, {0, kChunk, 0}) && vector_rows(in.u, s.length, {0, kChunk, 0}) &&
@@ -1057,7 +1069,10 @@ __global__ void __launch_bounds__(ForwardLayout<kN>::kThreads, kN == 16 && sizeo
     __syncthreads();
     float* const dt_row = dt + r * Tiles::kDtRow;
     const T* const u_row = u_tile(k) + r * Tiles::kRowT;
-    const T* const z_row = z_tile(k) + r * Tiles::kRowT;
+    // z and y of the thread's own step in each group of 4: a per-chunk base and a constant
+    // offset, no index arithmetic per output.
+    float* const out_at = dt_row + own_column;
+    const T* const z_at = z_tile(k) + r * Tiles::kRowT + own_column;
 #pragma unroll
     for (int g = 0; g < kChunk; g += 4) {
       const int column0 = kReverse ? kChunk - 4 - g : g;  // step g + i is column column0 + (3 - i) in reverse
@@ -1073,18 +1088,19 @@ __global__ void __launch_bounds__(ForwardLayout<kN>::kThreads, kN == 16 && sizeo
           y[q] = advance_step(h, A, dt4[e], dt4[e] * u4[e], b_tile + j * kN + part * kPer,
                               c_tile + j * kN + part * kPer);
         }
-        const int step = i0 + reduce_scatter_steps<kSplitOf>(y, part);
-        const int e = kReverse ? 3 - step : step;
+        reduce_scatter_steps<kSplitOf>(y, part);
+        const int group_column = kReverse ? 3 - i0 : i0;  // of the step, less own_column
+        const int e = group_column + own_column;
         float u_step = 0.0f;  // u4[e] by selects: a dynamic index would put u4 in local memory
 #pragma unroll
         for (int q = 0; q < 4; ++q) u_step = q == e ? u4[q] : u_step;
         // Inactive threads write their unused tile row: no branch.
         float value = y[0] + D * u_step;
         if constexpr (kGated) {
-          const float z = to_float(z_row[column0 + e]);
+          const float z = to_float(z_at[column0 + group_column]);
           value *= z * sigmoid_approx(z);
         }
-        dt_row[column0 + e] = value;  // over dt, read by now
+        out_at[column0 + group_column] = value;  // over dt, read by now
       }
     }
     __syncthreads();
