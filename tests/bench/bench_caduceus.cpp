@@ -9,8 +9,9 @@
 // longer fits, then bisects (to 16,384) and reports the longest that did. --recompute keeps
 // only each layer's residual stream in the forward and recomputes the layer in backward
 // (Caduceus::set_recompute). --device-gib G first takes all but G GiB of the device from
-// the pool and holds it, so the steps run in the memory of a smaller GPU (an H100 80GB has
-// 79.6 GiB: 81,559 MiB); the held bytes are left out of peakGiB.
+// the pool and holds it, so the steps run in the memory of a smaller GPU (G must be below
+// the device's total as CUDA reports it: 79.2 GiB for an H100 80GB, whose nvidia-smi shows
+// 81,559 MiB); the held bytes are left out of peakGiB.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
